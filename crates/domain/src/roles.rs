@@ -1,0 +1,323 @@
+//! The role enums: group roles (seed 000) and project roles (seed 004), ordered by tier.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::capability::Capability;
+use crate::table::{self, GROUP_ROLES, PROJECT_ROLES};
+
+/// A role in a group (`member_role` in the database).
+///
+/// The variants are declared strongest first, so the derived order is the tier order:
+/// `SystemAdmin < GroupAdmin < Teacher < Student`, and "lower = more power" holds for both
+/// `Ord` and [`GroupRole::tier`]. `min()` over roles therefore picks the strongest one.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GroupRole {
+    /// Tier 0: everything, everywhere, including `system.manage`.
+    SystemAdmin,
+    /// Tier 1: manages a group, its members and settings, and its subgroups.
+    GroupAdmin,
+    /// Tier 2: creates tools, assignments and projects; sees analytics and members.
+    Teacher,
+    /// Tier 3: uses the tools assigned in a group (a class) and sees it.
+    Student,
+}
+
+/// A role in a project (`project_role` in the database).
+///
+/// Declared strongest first, so the derived order is the tier order:
+/// `Admin < Pm < SquadLead < Member`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProjectRole {
+    /// Tier 0: everything in the project, including deleting it.
+    Admin,
+    /// Tier 1: assigns roles, manages squads and settings.
+    Pm,
+    /// Tier 2: manages the members of the squads they belong to.
+    SquadLead,
+    /// Tier 3: sees the project and works on its items.
+    Member,
+}
+
+/// Either kind of role, for answers that may name one or the other (e.g. `/v1/check`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RoleName {
+    /// A group role.
+    Group(GroupRole),
+    /// A project role.
+    Project(ProjectRole),
+}
+
+/// A role name that is not one of the four names of its table.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role `{0}`")]
+pub struct UnknownRole(pub String);
+
+impl GroupRole {
+    /// Every group role, strongest first.
+    pub const ALL: [Self; 4] = {
+        let mut all = [Self::SystemAdmin; 4];
+        let mut i = 0;
+        while i < 4 {
+            all[i] = GROUP_ROLES[i].role;
+            i += 1;
+        }
+        all
+    };
+
+    /// The tier: 0 (system_admin) to 3 (student). Lower = more power.
+    pub fn tier(self) -> u8 {
+        table::spec(self).tier
+    }
+
+    /// The role of the given tier, if there is one.
+    pub fn from_tier(tier: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.tier() == tier)
+    }
+
+    /// The wire name: `system_admin`, `group_admin`, `teacher` or `student`.
+    pub fn as_str(self) -> &'static str {
+        table::spec(self).name
+    }
+
+    /// Where the role applies: `system` for system_admin, `group` (and its subgroups) otherwise.
+    pub fn scope(self) -> &'static str {
+        table::spec(self).scope
+    }
+
+    /// Every capability of the role, including those of the weaker roles it includes, in
+    /// [`Capability::ALL`] order.
+    pub fn capabilities(self) -> impl Iterator<Item = Capability> {
+        Capability::ALL
+            .into_iter()
+            .filter(move |&capability| self.has(capability))
+    }
+
+    /// The capabilities the role's own table row adds (without the included roles).
+    pub fn own_capabilities(self) -> &'static [Capability] {
+        table::spec(self).own
+    }
+
+    /// Whether the role has `capability`; same as [`crate::has_group_capability`].
+    pub fn has(self, capability: Capability) -> bool {
+        table::has_group_capability(self, capability)
+    }
+}
+
+impl ProjectRole {
+    /// Every project role, strongest first.
+    pub const ALL: [Self; 4] = {
+        let mut all = [Self::Admin; 4];
+        let mut i = 0;
+        while i < 4 {
+            all[i] = PROJECT_ROLES[i].role;
+            i += 1;
+        }
+        all
+    };
+
+    /// The tier: 0 (admin) to 3 (member). Lower = more power.
+    pub fn tier(self) -> u8 {
+        table::spec(self).tier
+    }
+
+    /// The role of the given tier, if there is one.
+    pub fn from_tier(tier: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.tier() == tier)
+    }
+
+    /// The wire name: `admin`, `pm`, `squad_lead` or `member`.
+    pub fn as_str(self) -> &'static str {
+        table::spec(self).name
+    }
+
+    /// Where the role applies: always `project`.
+    pub fn scope(self) -> &'static str {
+        table::spec(self).scope
+    }
+
+    /// Every capability of the role, including those of the weaker roles it includes, in
+    /// [`Capability::ALL`] order.
+    pub fn capabilities(self) -> impl Iterator<Item = Capability> {
+        Capability::ALL
+            .into_iter()
+            .filter(move |&capability| self.has(capability))
+    }
+
+    /// The capabilities the role's own table row adds (without the included roles).
+    pub fn own_capabilities(self) -> &'static [Capability] {
+        table::spec(self).own
+    }
+
+    /// Whether the role has `capability`; same as [`crate::has_project_capability`].
+    pub fn has(self, capability: Capability) -> bool {
+        table::has_project_capability(self, capability)
+    }
+}
+
+impl RoleName {
+    /// The wire name of the role.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Group(role) => role.as_str(),
+            Self::Project(role) => role.as_str(),
+        }
+    }
+
+    /// The tier of the role within its own table.
+    pub fn tier(self) -> u8 {
+        match self {
+            Self::Group(role) => role.tier(),
+            Self::Project(role) => role.tier(),
+        }
+    }
+}
+
+impl From<GroupRole> for RoleName {
+    fn from(role: GroupRole) -> Self {
+        Self::Group(role)
+    }
+}
+
+impl From<ProjectRole> for RoleName {
+    fn from(role: ProjectRole) -> Self {
+        Self::Project(role)
+    }
+}
+
+impl fmt::Display for GroupRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for ProjectRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for RoleName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for GroupRole {
+    type Err = UnknownRole;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|role| role.as_str() == s)
+            .ok_or_else(|| UnknownRole(s.to_owned()))
+    }
+}
+
+impl FromStr for ProjectRole {
+    type Err = UnknownRole;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|role| role.as_str() == s)
+            .ok_or_else(|| UnknownRole(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    /// Checks names, tiers, scopes, order and parsing of one role enum against the spec.
+    fn check<R>(
+        expected: [(R, &str, u8, &str); 4],
+        info: impl Fn(R) -> (&'static str, u8, &'static str),
+    ) where
+        R: Copy + Ord + std::fmt::Debug + std::fmt::Display + FromStr<Err = UnknownRole>,
+    {
+        for (role, name, tier, scope) in expected {
+            assert_eq!(info(role), (name, tier, scope), "{role:?}");
+            assert_eq!(role.to_string(), name);
+            assert_eq!(name.parse::<R>(), Ok(role));
+        }
+        // The derived order is the tier order: strongest first.
+        for pair in expected.windows(2) {
+            assert!(pair[0].0 < pair[1].0 && pair[0].2 < pair[1].2);
+        }
+        for bad in ["", "Admin", "ADMIN", "owner", "group-admin", " member", "4"] {
+            assert_eq!(
+                bad.parse::<R>(),
+                Err(UnknownRole(bad.to_owned())),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn group_roles_match_the_spec() {
+        use GroupRole::*;
+        check(
+            [
+                (SystemAdmin, "system_admin", 0, "system"),
+                (GroupAdmin, "group_admin", 1, "group"),
+                (Teacher, "teacher", 2, "group"),
+                (Student, "student", 3, "group"),
+            ],
+            |r| (r.as_str(), r.tier(), r.scope()),
+        );
+        assert_eq!(GroupRole::ALL, [SystemAdmin, GroupAdmin, Teacher, Student]);
+    }
+
+    #[test]
+    fn project_roles_match_the_spec() {
+        use ProjectRole::*;
+        check(
+            [
+                (Admin, "admin", 0, "project"),
+                (Pm, "pm", 1, "project"),
+                (SquadLead, "squad_lead", 2, "project"),
+                (Member, "member", 3, "project"),
+            ],
+            |r| (r.as_str(), r.tier(), r.scope()),
+        );
+        assert_eq!(ProjectRole::ALL, [Admin, Pm, SquadLead, Member]);
+    }
+
+    #[test]
+    fn from_tier_inverts_tier() {
+        for tier in 0..=255u8 {
+            assert_eq!(
+                GroupRole::from_tier(tier).map(GroupRole::tier),
+                (tier < 4).then_some(tier)
+            );
+            assert_eq!(
+                ProjectRole::from_tier(tier).map(ProjectRole::tier),
+                (tier < 4).then_some(tier)
+            );
+        }
+    }
+
+    #[test]
+    fn role_name_delegates() {
+        assert_eq!(RoleName::from(GroupRole::Teacher).as_str(), "teacher");
+        assert_eq!(
+            RoleName::from(ProjectRole::SquadLead).to_string(),
+            "squad_lead"
+        );
+        assert_eq!(RoleName::from(ProjectRole::Pm).tier(), 1);
+        assert_eq!(UnknownRole("x".into()).to_string(), "unknown role `x`");
+    }
+
+    #[test]
+    fn own_capabilities_are_part_of_the_full_set() {
+        for role in GroupRole::ALL {
+            assert!(role.own_capabilities().iter().all(|&c| role.has(c)));
+        }
+        for role in ProjectRole::ALL {
+            assert!(role.own_capabilities().iter().all(|&c| role.has(c)));
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! The middleware in front of every `/v1` route: no valid token, no request.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, web};
+
+use super::Principal;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Verifies the bearer token, loads its user and stores the [`Principal`] in the request.
+pub async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state is missing")))?;
+    let token = bearer_token(&req)?;
+    let user_id = state.jwt.verify(token).map_err(ApiError::Unauthenticated)?;
+    let principal = Principal::load(&state.db, user_id)
+        .await
+        .map_err(ApiError::from)?
+        .ok_or(ApiError::Unauthenticated("the token's user no longer exists"))?;
+    req.extensions_mut().insert(principal);
+    next.call(req).await
+}
+
+fn bearer_token(req: &ServiceRequest) -> Result<&str, ApiError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::Unauthenticated("a bearer token is required"))?
+        .to_str()
+        .map_err(|_| ApiError::Unauthenticated("the Authorization header is not text"))?;
+    let (scheme, token) = value
+        .split_once(' ')
+        .ok_or(ApiError::Unauthenticated("use `Authorization: Bearer <token>`"))?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError::Unauthenticated("use `Authorization: Bearer <token>`"));
+    }
+    Ok(token.trim())
+}

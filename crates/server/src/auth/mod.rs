@@ -1,0 +1,11 @@
+//! Authentication: bearer JWTs, the secret they are signed with, and the principal of a request.
+
+mod jwt;
+mod middleware;
+mod principal;
+mod secret;
+
+pub use jwt::{Claims, JwtKeys};
+pub use middleware::authenticate;
+pub use principal::{Principal, count_system_admins, system_admin_group};
+pub use secret::resolve_secret;

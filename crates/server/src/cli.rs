@@ -1,0 +1,101 @@
+//! The subcommands: `serve` (default), `token` and `bootstrap`.
+
+use anyhow::{Context, bail};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::auth::{JwtKeys, resolve_secret};
+use crate::services::bootstrap::{self, Bootstrapped};
+use crate::settings::{Cli, Command, Settings};
+use crate::startup::{Application, prepare_database};
+
+/// How long the token printed on first start stays valid.
+const FIRST_TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = cli.settings;
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => serve(settings, demo).await,
+        Command::Token { user, ttl } => {
+            let db = prepare_database(&settings).await?;
+            let keys = keys(&settings)?;
+            let user = find_user(&db, &user).await?;
+            println!("{}", keys.issue(user.id, ttl)?);
+            Ok(())
+        }
+        Command::Bootstrap { email, group } => {
+            let email = domain::Email::parse(&email).context("--email")?;
+            let group = domain::Name::parse(&group).context("--group")?;
+            let db = prepare_database(&settings).await?;
+            let keys = keys(&settings)?;
+            match bootstrap::bootstrap(&db, &email, &group).await? {
+                Some(created) => {
+                    print_first_admin(&keys, &created)?;
+                    Ok(())
+                }
+                None => bail!(
+                    "a system admin already exists; use `roster token --user <email>` for a token"
+                ),
+            }
+        }
+    }
+}
+
+async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    if demo {
+        bail!("`--demo` arrives with the projects issue; run without it for now");
+    }
+    let keys = keys(&settings)?;
+    let db = prepare_database(&settings).await?;
+    let email = domain::Email::parse(bootstrap::DEFAULT_ADMIN_EMAIL)?;
+    let group = domain::Name::parse(bootstrap::DEFAULT_ROOT_GROUP)?;
+    let created = bootstrap::bootstrap(&db, &email, &group).await?;
+    let app = Application::build_with_database(settings, db).await?;
+    let address = format!("http://{}:{}", app.state().settings.bind.ip(), app.port());
+    println!("Roster is listening on {address}");
+    println!("API docs: {address}/docs/");
+    if let Some(created) = created {
+        print_first_admin(&keys, &created)?;
+    }
+    tracing::info!(%address, "serving");
+    app.run_until_stopped().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn keys(settings: &Settings) -> anyhow::Result<JwtKeys> {
+    let secret = resolve_secret(settings)?;
+    JwtKeys::new(
+        &secret,
+        settings.jwt_issuer.clone(),
+        settings.jwt_audience.clone(),
+    )
+}
+
+fn print_first_admin(keys: &JwtKeys, created: &Bootstrapped) -> anyhow::Result<()> {
+    let token = keys.issue(created.user.id, FIRST_TOKEN_TTL)?;
+    println!();
+    println!(
+        "Created the first system admin {} in the root group '{}'.",
+        created.user.email, created.group.name
+    );
+    println!("Their token (valid 24 h; shown once — `roster token --user <email>` makes more):");
+    println!();
+    println!("{token}");
+    println!();
+    Ok(())
+}
+
+/// A user by id or email.
+async fn find_user(db: &DatabaseConnection, key: &str) -> anyhow::Result<entity::users::Model> {
+    let found = match Uuid::parse_str(key) {
+        Ok(id) => entity::users::Entity::find_by_id(id).one(db).await?,
+        Err(_) => {
+            entity::users::Entity::find()
+                .filter(entity::users::Column::Email.eq(key.trim().to_lowercase()))
+                .one(db)
+                .await?
+        }
+    };
+    found.with_context(|| format!("no user has the id or email `{key}`"))
+}

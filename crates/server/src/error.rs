@@ -1,0 +1,306 @@
+//! The one HTTP error type: every failure a client can see, mapped exhaustively to problem+json.
+//!
+//! When to use what (the same rule in every module):
+//! - the `domain` crate returns its own small error enums; handlers and services convert them here;
+//! - database and plumbing code returns `DbErr` or `anyhow::Error` with context;
+//! - whatever reaches the HTTP boundary is an [`ApiError`]. A database error that is not a known
+//!   client mistake becomes `Internal` (500) whose cause is logged and never sent.
+
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One field that failed validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field, as a JSON path (`name`, `resource.id`) or a path/query parameter name.
+    pub field: String,
+    /// What is wrong with it, for a human.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Every error a client can receive. Each variant documents its status and `code`.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400 `validation_failed`: one or more inputs are wrong; `errors` names each.
+    #[error("the request is not valid")]
+    Validation(Vec<FieldError>),
+    /// 400 `malformed_json`: the body is not JSON at all.
+    #[error("the body is not valid JSON: {0}")]
+    MalformedJson(String),
+    /// 401 `unauthenticated`: no usable bearer token.
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    /// 403 `forbidden`: the caller may see the resource but lacks the capability.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 403 `role_escalation`: the change would grant or touch more power than the caller has.
+    #[error("{0}")]
+    RoleEscalation(String),
+    /// 404 `not_found`: absent, or invisible to the caller (no existence leak).
+    #[error("the resource does not exist or is not visible to you")]
+    NotFound,
+    /// 409 `already_member`.
+    #[error("the user is already a member")]
+    AlreadyMember,
+    /// 409 `email_taken`.
+    #[error("another user already has this email address")]
+    EmailTaken,
+    /// 409 `conflict`: a uniqueness clash or a concurrent change that could not be retried.
+    #[error("{0}")]
+    Conflict(String),
+    /// 409 `conflict`: another transaction got in the way (serialisation failure, deadlock, busy
+    /// SQLite). The write path retries these; one that persists reaches the client as 409.
+    #[error("a concurrent change got in the way; try again")]
+    Contention,
+    /// 409 `last_admin`: the project would lose its last admin.
+    #[error("the project must keep at least one admin")]
+    LastAdmin,
+    /// 409 `last_system_admin`: the system would lose its last system admin.
+    #[error("at least one system admin must remain")]
+    LastSystemAdmin,
+    /// 400 `squad_nesting`.
+    #[error("{0}")]
+    SquadNesting(String),
+    /// 400 `group_cycle`.
+    #[error("a group cannot be moved under itself or one of its descendants")]
+    GroupCycle,
+    /// 400 `group_too_deep`.
+    #[error("groups nest at most {0} levels deep")]
+    GroupTooDeep(u8),
+    /// 400 `not_project_member`.
+    #[error("the user is not a member of the squad's project")]
+    NotProjectMember,
+    /// 400 `invalid_reports_to`.
+    #[error("{0}")]
+    InvalidReportsTo(String),
+    /// 413 `payload_too_large`.
+    #[error("the body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    /// 415 `unsupported_media_type`.
+    #[error("the body must be application/json")]
+    UnsupportedMediaType,
+    /// 405 `method_not_allowed`; `Allow` lists the methods the path serves.
+    #[error("this path does not serve {method}")]
+    MethodNotAllowed { method: Method, allow: Vec<Method> },
+    /// 404 `not_found` for a path no route serves.
+    #[error("no route serves this path")]
+    NoRoute,
+    /// 503 `service_unavailable`: the database cannot be reached in time.
+    #[error("the service cannot reach its database")]
+    ServiceUnavailable,
+    /// 500 `internal`: logged with its cause, sent without it.
+    #[error("an internal error occurred")]
+    Internal(#[source] anyhow::Error),
+}
+
+/// The problem+json body (RFC 9457) of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem type: `urn:roster:problem:<code>`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable snake_case name of the problem, e.g. `validation_failed`.
+    pub code: String,
+    /// Present on `validation_failed`: each bad field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+impl ApiError {
+    /// A single-field validation failure.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(error.into())
+    }
+
+    /// The stable `code` of the problem.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => "validation_failed",
+            Self::MalformedJson(_) => "malformed_json",
+            Self::Unauthenticated(_) => "unauthenticated",
+            Self::Forbidden(_) => "forbidden",
+            Self::RoleEscalation(_) => "role_escalation",
+            Self::NotFound | Self::NoRoute => "not_found",
+            Self::AlreadyMember => "already_member",
+            Self::EmailTaken => "email_taken",
+            Self::Conflict(_) | Self::Contention => "conflict",
+            Self::LastAdmin => "last_admin",
+            Self::LastSystemAdmin => "last_system_admin",
+            Self::SquadNesting(_) => "squad_nesting",
+            Self::GroupCycle => "group_cycle",
+            Self::GroupTooDeep(_) => "group_too_deep",
+            Self::NotProjectMember => "not_project_member",
+            Self::InvalidReportsTo(_) => "invalid_reports_to",
+            Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::ServiceUnavailable => "service_unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// The problem body. Internal errors say nothing about their cause.
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let detail = match self {
+            Self::Validation(errors) => match errors.as_slice() {
+                [one] => format!("{}: {}", one.field, one.message),
+                _ => format!("{} fields are not valid", errors.len()),
+            },
+            other => other.to_string(),
+        };
+        Problem {
+            problem_type: format!("urn:roster:problem:{}", self.code()),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            code: self.code().to_owned(),
+            errors: match self {
+                Self::Validation(errors) => Some(errors.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Validation(_)
+            | Self::MalformedJson(_)
+            | Self::SquadNesting(_)
+            | Self::GroupCycle
+            | Self::GroupTooDeep(_)
+            | Self::NotProjectMember
+            | Self::InvalidReportsTo(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) | Self::RoleEscalation(_) => StatusCode::FORBIDDEN,
+            Self::NotFound | Self::NoRoute => StatusCode::NOT_FOUND,
+            Self::AlreadyMember
+            | Self::EmailTaken
+            | Self::Conflict(_)
+            | Self::Contention
+            | Self::LastAdmin
+            | Self::LastSystemAdmin => StatusCode::CONFLICT,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(cause) = self {
+            tracing::error!(error = ?cause, "internal error");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        match self {
+            Self::Unauthenticated(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::MethodNotAllowed { allow, .. } => {
+                let allow: Vec<&str> = allow.iter().map(Method::as_str).collect();
+                response.insert_header((header::ALLOW, allow.join(", ")));
+            }
+            _ => {}
+        }
+        response.json(self.problem())
+    }
+}
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// SQLSTATEs and SQLite codes that mean "another transaction got in the way: try again".
+const RETRYABLE_CODES: &[&str] = &[
+    "40001", // PostgreSQL serialization_failure
+    "40P01", // PostgreSQL deadlock_detected
+    "5",     // SQLITE_BUSY
+    "517",   // SQLITE_BUSY_SNAPSHOT
+    "6",     // SQLITE_LOCKED
+];
+
+/// The backend's error code (SQLSTATE on PostgreSQL, the extended result code on SQLite).
+pub fn db_error_code(error: &DbErr) -> Option<String> {
+    match error {
+        DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e))
+        | DbErr::Conn(RuntimeErr::SqlxError(e)) => match e.as_ref() {
+            sea_orm::sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether a failed transaction may succeed if run again.
+pub fn is_retryable(error: &DbErr) -> bool {
+    db_error_code(error).is_some_and(|code| RETRYABLE_CODES.contains(&code.as_str()))
+}
+
+/// Whether the error means the database could not be reached in time.
+fn is_unavailable(error: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    match error {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e))
+        | DbErr::Conn(RuntimeErr::SqlxError(e)) => matches!(
+            e.as_ref(),
+            Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::Io(_) | Sqlx::Tls(_)
+        ),
+        _ => false,
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(error: DbErr) -> Self {
+        if is_unavailable(&error) {
+            tracing::warn!(error = %error, "database unavailable");
+            return Self::ServiceUnavailable;
+        }
+        if is_retryable(&error) {
+            tracing::debug!(error = %error, "transaction contention");
+            return Self::Contention;
+        }
+        match error.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                Self::Conflict("a resource with these unique values already exists".into())
+            }
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
+                Self::Conflict("a resource this request refers to does not exist".into())
+            }
+            _ => Self::Internal(anyhow::Error::new(error).context("database error")),
+        }
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(error: anyhow::Error) -> Self {
+        match error.downcast::<DbErr>() {
+            Ok(db) => db.into(),
+            Err(other) => Self::Internal(other),
+        }
+    }
+}

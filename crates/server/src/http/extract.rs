@@ -1,0 +1,193 @@
+//! Request extractors whose every failure is a specific problem+json error.
+//!
+//! actix's own `web::Json` cannot name the field that failed to deserialize, so bodies are read
+//! here: content type first (415), then size (413), then syntax (`malformed_json`), then shape
+//! and rules (`validation_failed` naming each field).
+
+use actix_web::dev::Payload;
+use actix_web::http::{StatusCode, header};
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+use crate::error::{ApiError, FieldError};
+
+/// The largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A JSON body, deserialized (unknown fields refused by the type) and validated.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type_ok = is_json(req);
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            let bytes = bytes.await.map_err(body_error)?;
+            let value = parse::<T>(&bytes)?;
+            value.validate().map_err(validation_errors)?;
+            Ok(Json(value))
+        })
+    }
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
+        return false;
+    };
+    let Ok(value) = value.to_str() else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
+        || essence.to_ascii_lowercase().ends_with("+json")
+}
+
+/// A body that could not be read: too large (413), or cut off or otherwise unreadable.
+fn body_error(error: actix_web::Error) -> ApiError {
+    if error.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge(MAX_BODY_BYTES)
+    } else {
+        ApiError::MalformedJson(error.to_string())
+    }
+}
+
+/// Deserializes `bytes`, telling a syntax error from a wrong shape and naming the field.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize::<_, T>(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+            return ApiError::MalformedJson(strip_position(&inner.to_string()));
+        }
+        let message = strip_position(&inner.to_string());
+        ApiError::Validation(vec![FieldError::new(field_name(&path, &message), message)])
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::MalformedJson(strip_position(&e.to_string())))?;
+    Ok(value)
+}
+
+/// The field a serde error is about: its path, or for an unknown field the field itself.
+fn field_name(path: &str, message: &str) -> String {
+    let unknown = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next());
+    match (unknown, path) {
+        (Some(name), "." | "") => name.to_owned(),
+        (Some(name), parent) => format!("{parent}.{name}"),
+        (None, "." | "") => message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+            .unwrap_or("body")
+            .to_owned(),
+        (None, path) => path.to_owned(),
+    }
+}
+
+/// serde_json appends "at line 1 column 7"; clients get the message without it.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(index) => message[..index].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Flattens validator's nested errors into one `{field, message}` per failure.
+pub fn validation_errors(errors: ValidationErrors) -> ApiError {
+    let mut out = Vec::new();
+    collect(&errors, "", &mut out);
+    out.sort_by(|a, b| a.field.cmp(&b.field));
+    ApiError::Validation(out)
+}
+
+fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
+    for (field, kind) in errors.errors() {
+        let name = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => out.extend(list.iter().map(|e| {
+                let message = e
+                    .message
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_else(|| format!("fails the `{}` rule", e.code));
+                FieldError::new(name.clone(), message)
+            })),
+            ValidationErrorsKind::Struct(inner) => collect(inner, &name, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    collect(inner, &format!("{name}[{index}]"), out);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        count: u8,
+    }
+
+    fn fields(error: ApiError) -> Vec<String> {
+        match error {
+            ApiError::Validation(errors) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn names_the_bad_field() {
+        assert_eq!(
+            fields(parse::<Body>(br#"{"name":"a","count":"x"}"#).unwrap_err()),
+            ["count"]
+        );
+        assert_eq!(
+            fields(parse::<Body>(br#"{"name":"a","count":1,"role":"x"}"#).unwrap_err()),
+            ["role"]
+        );
+        assert_eq!(
+            fields(parse::<Body>(br#"{"count":1}"#).unwrap_err()),
+            ["name"]
+        );
+    }
+
+    #[test]
+    fn tells_syntax_from_shape() {
+        assert!(matches!(
+            parse::<Body>(br#"{"name": "#).unwrap_err(),
+            ApiError::MalformedJson(_)
+        ));
+        assert!(matches!(
+            parse::<Body>(br#"{"name":"a","count":1} x"#).unwrap_err(),
+            ApiError::MalformedJson(_)
+        ));
+    }
+}

@@ -1,0 +1,100 @@
+//! The JSON representations clients see. Entity models are never serialized directly: the
+//! field names here are the API contract (spec §4), independent of the storage layout.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::convert;
+
+/// A user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct User {
+    pub id: Uuid,
+    /// Stored and compared lower-case.
+    pub email: String,
+    pub display_name: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<entity::users::Model> for User {
+    fn from(m: entity::users::Model) -> Self {
+        Self {
+            id: m.id,
+            email: m.email,
+            display_name: m.display_name,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// A user's direct membership in a group.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupMember {
+    pub user_id: Uuid,
+    pub group_id: Uuid,
+    /// `system_admin`, `group_admin`, `teacher` or `student`.
+    #[schema(example = "teacher")]
+    pub role: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<entity::group_members::Model> for GroupMember {
+    fn from(m: entity::group_members::Model) -> Self {
+        Self {
+            user_id: m.user_id,
+            group_id: m.group_id,
+            role: convert::group_role(m.role).as_str().to_owned(),
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// A user's membership in a project, with their reporting line.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectMember {
+    pub user_id: Uuid,
+    pub project_id: Uuid,
+    /// `admin`, `pm`, `squad_lead` or `member`.
+    #[schema(example = "pm")]
+    pub role: String,
+    /// 0 (admin) to 3 (member): lower is more power.
+    pub tier: u8,
+    /// The member this one reports to, or `null`.
+    pub reports_to: Option<Uuid>,
+    /// Whether `reports_to` was chosen explicitly rather than computed.
+    pub reports_to_explicit: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<entity::project_members::Model> for ProjectMember {
+    fn from(m: entity::project_members::Model) -> Self {
+        let role = convert::project_role(m.role);
+        Self {
+            user_id: m.user_id,
+            project_id: m.project_id,
+            role: role.as_str().to_owned(),
+            tier: role.tier(),
+            reports_to: m.reports_to,
+            reports_to_explicit: m.reports_to_explicit,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// The caller: who they are and where they belong directly.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub user: User,
+    /// Whether the caller is a system admin (allowed everything, everywhere).
+    pub system_admin: bool,
+    pub group_memberships: Vec<GroupMember>,
+    pub project_memberships: Vec<ProjectMember>,
+}

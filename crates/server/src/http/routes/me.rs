@@ -1,0 +1,37 @@
+//! `GET /v1/me`: the caller, whether they are a system admin, and their direct memberships.
+
+use actix_web::{get, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::Principal;
+use crate::error::{ApiError, Problem};
+use crate::http::repr;
+use crate::services::users;
+use crate::state::AppState;
+
+/// The caller and their direct group and project memberships.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = repr::Me),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me")]
+pub async fn get_me(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<web::Json<repr::Me>, ApiError> {
+    let memberships = users::memberships_of(&state.db, principal.id()).await?;
+    Ok(web::Json(repr::Me {
+        system_admin: principal.is_system_admin(),
+        user: principal.user.into(),
+        group_memberships: memberships.groups.into_iter().map(Into::into).collect(),
+        project_memberships: memberships.projects.into_iter().map(Into::into).collect(),
+    }))
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(get_me);
+}

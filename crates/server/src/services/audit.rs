@@ -1,0 +1,79 @@
+//! Audit events: one row per state-changing request, written in that request's transaction.
+
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// What a state change records about itself; [`super::write::write`] stores it.
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
+    /// The acting user; `None` for the command line (e.g. `roster bootstrap`).
+    pub actor_id: Option<Uuid>,
+    /// `resource.verb`, e.g. `user.create`, `group_member.update`.
+    pub action: &'static str,
+    pub resource_type: &'static str,
+    pub resource_id: Option<Uuid>,
+    /// The group the change happened in, for `/v1/groups/{id}/audit`.
+    pub group_id: Option<Uuid>,
+    /// The project the change happened in, for `/v1/projects/{id}/audit`.
+    pub project_id: Option<Uuid>,
+    /// `{"before": …, "after": …}` and anything else worth keeping (counts, repairs).
+    pub details: Value,
+}
+
+impl AuditRecord {
+    /// A record with the essentials; scope and details are added with the builder methods.
+    pub fn new(
+        actor_id: Option<Uuid>,
+        action: &'static str,
+        resource_type: &'static str,
+        resource_id: Uuid,
+    ) -> Self {
+        Self {
+            actor_id,
+            action,
+            resource_type,
+            resource_id: Some(resource_id),
+            group_id: None,
+            project_id: None,
+            details: Value::Object(Default::default()),
+        }
+    }
+
+    pub fn in_group(mut self, group_id: Uuid) -> Self {
+        self.group_id = Some(group_id);
+        self
+    }
+
+    pub fn in_project(mut self, project_id: Uuid) -> Self {
+        self.project_id = Some(project_id);
+        self
+    }
+
+    /// Records the state before and after the change (`null` for creation or deletion).
+    pub fn change(mut self, before: Value, after: Value) -> Self {
+        self.details = serde_json::json!({ "before": before, "after": after });
+        self
+    }
+}
+
+/// Inserts the event. Called only by the write path, inside its transaction.
+pub(crate) async fn insert(db: &impl ConnectionTrait, record: AuditRecord) -> Result<(), DbErr> {
+    let now = chrono::Utc::now();
+    let row = entity::audit_events::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        occurred_at: Set(now),
+        created_at: Set(now),
+        actor_id: Set(record.actor_id),
+        action: Set(record.action.to_owned()),
+        resource_type: Set(record.resource_type.to_owned()),
+        resource_id: Set(record.resource_id),
+        group_id: Set(record.group_id),
+        project_id: Set(record.project_id),
+        details: Set(record.details),
+    };
+    entity::audit_events::Entity::insert(row)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! The write path: every state-changing request runs here, once, as one transaction.
+//!
+//! [`write`] begins the transaction (IMMEDIATE on SQLite, so concurrent writers queue instead of
+//! failing half-way), takes the locks the request's invariants need (PostgreSQL advisory and row
+//! locks, always in one global order so two requests cannot deadlock on them), runs the work,
+//! stores its audit event, commits, and runs the whole again when the database reports a
+//! serialisation failure, a deadlock or a busy SQLite file.
+
+use std::time::Duration;
+
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement,
+    TransactionOptions, TransactionTrait, sea_query::Value,
+};
+use uuid::Uuid;
+
+use super::audit::{self, AuditRecord};
+use crate::error::ApiError;
+
+/// How many times a contended transaction is run before the client gets 409 `conflict`.
+const MAX_ATTEMPTS: u32 = 6;
+
+/// A lock a write needs so that its invariant holds under concurrent requests.
+/// The derived order is the order in which locks are taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Lock {
+    /// The group tree's shape: moves, subtree deletes, and group membership changes that
+    /// could race with them.
+    GroupTree,
+    /// The set of system admins (the last one must remain; bootstrapping creates one).
+    SystemAdmins,
+    /// One project's members, roles and reporting lines (the project row, `FOR UPDATE`).
+    Project(Uuid),
+}
+
+impl Lock {
+    /// Advisory-lock keys: an arbitrary fixed prefix ("RSTR") so Roster's keys are recognisable.
+    const fn advisory_key(self) -> Option<i64> {
+        match self {
+            Self::GroupTree => Some(0x5253_5452_0000_0001),
+            Self::SystemAdmins => Some(0x5253_5452_0000_0002),
+            Self::Project(_) => None,
+        }
+    }
+}
+
+/// What a unit of work produced: its value and, when it changed something, its audit event.
+#[derive(Debug)]
+pub struct Outcome<T> {
+    pub value: T,
+    pub audit: Option<AuditRecord>,
+}
+
+impl<T> Outcome<T> {
+    /// The work changed state and records it.
+    pub fn changed(value: T, audit: AuditRecord) -> Self {
+        Self {
+            value,
+            audit: Some(audit),
+        }
+    }
+
+    /// The work found nothing to change (an idempotent upsert): no audit event.
+    pub fn unchanged(value: T) -> Self {
+        Self { value, audit: None }
+    }
+}
+
+/// Runs `work` as one transaction holding `locks`, retrying contention; see the module docs.
+pub async fn write<T>(
+    db: &DatabaseConnection,
+    locks: &[Lock],
+    work: impl AsyncFn(&DatabaseTransaction) -> Result<Outcome<T>, ApiError>,
+) -> Result<T, ApiError> {
+    let mut locks = locks.to_vec();
+    locks.sort();
+    locks.dedup();
+    let mut attempt = 1;
+    loop {
+        match run_once(db, &locks, &work).await {
+            Err(ApiError::Contention) if attempt < MAX_ATTEMPTS => {
+                tokio::time::sleep(backoff(attempt)).await;
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+async fn run_once<T>(
+    db: &DatabaseConnection,
+    locks: &[Lock],
+    work: &impl AsyncFn(&DatabaseTransaction) -> Result<Outcome<T>, ApiError>,
+) -> Result<T, ApiError> {
+    let tx = db
+        .begin_with_options(TransactionOptions {
+            isolation_level: None,
+            access_mode: None,
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        })
+        .await?;
+    for lock in locks {
+        take(&tx, *lock).await?;
+    }
+    // On error the transaction is dropped, which rolls it back.
+    let Outcome { value, audit } = work(&tx).await?;
+    if let Some(record) = audit {
+        audit::insert(&tx, record).await?;
+    }
+    tx.commit().await?;
+    Ok(value)
+}
+
+/// Takes one lock. SQLite needs none: its IMMEDIATE transaction already excludes other writers.
+async fn take(tx: &DatabaseTransaction, lock: Lock) -> Result<(), ApiError> {
+    if tx.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let statement = match (lock, lock.advisory_key()) {
+        (_, Some(key)) => Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [Value::from(key)],
+        ),
+        (Lock::Project(id), None) => Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT 1 FROM projects WHERE id = $1 FOR UPDATE",
+            [Value::from(id)],
+        ),
+        (_, None) => return Ok(()),
+    };
+    tx.query_all_raw(statement).await?;
+    Ok(())
+}
+
+/// 10 ms, 20 ms, 40 ms … with a little jitter so retried writers do not collide again.
+fn backoff(attempt: u32) -> Duration {
+    let base = 10u64 << attempt.min(6);
+    Duration::from_millis(base + u64::from(rand::random::<u8>() % 10))
+}

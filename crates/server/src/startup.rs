@@ -1,0 +1,140 @@
+//! Building and running the application: what `main` and the tests share.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{ErrorHandlers, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+use utoipa::OpenApi;
+use utoipa_actix_web::{AppExt, scope};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::{self, JwtKeys};
+use crate::db;
+use crate::http::extract::MAX_BODY_BYTES;
+use crate::http::{fallback, openapi, routes};
+use crate::settings::Settings;
+use crate::state::AppState;
+
+/// A built server, bound to its port, not yet running.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects (and migrates, unless disabled) the database, resolves the token secret and binds
+    /// the listener. Port 0 binds a free port, which tests use.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = prepare_database(&settings).await?;
+        Self::build_with_database(settings, db).await
+    }
+
+    /// As [`Application::build`], on an already-open database.
+    pub async fn build_with_database(
+        settings: Settings,
+        db: DatabaseConnection,
+    ) -> anyhow::Result<Self> {
+        let secret = auth::resolve_secret(&settings)?;
+        let jwt = JwtKeys::new(
+            &secret,
+            settings.jwt_issuer.clone(),
+            settings.jwt_audience.clone(),
+        )?;
+        let state = AppState { db, jwt, settings };
+        let listener = TcpListener::bind(state.settings.bind)
+            .with_context(|| format!("cannot listen on {}", state.settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let server = serve(listener, state.clone())?;
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// A handle that stops the server from elsewhere (tests stop theirs when they end).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT/SIGTERM; in-flight requests finish first (actix's graceful shutdown).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Opens the configured database and applies pending migrations unless told not to.
+pub async fn prepare_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    let db = db::connect(settings).await?;
+    if settings.auto_migrate {
+        db::migrate(&db).await?;
+    }
+    Ok(db)
+}
+
+/// The OpenAPI document of every route, as served at `/openapi.json`.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let (_, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .configure(register_routes)
+        .split_for_parts();
+    doc
+}
+
+/// Every route of the API. utoipa-actix-web records each handler's annotation as it registers,
+/// so the OpenAPI document lists exactly the routes served.
+fn register_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.configure(routes::health::configure).service(
+        scope::scope("/v1")
+            .wrap(from_fn(auth::authenticate))
+            .configure(routes::me::configure)
+            .configure(routes::users::configure),
+    );
+}
+
+fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let doc = openapi_document();
+    let route_table = web::Data::new(openapi::route_table(&doc));
+    let workers = state.settings.workers;
+    let state = web::Data::new(state);
+    let mut server = HttpServer::new(move || {
+        let (app, _) = App::new()
+            .into_utoipa_app()
+            .openapi(openapi::ApiDoc::openapi())
+            .app_data(state.clone())
+            .app_data(route_table.clone())
+            .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+            .app_data(web::PathConfig::default().error_handler(fallback::path_error))
+            .app_data(web::QueryConfig::default().error_handler(fallback::query_error))
+            .configure(register_routes)
+            .split_for_parts();
+        app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()))
+            .service(web::redirect("/docs", "/docs/"))
+            .default_service(web::to(fallback::no_route))
+            .wrap(ErrorHandlers::new().default_handler(fallback::ensure_problem))
+            .wrap(tracing_actix())
+    })
+    .listen(listener)?;
+    if let Some(workers) = workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}
+
+/// Request logging through `tracing`: method, path, status and latency of every request.
+fn tracing_actix() -> actix_web::middleware::Logger {
+    actix_web::middleware::Logger::new("%r %s %Dms").log_target("roster::http")
+}
