@@ -55,7 +55,12 @@ impl MigrationTrait for Migration {
         let postgres = is_postgres(manager);
         if postgres {
             manager
-                .create_type(Type::create().as_enum(MemberRole::Enum).values(ROLES).to_owned())
+                .create_type(
+                    Type::create()
+                        .as_enum(MemberRole::Enum)
+                        .values(ROLES)
+                        .to_owned(),
+                )
                 .await?;
         }
 

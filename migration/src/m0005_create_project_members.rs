@@ -60,7 +60,12 @@ impl MigrationTrait for Migration {
         let postgres = is_postgres(manager);
         if postgres {
             manager
-                .create_type(Type::create().as_enum(ProjectRole::Enum).values(ROLES).to_owned())
+                .create_type(
+                    Type::create()
+                        .as_enum(ProjectRole::Enum)
+                        .values(ROLES)
+                        .to_owned(),
+                )
                 .await?;
         }
 

@@ -52,7 +52,11 @@ fn parent_key() -> IndexCreateStatement {
 }
 
 fn member_key() -> IndexCreateStatement {
-    unique(UQ_MEMBER_KEY, Squads::Table, [Squads::Id, Squads::ProjectId])
+    unique(
+        UQ_MEMBER_KEY,
+        Squads::Table,
+        [Squads::Id, Squads::ProjectId],
+    )
 }
 
 #[async_trait::async_trait]

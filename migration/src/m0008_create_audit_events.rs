@@ -42,7 +42,11 @@ impl MigrationTrait for Migration {
                     .col(uuid_null(AuditEvents::GroupId))
                     .col(uuid_null(AuditEvents::ProjectId))
                     // jsonb on PostgreSQL, JSON text on SQLite.
-                    .col(ColumnDef::new(AuditEvents::Details).json_binary().not_null())
+                    .col(
+                        ColumnDef::new(AuditEvents::Details)
+                            .json_binary()
+                            .not_null(),
+                    )
                     .col(timestamp(AuditEvents::CreatedAt))
                     .primary_key(&mut primary_key("pk_audit_events", AuditEvents::Id))
                     .to_owned(),

@@ -74,7 +74,10 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
     let admin = TestUser {
         id: created.user.id,
         email: created.user.email,
-        token: state.jwt.issue(created.user.id, Duration::from_secs(3600)).expect("token"),
+        token: state
+            .jwt
+            .issue(created.user.id, Duration::from_secs(3600))
+            .expect("token"),
     };
     TestApp {
         address,
@@ -89,7 +92,8 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
 impl TestApp {
     /// A request without credentials.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.client.request(method, format!("{}{}", self.address, path))
+        self.client
+            .request(method, format!("{}{}", self.address, path))
     }
 
     /// A request as `user`.
@@ -99,7 +103,9 @@ impl TestApp {
 
     /// A token for any user id, signed with the server's key.
     pub fn token_for(&self, id: Uuid) -> String {
-        self.keys.issue(id, Duration::from_secs(3600)).expect("token")
+        self.keys
+            .issue(id, Duration::from_secs(3600))
+            .expect("token")
     }
 
     /// Creates a user through the API, as the system admin.
@@ -111,7 +117,10 @@ impl TestApp {
             .await
             .expect("request sent");
         let body = expect_status(response, 201).await;
-        let id: Uuid = body["id"].as_str().and_then(|s| s.parse().ok()).expect("an id");
+        let id: Uuid = body["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("an id");
         TestUser {
             id,
             email: email.to_lowercase(),

@@ -91,7 +91,10 @@ pub struct TestDb {
 enum Place {
     /// The temporary directory holding the database file; removed when dropped.
     Sqlite(tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl TestDb {
@@ -108,7 +111,10 @@ impl TestDb {
                     .prefix("roster-test-")
                     .tempdir()
                     .context("creating a temporary directory for SQLite")?;
-                let url = format!("sqlite://{}?mode=rwc", dir.path().join("roster.db").display());
+                let url = format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("roster.db").display()
+                );
                 Ok(TestDb {
                     backend,
                     url,
@@ -143,7 +149,9 @@ impl TestDb {
     pub async fn migrated(backend: Backend) -> anyhow::Result<TestDb> {
         let db = TestDb::create(backend).await?;
         let conn = db.try_connect().await?;
-        let migrated = Migrator::up(&conn, None).await.context("applying migrations");
+        let migrated = Migrator::up(&conn, None)
+            .await
+            .context("applying migrations");
         conn.close().await.ok();
         if let Err(err) = migrated {
             db.drop_database().await;
@@ -154,17 +162,44 @@ impl TestDb {
 
     /// A new connection pool to this database. Panics if it cannot connect: a test cannot go on.
     pub async fn connect(&self) -> DatabaseConnection {
-        self.try_connect()
-            .await
-            .unwrap_or_else(|err| panic!("connecting to the {} test database: {err:#}", self.backend.name()))
+        self.try_connect().await.unwrap_or_else(|err| {
+            panic!(
+                "connecting to the {} test database: {err:#}",
+                self.backend.name()
+            )
+        })
     }
 
     /// A new connection pool to this database.
     ///
     /// A few connections on both backends (SeaORM would give SQLite only one, and a query outside
-    /// an open transaction would then wait for it); on SQLite, WAL and a busy timeout. sqlx turns
-    /// `PRAGMA foreign_keys` on for every SQLite connection, so cascades work.
+    /// an open transaction would then wait for it); on SQLite, WAL, a busy timeout, and
+    /// `PRAGMA foreign_keys` on for every connection (sqlx's default, asked for explicitly because
+    /// every cascade and composite key of the schema depends on it).
     pub async fn try_connect(&self) -> anyhow::Result<DatabaseConnection> {
+        self.try_connect_with(|_| {}).await
+    }
+
+    /// Like [`TestDb::connect`], with the options adjusted by `configure` first (e.g.
+    /// `max_connections(1)` to behave like the migration CLI).
+    pub async fn connect_with(
+        &self,
+        configure: impl FnOnce(&mut ConnectOptions),
+    ) -> DatabaseConnection {
+        self.try_connect_with(configure)
+            .await
+            .unwrap_or_else(|err| {
+                panic!(
+                    "connecting to the {} test database: {err:#}",
+                    self.backend.name()
+                )
+            })
+    }
+
+    async fn try_connect_with(
+        &self,
+        configure: impl FnOnce(&mut ConnectOptions),
+    ) -> anyhow::Result<DatabaseConnection> {
         let mut options = ConnectOptions::new(self.url.clone());
         options
             .max_connections(4)
@@ -177,6 +212,7 @@ impl TestDb {
                     .foreign_keys(true)
             });
         }
+        configure(&mut options);
         Database::connect(options)
             .await
             .with_context(|| format!("connecting to {}", self.url))
@@ -366,8 +402,14 @@ mod unit {
     #[test]
     fn database_url_replaces_only_the_database() {
         let cases = [
-            ("postgres://postgres@127.0.0.1:5432/postgres", "postgres://postgres@127.0.0.1:5432/x"),
-            ("postgres://u:p@h/postgres?sslmode=disable", "postgres://u:p@h/x?sslmode=disable"),
+            (
+                "postgres://postgres@127.0.0.1:5432/postgres",
+                "postgres://postgres@127.0.0.1:5432/x",
+            ),
+            (
+                "postgres://u:p@h/postgres?sslmode=disable",
+                "postgres://u:p@h/x?sslmode=disable",
+            ),
             ("postgres://u@h:5432", "postgres://u@h:5432/x"),
             ("postgres://u@h:5432/", "postgres://u@h:5432/x"),
         ];
@@ -380,14 +422,23 @@ mod unit {
     fn only_our_old_databases_are_swept() {
         let now = SystemTime::now();
         let fresh = new_database_name(now);
-        assert!(fresh.len() <= 63, "PostgreSQL truncates identifiers at 63 bytes: {fresh}");
-        assert_eq!(database_age(&fresh, now), Some(Duration::ZERO));
+        assert!(
+            fresh.len() <= 63,
+            "PostgreSQL truncates identifiers at 63 bytes: {fresh}"
+        );
+        // The name keeps whole seconds only.
+        assert!(database_age(&fresh, now).is_some_and(|age| age < Duration::from_secs(1)));
 
         let three_hours_ago = now - Duration::from_secs(3 * 3600);
         let old = new_database_name(three_hours_ago);
         assert!(database_age(&old, now).is_some_and(|age| age > SWEEP_AGE));
 
-        for foreign in ["roster", "roster_test_", "roster_test_abc_def", "roster_test_1_xyz"] {
+        for foreign in [
+            "roster",
+            "roster_test_",
+            "roster_test_abc_def",
+            "roster_test_1_xyz",
+        ] {
             assert_eq!(database_age(foreign, now), None, "{foreign}");
         }
     }

@@ -62,7 +62,12 @@ pub struct Settings {
     #[arg(long, global = true, env = "ROSTER_DATABASE_URL")]
     pub database_url: Option<String>,
     /// Address to listen on.
-    #[arg(long, global = true, env = "ROSTER_BIND", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        global = true,
+        env = "ROSTER_BIND",
+        default_value = "127.0.0.1:8080"
+    )]
     pub bind: SocketAddr,
     /// HS256 secret for bearer tokens (at least 32 bytes). Required with PostgreSQL.
     #[arg(long, global = true, env = "ROSTER_JWT_SECRET", hide_env_values = true)]
@@ -80,7 +85,13 @@ pub struct Settings {
     #[arg(long, global = true, env = "ROSTER_LOG", default_value = "info")]
     pub log: String,
     /// Log format.
-    #[arg(long, global = true, env = "ROSTER_LOG_FORMAT", value_enum, default_value = "text")]
+    #[arg(
+        long,
+        global = true,
+        env = "ROSTER_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
     pub log_format: LogFormat,
     /// Largest number of database connections.
     #[arg(long, global = true, env = "ROSTER_DB_POOL_SIZE", default_value_t = 10)]
@@ -117,7 +128,9 @@ impl Settings {
 /// The file behind an SQLite URL (`sqlite://./data/roster.db?mode=rwc` → `./data/roster.db`),
 /// or `None` for an in-memory database or another backend.
 pub fn sqlite_file(url: &str) -> Option<PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
         return None;

@@ -24,7 +24,9 @@ pub async fn authenticate(
     let principal = Principal::load(&state.db, user_id)
         .await
         .map_err(ApiError::from)?
-        .ok_or(ApiError::Unauthenticated("the token's user no longer exists"))?;
+        .ok_or(ApiError::Unauthenticated(
+            "the token's user no longer exists",
+        ))?;
     req.extensions_mut().insert(principal);
     next.call(req).await
 }
@@ -36,11 +38,13 @@ fn bearer_token(req: &ServiceRequest) -> Result<&str, ApiError> {
         .ok_or(ApiError::Unauthenticated("a bearer token is required"))?
         .to_str()
         .map_err(|_| ApiError::Unauthenticated("the Authorization header is not text"))?;
-    let (scheme, token) = value
-        .split_once(' ')
-        .ok_or(ApiError::Unauthenticated("use `Authorization: Bearer <token>`"))?;
+    let (scheme, token) = value.split_once(' ').ok_or(ApiError::Unauthenticated(
+        "use `Authorization: Bearer <token>`",
+    ))?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(ApiError::Unauthenticated("use `Authorization: Bearer <token>`"));
+        return Err(ApiError::Unauthenticated(
+            "use `Authorization: Bearer <token>`",
+        ));
     }
     Ok(token.trim())
 }

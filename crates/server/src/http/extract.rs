@@ -84,19 +84,16 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
-/// The field a serde error is about: its path, or for an unknown field the field itself.
+/// The field a serde error is about. The path already ends at an unknown or mistyped field; a
+/// missing field is named only in the message, below its parent's path.
 fn field_name(path: &str, message: &str) -> String {
-    let unknown = message
-        .strip_prefix("unknown field `")
+    let missing = message
+        .strip_prefix("missing field `")
         .and_then(|rest| rest.split('`').next());
-    match (unknown, path) {
+    match (missing, path) {
         (Some(name), "." | "") => name.to_owned(),
         (Some(name), parent) => format!("{parent}.{name}"),
-        (None, "." | "") => message
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next())
-            .unwrap_or("body")
-            .to_owned(),
+        (None, "." | "") => "body".to_owned(),
         (None, path) => path.to_owned(),
     }
 }

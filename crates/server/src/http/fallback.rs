@@ -36,7 +36,9 @@ impl RouteTable {
                     (t.starts_with('{') && t.ends_with('}') && !w.is_empty()) || t == w
                 });
             if matches {
-                found.get_or_insert_with(Vec::new).extend(methods.iter().cloned());
+                found
+                    .get_or_insert_with(Vec::new)
+                    .extend(methods.iter().cloned());
             }
         }
         found
@@ -85,7 +87,10 @@ pub fn path_error(error: actix_web::error::PathError, req: &HttpRequest) -> acti
 }
 
 /// A query string that does not fit the route's parameters.
-pub fn query_error(error: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+pub fn query_error(
+    error: actix_web::error::QueryPayloadError,
+    _: &HttpRequest,
+) -> actix_web::Error {
     let message = error.to_string();
     let field = message
         .split('`')
@@ -106,7 +111,9 @@ pub fn ensure_problem<B: MessageBody + 'static>(
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
     if is_problem {
-        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
     }
     let status = response.status();
     let error = match status.as_u16() {
@@ -115,8 +122,13 @@ pub fn ensure_problem<B: MessageBody + 'static>(
         413 => ApiError::PayloadTooLarge(super::extract::MAX_BODY_BYTES),
         415 => ApiError::UnsupportedMediaType,
         503 => ApiError::ServiceUnavailable,
-        400..=499 => ApiError::invalid("request", status.canonical_reason().unwrap_or("bad request")),
-        _ => ApiError::internal(anyhow::anyhow!("unexpected {status} response without a body")),
+        400..=499 => ApiError::invalid(
+            "request",
+            status.canonical_reason().unwrap_or("bad request"),
+        ),
+        _ => ApiError::internal(anyhow::anyhow!(
+            "unexpected {status} response without a body"
+        )),
     };
     let (req, _) = response.into_parts();
     let mut fresh: HttpResponse<BoxBody> = error.error_response();

@@ -1,8 +1,9 @@
 //! Keyset pagination: `?limit=&cursor=` in, `{items, next_cursor}` out.
 //!
-//! The cursor is opaque to clients: the id of the last item served (ids are UUIDv7, so id order
-//! is creation order), base64url-encoded. Keyset pages stay stable under concurrent inserts:
-//! a new item lands after the cursor or before it, never shifting a page.
+//! The cursor is opaque to clients: the sort key of the last item served, base64url-encoded —
+//! its id for lists in id order (ids are UUIDv7, so id order is creation order), its path for
+//! lists in tree order. Keyset pages stay stable under concurrent inserts: a new item lands
+//! after the cursor or before it, never shifting a page.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -27,11 +28,30 @@ pub struct PageParams {
 }
 
 /// A validated page request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageRequest {
     pub limit: u64,
-    /// Serve items whose key is strictly greater than this.
-    pub after: Option<Uuid>,
+    /// Serve items whose sort key is strictly greater than this (the decoded cursor).
+    pub after: Option<String>,
+}
+
+impl PageRequest {
+    /// The cursor as an id, for lists in id order; a cursor of another list → 400.
+    pub fn after_id(&self) -> Result<Option<Uuid>, ApiError> {
+        self.after
+            .as_deref()
+            .map(|key| Uuid::parse_str(key).map_err(|_| bad_cursor()))
+            .transpose()
+    }
+
+    /// How many rows to fetch: one more than the page, to learn whether another page follows.
+    pub fn fetch(&self) -> u64 {
+        self.limit + 1
+    }
+}
+
+fn bad_cursor() -> ApiError {
+    ApiError::invalid("cursor", "is not a cursor this API issued for this list")
 }
 
 impl PageParams {
@@ -47,7 +67,7 @@ impl PageParams {
         let after = match self.cursor.as_deref() {
             None => None,
             Some(text) => match decode_cursor(text) {
-                Some(id) => Some(id),
+                Some(key) => Some(key),
                 None => {
                     errors.push(FieldError::new("cursor", "is not a cursor this API issued"));
                     None
@@ -73,12 +93,16 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Builds a page from up to `limit + 1` rows fetched in key order: the extra row only tells
     /// that another page exists.
-    pub fn from_rows(mut rows: Vec<T>, request: PageRequest, key: impl Fn(&T) -> Uuid) -> Self {
+    pub fn from_rows<K: ToString>(
+        mut rows: Vec<T>,
+        request: &PageRequest,
+        key: impl Fn(&T) -> K,
+    ) -> Self {
         let limit = usize::try_from(request.limit).unwrap_or(usize::MAX);
         let more = rows.len() > limit;
         rows.truncate(limit);
         let next_cursor = match (more, rows.last()) {
-            (true, Some(last)) => Some(encode_cursor(key(last))),
+            (true, Some(last)) => Some(encode_cursor(&key(last).to_string())),
             _ => None,
         };
         Self {
@@ -95,13 +119,13 @@ impl<T> Page<T> {
     }
 }
 
-pub fn encode_cursor(id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(id.as_bytes())
+pub fn encode_cursor(key: &str) -> String {
+    URL_SAFE_NO_PAD.encode(key.as_bytes())
 }
 
-pub fn decode_cursor(text: &str) -> Option<Uuid> {
+pub fn decode_cursor(text: &str) -> Option<String> {
     let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
-    Uuid::from_slice(&bytes).ok()
+    String::from_utf8(bytes).ok().filter(|key| !key.is_empty())
 }
 
 #[cfg(test)]
@@ -112,9 +136,20 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
         let id = Uuid::now_v7();
-        assert_eq!(decode_cursor(&encode_cursor(id)), Some(id));
-        assert_eq!(decode_cursor("not a cursor"), None);
-        assert_eq!(decode_cursor("AAAA"), None);
+        let request = |cursor: &str| PageParams {
+            limit: None,
+            cursor: Some(cursor.to_owned()),
+        };
+        let parsed = request(&encode_cursor(&id.to_string())).parse().unwrap();
+        assert_eq!(parsed.after_id().unwrap(), Some(id));
+        assert!(request("not a cursor!").parse().is_err());
+        assert!(
+            request(&encode_cursor("a.b"))
+                .parse()
+                .unwrap()
+                .after_id()
+                .is_err()
+        );
     }
 
     #[test]
@@ -136,10 +171,10 @@ mod tests {
             limit: 2,
             after: None,
         };
-        let page = Page::from_rows(ids.clone(), request, |id| *id);
+        let page = Page::from_rows(ids.clone(), &request, |id| *id);
         assert_eq!(page.items, ids[..2]);
-        assert_eq!(page.next_cursor, Some(encode_cursor(ids[1])));
-        let last = Page::from_rows(ids[2..].to_vec(), request, |id| *id);
+        assert_eq!(page.next_cursor, Some(encode_cursor(&ids[1].to_string())));
+        let last = Page::from_rows(ids[2..].to_vec(), &request, |id| *id);
         assert_eq!(last.next_cursor, None);
     }
 }

@@ -1,6 +1,7 @@
 //! Use cases on SeaORM: every state change goes through [`write::write`], every read through a
 //! service function that the HTTP layer calls after authorization.
 
+pub mod access;
 pub mod audit;
 pub mod bootstrap;
 pub mod users;

@@ -115,7 +115,10 @@ pub async fn find_visible(
         .one(db)
         .await?
         .ok_or(ApiError::NotFound)?;
-    if id == actor.id() || manages_users(db, actor).await? || shares_scope(db, actor.id(), id).await? {
+    if id == actor.id()
+        || manages_users(db, actor).await?
+        || shares_scope(db, actor.id(), id).await?
+    {
         Ok(user)
     } else {
         Err(ApiError::NotFound)
@@ -130,8 +133,16 @@ async fn shares_scope(db: &impl ConnectionTrait, a: Uuid, b: Uuid) -> Result<boo
             .filter(entity::project_members::Column::UserId.eq(user))
             .all(db)
     };
-    let mine: HashSet<Uuid> = projects_of(a).await?.into_iter().map(|m| m.project_id).collect();
-    if projects_of(b).await?.iter().any(|m| mine.contains(&m.project_id)) {
+    let mine: HashSet<Uuid> = projects_of(a)
+        .await?
+        .into_iter()
+        .map(|m| m.project_id)
+        .collect();
+    if projects_of(b)
+        .await?
+        .iter()
+        .any(|m| mine.contains(&m.project_id))
+    {
         return Ok(true);
     }
     let paths_a = membership_paths(db, a).await?;

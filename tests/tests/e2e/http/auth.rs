@@ -11,7 +11,12 @@ use tests::both_backends;
 use tests::db::TestDb;
 
 fn sign(alg: Algorithm, secret: &[u8], claims: serde_json::Value) -> String {
-    jsonwebtoken::encode(&Header::new(alg), &claims, &EncodingKey::from_secret(secret)).unwrap()
+    jsonwebtoken::encode(
+        &Header::new(alg),
+        &claims,
+        &EncodingKey::from_secret(secret),
+    )
+    .unwrap()
 }
 
 fn now() -> i64 {
@@ -20,7 +25,11 @@ fn now() -> i64 {
 
 async fn me_answers_with_a_valid_token(db: &TestDb) {
     let app = spawn_app(db).await;
-    let response = app.as_user(&app.admin, Method::GET, "/v1/me").send().await.unwrap();
+    let response = app
+        .as_user(&app.admin, Method::GET, "/v1/me")
+        .send()
+        .await
+        .unwrap();
     let me = expect_status(response, 200).await;
     assert_eq!(me["user"]["id"], app.admin.id.to_string());
     assert_eq!(me["user"]["email"], "admin@localhost");
@@ -30,7 +39,10 @@ async fn me_answers_with_a_valid_token(db: &TestDb) {
 
     let plain = app.create_user("plain@example.org").await;
     let me = expect_status(
-        app.as_user(&plain, Method::GET, "/v1/me").send().await.unwrap(),
+        app.as_user(&plain, Method::GET, "/v1/me")
+            .send()
+            .await
+            .unwrap(),
         200,
     )
     .await;
@@ -49,7 +61,10 @@ async fn every_bad_token_is_refused(db: &TestDb) {
     );
     let cases: Vec<(&str, Option<String>)> = vec![
         ("no header", None),
-        ("not bearer", Some(format!("Basic {}", URL_SAFE_NO_PAD.encode("a:b")))),
+        (
+            "not bearer",
+            Some(format!("Basic {}", URL_SAFE_NO_PAD.encode("a:b"))),
+        ),
         ("empty bearer", Some("Bearer ".into())),
         ("garbage", Some("Bearer not.a.token".into())),
         ("alg none", Some(format!("Bearer {none_token}"))),
@@ -57,32 +72,55 @@ async fn every_bad_token_is_refused(db: &TestDb) {
             "forged with another secret",
             Some(format!(
                 "Bearer {}",
-                sign(Algorithm::HS256, b"another-secret-that-is-also-long-enough!!", valid_claims.clone())
+                sign(
+                    Algorithm::HS256,
+                    b"another-secret-that-is-also-long-enough!!",
+                    valid_claims.clone()
+                )
             )),
         ),
         (
             "HS512 with the right secret",
-            Some(format!("Bearer {}", sign(Algorithm::HS512, TEST_SECRET.as_bytes(), valid_claims.clone()))),
+            Some(format!(
+                "Bearer {}",
+                sign(
+                    Algorithm::HS512,
+                    TEST_SECRET.as_bytes(),
+                    valid_claims.clone()
+                )
+            )),
         ),
         (
             "expired",
             Some(format!(
                 "Bearer {}",
-                sign(Algorithm::HS256, TEST_SECRET.as_bytes(), json!({ "sub": sub, "exp": now() - 3600 }))
+                sign(
+                    Algorithm::HS256,
+                    TEST_SECRET.as_bytes(),
+                    json!({ "sub": sub, "exp": now() - 3600 })
+                )
             )),
         ),
         (
             "no exp",
             Some(format!(
                 "Bearer {}",
-                sign(Algorithm::HS256, TEST_SECRET.as_bytes(), json!({ "sub": sub }))
+                sign(
+                    Algorithm::HS256,
+                    TEST_SECRET.as_bytes(),
+                    json!({ "sub": sub })
+                )
             )),
         ),
         (
             "subject is not a uuid",
             Some(format!(
                 "Bearer {}",
-                sign(Algorithm::HS256, TEST_SECRET.as_bytes(), json!({ "sub": "admin", "exp": now() + 600 }))
+                sign(
+                    Algorithm::HS256,
+                    TEST_SECRET.as_bytes(),
+                    json!({ "sub": "admin", "exp": now() + 600 })
+                )
             )),
         ),
         (
@@ -97,7 +135,10 @@ async fn every_bad_token_is_refused(db: &TestDb) {
         }
         let response = request.send().await.unwrap();
         assert_eq!(
-            response.headers().get("www-authenticate").map(|v| v.to_str().unwrap()),
+            response
+                .headers()
+                .get("www-authenticate")
+                .map(|v| v.to_str().unwrap()),
             Some("Bearer"),
             "{case}"
         );
@@ -109,9 +150,23 @@ async fn every_bad_token_is_refused(db: &TestDb) {
 async fn a_deleted_users_token_stops_working(db: &TestDb) {
     let app = spawn_app(db).await;
     let user = app.create_user("leaving@example.org").await;
-    expect_status(app.as_user(&user, Method::GET, "/v1/me").send().await.unwrap(), 200).await;
-    entity::users::Entity::delete_by_id(user.id).exec(&app.db).await.unwrap();
-    let response = app.as_user(&user, Method::GET, "/v1/me").send().await.unwrap();
+    expect_status(
+        app.as_user(&user, Method::GET, "/v1/me")
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    entity::users::Entity::delete_by_id(user.id)
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let response = app
+        .as_user(&user, Method::GET, "/v1/me")
+        .send()
+        .await
+        .unwrap();
     expect_problem(response, 401, "unauthenticated").await;
 }
 

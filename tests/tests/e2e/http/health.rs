@@ -9,9 +9,17 @@ use tests::db::TestDb;
 
 async fn health_and_readiness_answer(db: &TestDb) {
     let app = tests::app::spawn_app(db).await;
-    let health = expect_status(app.request(Method::GET, "/healthz").send().await.unwrap(), 200).await;
+    let health = expect_status(
+        app.request(Method::GET, "/healthz").send().await.unwrap(),
+        200,
+    )
+    .await;
     assert_eq!(health["status"], "ok");
-    let ready = expect_status(app.request(Method::GET, "/readyz").send().await.unwrap(), 200).await;
+    let ready = expect_status(
+        app.request(Method::GET, "/readyz").send().await.unwrap(),
+        200,
+    )
+    .await;
     assert_eq!(ready["status"], "ok");
 }
 
@@ -27,7 +35,14 @@ async fn readiness_fails_fast_without_a_database(db: &TestDb) {
     // Not a performance bound: it proves the probe does not hang on a dead database.
     assert!(started.elapsed() < Duration::from_secs(10));
     // Liveness does not depend on the database.
-    expect_status(app.request(Method::GET, "/healthz").send().await.unwrap(), 200).await;
+    expect_status(
+        app.request(Method::GET, "/healthz").send().await.unwrap(),
+        200,
+    )
+    .await;
 }
 
-both_backends!(health_and_readiness_answer, readiness_fails_fast_without_a_database);
+both_backends!(
+    health_and_readiness_answer,
+    readiness_fails_fast_without_a_database
+);

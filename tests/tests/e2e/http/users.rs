@@ -19,7 +19,10 @@ async fn creating_a_user_writes_one_audit_event(db: &TestDb) {
     let user = expect_status(response, 201).await;
     assert_eq!(user["email"], "ada@example.org");
     assert_eq!(user["display_name"], "Ada Lovelace");
-    assert_eq!(location, format!("/v1/users/{}", user["id"].as_str().unwrap()));
+    assert_eq!(
+        location,
+        format!("/v1/users/{}", user["id"].as_str().unwrap())
+    );
 
     let events = entity::audit_events::Entity::find()
         .filter(entity::audit_events::Column::Action.eq("user.create"))
@@ -28,11 +31,21 @@ async fn creating_a_user_writes_one_audit_event(db: &TestDb) {
         .unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].actor_id, Some(app.admin.id));
-    assert_eq!(events[0].resource_id.map(|id| id.to_string()).as_deref(), user["id"].as_str());
+    assert_eq!(
+        events[0].resource_id.map(|id| id.to_string()).as_deref(),
+        user["id"].as_str()
+    );
     assert_eq!(events[0].details["before"], serde_json::Value::Null);
     assert_eq!(events[0].details["after"]["email"], "ada@example.org");
 
-    let read = expect_status(app.as_user(&app.admin, Method::GET, &location).send().await.unwrap(), 200).await;
+    let read = expect_status(
+        app.as_user(&app.admin, Method::GET, &location)
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
     assert_eq!(read, user);
 }
 
@@ -60,15 +73,32 @@ async fn only_admins_create_users_and_strangers_are_invisible(db: &TestDb) {
         .unwrap();
     expect_problem(response, 403, "forbidden").await;
     // Alice and Bob share nothing: each sees only themselves.
-    expect_status(app.as_user(&alice, Method::GET, &format!("/v1/users/{}", alice.id)).send().await.unwrap(), 200).await;
+    expect_status(
+        app.as_user(&alice, Method::GET, &format!("/v1/users/{}", alice.id))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
     expect_problem(
-        app.as_user(&alice, Method::GET, &format!("/v1/users/{}", bob.id)).send().await.unwrap(),
+        app.as_user(&alice, Method::GET, &format!("/v1/users/{}", bob.id))
+            .send()
+            .await
+            .unwrap(),
         404,
         "not_found",
     )
     .await;
     expect_problem(
-        app.as_user(&alice, Method::GET, &format!("/v1/users/{}", uuid::Uuid::now_v7())).send().await.unwrap(),
+        app.as_user(
+            &alice,
+            Method::GET,
+            &format!("/v1/users/{}", uuid::Uuid::now_v7()),
+        )
+        .send()
+        .await
+        .unwrap(),
         404,
         "not_found",
     )
