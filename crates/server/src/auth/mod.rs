@@ -1,6 +1,6 @@
 //! Authentication: bearer JWTs, the secret they are signed with, and the principal of a request.
 
-mod jwt;
+pub(crate) mod jwt;
 mod middleware;
 mod principal;
 mod secret;

@@ -50,8 +50,15 @@ fn load_or_create(path: &Path) -> anyhow::Result<Vec<u8>> {
     let mut bytes = [0u8; 48];
     rand::rng().fill_bytes(&mut bytes);
     let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    let mut file = open_private(path)
-        .with_context(|| format!("cannot create the secret file {}", path.display()))?;
+    let mut file = match open_private(path) {
+        Ok(file) => file,
+        // Another instance starting on the same database wrote it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return load_or_create(path),
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("cannot create the secret file {}", path.display()));
+        }
+    };
     file.write_all(secret.as_bytes())?;
     tracing::info!(path = %path.display(), "generated a new JWT secret");
     Ok(secret.into_bytes())
@@ -73,4 +80,45 @@ fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
         .write(true)
         .create_new(true)
         .open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn settings(url: &str, secret: Option<&str>) -> Settings {
+        let mut settings = Settings::for_database(url);
+        settings.jwt_secret = secret.map(str::to_owned);
+        settings
+    }
+
+    #[test]
+    fn postgres_requires_a_configured_secret() {
+        let error = resolve_secret(&settings("postgres://u@h/db", None)).unwrap_err();
+        assert!(error.to_string().contains("ROSTER_JWT_SECRET"), "{error}");
+        let secret = "s".repeat(40);
+        let resolved = resolve_secret(&settings("postgres://u@h/db", Some(&secret))).unwrap();
+        assert_eq!(resolved, secret.as_bytes());
+    }
+
+    #[test]
+    fn sqlite_keeps_a_private_secret_beside_the_database() {
+        let folder = std::env::temp_dir().join(format!("roster-secret-{}", uuid::Uuid::now_v7()));
+        let url = format!("sqlite://{}/roster.db?mode=rwc", folder.display());
+        let first = resolve_secret(&settings(&url, None)).unwrap();
+        let again = resolve_secret(&settings(&url, None)).unwrap();
+        assert_eq!(first, again, "the secret survives restarts");
+        assert!(first.len() >= crate::auth::jwt::MIN_SECRET_BYTES);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(folder.join("roster.db.jwt-secret"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::remove_dir_all(folder).unwrap();
+    }
 }
