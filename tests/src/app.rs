@@ -129,6 +129,23 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Creates a group through the API, as the system admin; returns its id.
+    pub async fn create_group(&self, name: &str, parent: Option<Uuid>) -> Uuid {
+        let response = self
+            .as_user(&self.admin, Method::POST, "/v1/groups")
+            .json(&serde_json::json!({ "name": name, "parent_id": parent }))
+            .send()
+            .await
+            .expect("request sent");
+        let body = expect_status(response, 201).await;
+        body["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("an id")
+    }
+}
+
 /// Asserts the status and returns the JSON body (`Null` when empty).
 pub async fn expect_status(response: Response, status: u16) -> Value {
     let actual = response.status().as_u16();

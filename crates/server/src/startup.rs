@@ -101,7 +101,9 @@ fn register_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         scope::scope("/v1")
             .wrap(from_fn(auth::authenticate))
             .configure(routes::me::configure)
-            .configure(routes::users::configure),
+            .configure(routes::users::configure)
+            .configure(routes::groups::configure)
+            .configure(routes::group_members::configure),
     );
 }
 

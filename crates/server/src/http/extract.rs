@@ -106,6 +106,41 @@ fn strip_position(message: &str) -> String {
     }
 }
 
+/// Query parameters, deserialized with the offending parameter named, then validated.
+/// (actix's `web::Query` reports a bad number without saying which parameter it was.)
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + Validate> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+/// Parses a query string into `T`, naming the parameter that does not fit.
+pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
+    let parser = form_urlencoded::parse(query.as_bytes());
+    let value: T = serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(parser))
+        .map_err(|error| {
+            let field = match error.path().to_string().as_str() {
+                "." | "" => "query".to_owned(),
+                path => path.to_owned(),
+            };
+            ApiError::invalid(field, error.into_inner().to_string())
+        })?;
+    value.validate().map_err(validation_errors)?;
+    Ok(value)
+}
+
 /// Flattens validator's nested errors into one `{field, message}` per failure.
 pub fn validation_errors(errors: ValidationErrors) -> ApiError {
     let mut out = Vec::new();

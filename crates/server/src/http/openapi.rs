@@ -21,6 +21,8 @@ use super::fallback::RouteTable;
     tags(
         (name = "operations", description = "Health and readiness"),
         (name = "users", description = "Users and the caller"),
+        (name = "groups", description = "The group tree"),
+        (name = "group members", description = "Memberships and roles in groups"),
     )
 )]
 pub struct ApiDoc;

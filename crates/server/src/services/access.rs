@@ -5,6 +5,8 @@
 //! on the group's path (one indexed read: the ancestor ids come from the path's own labels, no
 //! tree walk). A system admin costs no membership read at all.
 
+use std::collections::HashMap;
+
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -59,7 +61,8 @@ pub fn stored_path(group: &entity::groups::Model) -> Result<domain::GroupPath, A
     })
 }
 
-/// The subject's effective role at the group with `path` (inherited down the tree).
+/// The subject's effective role at the group with `path` (inherited down the tree): one read
+/// of their memberships among the path's groups.
 pub async fn group_grant(
     db: &impl ConnectionTrait,
     subject: Subject,
@@ -68,24 +71,51 @@ pub async fn group_grant(
     if let Some(at) = subject.system_admin_at {
         return Ok(Some(domain::GroupGrant::system_admin(at)));
     }
-    let ids = path.ids();
-    let rows = entity::group_members::Entity::find()
-        .filter(entity::group_members::Column::UserId.eq(subject.user_id))
-        .filter(entity::group_members::Column::GroupId.is_in(ids.iter().copied()))
-        .all(db)
-        .await?;
-    // Root first, as `effective_group_role` breaks ties towards the root.
-    let mut memberships: Vec<(usize, Uuid, domain::GroupRole)> = rows
-        .into_iter()
-        .filter_map(|m| {
-            let depth = ids.iter().position(|id| *id == m.group_id)?;
-            Some((depth, m.group_id, convert::group_role(m.role)))
-        })
-        .collect();
-    memberships.sort_by_key(|(depth, _, _)| *depth);
-    let pairs: Vec<(Uuid, domain::GroupRole)> =
-        memberships.into_iter().map(|(_, g, r)| (g, r)).collect();
-    Ok(domain::effective_group_role(None, &pairs))
+    let index = MembershipIndex::load(db, subject, Some(path.ids())).await?;
+    Ok(index.grant_at(path))
+}
+
+/// A subject's group memberships held in memory, to decide many groups with one read (lists).
+#[derive(Debug, Clone)]
+pub struct MembershipIndex {
+    subject: Subject,
+    roles: HashMap<Uuid, domain::GroupRole>,
+}
+
+impl MembershipIndex {
+    /// The subject's memberships, all of them or only those in `groups`.
+    pub async fn load(
+        db: &impl ConnectionTrait,
+        subject: Subject,
+        groups: Option<Vec<Uuid>>,
+    ) -> Result<Self, DbErr> {
+        let mut query = entity::group_members::Entity::find()
+            .filter(entity::group_members::Column::UserId.eq(subject.user_id));
+        if let Some(groups) = groups {
+            query = query.filter(entity::group_members::Column::GroupId.is_in(groups));
+        }
+        let roles = query
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.group_id, convert::group_role(m.role)))
+            .collect();
+        Ok(Self { subject, roles })
+    }
+
+    /// The effective role at the group with `path`.
+    pub fn grant_at(&self, path: &domain::GroupPath) -> Option<domain::GroupGrant> {
+        if let Some(at) = self.subject.system_admin_at {
+            return Some(domain::GroupGrant::system_admin(at));
+        }
+        // Root first, as `effective_group_role` breaks ties towards the root.
+        let on_path: Vec<(Uuid, domain::GroupRole)> = path
+            .ids()
+            .into_iter()
+            .filter_map(|id| self.roles.get(&id).map(|role| (id, *role)))
+            .collect();
+        domain::effective_group_role(None, &on_path)
+    }
 }
 
 /// Turns a decision into the route's answer: no role → 404 (the resource stays invisible),
@@ -99,6 +129,18 @@ pub fn enforce(decision: &domain::Decision) -> Result<(), ApiError> {
             "a route asked for a capability that does not apply to it: {}",
             decision.reason
         ))),
+    }
+}
+
+/// Requires the subject to be a system admin (roots of the tree, system-wide actions).
+pub fn require_system_admin(subject: Subject, what: &str) -> Result<(), ApiError> {
+    let decision = domain::decide_system(domain::Capability::SystemManage, subject.system_admin_at);
+    if decision.allowed {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "only a system admin may {what}"
+        )))
     }
 }
 

@@ -4,5 +4,8 @@
 pub mod access;
 pub mod audit;
 pub mod bootstrap;
+pub mod group_members;
+pub mod groups;
+pub mod tree;
 pub mod users;
 pub mod write;

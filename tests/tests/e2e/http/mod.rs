@@ -3,5 +3,8 @@
 mod auth;
 mod bootstrap;
 mod errors;
+mod group_members;
+mod groups;
 mod health;
 mod users;
+mod users_admin;

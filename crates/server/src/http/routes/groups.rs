@@ -1,0 +1,383 @@
+//! `/v1/groups`: the group tree — create, read, list, children, descendants, ancestors,
+//! rename, move, delete.
+
+use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::Principal;
+use crate::error::{ApiError, FieldError, Problem};
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{Page, PageParams};
+use crate::services::groups::{self, GroupChange, GroupView, NewGroup};
+use crate::state::AppState;
+
+/// A group.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Group {
+    pub id: Uuid,
+    /// `null` for a root group.
+    pub parent_id: Option<Uuid>,
+    pub name: String,
+    pub slug: String,
+    /// 0 for a root; at most 20.
+    pub depth: u8,
+    /// The ids of every ancestor, root first.
+    pub ancestor_ids: Vec<Uuid>,
+    /// The caller's effective role here (inherited down the tree), if any.
+    #[schema(example = "teacher")]
+    pub my_role: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<GroupView> for Group {
+    fn from(view: GroupView) -> Self {
+        Self {
+            id: view.group.id,
+            parent_id: view.group.parent_id,
+            name: view.group.name,
+            slug: view.group.slug,
+            depth: view.path.depth(),
+            ancestor_ids: view.path.ancestor_ids(),
+            my_role: view.my_role.map(|r| r.as_str().to_owned()),
+            created_at: view.group.created_at,
+            updated_at: view.group.updated_at,
+        }
+    }
+}
+
+/// One step of a breadcrumb.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupCrumb {
+    pub id: Uuid,
+    pub name: String,
+    pub slug: String,
+    pub depth: u8,
+}
+
+/// Body of `POST /v1/groups`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateGroup {
+    /// 1–200 characters after trimming.
+    #[schema(min_length = 1, max_length = 200, example = "Science")]
+    pub name: String,
+    /// `[a-z0-9]+(-[a-z0-9]+)*`, at most 63 characters; derived from the name when omitted.
+    #[schema(
+        max_length = 63,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        example = "science"
+    )]
+    pub slug: Option<String>,
+    /// The parent group; omitted or `null` for a root (system admins only).
+    pub parent_id: Option<Uuid>,
+}
+
+/// Body of `PATCH /v1/groups/{id}`: absent fields stay as they are.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateGroup {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    #[schema(max_length = 63, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    pub slug: Option<String>,
+    /// Move the group (with its subtree) under this parent; `null` makes it a root.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    pub parent_id: Option<Option<Uuid>>,
+}
+
+/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// `?max_depth=` of the descendants listing.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DepthParams {
+    /// Only groups at most this many levels below (1–20); all levels when omitted.
+    #[validate(range(min = 1, max = 20, message = "must be between 1 and 20"))]
+    #[param(minimum = 1, maximum = 20)]
+    pub max_depth: Option<u8>,
+}
+
+fn parse_name(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<domain::Name> {
+    domain::Name::parse(raw)
+        .map_err(|e| errors.push(FieldError::new(field, e.to_string())))
+        .ok()
+}
+
+fn parse_slug(raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<domain::Slug> {
+    raw.and_then(|raw| {
+        domain::Slug::parse(raw)
+            .map_err(|e| errors.push(FieldError::new("slug", e.to_string())))
+            .ok()
+    })
+}
+
+impl CreateGroup {
+    fn parse(self) -> Result<NewGroup, ApiError> {
+        let mut errors = Vec::new();
+        let name = parse_name("name", &self.name, &mut errors);
+        let slug = parse_slug(self.slug.as_deref(), &mut errors);
+        match name {
+            Some(name) if errors.is_empty() => Ok(NewGroup {
+                name,
+                slug,
+                parent_id: self.parent_id,
+            }),
+            _ => Err(ApiError::Validation(errors)),
+        }
+    }
+}
+
+impl UpdateGroup {
+    fn parse(self) -> Result<GroupChange, ApiError> {
+        let mut errors = Vec::new();
+        let name = self
+            .name
+            .as_deref()
+            .and_then(|raw| parse_name("name", raw, &mut errors));
+        let slug = parse_slug(self.slug.as_deref(), &mut errors);
+        if errors.is_empty() {
+            Ok(GroupChange {
+                name,
+                slug,
+                parent: self.parent_id,
+            })
+        } else {
+            Err(ApiError::Validation(errors))
+        }
+    }
+}
+
+/// Create a root group (system admins) or a child group (group.manage on the parent).
+#[utoipa::path(
+    tag = "groups",
+    security(("bearer" = [])),
+    request_body = CreateGroup,
+    responses(
+        (status = 201, body = Group, headers(("Location" = String, description = "the new group's URL"))),
+        (status = 400, description = "`validation_failed`, `group_too_deep`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "a sibling has the slug", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/groups")]
+pub async fn create_group(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: Json<CreateGroup>,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.into_inner().parse()?;
+    let view = groups::create(&state.db, &principal, input).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/v1/groups/{}", view.group.id)))
+        .json(Group::from(view)))
+}
+
+/// The groups where the caller has a direct membership (system admins: the roots).
+#[utoipa::path(
+    tag = "groups",
+    security(("bearer" = [])),
+    params(PageParams),
+    responses(
+        (status = 200, body = Page<Group>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/groups")]
+pub async fn list_groups(
+    state: web::Data<AppState>,
+    principal: Principal,
+    page: Query<PageParams>,
+) -> Result<web::Json<Page<Group>>, ApiError> {
+    let page = page.into_inner().parse()?;
+    let found = groups::list_mine(&state.db, &principal, &page).await?;
+    Ok(web::Json(found.map(Group::from)))
+}
+
+/// A group, with the caller's effective role (group.view).
+#[utoipa::path(
+    tag = "groups",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the group's id")),
+    responses(
+        (status = 200, body = Group),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/groups/{id}")]
+pub async fn get_group(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Group>, ApiError> {
+    let view = groups::get(&state.db, &principal, id.into_inner()).await?;
+    Ok(web::Json(view.into()))
+}
+
+/// The direct children of a group (group.view), in id order.
+#[utoipa::path(
+    tag = "groups",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the group's id"), PageParams),
+    responses(
+        (status = 200, body = Page<Group>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/groups/{id}/children")]
+pub async fn list_children(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    page: Query<PageParams>,
+) -> Result<web::Json<Page<Group>>, ApiError> {
+    let page = page.into_inner().parse()?;
+    let found = groups::children(&state.db, &principal, id.into_inner(), &page).await?;
+    Ok(web::Json(found.map(Group::from)))
+}
+
+/// Every group below a group (group.view), in tree order, optionally down to `max_depth`.
+#[utoipa::path(
+    tag = "groups",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the group's id"), DepthParams, PageParams),
+    responses(
+        (status = 200, body = Page<Group>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/groups/{id}/descendants")]
+pub async fn list_descendants(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    depth: Query<DepthParams>,
+    page: Query<PageParams>,
+) -> Result<web::Json<Page<Group>>, ApiError> {
+    let page = page.into_inner().parse()?;
+    let max_depth = depth.into_inner().max_depth;
+    let found =
+        groups::descendants(&state.db, &principal, id.into_inner(), max_depth, &page).await?;
+    Ok(web::Json(found.map(Group::from)))
+}
+
+/// The ancestors of a group (group.view), root first: a breadcrumb.
+#[utoipa::path(
+    tag = "groups",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the group's id")),
+    responses(
+        (status = 200, body = Page<GroupCrumb>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/groups/{id}/ancestors")]
+pub async fn list_ancestors(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Page<GroupCrumb>>, ApiError> {
+    let rows = groups::ancestors(&state.db, &principal, id.into_inner()).await?;
+    let items = rows
+        .into_iter()
+        .map(|g| GroupCrumb {
+            id: g.id,
+            name: g.name,
+            slug: g.slug,
+            depth: u8::try_from(g.depth).unwrap_or_default(),
+        })
+        .collect();
+    // At most 20 ancestors: one page, always complete.
+    Ok(web::Json(Page {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// Rename a group (group.manage) and/or move it with its subtree (group.manage on both the
+/// current and the new parent; system admins for roots).
+#[utoipa::path(
+    tag = "groups",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the group's id")),
+    request_body = UpdateGroup,
+    responses(
+        (status = 200, body = Group),
+        (status = 400, description = "`validation_failed`, `group_cycle`, `group_too_deep`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "a sibling has the slug", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/groups/{id}")]
+pub async fn update_group(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: Json<UpdateGroup>,
+) -> Result<web::Json<Group>, ApiError> {
+    let change = body.into_inner().parse()?;
+    let view = groups::update(&state.db, &principal, id.into_inner(), change).await?;
+    Ok(web::Json(view.into()))
+}
+
+/// Delete a group with everything below it (group.manage on the parent; roots: system admins).
+#[utoipa::path(
+    tag = "groups",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the group's id")),
+    responses(
+        (status = 204, description = "deleted with its subtree"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`, or `role_escalation` when the subtree holds a stronger membership", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`last_system_admin`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/groups/{id}")]
+pub async fn delete_group(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    groups::delete(&state.db, &principal, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_group)
+        .service(list_groups)
+        .service(get_group)
+        .service(list_children)
+        .service(list_descendants)
+        .service(list_ancestors)
+        .service(update_group)
+        .service(delete_group);
+}

@@ -1,0 +1,561 @@
+//! The group tree: create, read, list, rename, move a subtree, delete a subtree.
+//!
+//! Every change runs on the write path under `Lock::GroupTree`, with its authorization decided
+//! inside the transaction, so a concurrent move cannot slip between the check and the change.
+
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::access::{self, MembershipIndex, Subject};
+use super::audit::AuditRecord;
+use super::tree;
+use super::write::{Lock, Outcome, write};
+use crate::auth::Principal;
+use crate::convert;
+use crate::error::ApiError;
+use crate::http::pagination::{Page, PageRequest};
+use domain::Capability;
+
+/// A group with the caller's effective role there.
+#[derive(Debug, Clone)]
+pub struct GroupView {
+    pub group: entity::groups::Model,
+    pub path: domain::GroupPath,
+    pub my_role: Option<domain::GroupRole>,
+}
+
+/// A validated `POST /v1/groups`.
+#[derive(Debug)]
+pub struct NewGroup {
+    pub name: domain::Name,
+    pub slug: Option<domain::Slug>,
+    pub parent_id: Option<Uuid>,
+}
+
+/// A validated `PATCH /v1/groups/{id}`: `None` leaves a field unchanged; `parent: Some(None)`
+/// makes the group a root.
+#[derive(Debug, Default)]
+pub struct GroupChange {
+    pub name: Option<domain::Name>,
+    pub slug: Option<domain::Slug>,
+    pub parent: Option<Option<Uuid>>,
+}
+
+/// What deleting a subtree removed, for the audit event.
+#[derive(Debug)]
+struct SubtreeContents {
+    groups: u64,
+    memberships: Vec<(Uuid, domain::GroupRole)>,
+    projects: Vec<Uuid>,
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    input: NewGroup,
+) -> Result<GroupView, ApiError> {
+    let subject = Subject::from(principal);
+    write(db, &[Lock::GroupTree], async |tx| {
+        let parent_path = match input.parent_id {
+            None => {
+                access::require_system_admin(subject, "create a root group")?;
+                None
+            }
+            Some(parent) => Some(
+                access::authorize_group(tx, subject, parent, Capability::GroupManage)
+                    .await
+                    .map_err(unknown_parent)?
+                    .path,
+            ),
+        };
+        let id = Uuid::now_v7();
+        let path = match &parent_path {
+            None => domain::GroupPath::root(id),
+            Some(parent) => parent.child(id).map_err(|_| too_deep())?,
+        };
+        let slug = match &input.slug {
+            Some(slug) => slug.clone(),
+            None => domain::Slug::from_name(&input.name).map_err(|_| {
+                ApiError::invalid("slug", "cannot be derived from the name; give one")
+            })?,
+        };
+        ensure_slug_free(tx, input.parent_id, &slug, None).await?;
+        let now = chrono::Utc::now();
+        let group = entity::groups::ActiveModel {
+            id: Set(id),
+            parent_id: Set(input.parent_id),
+            name: Set(input.name.as_str().to_owned()),
+            slug: Set(slug.as_str().to_owned()),
+            path: Set(path.as_str().to_owned()),
+            depth: Set(i16::from(path.depth())),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        let group = entity::groups::Entity::insert(group)
+            .exec_with_returning(tx)
+            .await?;
+        let my_role = access::group_grant(tx, subject, &path)
+            .await?
+            .map(|g| g.role);
+        let audit = AuditRecord::new(Some(subject.user_id), "group.create", "group", id)
+            .in_group(id)
+            .change(serde_json::Value::Null, group_json(&group));
+        Ok(Outcome::changed(
+            GroupView {
+                group,
+                path,
+                my_role,
+            },
+            audit,
+        ))
+    })
+    .await
+}
+
+/// A group the caller may view.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<GroupView, ApiError> {
+    let access =
+        access::authorize_group(db, Subject::from(principal), id, Capability::GroupView).await?;
+    Ok(GroupView {
+        group: access.group,
+        path: access.path,
+        my_role: Some(access.grant.role),
+    })
+}
+
+/// `GET /v1/groups`: the groups where the caller has a direct membership; for a system admin,
+/// the roots of the forest.
+pub async fn list_mine(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    page: &PageRequest,
+) -> Result<Page<GroupView>, ApiError> {
+    use entity::groups::Column;
+    let subject = Subject::from(principal);
+    let mut query = entity::groups::Entity::find();
+    query = if principal.is_system_admin() {
+        query.filter(Column::ParentId.is_null())
+    } else {
+        let mine = entity::group_members::Entity::find()
+            .select_only()
+            .column(entity::group_members::Column::GroupId)
+            .filter(entity::group_members::Column::UserId.eq(subject.user_id))
+            .into_query();
+        query.filter(Column::Id.in_subquery(mine))
+    };
+    if let Some(after) = page.after_id()? {
+        query = query.filter(Column::Id.gt(after));
+    }
+    let rows = query
+        .order_by_asc(Column::Id)
+        .limit(page.fetch())
+        .all(db)
+        .await?;
+    views(db, subject, rows, page, |v| v.group.id).await
+}
+
+/// The direct children of a group the caller may view, in id order.
+pub async fn children(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: Uuid,
+    page: &PageRequest,
+) -> Result<Page<GroupView>, ApiError> {
+    use entity::groups::Column;
+    let subject = Subject::from(principal);
+    access::authorize_group(db, subject, id, Capability::GroupView).await?;
+    let mut query = entity::groups::Entity::find().filter(Column::ParentId.eq(id));
+    if let Some(after) = page.after_id()? {
+        query = query.filter(Column::Id.gt(after));
+    }
+    let rows = query
+        .order_by_asc(Column::Id)
+        .limit(page.fetch())
+        .all(db)
+        .await?;
+    views(db, subject, rows, page, |v| v.group.id).await
+}
+
+/// Every group below one the caller may view, in tree order (by path), down to `max_depth`
+/// levels below it when given.
+pub async fn descendants(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: Uuid,
+    max_depth: Option<u8>,
+    page: &PageRequest,
+) -> Result<Page<GroupView>, ApiError> {
+    use entity::groups::Column;
+    let subject = Subject::from(principal);
+    let access = access::authorize_group(db, subject, id, Capability::GroupView).await?;
+    let mut query = entity::groups::Entity::find().filter(tree::subtree(
+        db.get_database_backend(),
+        &access.path,
+        false,
+    ));
+    if let Some(levels) = max_depth {
+        query = query.filter(Column::Depth.lte(i16::from(access.path.depth()) + i16::from(levels)));
+    }
+    if let Some(after) = &page.after {
+        let after = domain::GroupPath::parse(after).map_err(|_| {
+            ApiError::invalid("cursor", "is not a cursor this API issued for this list")
+        })?;
+        query = query.filter(Column::Path.gt(after.as_str()));
+    }
+    let rows = query
+        .order_by_asc(Column::Path)
+        .limit(page.fetch())
+        .all(db)
+        .await?;
+    views(db, subject, rows, page, |v| v.group.path.clone()).await
+}
+
+/// The ancestors of a group the caller may view, root first — a breadcrumb, shown even where
+/// the caller has no role of their own.
+pub async fn ancestors(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<Vec<entity::groups::Model>, ApiError> {
+    let access =
+        access::authorize_group(db, Subject::from(principal), id, Capability::GroupView).await?;
+    let mut rows = entity::groups::Entity::find()
+        .filter(entity::groups::Column::Id.is_in(access.path.ancestor_ids()))
+        .all(db)
+        .await?;
+    rows.sort_by_key(|g| g.depth);
+    Ok(rows)
+}
+
+/// Renames and/or moves a group (see spec §4 for who may move what where).
+pub async fn update(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: Uuid,
+    change: GroupChange,
+) -> Result<GroupView, ApiError> {
+    let subject = Subject::from(principal);
+    write(db, &[Lock::GroupTree], async |tx| {
+        let access = access::authorize_group(tx, subject, id, Capability::GroupManage).await?;
+        let before = access.group.clone();
+        let old_path = access.path.clone();
+        let new_parent = change.parent.filter(|p| *p != before.parent_id);
+        let new_path = match new_parent {
+            None => old_path.clone(),
+            Some(target) => plan_move(tx, subject, &before, &old_path, target).await?,
+        };
+        let parent_id = new_parent.unwrap_or(before.parent_id);
+        let name = change
+            .name
+            .as_ref()
+            .map_or(before.name.clone(), |n| n.as_str().to_owned());
+        let slug = change
+            .slug
+            .as_ref()
+            .map_or(before.slug.clone(), |s| s.as_str().to_owned());
+        let unchanged = new_parent.is_none() && name == before.name && slug == before.slug;
+        if unchanged {
+            return Ok(Outcome::unchanged(GroupView {
+                group: before,
+                path: old_path,
+                my_role: Some(access.grant.role),
+            }));
+        }
+        if slug != before.slug || new_parent.is_some() {
+            let slug = domain::Slug::parse(&slug)
+                .map_err(|e| ApiError::internal(anyhow::anyhow!("stored slug is invalid: {e}")))?;
+            ensure_slug_free(tx, parent_id, &slug, Some(id)).await?;
+        }
+        if new_parent.is_some() {
+            tree::rewrite_subtree_paths(tx, &old_path, &new_path).await?;
+        }
+        let mut row = entity::groups::Entity::find_by_id(id)
+            .one(tx)
+            .await?
+            .ok_or(ApiError::NotFound)?
+            .into_active_model();
+        row.parent_id = Set(parent_id);
+        row.name = Set(name);
+        row.slug = Set(slug);
+        row.updated_at = Set(chrono::Utc::now());
+        let group = row.update(tx).await?;
+        let my_role = access::group_grant(tx, subject, &new_path)
+            .await?
+            .map(|g| g.role);
+        let action = if new_parent.is_some() {
+            "group.move"
+        } else {
+            "group.update"
+        };
+        let audit = AuditRecord::new(Some(subject.user_id), action, "group", id)
+            .in_group(id)
+            .change(group_json(&before), group_json(&group));
+        Ok(Outcome::changed(
+            GroupView {
+                group,
+                path: new_path,
+                my_role,
+            },
+            audit,
+        ))
+    })
+    .await
+}
+
+/// Checks a move of the subtree at `old_path` under `target` (`None`: make it a root) and
+/// returns the moved group's new path.
+async fn plan_move(
+    tx: &impl ConnectionTrait,
+    subject: Subject,
+    group: &entity::groups::Model,
+    old_path: &domain::GroupPath,
+    target: Option<Uuid>,
+) -> Result<domain::GroupPath, ApiError> {
+    // Moving needs group.manage where the subtree leaves from…
+    match old_path.parent() {
+        None => access::require_system_admin(subject, "move a root group")?,
+        Some(parent) => require_manage_at(tx, subject, &parent).await?,
+    }
+    // …and where it arrives.
+    let target_path = match target {
+        None => {
+            access::require_system_admin(subject, "make a group a root")?;
+            None
+        }
+        Some(target) => Some(
+            access::authorize_group(tx, subject, target, Capability::GroupManage)
+                .await
+                .map_err(unknown_parent)?
+                .path,
+        ),
+    };
+    let deepest: Option<i16> = entity::groups::Entity::find()
+        .select_only()
+        .column_as(entity::groups::Column::Depth.max(), "deepest")
+        .filter(tree::subtree(tx.get_database_backend(), old_path, true))
+        .into_tuple()
+        .one(tx)
+        .await?
+        .flatten();
+    let deepest = u8::try_from(deepest.unwrap_or(group.depth)).unwrap_or(u8::MAX);
+    domain::plan_move(old_path, target_path.as_ref(), deepest).map_err(|e| match e {
+        domain::MoveError::Cycle => ApiError::GroupCycle,
+        domain::MoveError::TooDeep { .. } => too_deep(),
+    })
+}
+
+/// Requires group.manage at the group with `path` (which the caller may not even see: then
+/// the answer is 403, since the group being moved is visible to them).
+async fn require_manage_at(
+    tx: &impl ConnectionTrait,
+    subject: Subject,
+    path: &domain::GroupPath,
+) -> Result<(), ApiError> {
+    let grant = access::group_grant(tx, subject, path).await?;
+    let decision = domain::decide_group(Capability::GroupManage, grant);
+    if decision.allowed {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "moving a group needs group.manage on its current parent: {}",
+            decision.reason
+        )))
+    }
+}
+
+/// Deletes a group and everything below it (groups, memberships, projects).
+pub async fn delete(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<(), ApiError> {
+    let subject = Subject::from(principal);
+    write(db, &[Lock::GroupTree, Lock::SystemAdmins], async |tx| {
+        let (group, path) = access::load_group(tx, id).await?;
+        // Invisible groups stay invisible.
+        let grant = access::group_grant(tx, subject, &path)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        match path.parent() {
+            None => access::require_system_admin(subject, "delete a root group")?,
+            Some(parent) => {
+                let at_parent = access::group_grant(tx, subject, &parent).await?;
+                let decision = domain::decide_group(Capability::GroupManage, at_parent);
+                if !decision.allowed {
+                    return Err(ApiError::Forbidden(format!(
+                        "deleting a group needs group.manage on its parent: {}",
+                        decision.reason
+                    )));
+                }
+            }
+        }
+        let contents = subtree_contents(tx, &path).await?;
+        domain::check_group_removals(grant.role, contents.memberships.iter().map(|(_, r)| *r))
+            .map_err(|e| ApiError::RoleEscalation(e.to_string()))?;
+        ensure_system_admin_survives(tx, &path, &contents).await?;
+        entity::groups::Entity::delete_by_id(id).exec(tx).await?;
+        let audit = AuditRecord::new(Some(subject.user_id), "group.delete", "group", id)
+            .in_group(id)
+            .change(group_json(&group), serde_json::Value::Null);
+        let mut audit = audit;
+        audit.details["deleted"] = json!({
+            "groups": contents.groups,
+            "memberships": contents.memberships.len(),
+            "projects": contents.projects.len(),
+            "project_ids": contents.projects,
+        });
+        Ok(Outcome::changed((), audit))
+    })
+    .await
+}
+
+async fn subtree_contents(
+    tx: &impl ConnectionTrait,
+    path: &domain::GroupPath,
+) -> Result<SubtreeContents, ApiError> {
+    let backend = tx.get_database_backend();
+    let in_subtree = || {
+        entity::groups::Entity::find()
+            .select_only()
+            .column(entity::groups::Column::Id)
+            .filter(tree::subtree(backend, path, true))
+            .into_query()
+    };
+    let groups = entity::groups::Entity::find()
+        .filter(tree::subtree(backend, path, true))
+        .count(tx)
+        .await?;
+    let memberships = entity::group_members::Entity::find()
+        .filter(entity::group_members::Column::GroupId.in_subquery(in_subtree()))
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(|m| (m.user_id, convert::group_role(m.role)))
+        .collect();
+    let projects = entity::projects::Entity::find()
+        .select_only()
+        .column(entity::projects::Column::Id)
+        .filter(entity::projects::Column::GroupId.in_subquery(in_subtree()))
+        .into_tuple()
+        .all(tx)
+        .await?;
+    Ok(SubtreeContents {
+        groups,
+        memberships,
+        projects,
+    })
+}
+
+/// Refuses a delete that would remove every system admin.
+async fn ensure_system_admin_survives(
+    tx: &impl ConnectionTrait,
+    path: &domain::GroupPath,
+    contents: &SubtreeContents,
+) -> Result<(), ApiError> {
+    let removes_a_system_admin = contents
+        .memberships
+        .iter()
+        .any(|(_, role)| *role == domain::GroupRole::SystemAdmin);
+    if !removes_a_system_admin {
+        return Ok(());
+    }
+    let in_subtree = entity::groups::Entity::find()
+        .select_only()
+        .column(entity::groups::Column::Id)
+        .filter(tree::subtree(tx.get_database_backend(), path, true))
+        .into_query();
+    let remaining = entity::group_members::Entity::find()
+        .filter(
+            entity::group_members::Column::Role
+                .eq(convert::stored_group_role(domain::GroupRole::SystemAdmin)),
+        )
+        .filter(entity::group_members::Column::GroupId.not_in_subquery(in_subtree))
+        .count(tx)
+        .await?;
+    if remaining == 0 {
+        Err(ApiError::LastSystemAdmin)
+    } else {
+        Ok(())
+    }
+}
+
+/// 409 `conflict` when a sibling (or, for roots, another root) already has `slug`.
+async fn ensure_slug_free(
+    tx: &impl ConnectionTrait,
+    parent_id: Option<Uuid>,
+    slug: &domain::Slug,
+    except: Option<Uuid>,
+) -> Result<(), ApiError> {
+    use entity::groups::Column;
+    let mut query = entity::groups::Entity::find().filter(Column::Slug.eq(slug.as_str()));
+    query = match parent_id {
+        Some(parent) => query.filter(Column::ParentId.eq(parent)),
+        None => query.filter(Column::ParentId.is_null()),
+    };
+    if let Some(except) = except {
+        query = query.filter(Column::Id.ne(except));
+    }
+    if query.count(tx).await? > 0 {
+        Err(ApiError::Conflict(format!(
+            "a sibling group already has the slug '{}'",
+            slug.as_str()
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+/// Attaches the caller's effective role to each row and builds the page.
+async fn views<K: ToString>(
+    db: &impl ConnectionTrait,
+    subject: Subject,
+    rows: Vec<entity::groups::Model>,
+    page: &PageRequest,
+    key: impl Fn(&GroupView) -> K,
+) -> Result<Page<GroupView>, ApiError> {
+    let index = MembershipIndex::load(db, subject, None).await?;
+    let views = rows
+        .into_iter()
+        .map(|group| {
+            let path = access::stored_path(&group)?;
+            let my_role = index.grant_at(&path).map(|g| g.role);
+            Ok(GroupView {
+                group,
+                path,
+                my_role,
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(Page::from_rows(views, page, |v| key(v).to_string()))
+}
+
+/// A parent named in a body that the caller cannot see reads as one that does not exist.
+fn unknown_parent(error: ApiError) -> ApiError {
+    match error {
+        ApiError::NotFound => ApiError::invalid("parent_id", "does not name a group you can see"),
+        other => other,
+    }
+}
+
+fn too_deep() -> ApiError {
+    ApiError::GroupTooDeep(domain::MAX_GROUP_DEPTH)
+}
+
+/// What an audit event records of a group.
+fn group_json(group: &entity::groups::Model) -> serde_json::Value {
+    json!({
+        "id": group.id,
+        "parent_id": group.parent_id,
+        "name": group.name,
+        "slug": group.slug,
+        "depth": group.depth,
+    })
+}
