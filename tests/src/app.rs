@@ -146,6 +146,48 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Creates a project in `group` through the API, as the system admin; returns its id.
+    pub async fn create_project(&self, group: Uuid, name: &str) -> Uuid {
+        let response = self
+            .as_user(
+                &self.admin,
+                Method::POST,
+                &format!("/v1/groups/{group}/projects"),
+            )
+            .json(&serde_json::json!({ "name": name }))
+            .send()
+            .await
+            .expect("request sent");
+        let body = expect_status(response, 201).await;
+        body["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("an id")
+    }
+
+    /// Gives `user` the project `role` through the API, as the system admin; returns the member.
+    pub async fn set_project_role(&self, project: Uuid, user: &TestUser, role: &str) -> Value {
+        let response = self
+            .as_user(
+                &self.admin,
+                Method::PUT,
+                &format!("/v1/projects/{project}/members/{}", user.id),
+            )
+            .json(&serde_json::json!({ "role": role }))
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        let body = response.text().await.expect("a body");
+        assert!(
+            status == 200 || status == 201,
+            "set_project_role: {status} {body}"
+        );
+        serde_json::from_str(&body).expect("a JSON body")
+    }
+}
+
 /// Asserts the status and returns the JSON body (`Null` when empty).
 pub async fn expect_status(response: Response, status: u16) -> Value {
     let actual = response.status().as_u16();

@@ -103,7 +103,10 @@ fn register_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(routes::me::configure)
             .configure(routes::users::configure)
             .configure(routes::groups::configure)
-            .configure(routes::group_members::configure),
+            .configure(routes::group_members::configure)
+            .configure(routes::projects::configure)
+            .configure(routes::project_members::configure)
+            .configure(routes::squads::configure),
     );
 }
 

@@ -23,6 +23,9 @@ use super::fallback::RouteTable;
         (name = "users", description = "Users and the caller"),
         (name = "groups", description = "The group tree"),
         (name = "group members", description = "Memberships and roles in groups"),
+        (name = "projects", description = "Projects inside groups"),
+        (name = "project members", description = "Project roles and reporting lines"),
+        (name = "squads", description = "Squads and their members"),
     )
 )]
 pub struct ApiDoc;

@@ -98,3 +98,41 @@ pub struct Me {
     pub group_memberships: Vec<GroupMember>,
     pub project_memberships: Vec<ProjectMember>,
 }
+
+/// One entry of a group's member listing: a [`GroupMember`], and in `?inherited=true` listings
+/// where the shown role comes from.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListedGroupMember {
+    pub user_id: Uuid,
+    /// The listed group (also for a role inherited from an ancestor).
+    pub group_id: Uuid,
+    /// The user's role here: in inherited listings, their strongest on the group's path.
+    #[schema(example = "teacher")]
+    pub role: String,
+    /// When the membership that gives the shown role was created.
+    pub created_at: DateTime<Utc>,
+    /// When the membership that gives the shown role last changed.
+    pub updated_at: DateTime<Utc>,
+    /// The ancestor group whose membership gives the shown role. Only in `?inherited=true`
+    /// listings, and absent there too when the user's own membership in the group wins.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inherited_from: Option<Uuid>,
+}
+
+impl ListedGroupMember {
+    /// The entry for `membership` listed in `group_id`, inherited from `inherited_from`.
+    pub fn new(
+        membership: entity::group_members::Model,
+        group_id: Uuid,
+        inherited_from: Option<Uuid>,
+    ) -> Self {
+        Self {
+            user_id: membership.user_id,
+            group_id,
+            role: convert::group_role(membership.role).as_str().to_owned(),
+            created_at: membership.created_at,
+            updated_at: membership.updated_at,
+            inherited_from,
+        }
+    }
+}

@@ -159,3 +159,119 @@ pub async fn authorize_group(
         grant.ok_or_else(|| ApiError::internal(anyhow::anyhow!("granted without a role")))?;
     Ok(GroupAccess { group, path, grant })
 }
+
+/// A project the subject may act on, with their effective role there.
+#[derive(Debug, Clone)]
+pub struct ProjectAccess {
+    pub project: entity::projects::Model,
+    pub grant: domain::ProjectGrant,
+}
+
+/// The subject's effective role in `project`: bridged from the owning group (system admin,
+/// group_admin) or their own membership, whichever is stronger.
+pub async fn project_grant(
+    db: &impl ConnectionTrait,
+    subject: Subject,
+    project: &entity::projects::Model,
+) -> Result<Option<domain::ProjectGrant>, ApiError> {
+    let owning_group = match subject.system_admin_at {
+        // A system admin is project admin everywhere: no need to read the group.
+        Some(_) => None,
+        None => {
+            let (_, path) = load_group(db, project.group_id).await?;
+            group_grant(db, subject, &path).await?
+        }
+    };
+    let own = entity::project_members::Entity::find()
+        .filter(entity::project_members::Column::ProjectId.eq(project.id))
+        .filter(entity::project_members::Column::UserId.eq(subject.user_id))
+        .one(db)
+        .await?
+        .map(|m| convert::project_role(m.role));
+    Ok(domain::effective_project_role(
+        subject.system_admin_at,
+        owning_group,
+        project.id,
+        own,
+    ))
+}
+
+/// The project `id`, or 404.
+pub async fn load_project(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<entity::projects::Model, ApiError> {
+    entity::projects::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// Loads project `id` and requires `capability` there for `subject`.
+pub async fn authorize_project(
+    db: &impl ConnectionTrait,
+    subject: Subject,
+    id: Uuid,
+    capability: domain::Capability,
+) -> Result<ProjectAccess, ApiError> {
+    let project = load_project(db, id).await?;
+    let grant = project_grant(db, subject, &project).await?;
+    enforce(&domain::decide_project(capability, grant))?;
+    let grant = grant.ok_or_else(|| ApiError::internal(anyhow::anyhow!("granted without a role")))?;
+    Ok(ProjectAccess { project, grant })
+}
+
+/// A squad the subject may act on, with their effective role there (a squad_lead leads only
+/// the squads they belong to and those squads' sub-squads).
+#[derive(Debug, Clone)]
+pub struct SquadAccess {
+    pub squad: entity::squads::Model,
+    pub project: entity::projects::Model,
+    pub grant: domain::ProjectGrant,
+}
+
+/// The subject's effective role at `squad`, given their role in its project.
+pub async fn squad_grant(
+    db: &impl ConnectionTrait,
+    subject: Subject,
+    squad: &entity::squads::Model,
+    project: Option<domain::ProjectGrant>,
+) -> Result<Option<domain::ProjectGrant>, DbErr> {
+    let leads_somewhere = project.is_some_and(|g| g.role == domain::ProjectRole::SquadLead);
+    if !leads_somewhere {
+        return Ok(domain::effective_squad_role(project, false));
+    }
+    let mine: Vec<Uuid> = entity::squad_members::Entity::find()
+        .filter(entity::squad_members::Column::UserId.eq(subject.user_id))
+        .filter(entity::squad_members::Column::ProjectId.eq(squad.project_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.squad_id)
+        .collect();
+    let belongs = domain::belongs_to_squad_or_parent(&mine, squad.id, squad.parent_id);
+    Ok(domain::effective_squad_role(project, belongs))
+}
+
+/// Loads squad `id` and requires `capability` there for `subject`.
+pub async fn authorize_squad(
+    db: &impl ConnectionTrait,
+    subject: Subject,
+    id: Uuid,
+    capability: domain::Capability,
+) -> Result<SquadAccess, ApiError> {
+    let squad = entity::squads::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let project = load_project(db, squad.project_id).await?;
+    let in_project = project_grant(db, subject, &project).await?;
+    let grant = squad_grant(db, subject, &squad, in_project).await?;
+    enforce(&domain::decide_project(capability, grant))?;
+    let grant = grant.ok_or_else(|| ApiError::internal(anyhow::anyhow!("granted without a role")))?;
+    Ok(SquadAccess {
+        squad,
+        project,
+        grant,
+    })
+}

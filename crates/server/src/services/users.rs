@@ -1,17 +1,21 @@
-//! Users: creation, lookup, visibility, and the caller's own memberships.
+//! Users: creation, who may read whom, listing, changes, deletion, and the caller's own
+//! memberships.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 
+use sea_orm::sea_query::{Alias, BinOper, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, SqlErr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
 use serde_json::json;
 use uuid::Uuid;
 
+use super::access;
 use super::audit::AuditRecord;
-use super::write::{Outcome, write};
-use crate::auth::Principal;
+use super::write::{Lock, Outcome, write};
+use crate::auth::{Principal, count_system_admins, system_admin_group};
 use crate::convert;
 use crate::error::ApiError;
 
@@ -103,75 +107,413 @@ pub async fn create(
     .await
 }
 
-/// The user `id` if `actor` may read it (spec §4: self, system admins, group admins, and anyone
-/// sharing a group — by effective membership — or a project); otherwise 404, so that the
+/// Which users an actor may read (spec §4, `GET /v1/users/{id}`): self, everyone for system
+/// admins and group admins (they manage users), and otherwise anyone sharing a project, or a group
+/// in which both have an effective role — one's membership group is the other's or an ancestor
+/// of it.
+///
+/// The rule is one SQL condition on `users` ([`Visibility::condition`]) that both reading one user
+/// and listing users apply, so the two can never disagree. Loading it costs the actor's own group
+/// memberships; the rest is subqueries.
+#[derive(Debug, Clone)]
+pub enum Visibility {
+    /// System admins and group admins read every user.
+    Everyone,
+    /// Anyone else reads themselves and the users they share a scope with.
+    Scoped {
+        user_id: Uuid,
+        /// The paths of the groups the actor is a direct member of.
+        paths: Vec<domain::GroupPath>,
+    },
+}
+
+impl Visibility {
+    /// What `actor` may read.
+    pub async fn of(db: &impl ConnectionTrait, actor: &Principal) -> Result<Self, ApiError> {
+        if manages_users(db, actor).await? {
+            return Ok(Self::Everyone);
+        }
+        Ok(Self::Scoped {
+            user_id: actor.id(),
+            paths: membership_paths(db, actor.id()).await?,
+        })
+    }
+
+    /// The condition on `users` rows that holds exactly for the users the actor may read.
+    pub fn condition(&self, backend: DbBackend) -> Condition {
+        match self {
+            Self::Everyone => Condition::all(),
+            Self::Scoped { user_id, paths } => {
+                let mut visible = Condition::any()
+                    .add(entity::users::Column::Id.eq(*user_id))
+                    .add(entity::users::Column::Id.in_subquery(project_co_members(*user_id)));
+                if !paths.is_empty() {
+                    visible = visible.add(
+                        entity::users::Column::Id.in_subquery(group_co_members(paths, backend)),
+                    );
+                }
+                visible
+            }
+        }
+    }
+}
+
+/// `SELECT user_id` of every member of a project `user` is a member of (`user` included).
+fn project_co_members(user: Uuid) -> SelectStatement {
+    use entity::project_members::{Column, Entity};
+    // The inner scan is aliased so that it is plain which `project_members` each column reads.
+    let mine = Alias::new("mine");
+    Query::select()
+        .column((Entity, Column::UserId))
+        .from(Entity)
+        .and_where(
+            Expr::col((Entity, Column::ProjectId)).in_subquery(
+                Query::select()
+                    .column((mine.clone(), Column::ProjectId))
+                    .from_as(Entity, mine.clone())
+                    .and_where(Expr::col((mine, Column::UserId)).eq(user))
+                    .to_owned(),
+            ),
+        )
+        .to_owned()
+}
+
+/// `SELECT user_id` of every member of a group that is on one of `paths` (one of the actor's
+/// membership groups or an ancestor of it) or below one of them.
+fn group_co_members(paths: &[domain::GroupPath], backend: DbBackend) -> SelectStatement {
+    use entity::group_members::{Column, Entity};
+    // The ancestors come from the paths' own labels: no tree walk, no query.
+    let on_paths: BTreeSet<Uuid> = paths.iter().flat_map(domain::GroupPath::ids).collect();
+    let below = paths.iter().fold(Condition::any(), |any, path| {
+        any.add(subtree(path, backend))
+    });
+    let groups_below = Query::select()
+        .column((entity::groups::Entity, entity::groups::Column::Id))
+        .from(entity::groups::Entity)
+        .cond_where(below)
+        .to_owned();
+    Query::select()
+        .column((Entity, Column::UserId))
+        .from(Entity)
+        .cond_where(
+            Condition::any()
+                .add(Expr::col((Entity, Column::GroupId)).is_in(on_paths))
+                .add(Expr::col((Entity, Column::GroupId)).in_subquery(groups_below)),
+        )
+        .to_owned()
+}
+
+/// `groups.path` is `path` or lies below it. PostgreSQL asks the ltree GiST index; on SQLite
+/// the fixed-length hex labels make the subtree one B-tree range: `'p.'` up to (not including)
+/// `'p/'` (`/` is the character after `.`), plus `p` itself.
+fn subtree(path: &domain::GroupPath, backend: DbBackend) -> Condition {
+    let column = Expr::col((entity::groups::Entity, entity::groups::Column::Path));
+    let path = path.as_str();
+    match backend {
+        DbBackend::Postgres => Condition::all().add(column.binary(
+            BinOper::Custom("<@"),
+            Expr::val(path).cast_as(Alias::new("ltree")),
+        )),
+        _ => Condition::any().add(column.clone().eq(path)).add(
+            Condition::all()
+                .add(column.clone().gt(format!("{path}.")))
+                .add(column.lt(format!("{path}/"))),
+        ),
+    }
+}
+
+/// The user `id` if `actor` may read it (see [`Visibility`]); otherwise 404, so that the
 /// existence of users is not leaked.
 pub async fn find_visible(
     db: &impl ConnectionTrait,
     actor: &Principal,
     id: Uuid,
 ) -> Result<entity::users::Model, ApiError> {
-    let user = entity::users::Entity::find_by_id(id)
+    let visibility = Visibility::of(db, actor).await?;
+    entity::users::Entity::find_by_id(id)
+        .filter(visibility.condition(db.get_database_backend()))
         .one(db)
         .await?
-        .ok_or(ApiError::NotFound)?;
-    if id == actor.id()
-        || manages_users(db, actor).await?
-        || shares_scope(db, actor.id(), id).await?
-    {
-        Ok(user)
-    } else {
-        Err(ApiError::NotFound)
-    }
-}
-
-/// Whether two users share a project, or a group in which both have an effective role (one's
-/// membership group is the other's, or an ancestor of it).
-async fn shares_scope(db: &impl ConnectionTrait, a: Uuid, b: Uuid) -> Result<bool, DbErr> {
-    let projects_of = |user: Uuid| {
-        entity::project_members::Entity::find()
-            .filter(entity::project_members::Column::UserId.eq(user))
-            .all(db)
-    };
-    let mine: HashSet<Uuid> = projects_of(a)
-        .await?
-        .into_iter()
-        .map(|m| m.project_id)
-        .collect();
-    if projects_of(b)
-        .await?
-        .iter()
-        .any(|m| mine.contains(&m.project_id))
-    {
-        return Ok(true);
-    }
-    let paths_a = membership_paths(db, a).await?;
-    let paths_b = membership_paths(db, b).await?;
-    Ok(paths_a.iter().any(|pa| {
-        paths_b
-            .iter()
-            .any(|pb| pa.is_descendant_or_self_of(pb) || pb.is_descendant_or_self_of(pa))
-    }))
+        .ok_or(ApiError::NotFound)
 }
 
 /// The paths of the groups `user` is a direct member of.
 async fn membership_paths(
     db: &impl ConnectionTrait,
     user: Uuid,
-) -> Result<Vec<domain::GroupPath>, DbErr> {
+) -> Result<Vec<domain::GroupPath>, ApiError> {
     let rows = entity::group_members::Entity::find()
         .filter(entity::group_members::Column::UserId.eq(user))
         .find_also_related(entity::groups::Entity)
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(_, group)| group)
-        .filter_map(|g| domain::GroupPath::parse(&g.path).ok())
-        .collect())
+    rows.iter()
+        .filter_map(|(_, group)| group.as_ref())
+        .map(access::stored_path)
+        .collect()
+}
+
+/// Filters of `GET /v1/users`, already validated.
+#[derive(Debug, Default)]
+pub struct UserFilter {
+    /// Only the user with exactly this (lower-case) address.
+    pub email: Option<domain::Email>,
+    /// Only users whose email or display name contains this, ignoring case.
+    pub q: Option<String>,
+}
+
+/// The users `actor` may read (the same rule as [`find_visible`]) that match `filter`, in id
+/// order, after `after`, at most `fetch` of them.
+pub async fn list_visible(
+    db: &impl ConnectionTrait,
+    actor: &Principal,
+    filter: &UserFilter,
+    after: Option<Uuid>,
+    fetch: u64,
+) -> Result<Vec<entity::users::Model>, ApiError> {
+    use entity::users::{Column, Entity};
+    let visibility = Visibility::of(db, actor).await?;
+    let mut query = Entity::find().filter(visibility.condition(db.get_database_backend()));
+    if let Some(email) = &filter.email {
+        query = query.filter(Column::Email.eq(email.as_str()));
+    }
+    if let Some(q) = &filter.q {
+        query = query.filter(
+            Condition::any()
+                .add(contains_ignoring_case(Column::Email, q))
+                .add(contains_ignoring_case(Column::DisplayName, q)),
+        );
+    }
+    if let Some(after) = after {
+        query = query.filter(Column::Id.gt(after));
+    }
+    Ok(query.order_by_asc(Column::Id).limit(fetch).all(db).await?)
+}
+
+/// `LOWER(column) LIKE LOWER('%needle%') ESCAPE '\'`, with `%`, `_` and `\` in the needle
+/// escaped so that they match themselves.
+///
+/// Both sides are lowered by the database, so each backend agrees with itself: PostgreSQL folds
+/// all of Unicode, SQLite's `lower` only ASCII (a needle typed in the stored case always matches).
+fn contains_ignoring_case(column: entity::users::Column, needle: &str) -> Expr {
+    let lowered_pattern = Expr::Binary(
+        Box::new(Func::lower(Expr::val(contains_pattern(needle))).into()),
+        BinOper::Escape,
+        Box::new(Expr::Constant('\\'.into())),
+    );
+    Expr::expr(Func::lower(Expr::col((entity::users::Entity, column))))
+        .binary(BinOper::Like, lowered_pattern)
+}
+
+/// The `LIKE` pattern (escape character `\`) matching any text that contains `needle`.
+fn contains_pattern(needle: &str) -> String {
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// A validated `PATCH /v1/users/{id}`: `None` leaves a field unchanged.
+#[derive(Debug, Default)]
+pub struct UserChanges {
+    pub email: Option<domain::Email>,
+    pub display_name: Option<domain::Name>,
+}
+
+/// Changes a user. The user themselves may change their display name; a system admin may change
+/// both fields. Anyone else gets 404 for a user they cannot see and 403 for one they can.
+/// A change to the same values is no change: 200 and no audit event.
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    id: Uuid,
+    changes: UserChanges,
+) -> Result<entity::users::Model, ApiError> {
+    write(db, &[], async |tx| {
+        let before = find_visible(tx, actor, id).await?;
+        let is_self = actor.id() == id;
+        if !actor.is_system_admin() && !is_self {
+            return Err(ApiError::Forbidden(
+                "only system admins change other users".into(),
+            ));
+        }
+        let email = changes
+            .email
+            .as_ref()
+            .map(domain::Email::as_str)
+            .filter(|email| *email != before.email);
+        let display_name = changes
+            .display_name
+            .as_ref()
+            .map(domain::Name::as_str)
+            .filter(|name| *name != before.display_name);
+        if email.is_some() && !actor.is_system_admin() {
+            return Err(ApiError::Forbidden(
+                "only system admins change email addresses".into(),
+            ));
+        }
+        if email.is_none() && display_name.is_none() {
+            return Ok(Outcome::unchanged(before));
+        }
+        let mut user: entity::users::ActiveModel = before.clone().into();
+        if let Some(email) = email {
+            user.email = Set(email.to_owned());
+        }
+        if let Some(display_name) = display_name {
+            user.display_name = Set(display_name.to_owned());
+        }
+        user.updated_at = Set(chrono::Utc::now());
+        let after = user.update(tx).await.map_err(|e| match e {
+            // Deleted by a concurrent request since it was read.
+            DbErr::RecordNotUpdated => ApiError::NotFound,
+            e if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                ApiError::EmailTaken
+            }
+            e => e.into(),
+        })?;
+        let audit = AuditRecord::new(Some(actor.id()), "user.update", "user", id)
+            .change(user_json(&before), user_json(&after));
+        Ok(Outcome::changed(after, audit))
+    })
+    .await
+}
+
+/// How often a deletion starts over because the user joined a project it had not locked.
+const DELETE_ROUNDS: u32 = 4;
+
+/// What one round of a deletion did.
+enum Deletion {
+    Deleted,
+    /// The user is now in projects whose locks the round did not hold: run again holding them.
+    InMoreProjects(BTreeSet<Uuid>),
+}
+
+/// Deletes a user with their memberships (system admins only; others get 404 for a user they
+/// cannot see and 403 for one they can). Refused with 409 when the user is the last system admin
+/// (`last_system_admin`) or the last `admin` of a project (`last_admin`).
+///
+/// The checks run inside the transaction that deletes, holding the system-admin lock and the
+/// lock of every project the user belongs to, so two concurrent deletions (or a deletion and a
+/// demotion) cannot both pass them. The project set is read before the locks are taken; if it
+/// has grown by the time they are held, the round commits nothing and runs again with the new set.
+pub async fn delete(db: &DatabaseConnection, actor: &Principal, id: Uuid) -> Result<(), ApiError> {
+    find_visible(db, actor, id).await?;
+    if !actor.is_system_admin() {
+        return Err(ApiError::Forbidden(
+            "only system admins delete users".into(),
+        ));
+    }
+    let mut projects = project_ids_of(db, id).await?;
+    for _ in 0..DELETE_ROUNDS {
+        let locks: Vec<Lock> = std::iter::once(Lock::SystemAdmins)
+            .chain(projects.iter().copied().map(Lock::Project))
+            .collect();
+        let locked = &projects;
+        let round = write(db, &locks, async |tx| {
+            delete_locked(tx, actor, id, locked).await
+        })
+        .await?;
+        match round {
+            Deletion::Deleted => return Ok(()),
+            Deletion::InMoreProjects(now) => projects = now,
+        }
+    }
+    Err(ApiError::Contention)
+}
+
+/// One round of [`delete`], inside its transaction, holding the locks of `locked` projects.
+async fn delete_locked(
+    tx: &DatabaseTransaction,
+    actor: &Principal,
+    id: Uuid,
+    locked: &BTreeSet<Uuid>,
+) -> Result<Outcome<Deletion>, ApiError> {
+    // The row lock makes concurrent inserts that reference the user (a new membership) wait for
+    // this transaction, so the memberships read below are all there will be. (SQLite ignores it:
+    // its IMMEDIATE transaction already excludes every other writer.)
+    let user = entity::users::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(tx)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let memberships = entity::project_members::Entity::find()
+        .filter(entity::project_members::Column::UserId.eq(id))
+        .all(tx)
+        .await?;
+    let projects: BTreeSet<Uuid> = memberships.iter().map(|m| m.project_id).collect();
+    if !projects.is_subset(locked) {
+        return Ok(Outcome::unchanged(Deletion::InMoreProjects(projects)));
+    }
+    if system_admin_group(tx, id).await?.is_some() && count_system_admins(tx).await? <= 1 {
+        return Err(ApiError::LastSystemAdmin);
+    }
+    for membership in &memberships {
+        if membership.role == entity::roles::ProjectRole::Admin
+            && project_admin_count(tx, membership.project_id).await? <= 1
+        {
+            return Err(ApiError::LastAdmin);
+        }
+    }
+    let group_memberships = entity::group_members::Entity::find()
+        .filter(entity::group_members::Column::UserId.eq(id))
+        .count(tx)
+        .await?;
+    let squad_memberships = entity::squad_members::Entity::find()
+        .filter(entity::squad_members::Column::UserId.eq(id))
+        .count(tx)
+        .await?;
+    entity::users::Entity::delete_by_id(id).exec(tx).await?;
+    // TODO(projects): the deletion nulled `reports_to` wherever a member reported to this user
+    // (ON DELETE SET NULL); recompute the reporting lines of every project in `projects` here, in
+    // this transaction, and record the repairs in this event's details (spec §3).
+    let mut audit = AuditRecord::new(Some(actor.id()), "user.delete", "user", id)
+        .change(user_json(&user), serde_json::Value::Null);
+    audit.details["removed"] = json!({
+        "group_memberships": group_memberships,
+        "project_memberships": memberships.len(),
+        "squad_memberships": squad_memberships,
+        "project_ids": projects,
+    });
+    Ok(Outcome::changed(Deletion::Deleted, audit))
+}
+
+/// The projects `user` is a member of.
+async fn project_ids_of(db: &impl ConnectionTrait, user: Uuid) -> Result<BTreeSet<Uuid>, DbErr> {
+    let rows = entity::project_members::Entity::find()
+        .filter(entity::project_members::Column::UserId.eq(user))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|m| m.project_id).collect())
+}
+
+/// How many `admin` members project `id` has.
+async fn project_admin_count(db: &impl ConnectionTrait, id: Uuid) -> Result<u64, DbErr> {
+    entity::project_members::Entity::find()
+        .filter(entity::project_members::Column::ProjectId.eq(id))
+        .filter(entity::project_members::Column::Role.eq(entity::roles::ProjectRole::Admin))
+        .count(db)
+        .await
 }
 
 /// What an audit event records of a user.
 pub fn user_json(user: &entity::users::Model) -> serde_json::Value {
     json!({ "id": user.id, "email": user.email, "display_name": user.display_name })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_match_wildcards_literally() {
+        assert_eq!(contains_pattern("ada"), "%ada%");
+        assert_eq!(contains_pattern("100%_a\\b"), "%100\\%\\_a\\\\b%");
+        assert_eq!(contains_pattern(""), "%%");
+    }
 }

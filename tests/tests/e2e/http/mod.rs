@@ -6,5 +6,8 @@ mod errors;
 mod group_members;
 mod groups;
 mod health;
+mod project_members;
+mod projects;
+mod squads;
 mod users;
 mod users_admin;

@@ -4,4 +4,7 @@ pub mod group_members;
 pub mod groups;
 pub mod health;
 pub mod me;
+pub mod project_members;
+pub mod projects;
+pub mod squads;
 pub mod users;

@@ -1,8 +1,8 @@
-//! `/v1/users`: creating and reading users.
+//! `/v1/users`: creating, reading, listing, changing and deleting users.
 
-use actix_web::{HttpResponse, get, http::header, post, web};
-use serde::Deserialize;
-use utoipa::ToSchema;
+use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
+use serde::{Deserialize, Deserializer};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
@@ -10,8 +10,9 @@ use validator::Validate;
 use crate::auth::Principal;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::extract::Json;
+use crate::http::pagination::{Page, PageParams, PageRequest};
 use crate::http::repr;
-use crate::services::users::{self, NewUser};
+use crate::services::users::{self, NewUser, UserChanges, UserFilter};
 use crate::state::AppState;
 
 /// Body of `POST /v1/users`.
@@ -99,6 +100,211 @@ pub async fn get_user(
     Ok(web::Json(user.into()))
 }
 
+/// The longest `?q=` accepted: nothing longer can be part of an email (254) or a name (200).
+const MAX_QUERY_CHARS: usize = domain::names::MAX_EMAIL_LEN;
+
+/// Query of `GET /v1/users`: filters and page. Unknown parameters are refused, so that a
+/// misspelt filter fails loudly instead of silently listing everyone.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListUsersQuery {
+    /// Items per page, 1–500 (default 50).
+    // Read as text so that a non-number is reported as `limit`, not as "the query".
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Only the user with this email address (compared lower-case).
+    #[param(example = "ada@example.org")]
+    pub email: Option<String>,
+    /// Only users whose email or display name contains this text, ignoring case. `%` and `_`
+    /// match themselves. Empty means no filter.
+    #[param(max_length = 254, example = "ada")]
+    pub q: Option<String>,
+}
+
+impl ListUsersQuery {
+    /// Validates every parameter, reporting each bad one by name.
+    fn parse(self) -> Result<(PageRequest, Option<Uuid>, UserFilter), ApiError> {
+        let mut errors = Vec::new();
+        let limit = match self.limit.as_deref().map(str::parse::<u64>) {
+            None => None,
+            Some(Ok(limit)) => Some(limit),
+            Some(Err(_)) => {
+                errors.push(FieldError::new("limit", "must be an integer from 1 to 500"));
+                None
+            }
+        };
+        let page = PageParams {
+            limit,
+            cursor: self.cursor,
+        }
+        .parse()
+        .and_then(|page| Ok((page.after_id()?, page)));
+        let page = match page {
+            Ok(page) => Some(page),
+            Err(ApiError::Validation(page_errors)) => {
+                errors.extend(page_errors);
+                None
+            }
+            Err(other) => return Err(other),
+        };
+        let email = match self.email.as_deref().map(domain::Email::parse) {
+            None => None,
+            Some(Ok(email)) => Some(email),
+            Some(Err(e)) => {
+                errors.push(FieldError::new("email", e.to_string()));
+                None
+            }
+        };
+        let q = self.q.filter(|q| !q.is_empty());
+        if q.as_ref()
+            .is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS)
+        {
+            errors.push(FieldError::new(
+                "q",
+                format!("must be at most {MAX_QUERY_CHARS} characters"),
+            ));
+        }
+        match page {
+            Some((after, page)) if errors.is_empty() => Ok((page, after, UserFilter { email, q })),
+            _ => Err(ApiError::Validation(errors)),
+        }
+    }
+}
+
+/// List the users the caller may read (exactly those `GET /v1/users/{id}` answers), in id order.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(ListUsersQuery),
+    responses(
+        (status = 200, body = Page<repr::User>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<ListUsersQuery>,
+) -> Result<web::Json<Page<repr::User>>, ApiError> {
+    let (page, after, filter) = query.into_inner().parse()?;
+    let rows = users::list_visible(&state.db, &principal, &filter, after, page.fetch()).await?;
+    Ok(web::Json(
+        Page::from_rows(rows, &page, |user| user.id).map(repr::User::from),
+    ))
+}
+
+/// Body of `PATCH /v1/users/{id}`: an absent field is unchanged; `null` is refused.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    /// Only system admins may change it. Unique, compared case-insensitively, stored lower-case.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, required = false, format = "email", max_length = 254, example = "ada@example.org")]
+    pub email: Option<String>,
+    /// 1–200 characters after trimming.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 200, example = "Ada King")]
+    pub display_name: Option<String>,
+}
+
+/// A field that, when present, must hold a value: `null` is not "unchanged" but a mistake, and
+/// serde then names the field.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
+impl UpdateUser {
+    fn parse(self) -> Result<UserChanges, ApiError> {
+        let mut errors = Vec::new();
+        let email = self.email.as_deref().map(domain::Email::parse).transpose();
+        let email = email.unwrap_or_else(|e| {
+            errors.push(FieldError::new("email", e.to_string()));
+            None
+        });
+        let display_name = self
+            .display_name
+            .as_deref()
+            .map(domain::Name::parse)
+            .transpose();
+        let display_name = display_name.unwrap_or_else(|e| {
+            errors.push(FieldError::new("display_name", e.to_string()));
+            None
+        });
+        if errors.is_empty() {
+            Ok(UserChanges {
+                email,
+                display_name,
+            })
+        } else {
+            Err(ApiError::Validation(errors))
+        }
+    }
+}
+
+/// Change a user: themselves their display name, a system admin both fields.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the user's id")),
+    request_body = UpdateUser,
+    responses(
+        (status = 200, description = "the user, changed or (when nothing differed) as it was", body = repr::User),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "the caller sees the user but may not make this change", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`email_taken`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: Json<UpdateUser>,
+) -> Result<web::Json<repr::User>, ApiError> {
+    let changes = body.into_inner().parse()?;
+    let user = users::update(&state.db, &principal, id.into_inner(), changes).await?;
+    Ok(web::Json(user.into()))
+}
+
+/// Delete a user and their memberships (system admins).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the user's id")),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`last_system_admin`, `last_admin`, or `conflict`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/users/{id}")]
+pub async fn delete_user(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    users::delete(&state.db, &principal, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(create_user).service(get_user);
+    cfg.service(create_user)
+        .service(list_users)
+        .service(get_user)
+        .service(update_user)
+        .service(delete_user);
 }

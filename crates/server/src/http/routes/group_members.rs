@@ -1,0 +1,239 @@
+//! `/v1/groups/{id}/members`: who holds which role in a group, and changing it.
+
+use std::str::FromStr;
+
+use actix_web::{HttpResponse, delete, get, http::header, post, put, web};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::Principal;
+use crate::error::{ApiError, Problem};
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{Page, PageParams};
+use crate::http::repr;
+use crate::services::group_members::{self, ListQuery, Upserted};
+use crate::state::AppState;
+
+/// Body of `POST /v1/groups/{id}/members`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddGroupMember {
+    /// The user to add; must exist.
+    pub user_id: Uuid,
+    /// `system_admin`, `group_admin`, `teacher` or `student`; at most the caller's own role.
+    #[schema(example = "student")]
+    pub role: String,
+}
+
+/// Body of `PUT /v1/groups/{id}/members/{user_id}`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetGroupMemberRole {
+    /// `system_admin`, `group_admin`, `teacher` or `student`; at most the caller's own role.
+    #[schema(example = "teacher")]
+    pub role: String,
+}
+
+/// The filters of `GET /v1/groups/{id}/members` (paging is [`PageParams`]).
+///
+/// Like every list, unknown query parameters are ignored: filters and paging are read by two
+/// extractors from one query string, so neither can refuse the other's names.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MemberFilter {
+    /// Only members with this role (in inherited listings: whose strongest role it is).
+    #[param(example = "teacher")]
+    pub role: Option<String>,
+    /// `true`: also members of the group's ancestors, each user once at their strongest role,
+    /// with `inherited_from` naming the ancestor that role comes from. Default `false`.
+    pub inherited: Option<bool>,
+}
+
+/// A role from a body or the query: one of the four group roles, else 400 naming `role`.
+fn parse_role(role: &str) -> Result<domain::GroupRole, ApiError> {
+    domain::GroupRole::from_str(role).map_err(|e| ApiError::invalid("role", e.to_string()))
+}
+
+fn member_location(group_id: Uuid, user_id: Uuid) -> String {
+    format!("/v1/groups/{group_id}/members/{user_id}")
+}
+
+/// Add a user to a group (`group.manage_members`; no role above the caller's own).
+#[utoipa::path(
+    tag = "group members",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the group's id")),
+    request_body = AddGroupMember,
+    responses(
+        (status = 201, body = repr::GroupMember, headers(("Location" = String, description = "the new membership's URL"))),
+        (status = 400, description = "`validation_failed` (e.g. an unknown role, a user that does not exist)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`, or `role_escalation` when granting a role stronger than the caller's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such group, or the caller has no role in it", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already_member`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/groups/{id}/members")]
+pub async fn create_group_member(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: Json<AddGroupMember>,
+) -> Result<HttpResponse, ApiError> {
+    let group_id = id.into_inner();
+    let body = body.into_inner();
+    let role = parse_role(&body.role)?;
+    let member = group_members::create(&state.db, &principal, group_id, body.user_id, role).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, member_location(group_id, member.user_id)))
+        .json(repr::GroupMember::from(member)))
+}
+
+/// Set a user's role in a group, adding them if needed (`group.manage_members`; no role above
+/// the caller's own, and no change to a membership stronger than it).
+#[utoipa::path(
+    tag = "group members",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "the group's id"),
+        ("user_id" = Uuid, Path, description = "the member's user id"),
+    ),
+    request_body = SetGroupMemberRole,
+    responses(
+        (status = 200, description = "the role was changed, or already was the one asked for", body = repr::GroupMember),
+        (status = 201, description = "the membership was created", body = repr::GroupMember, headers(("Location" = String, description = "the membership's URL"))),
+        (status = 400, description = "`validation_failed` (e.g. an unknown role, a user that does not exist)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`, or `role_escalation`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such group, or the caller has no role in it", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`last_system_admin` when demoting the last system admin", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/groups/{id}/members/{user_id}")]
+pub async fn upsert_group_member(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+    body: Json<SetGroupMemberRole>,
+) -> Result<HttpResponse, ApiError> {
+    let (group_id, user_id) = path.into_inner();
+    let role = parse_role(&body.into_inner().role)?;
+    let (member, upserted) =
+        group_members::upsert(&state.db, &principal, group_id, user_id, role).await?;
+    let body = repr::GroupMember::from(member);
+    Ok(match upserted {
+        Upserted::Created => HttpResponse::Created()
+            .insert_header((header::LOCATION, member_location(group_id, user_id)))
+            .json(body),
+        Upserted::Updated | Upserted::Unchanged => HttpResponse::Ok().json(body),
+    })
+}
+
+/// List a group's members, ordered by user id (`group.view_members`).
+#[utoipa::path(
+    tag = "group members",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the group's id"), MemberFilter, PageParams),
+    responses(
+        (status = 200, body = Page<repr::ListedGroupMember>),
+        (status = 400, description = "`validation_failed` naming the bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such group, or the caller has no role in it", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/groups/{id}/members")]
+pub async fn list_group_members(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    filter: Query<MemberFilter>,
+    page: Query<PageParams>,
+) -> Result<web::Json<Page<repr::ListedGroupMember>>, ApiError> {
+    let group_id = id.into_inner();
+    let filter = filter.into_inner();
+    let role = filter.role.as_deref().map(parse_role).transpose()?;
+    let page = page.into_inner().parse()?;
+    let query = ListQuery {
+        role,
+        inherited: filter.inherited.unwrap_or(false),
+        after: page.after_id()?,
+        fetch: page.fetch(),
+    };
+    let rows = group_members::list(&state.db, &principal, group_id, query).await?;
+    let page = Page::from_rows(rows, &page, |listed| listed.membership.user_id);
+    Ok(web::Json(page.map(|listed| {
+        repr::ListedGroupMember::new(listed.membership, group_id, listed.inherited_from)
+    })))
+}
+
+/// Read one direct membership (`group.view_members`, or the member themselves).
+#[utoipa::path(
+    tag = "group members",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "the group's id"),
+        ("user_id" = Uuid, Path, description = "the member's user id"),
+    ),
+    responses(
+        (status = 200, body = repr::GroupMember),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such direct membership, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/groups/{id}/members/{user_id}")]
+pub async fn get_group_member(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<web::Json<repr::GroupMember>, ApiError> {
+    let (group_id, user_id) = path.into_inner();
+    let member = group_members::find(&state.db, &principal, group_id, user_id).await?;
+    Ok(web::Json(member.into()))
+}
+
+/// Remove a membership (`group.manage_members` within the no-escalation rule, or the member
+/// themselves: leaving is always allowed, except for the last system admin).
+#[utoipa::path(
+    tag = "group members",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "the group's id"),
+        ("user_id" = Uuid, Path, description = "the member's user id"),
+    ),
+    responses(
+        (status = 204, description = "the membership is gone"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`, or `role_escalation` for a membership stronger than the caller's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such direct membership, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`last_system_admin`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/groups/{id}/members/{user_id}")]
+pub async fn delete_group_member(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (group_id, user_id) = path.into_inner();
+    group_members::remove(&state.db, &principal, group_id, user_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_group_member)
+        .service(upsert_group_member)
+        .service(list_group_members)
+        .service(get_group_member)
+        .service(delete_group_member);
+}

@@ -1,0 +1,250 @@
+//! `/v1/projects/{id}/members` and `/v1/projects/{id}/reporting-lines`: project roles, with
+//! the reporting line each member gets.
+
+use std::str::FromStr;
+
+use actix_web::{HttpResponse, delete, get, put, web};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::Principal;
+use crate::error::{ApiError, Problem};
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{Page, PageParams};
+use crate::http::repr::ProjectMember;
+use crate::services::project_members::{self, Assignment, MemberFilter, ReportingNode};
+use crate::state::AppState;
+
+/// Body of `PUT /v1/projects/{id}/members/{user_id}`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRole {
+    /// `admin`, `pm`, `squad_lead` or `member`.
+    #[schema(example = "member")]
+    pub role: String,
+    /// Omitted: keep the current line. `null`: the automatic line. A user id: an explicit line
+    /// to a member of a strictly stronger role (else 400 `invalid_reports_to`).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    pub reports_to: Option<Option<Uuid>>,
+}
+
+/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Filters of the member list.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MemberQuery {
+    /// Only members with this role.
+    pub role: Option<String>,
+    /// Only members of this squad (of the same project).
+    pub squad_id: Option<Uuid>,
+}
+
+fn parse_role(raw: &str) -> Result<domain::ProjectRole, ApiError> {
+    domain::ProjectRole::from_str(raw).map_err(|_| {
+        ApiError::invalid("role", "must be one of admin, pm, squad_lead, member")
+    })
+}
+
+/// A member in the reporting tree, with the members who report to them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportingLine {
+    #[serde(flatten)]
+    pub member: ProjectMember,
+    /// The members who report to this one.
+    #[schema(no_recursion)]
+    pub reports: Vec<ReportingLine>,
+}
+
+impl From<ReportingNode> for ReportingLine {
+    fn from(node: ReportingNode) -> Self {
+        Self {
+            member: node.member.into(),
+            reports: node.reports.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// The whole reporting tree of a project.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportingTree {
+    pub project_id: Uuid,
+    /// The members who report to nobody (admins, and members with nobody stronger present).
+    pub roots: Vec<ReportingLine>,
+}
+
+/// Assign a project role (project.assign_roles): an upsert that also sets the reporting line.
+#[utoipa::path(
+    tag = "project members",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "the project's id"),
+        ("user_id" = Uuid, Path, description = "the user's id"),
+    ),
+    request_body = AssignRole,
+    responses(
+        (status = 200, description = "updated, or unchanged", body = ProjectMember),
+        (status = 201, description = "added to the project", body = ProjectMember),
+        (status = 400, description = "`validation_failed`, `invalid_reports_to`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`, `role_escalation`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`last_admin`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/projects/{id}/members/{user_id}")]
+pub async fn put_project_member(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+    body: Json<AssignRole>,
+) -> Result<HttpResponse, ApiError> {
+    let (project_id, user_id) = path.into_inner();
+    let body = body.into_inner();
+    let assignment = Assignment {
+        role: parse_role(&body.role)?,
+        reports_to: body.reports_to,
+    };
+    let upserted =
+        project_members::upsert(&state.db, &principal, project_id, user_id, assignment).await?;
+    let member = ProjectMember::from(upserted.member);
+    Ok(if upserted.created {
+        HttpResponse::Created().json(member)
+    } else {
+        HttpResponse::Ok().json(member)
+    })
+}
+
+/// A project's members (project.view_members), ordered by user id.
+#[utoipa::path(
+    tag = "project members",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the project's id"), MemberQuery, PageParams),
+    responses(
+        (status = 200, body = Page<ProjectMember>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/projects/{id}/members")]
+pub async fn list_project_members(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    query: Query<MemberQuery>,
+    page: Query<PageParams>,
+) -> Result<web::Json<Page<ProjectMember>>, ApiError> {
+    let page = page.into_inner().parse()?;
+    let query = query.into_inner();
+    let filter = MemberFilter {
+        role: query.role.as_deref().map(parse_role).transpose()?,
+        squad_id: query.squad_id,
+    };
+    let found =
+        project_members::list(&state.db, &principal, id.into_inner(), filter, &page).await?;
+    Ok(web::Json(found.map(ProjectMember::from)))
+}
+
+/// One member of a project (project.view_members).
+#[utoipa::path(
+    tag = "project members",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "the project's id"),
+        ("user_id" = Uuid, Path, description = "the user's id"),
+    ),
+    responses(
+        (status = 200, body = ProjectMember),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/projects/{id}/members/{user_id}")]
+pub async fn get_project_member(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<web::Json<ProjectMember>, ApiError> {
+    let (project_id, user_id) = path.into_inner();
+    let member = project_members::get(&state.db, &principal, project_id, user_id).await?;
+    Ok(web::Json(member.into()))
+}
+
+/// Remove a member (project.assign_roles), or leave (the member themselves). The project keeps
+/// at least one admin; the lines of those who reported to the member are repaired.
+#[utoipa::path(
+    tag = "project members",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "the project's id"),
+        ("user_id" = Uuid, Path, description = "the user's id"),
+    ),
+    responses(
+        (status = 204, description = "removed"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`, `role_escalation`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`last_admin`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/projects/{id}/members/{user_id}")]
+pub async fn delete_project_member(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (project_id, user_id) = path.into_inner();
+    project_members::remove(&state.db, &principal, project_id, user_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The project's reporting tree (project.view_members), as nested JSON.
+#[utoipa::path(
+    tag = "project members",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the project's id")),
+    responses(
+        (status = 200, body = ReportingTree),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/projects/{id}/reporting-lines")]
+pub async fn get_reporting_lines(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<ReportingTree>, ApiError> {
+    let project_id = id.into_inner();
+    let nodes = project_members::reporting_tree(&state.db, &principal, project_id).await?;
+    Ok(web::Json(ReportingTree {
+        project_id,
+        roots: nodes.into_iter().map(Into::into).collect(),
+    }))
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(put_project_member)
+        .service(list_project_members)
+        .service(get_project_member)
+        .service(delete_project_member)
+        .service(get_reporting_lines);
+}

@@ -1,0 +1,233 @@
+//! `/v1/groups/{id}/projects` and `/v1/projects/{id}`: projects inside groups.
+
+use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::Principal;
+use crate::error::{ApiError, FieldError, Problem};
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{Page, PageParams};
+use crate::services::projects::{self, NewProject, ProjectChange, ProjectView};
+use crate::state::AppState;
+
+/// A project.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Project {
+    pub id: Uuid,
+    /// The group (organisation) that owns the project.
+    pub group_id: Uuid,
+    pub name: String,
+    pub slug: String,
+    /// The caller's role here: assigned, or `admin` bridged from a system admin or an effective
+    /// group_admin of the owning group.
+    #[schema(example = "pm")]
+    pub my_role: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ProjectView> for Project {
+    fn from(view: ProjectView) -> Self {
+        Self {
+            id: view.project.id,
+            group_id: view.project.group_id,
+            name: view.project.name,
+            slug: view.project.slug,
+            my_role: view.my_role.map(|r| r.as_str().to_owned()),
+            created_at: view.project.created_at,
+            updated_at: view.project.updated_at,
+        }
+    }
+}
+
+/// Body of `POST /v1/groups/{id}/projects`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProject {
+    #[schema(min_length = 1, max_length = 200, example = "Science fair")]
+    pub name: String,
+    /// Derived from the name when omitted; unique within the group.
+    #[schema(max_length = 63, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    pub slug: Option<String>,
+}
+
+/// Body of `PATCH /v1/projects/{id}`: absent fields stay as they are.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProject {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    #[schema(max_length = 63, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    pub slug: Option<String>,
+}
+
+/// Parses an optional name and slug, collecting every bad field.
+fn parse_name_and_slug(
+    name: Option<&str>,
+    slug: Option<&str>,
+) -> Result<(Option<domain::Name>, Option<domain::Slug>), ApiError> {
+    let mut errors = Vec::new();
+    let name = name.and_then(|raw| {
+        domain::Name::parse(raw)
+            .map_err(|e| errors.push(FieldError::new("name", e.to_string())))
+            .ok()
+    });
+    let slug = slug.and_then(|raw| {
+        domain::Slug::parse(raw)
+            .map_err(|e| errors.push(FieldError::new("slug", e.to_string())))
+            .ok()
+    });
+    if errors.is_empty() {
+        Ok((name, slug))
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// Create a project in a group (group.create_projects: teacher or stronger); the caller
+/// becomes its admin.
+#[utoipa::path(
+    tag = "projects",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the owning group's id")),
+    request_body = CreateProject,
+    responses(
+        (status = 201, body = Project, headers(("Location" = String, description = "the new project's URL"))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the group has a project with this slug", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/groups/{id}/projects")]
+pub async fn create_project(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: Json<CreateProject>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let (name, slug) = parse_name_and_slug(Some(&body.name), body.slug.as_deref())?;
+    let name = name.ok_or_else(|| ApiError::invalid("name", "is required"))?;
+    let view =
+        projects::create(&state.db, &principal, id.into_inner(), NewProject { name, slug }).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/v1/projects/{}", view.project.id)))
+        .json(Project::from(view)))
+}
+
+/// A group's projects that the caller may view (group.view on the group).
+#[utoipa::path(
+    tag = "projects",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the group's id"), PageParams),
+    responses(
+        (status = 200, body = Page<Project>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/groups/{id}/projects")]
+pub async fn list_group_projects(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    page: Query<PageParams>,
+) -> Result<web::Json<Page<Project>>, ApiError> {
+    let page = page.into_inner().parse()?;
+    let found = projects::list_in_group(&state.db, &principal, id.into_inner(), &page).await?;
+    Ok(web::Json(found.map(Project::from)))
+}
+
+/// A project (project.view), with the caller's role.
+#[utoipa::path(
+    tag = "projects",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the project's id")),
+    responses(
+        (status = 200, body = Project),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/projects/{id}")]
+pub async fn get_project(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Project>, ApiError> {
+    let view = projects::get(&state.db, &principal, id.into_inner()).await?;
+    Ok(web::Json(view.into()))
+}
+
+/// Rename a project (project.manage_settings).
+#[utoipa::path(
+    tag = "projects",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the project's id")),
+    request_body = UpdateProject,
+    responses(
+        (status = 200, body = Project),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the group has a project with this slug", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/projects/{id}")]
+pub async fn update_project(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: Json<UpdateProject>,
+) -> Result<web::Json<Project>, ApiError> {
+    let body = body.into_inner();
+    let (name, slug) = parse_name_and_slug(body.name.as_deref(), body.slug.as_deref())?;
+    let change = ProjectChange { name, slug };
+    let view = projects::update(&state.db, &principal, id.into_inner(), change).await?;
+    Ok(web::Json(view.into()))
+}
+
+/// Delete a project with its members and squads (project.delete).
+#[utoipa::path(
+    tag = "projects",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the project's id")),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/projects/{id}")]
+pub async fn delete_project(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    projects::delete(&state.db, &principal, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_project)
+        .service(list_group_projects)
+        .service(get_project)
+        .service(update_project)
+        .service(delete_project);
+}

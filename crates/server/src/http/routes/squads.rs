@@ -1,0 +1,454 @@
+//! `/v1/projects/{id}/squads` and `/v1/squads`: squads (one level of nesting) and who is in
+//! them.
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{
+    FromRequest, HttpRequest, HttpResponse, delete, get, http::header, patch, post, put, web,
+};
+use chrono::{DateTime, Utc};
+use futures_util::future::LocalBoxFuture;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::Principal;
+use crate::error::{ApiError, FieldError, Problem};
+use crate::http::extract::{self, Json, MAX_BODY_BYTES, Query};
+use crate::http::pagination::{Page, PageParams};
+use crate::services::squads::{self, NewSquad, SquadChange, SquadTree, Upserted};
+use crate::state::AppState;
+
+/// A squad: top-level (depth 0) or a sub-squad of a top-level squad of the same project.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Squad {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    /// The parent squad; `null` for a top-level squad.
+    pub parent_id: Option<Uuid>,
+    pub name: String,
+    /// 0 for a top-level squad, 1 for a sub-squad.
+    pub depth: u8,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<entity::squads::Model> for Squad {
+    fn from(m: entity::squads::Model) -> Self {
+        Self {
+            id: m.id,
+            project_id: m.project_id,
+            parent_id: m.parent_id,
+            name: m.name,
+            depth: u8::try_from(m.depth).unwrap_or_default(),
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// A top-level squad in the project's squad listing: a [`Squad`] with its sub-squads.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListedSquad {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    /// Always `null`: the listing pages over top-level squads.
+    pub parent_id: Option<Uuid>,
+    pub name: String,
+    /// Always 0.
+    pub depth: u8,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Every sub-squad, in id order.
+    pub sub_squads: Vec<Squad>,
+}
+
+impl From<SquadTree> for ListedSquad {
+    fn from(tree: SquadTree) -> Self {
+        let squad = Squad::from(tree.squad);
+        Self {
+            id: squad.id,
+            project_id: squad.project_id,
+            parent_id: squad.parent_id,
+            name: squad.name,
+            depth: squad.depth,
+            created_at: squad.created_at,
+            updated_at: squad.updated_at,
+            sub_squads: tree.sub_squads.into_iter().map(Squad::from).collect(),
+        }
+    }
+}
+
+/// A user's membership in a squad.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SquadMember {
+    pub squad_id: Uuid,
+    pub user_id: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<entity::squad_members::Model> for SquadMember {
+    fn from(m: entity::squad_members::Model) -> Self {
+        Self {
+            squad_id: m.squad_id,
+            user_id: m.user_id,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// Body of `POST /v1/projects/{id}/squads`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSquad {
+    /// 1–200 characters after trimming; unique among its siblings (or the project's top-level
+    /// squads).
+    #[schema(min_length = 1, max_length = 200, example = "Backend")]
+    pub name: String,
+    /// The parent squad: a top-level squad of the same project. Omitted or `null` for a
+    /// top-level squad.
+    pub parent_id: Option<Uuid>,
+}
+
+/// Body of `PATCH /v1/squads/{id}`: absent fields stay as they are.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSquad {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    /// Move the squad under this top-level squad of the same project; `null` makes it
+    /// top-level.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    pub parent_id: Option<Option<Uuid>>,
+}
+
+/// Body of `PUT /v1/squads/{id}/members/{user_id}`: none, or `{}`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddSquadMember {}
+
+/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+fn parse_name(raw: &str) -> Result<domain::Name, ApiError> {
+    domain::Name::parse(raw)
+        .map_err(|e| ApiError::Validation(vec![FieldError::new("name", e.to_string())]))
+}
+
+impl CreateSquad {
+    fn parse(self) -> Result<NewSquad, ApiError> {
+        Ok(NewSquad {
+            name: parse_name(&self.name)?,
+            parent_id: self.parent_id,
+        })
+    }
+}
+
+impl UpdateSquad {
+    fn parse(self) -> Result<SquadChange, ApiError> {
+        Ok(SquadChange {
+            name: self.name.as_deref().map(parse_name).transpose()?,
+            parent: self.parent_id,
+        })
+    }
+}
+
+/// A body a route may go without: nothing at all, or JSON that must fit `T` (for routes whose
+/// table in the spec shows no body, which take `{}` or none).
+#[derive(Debug)]
+struct OptionalJson<T>(Option<T>);
+
+impl<T: serde::de::DeserializeOwned + Validate + 'static> FromRequest for OptionalJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type_ok = is_json(req);
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = bytes.await.map_err(|error| {
+                if error.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge(MAX_BODY_BYTES)
+                } else {
+                    ApiError::MalformedJson(error.to_string())
+                }
+            })?;
+            if bytes.is_empty() {
+                return Ok(Self(None));
+            }
+            // A body that is there must be JSON, as on every other route.
+            if !content_type_ok {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            let value = extract::parse::<T>(&bytes)?;
+            value.validate().map_err(extract::validation_errors)?;
+            Ok(Self(Some(value)))
+        })
+    }
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    let essence = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+fn squad_location(id: Uuid) -> String {
+    format!("/v1/squads/{id}")
+}
+
+/// Create a squad in a project (`project.manage_squads`). Squads nest one level: the parent
+/// must be a top-level squad of the same project. A sub-squad or a squad of another project
+/// as the parent → 400 `squad_nesting` (a squad of a project the caller has no role in reads
+/// as unknown: 400 `validation_failed` naming `parent_id`, like a squad that does not exist).
+#[utoipa::path(
+    tag = "squads",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the project's id")),
+    request_body = CreateSquad,
+    responses(
+        (status = 201, body = Squad, headers(("Location" = String, description = "the new squad's URL"))),
+        (status = 400, description = "`validation_failed` (e.g. an empty name, an unknown `parent_id`), `squad_nesting`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such project, or the caller has no role in it", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`conflict`: a sibling squad has the name", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/projects/{id}/squads")]
+pub async fn create_squad(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: Json<CreateSquad>,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.into_inner().parse()?;
+    let squad = squads::create(&state.db, &principal, id.into_inner(), input).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, squad_location(squad.id)))
+        .json(Squad::from(squad)))
+}
+
+/// A project's top-level squads, each with its sub-squads (`project.view`); pages count
+/// top-level squads, in id order.
+#[utoipa::path(
+    tag = "squads",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the project's id"), PageParams),
+    responses(
+        (status = 200, body = Page<ListedSquad>),
+        (status = 400, description = "`validation_failed` naming the bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such project, or the caller has no role in it", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/projects/{id}/squads")]
+pub async fn list_squads(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    page: Query<PageParams>,
+) -> Result<web::Json<Page<ListedSquad>>, ApiError> {
+    let page = page.into_inner().parse()?;
+    let found = squads::list(&state.db, &principal, id.into_inner(), &page).await?;
+    Ok(web::Json(found.map(ListedSquad::from)))
+}
+
+/// A squad (`project.view` in its project).
+#[utoipa::path(
+    tag = "squads",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the squad's id")),
+    responses(
+        (status = 200, body = Squad),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such squad, or the caller has no role in its project", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/squads/{id}")]
+pub async fn get_squad(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Squad>, ApiError> {
+    let squad = squads::get(&state.db, &principal, id.into_inner()).await?;
+    Ok(web::Json(squad.into()))
+}
+
+/// Rename a squad and/or move it within its project (`project.manage_squads`). A squad with
+/// sub-squads cannot become a sub-squad, a squad cannot be its own parent, and the parent must
+/// be a top-level squad of the same project: 400 `squad_nesting`.
+#[utoipa::path(
+    tag = "squads",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the squad's id")),
+    request_body = UpdateSquad,
+    responses(
+        (status = 200, description = "changed, or already as asked", body = Squad),
+        (status = 400, description = "`validation_failed`, `squad_nesting`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such squad, or the caller has no role in its project", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`conflict`: a sibling squad has the name", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/squads/{id}")]
+pub async fn update_squad(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: Json<UpdateSquad>,
+) -> Result<web::Json<Squad>, ApiError> {
+    let change = body.into_inner().parse()?;
+    let squad = squads::update(&state.db, &principal, id.into_inner(), change).await?;
+    Ok(web::Json(squad.into()))
+}
+
+/// Delete a squad with its sub-squads and every membership in them (`project.manage_squads`;
+/// each removed membership must be one the caller could remove on its own).
+#[utoipa::path(
+    tag = "squads",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the squad's id")),
+    responses(
+        (status = 204, description = "deleted with its sub-squads and memberships"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`, or `role_escalation` when the squads hold a member stronger than the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such squad, or the caller has no role in its project", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/squads/{id}")]
+pub async fn delete_squad(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    squads::delete(&state.db, &principal, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Add a project member to a squad (`project.manage_squad_members`: a squad_lead only in the
+/// squads they belong to and those squads' sub-squads, and only for squad leads and members).
+/// Takes no body, or `{}`.
+#[utoipa::path(
+    tag = "squads",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "the squad's id"),
+        ("user_id" = Uuid, Path, description = "the user to add"),
+    ),
+    request_body(content = Option<AddSquadMember>, description = "none, or `{}`"),
+    responses(
+        (status = 200, description = "the user already was in the squad", body = SquadMember),
+        (status = 201, description = "the user was added", body = SquadMember, headers(("Location" = String, description = "the membership's URL"))),
+        (status = 400, description = "`validation_failed`, `not_project_member`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`, or `role_escalation` for a user whose project role is stronger than the caller's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such squad, or the caller has no role in its project", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/squads/{id}/members/{user_id}")]
+pub async fn upsert_squad_member(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+    _body: OptionalJson<AddSquadMember>,
+) -> Result<HttpResponse, ApiError> {
+    let (squad_id, user_id) = path.into_inner();
+    let (member, upserted) = squads::add_member(&state.db, &principal, squad_id, user_id).await?;
+    let body = SquadMember::from(member);
+    Ok(match upserted {
+        Upserted::Created => HttpResponse::Created()
+            .insert_header((
+                header::LOCATION,
+                format!("/v1/squads/{squad_id}/members/{user_id}"),
+            ))
+            .json(body),
+        Upserted::Unchanged => HttpResponse::Ok().json(body),
+    })
+}
+
+/// A squad's members, ordered by user id (`project.view_members`).
+#[utoipa::path(
+    tag = "squads",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the squad's id"), PageParams),
+    responses(
+        (status = 200, body = Page<SquadMember>),
+        (status = 400, description = "`validation_failed` naming the bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such squad, or the caller has no role in its project", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/squads/{id}/members")]
+pub async fn list_squad_members(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    page: Query<PageParams>,
+) -> Result<web::Json<Page<SquadMember>>, ApiError> {
+    let page = page.into_inner().parse()?;
+    let found = squads::members(&state.db, &principal, id.into_inner(), &page).await?;
+    Ok(web::Json(found.map(SquadMember::from)))
+}
+
+/// Remove a user from a squad (`project.manage_squad_members`, with the same scoping and tier
+/// rule as adding), or leave it oneself.
+#[utoipa::path(
+    tag = "squads",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "the squad's id"),
+        ("user_id" = Uuid, Path, description = "the member's user id"),
+    ),
+    responses(
+        (status = 204, description = "the user is no longer in the squad"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`, or `role_escalation` for a member whose project role is stronger than the caller's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such squad or squad member, or the caller has no role in the project", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/squads/{id}/members/{user_id}")]
+pub async fn delete_squad_member(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (squad_id, user_id) = path.into_inner();
+    squads::remove_member(&state.db, &principal, squad_id, user_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_squad)
+        .service(list_squads)
+        .service(get_squad)
+        .service(update_squad)
+        .service(delete_squad)
+        .service(upsert_squad_member)
+        .service(list_squad_members)
+        .service(delete_squad_member);
+}

@@ -1,0 +1,270 @@
+//! Projects inside groups: create (the creator becomes its admin), list a group's projects,
+//! read, rename, delete.
+
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::access::{self, Subject};
+use super::audit::AuditRecord;
+use super::write::{Lock, Outcome, write};
+use crate::auth::Principal;
+use crate::convert;
+use crate::error::ApiError;
+use crate::http::pagination::{Page, PageRequest};
+use domain::Capability;
+
+/// A project with the caller's role there (assigned, or bridged from the owning group).
+#[derive(Debug, Clone)]
+pub struct ProjectView {
+    pub project: entity::projects::Model,
+    pub my_role: Option<domain::ProjectRole>,
+}
+
+/// A validated `POST /v1/groups/{id}/projects`.
+#[derive(Debug)]
+pub struct NewProject {
+    pub name: domain::Name,
+    pub slug: Option<domain::Slug>,
+}
+
+/// A validated `PATCH /v1/projects/{id}`; `None` leaves a field unchanged.
+#[derive(Debug, Default)]
+pub struct ProjectChange {
+    pub name: Option<domain::Name>,
+    pub slug: Option<domain::Slug>,
+}
+
+/// Creates a project in `group_id` (group.create_projects there); its creator becomes its
+/// first admin in the same transaction.
+pub async fn create(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    group_id: Uuid,
+    input: NewProject,
+) -> Result<ProjectView, ApiError> {
+    let subject = Subject::from(principal);
+    write(db, &[], async |tx| {
+        access::authorize_group(tx, subject, group_id, Capability::GroupCreateProjects).await?;
+        let slug = match &input.slug {
+            Some(slug) => slug.clone(),
+            None => domain::Slug::from_name(&input.name).map_err(|_| {
+                ApiError::invalid("slug", "cannot be derived from the name; give one")
+            })?,
+        };
+        ensure_slug_free(tx, group_id, &slug, None).await?;
+        let now = chrono::Utc::now();
+        let id = Uuid::now_v7();
+        let project = entity::projects::ActiveModel {
+            id: Set(id),
+            group_id: Set(group_id),
+            name: Set(input.name.as_str().to_owned()),
+            slug: Set(slug.as_str().to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        let project = entity::projects::Entity::insert(project)
+            .exec_with_returning(tx)
+            .await?;
+        let admin = entity::project_members::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            project_id: Set(id),
+            user_id: Set(subject.user_id),
+            role: Set(convert::stored_project_role(domain::ProjectRole::Admin)),
+            reports_to: Set(None),
+            reports_to_explicit: Set(false),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        entity::project_members::Entity::insert(admin)
+            .exec_without_returning(tx)
+            .await?;
+        let audit = AuditRecord::new(Some(subject.user_id), "project.create", "project", id)
+            .in_group(group_id)
+            .in_project(id)
+            .change(serde_json::Value::Null, project_json(&project));
+        Ok(Outcome::changed(
+            ProjectView {
+                project,
+                my_role: Some(domain::ProjectRole::Admin),
+            },
+            audit,
+        ))
+    })
+    .await
+}
+
+/// A group's projects that the caller may view (group.view on the group): all of them for an
+/// effective group_admin (who administers them), else those the caller is a member of.
+pub async fn list_in_group(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    group_id: Uuid,
+    page: &PageRequest,
+) -> Result<Page<ProjectView>, ApiError> {
+    use entity::projects::Column;
+    let subject = Subject::from(principal);
+    let access = access::authorize_group(db, subject, group_id, Capability::GroupView).await?;
+    let bridged = domain::ProjectGrant::bridged(access.grant);
+    let mut query = entity::projects::Entity::find().filter(Column::GroupId.eq(group_id));
+    if bridged.is_none() {
+        let mine = entity::project_members::Entity::find()
+            .select_only()
+            .column(entity::project_members::Column::ProjectId)
+            .filter(entity::project_members::Column::UserId.eq(subject.user_id))
+            .into_query();
+        query = query.filter(Column::Id.in_subquery(mine));
+    }
+    if let Some(after) = page.after_id()? {
+        query = query.filter(Column::Id.gt(after));
+    }
+    let rows = query
+        .order_by_asc(Column::Id)
+        .limit(page.fetch())
+        .all(db)
+        .await?;
+    let own: std::collections::HashMap<Uuid, domain::ProjectRole> =
+        entity::project_members::Entity::find()
+            .filter(entity::project_members::Column::UserId.eq(subject.user_id))
+            .filter(
+                entity::project_members::Column::ProjectId.is_in(rows.iter().map(|p| p.id)),
+            )
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.project_id, convert::project_role(m.role)))
+            .collect();
+    let views = rows
+        .into_iter()
+        .map(|project| {
+            let my_role = domain::effective_project_role(
+                subject.system_admin_at,
+                Some(access.grant),
+                project.id,
+                own.get(&project.id).copied(),
+            )
+            .map(|g| g.role);
+            ProjectView { project, my_role }
+        })
+        .collect();
+    Ok(Page::from_rows(views, page, |v| v.project.id))
+}
+
+/// A project the caller may view.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<ProjectView, ApiError> {
+    let access =
+        access::authorize_project(db, Subject::from(principal), id, Capability::ProjectView)
+            .await?;
+    Ok(ProjectView {
+        project: access.project,
+        my_role: Some(access.grant.role),
+    })
+}
+
+/// Renames a project (project.manage_settings).
+pub async fn update(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: Uuid,
+    change: ProjectChange,
+) -> Result<ProjectView, ApiError> {
+    let subject = Subject::from(principal);
+    write(db, &[Lock::Project(id)], async |tx| {
+        let access =
+            access::authorize_project(tx, subject, id, Capability::ProjectManageSettings).await?;
+        let before = access.project.clone();
+        let name = change.name.as_ref().map_or(before.name.clone(), |n| n.as_str().to_owned());
+        let slug = change.slug.as_ref().map_or(before.slug.clone(), |s| s.as_str().to_owned());
+        let my_role = Some(access.grant.role);
+        if name == before.name && slug == before.slug {
+            return Ok(Outcome::unchanged(ProjectView {
+                project: before,
+                my_role,
+            }));
+        }
+        if let Some(slug) = change.slug.as_ref().filter(|s| s.as_str() != before.slug) {
+            ensure_slug_free(tx, before.group_id, slug, Some(id)).await?;
+        }
+        let mut row = before.clone().into_active_model();
+        row.name = Set(name);
+        row.slug = Set(slug);
+        row.updated_at = Set(chrono::Utc::now());
+        let project = row.update(tx).await?;
+        let audit = AuditRecord::new(Some(subject.user_id), "project.update", "project", id)
+            .in_group(project.group_id)
+            .in_project(id)
+            .change(project_json(&before), project_json(&project));
+        Ok(Outcome::changed(ProjectView { project, my_role }, audit))
+    })
+    .await
+}
+
+/// Deletes a project with its members and squads (project.delete).
+pub async fn delete(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<(), ApiError> {
+    let subject = Subject::from(principal);
+    write(db, &[Lock::Project(id)], async |tx| {
+        let access = access::authorize_project(tx, subject, id, Capability::ProjectDelete).await?;
+        let members = entity::project_members::Entity::find()
+            .filter(entity::project_members::Column::ProjectId.eq(id))
+            .count(tx)
+            .await?;
+        let squads = entity::squads::Entity::find()
+            .filter(entity::squads::Column::ProjectId.eq(id))
+            .count(tx)
+            .await?;
+        entity::projects::Entity::delete_by_id(id).exec(tx).await?;
+        let mut audit = AuditRecord::new(Some(subject.user_id), "project.delete", "project", id)
+            .in_group(access.project.group_id)
+            .in_project(id)
+            .change(project_json(&access.project), serde_json::Value::Null);
+        audit.details["deleted"] = json!({ "members": members, "squads": squads });
+        Ok(Outcome::changed((), audit))
+    })
+    .await
+}
+
+/// 409 `conflict` when another project of the group has `slug`.
+async fn ensure_slug_free(
+    tx: &impl ConnectionTrait,
+    group_id: Uuid,
+    slug: &domain::Slug,
+    except: Option<Uuid>,
+) -> Result<(), ApiError> {
+    use entity::projects::Column;
+    let mut query = entity::projects::Entity::find()
+        .filter(Column::GroupId.eq(group_id))
+        .filter(Column::Slug.eq(slug.as_str()));
+    if let Some(except) = except {
+        query = query.filter(Column::Id.ne(except));
+    }
+    if query.count(tx).await? > 0 {
+        Err(ApiError::Conflict(format!(
+            "another project of the group already has the slug '{}'",
+            slug.as_str()
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+/// What an audit event records of a project.
+fn project_json(project: &entity::projects::Model) -> serde_json::Value {
+    json!({
+        "id": project.id,
+        "group_id": project.group_id,
+        "name": project.name,
+        "slug": project.slug,
+    })
+}

@@ -1,0 +1,1049 @@
+//! Group memberships over HTTP: every route with each role that may and each that may not, the
+//! no-escalation and last-system-admin rules, upsert semantics, inherited listings, paging, bad
+//! input, and the audit event of every change.
+
+use reqwest::{Method, Response};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+use tests::app::{TestApp, TestUser, expect_problem, expect_status, spawn_app};
+use tests::both_backends;
+use tests::db::TestDb;
+use uuid::Uuid;
+
+fn members(group: Uuid) -> String {
+    format!("/v1/groups/{group}/members")
+}
+
+fn member(group: Uuid, user: Uuid) -> String {
+    format!("/v1/groups/{group}/members/{user}")
+}
+
+/// Sends a request as `user`, with a JSON body when one is given.
+async fn send(
+    app: &TestApp,
+    user: &TestUser,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Response {
+    let request = app.as_user(user, method, path);
+    let request = match body {
+        Some(body) => request.json(&body),
+        None => request,
+    };
+    request.send().await.unwrap()
+}
+
+/// Asserts a success status, or a problem with `code` when one is given.
+async fn expect(response: Response, status: u16, code: Option<&str>) -> Value {
+    match code {
+        Some(code) => expect_problem(response, status, code).await,
+        None => expect_status(response, status).await,
+    }
+}
+
+/// Adds `user` to `group` with `role`, as the system admin.
+async fn add(app: &TestApp, group: Uuid, user: Uuid, role: &str) {
+    let response = send(
+        app,
+        &app.admin,
+        Method::POST,
+        &members(group),
+        Some(json!({ "user_id": user, "role": role })),
+    )
+    .await;
+    expect_status(response, 201).await;
+}
+
+/// The stored membership of `user` in `group`.
+async fn stored(app: &TestApp, group: Uuid, user: Uuid) -> Option<entity::group_members::Model> {
+    entity::group_members::Entity::find()
+        .filter(entity::group_members::Column::GroupId.eq(group))
+        .filter(entity::group_members::Column::UserId.eq(user))
+        .one(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn events(app: &TestApp, action: &str) -> Vec<entity::audit_events::Model> {
+    entity::audit_events::Entity::find()
+        .filter(entity::audit_events::Column::Action.eq(action))
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+/// The group holding the bootstrap admin's `system_admin` membership.
+async fn organisation(app: &TestApp) -> Uuid {
+    let me = expect_status(
+        send(app, &app.admin, Method::GET, "/v1/me", None).await,
+        200,
+    )
+    .await;
+    me["group_memberships"][0]["group_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// A school with one class, and a user for every role at the class: direct members of the
+/// class, members of the school (who hold their role at the class by inheritance), and a
+/// stranger with no role at all.
+struct School {
+    school: Uuid,
+    class: Uuid,
+    group_admin: TestUser,
+    teacher: TestUser,
+    student: TestUser,
+    school_admin: TestUser,
+    school_teacher: TestUser,
+    school_student: TestUser,
+    stranger: TestUser,
+}
+
+impl School {
+    async fn new(app: &TestApp) -> Self {
+        let school = app.create_group("School", None).await;
+        let class = app.create_group("Class", Some(school)).await;
+        let user = |name: &'static str| app.create_user(name);
+        let s = Self {
+            school,
+            class,
+            group_admin: user("ga@example.org").await,
+            teacher: user("teacher@example.org").await,
+            student: user("student@example.org").await,
+            school_admin: user("school-ga@example.org").await,
+            school_teacher: user("school-teacher@example.org").await,
+            school_student: user("school-student@example.org").await,
+            stranger: user("stranger@example.org").await,
+        };
+        add(app, class, s.group_admin.id, "group_admin").await;
+        add(app, class, s.teacher.id, "teacher").await;
+        add(app, class, s.student.id, "student").await;
+        add(app, school, s.school_admin.id, "group_admin").await;
+        add(app, school, s.school_teacher.id, "teacher").await;
+        add(app, school, s.school_student.id, "student").await;
+        s
+    }
+
+    /// Every caller with a name for messages, and whether they hold `group.manage_members` /
+    /// `group.view_members` at the class: `None` = no role there at all.
+    fn callers<'a>(
+        &'a self,
+        app: &'a TestApp,
+    ) -> Vec<(&'static str, &'a TestUser, Option<Powers>)> {
+        let manager = Some(Powers {
+            manage: true,
+            view: true,
+        });
+        let viewer = Some(Powers {
+            manage: false,
+            view: true,
+        });
+        let member = Some(Powers {
+            manage: false,
+            view: false,
+        });
+        vec![
+            ("system admin", &app.admin, manager),
+            ("group_admin", &self.group_admin, manager),
+            ("school group_admin", &self.school_admin, manager),
+            ("teacher", &self.teacher, viewer),
+            ("school teacher", &self.school_teacher, viewer),
+            ("student", &self.student, member),
+            ("school student", &self.school_student, member),
+            ("stranger", &self.stranger, None),
+        ]
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Powers {
+    manage: bool,
+    view: bool,
+}
+
+/// The answer a route guarded by a capability gives: allowed, 403 with a role, 404 without.
+fn guarded(powers: Option<Powers>, allowed: bool, ok: u16) -> (u16, Option<&'static str>) {
+    match (powers, allowed) {
+        (_, true) => (ok, None),
+        (Some(_), false) => (403, Some("forbidden")),
+        (None, false) => (404, Some("not_found")),
+    }
+}
+
+async fn adding_members_follows_capabilities(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let s = School::new(&app).await;
+    for (n, (name, caller, powers)) in s.callers(&app).into_iter().enumerate() {
+        let newcomer = app.create_user(&format!("new{n}@example.org")).await;
+        let response = send(
+            &app,
+            caller,
+            Method::POST,
+            &members(s.class),
+            Some(json!({ "user_id": newcomer.id, "role": "student" })),
+        )
+        .await;
+        let location = response
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let (status, code) = guarded(powers, powers.is_some_and(|p| p.manage), 201);
+        let body = expect(response, status, code).await;
+        if status == 201 {
+            assert_eq!(location, Some(member(s.class, newcomer.id)), "{name}");
+            assert_eq!(body["user_id"], newcomer.id.to_string(), "{name}");
+            assert_eq!(body["group_id"], s.class.to_string(), "{name}");
+            assert_eq!(body["role"], "student", "{name}");
+            assert!(body["created_at"].is_string() && body["updated_at"].is_string());
+            let read = send(&app, caller, Method::GET, &location.unwrap(), None).await;
+            assert_eq!(expect_status(read, 200).await, body, "{name}");
+        } else {
+            assert!(stored(&app, s.class, newcomer.id).await.is_none(), "{name}");
+        }
+    }
+
+    // Already a member, whatever the role asked for.
+    for role in ["student", "teacher"] {
+        let response = send(
+            &app,
+            &s.group_admin,
+            Method::POST,
+            &members(s.class),
+            Some(json!({ "user_id": s.student.id, "role": role })),
+        )
+        .await;
+        expect_problem(response, 409, "already_member").await;
+    }
+    // A group_admin of the class has no role in its parent, and no group is there at all.
+    for group in [s.school, Uuid::now_v7()] {
+        let response = send(
+            &app,
+            &s.group_admin,
+            Method::POST,
+            &members(group),
+            Some(json!({ "user_id": s.stranger.id, "role": "student" })),
+        )
+        .await;
+        expect_problem(response, 404, "not_found").await;
+    }
+}
+
+async fn escalation_is_refused(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let s = School::new(&app).await;
+    let role_of = async |user: &TestUser| {
+        stored(&app, s.class, user.id)
+            .await
+            .map(|m| role_name(m.role))
+    };
+
+    // A student cannot promote themselves: they lack group.manage_members, which is checked
+    // before the tier rule, so the answer is `forbidden`.
+    let response = send(
+        &app,
+        &s.student,
+        Method::PUT,
+        &member(s.class, s.student.id),
+        Some(json!({ "role": "teacher" })),
+    )
+    .await;
+    expect_problem(response, 403, "forbidden").await;
+    assert_eq!(role_of(&s.student).await, Some("student"));
+
+    // A group_admin cannot grant system_admin, by POST or PUT.
+    let response = send(
+        &app,
+        &s.group_admin,
+        Method::POST,
+        &members(s.class),
+        Some(json!({ "user_id": s.stranger.id, "role": "system_admin" })),
+    )
+    .await;
+    let body = expect_problem(response, 403, "role_escalation").await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("system_admin"),
+        "{body}"
+    );
+    for target in [&s.student, &s.stranger] {
+        let response = send(
+            &app,
+            &s.school_admin,
+            Method::PUT,
+            &member(s.class, target.id),
+            Some(json!({ "role": "system_admin" })),
+        )
+        .await;
+        expect_problem(response, 403, "role_escalation").await;
+    }
+    assert_eq!(role_of(&s.stranger).await, None);
+    assert_eq!(role_of(&s.student).await, Some("student"));
+
+    // Only the system admin grants system_admin; then no group_admin may demote or remove it.
+    let root = app.create_user("root@example.org").await;
+    add(&app, s.class, root.id, "system_admin").await;
+    for group_admin in [&s.group_admin, &s.school_admin] {
+        let response = send(
+            &app,
+            group_admin,
+            Method::PUT,
+            &member(s.class, root.id),
+            Some(json!({ "role": "student" })),
+        )
+        .await;
+        expect_problem(response, 403, "role_escalation").await;
+        let response = send(
+            &app,
+            group_admin,
+            Method::DELETE,
+            &member(s.class, root.id),
+            None,
+        )
+        .await;
+        expect_problem(response, 403, "role_escalation").await;
+    }
+    assert_eq!(role_of(&root).await, Some("system_admin"));
+
+    // A teacher cannot remove a group_admin (nor anyone: they do not manage members).
+    for target in [&s.group_admin, &s.student] {
+        let response = send(
+            &app,
+            &s.teacher,
+            Method::DELETE,
+            &member(s.class, target.id),
+            None,
+        )
+        .await;
+        expect_problem(response, 403, "forbidden").await;
+    }
+    assert_eq!(role_of(&s.group_admin).await, Some("group_admin"));
+
+    // Peers manage peers: group_admins grant group_admin and change each other.
+    let response = send(
+        &app,
+        &s.group_admin,
+        Method::POST,
+        &members(s.class),
+        Some(json!({ "user_id": s.stranger.id, "role": "group_admin" })),
+    )
+    .await;
+    expect_status(response, 201).await;
+    let response = send(
+        &app,
+        &s.school_admin,
+        Method::PUT,
+        &member(s.class, s.group_admin.id),
+        Some(json!({ "role": "teacher" })),
+    )
+    .await;
+    assert_eq!(expect_status(response, 200).await["role"], "teacher");
+}
+
+/// The stored role by its wire name.
+fn role_name(role: entity::roles::MemberRole) -> &'static str {
+    match role {
+        entity::roles::MemberRole::SystemAdmin => "system_admin",
+        entity::roles::MemberRole::GroupAdmin => "group_admin",
+        entity::roles::MemberRole::Teacher => "teacher",
+        entity::roles::MemberRole::Student => "student",
+    }
+}
+
+async fn the_last_system_admin_stays(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let org = organisation(&app).await;
+    let admin = app.admin.clone();
+
+    // Alone, the system admin can neither leave nor step down; an unchanged PUT is fine.
+    let response = send(&app, &admin, Method::DELETE, &member(org, admin.id), None).await;
+    expect_problem(response, 409, "last_system_admin").await;
+    let own = member(org, admin.id);
+    let put = |role: &'static str| {
+        send(
+            &app,
+            &admin,
+            Method::PUT,
+            &own,
+            Some(json!({ "role": role })),
+        )
+    };
+    expect_problem(put("group_admin").await, 409, "last_system_admin").await;
+    expect_status(put("system_admin").await, 200).await;
+
+    // A second system_admin membership of the same user keeps them a system admin: either one
+    // may go, but not both.
+    let class = app.create_group("Class", Some(org)).await;
+    add(&app, class, admin.id, "system_admin").await;
+    let response = send(&app, &admin, Method::DELETE, &member(org, admin.id), None).await;
+    expect_status(response, 204).await;
+    let response = send(&app, &admin, Method::DELETE, &member(class, admin.id), None).await;
+    expect_problem(response, 409, "last_system_admin").await;
+
+    // With another system admin, the first may step down; then the other is the last one.
+    let other = app.create_user("other@example.org").await;
+    add(&app, org, other.id, "system_admin").await;
+    let response = send(
+        &app,
+        &admin,
+        Method::PUT,
+        &member(class, admin.id),
+        Some(json!({ "role": "teacher" })),
+    )
+    .await;
+    assert_eq!(expect_status(response, 200).await["role"], "teacher");
+    let response = send(&app, &other, Method::DELETE, &member(org, other.id), None).await;
+    expect_problem(response, 409, "last_system_admin").await;
+    let response = send(
+        &app,
+        &other,
+        Method::PUT,
+        &member(org, other.id),
+        Some(json!({ "role": "student" })),
+    )
+    .await;
+    expect_problem(response, 409, "last_system_admin").await;
+    assert_eq!(
+        stored(&app, org, other.id).await.map(|m| role_name(m.role)),
+        Some("system_admin")
+    );
+}
+
+async fn upsert_creates_then_updates_and_skips_unchanged(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let s = School::new(&app).await;
+    let newcomer = app.create_user("newcomer@example.org").await;
+    let path = member(s.class, newcomer.id);
+    let put = |role: &'static str| {
+        send(
+            &app,
+            &s.group_admin,
+            Method::PUT,
+            &path,
+            Some(json!({ "role": role })),
+        )
+    };
+
+    let response = put("student").await;
+    assert_eq!(
+        response.headers()["location"].to_str().unwrap(),
+        path.as_str()
+    );
+    let created = expect_status(response, 201).await;
+    assert_eq!(created["role"], "student");
+    assert_eq!(events(&app, "group_member.create").await.len(), 7);
+
+    let unchanged = expect_status(put("student").await, 200).await;
+    assert_eq!(unchanged, created);
+    assert!(events(&app, "group_member.update").await.is_empty());
+
+    let updated = expect_status(put("teacher").await, 200).await;
+    assert_eq!(updated["role"], "teacher");
+    assert_eq!(updated["created_at"], created["created_at"]);
+    assert_ne!(updated["updated_at"], created["updated_at"]);
+    expect_status(put("teacher").await, 200).await;
+    let updates = events(&app, "group_member.update").await;
+    assert_eq!(updates.len(), 1);
+    assert_eq!(updates[0].details["before"]["role"], "student");
+    assert_eq!(updates[0].details["after"]["role"], "teacher");
+
+    // Every caller who may not manage members gets the same answer as for POST.
+    for (name, caller, powers) in s.callers(&app) {
+        if powers.is_some_and(|p| p.manage) {
+            continue;
+        }
+        let response = send(
+            &app,
+            caller,
+            Method::PUT,
+            &path,
+            Some(json!({ "role": "student" })),
+        )
+        .await;
+        let (status, code) = guarded(powers, false, 200);
+        expect(response, status, code).await;
+        assert_eq!(
+            stored(&app, s.class, newcomer.id)
+                .await
+                .map(|m| role_name(m.role)),
+            Some("teacher"),
+            "{name}"
+        );
+    }
+}
+
+async fn reading_one_membership(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let s = School::new(&app).await;
+    let path = member(s.class, s.teacher.id);
+    for (name, caller, powers) in s.callers(&app) {
+        let response = send(&app, caller, Method::GET, &path, None).await;
+        let may = powers.is_some_and(|p| p.view) || caller.id == s.teacher.id;
+        let (status, code) = guarded(powers, may, 200);
+        let body = expect(response, status, code).await;
+        if status == 200 {
+            assert_eq!(body["role"], "teacher", "{name}");
+            assert_eq!(body["group_id"], s.class.to_string(), "{name}");
+            assert!(body.get("inherited_from").is_none(), "{name}: {body}");
+        }
+    }
+    // Members read their own membership, even without group.view_members.
+    let own = send(
+        &app,
+        &s.student,
+        Method::GET,
+        &member(s.class, s.student.id),
+        None,
+    )
+    .await;
+    assert_eq!(expect_status(own, 200).await["role"], "student");
+    // Only direct memberships exist here: an inherited role is no membership of the class.
+    for (caller, group, user) in [
+        (&s.school_student, s.class, s.school_student.id),
+        (&s.stranger, s.class, s.stranger.id),
+        (&app.admin, s.class, s.school_teacher.id),
+        (&app.admin, Uuid::now_v7(), s.teacher.id),
+        (&s.stranger, Uuid::now_v7(), s.stranger.id),
+    ] {
+        let response = send(&app, caller, Method::GET, &member(group, user), None).await;
+        expect_problem(response, 404, "not_found").await;
+    }
+}
+
+/// The user ids of a listing, in order.
+fn ids(body: &Value) -> Vec<Uuid> {
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["user_id"].as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
+fn sorted(mut ids: Vec<Uuid>) -> Vec<Uuid> {
+    ids.sort();
+    ids
+}
+
+async fn listing_direct_members(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let s = School::new(&app).await;
+    let direct = sorted(vec![s.group_admin.id, s.teacher.id, s.student.id]);
+    for (name, caller, powers) in s.callers(&app) {
+        let response = send(&app, caller, Method::GET, &members(s.class), None).await;
+        let (status, code) = guarded(powers, powers.is_some_and(|p| p.view), 200);
+        let body = expect(response, status, code).await;
+        if status == 200 {
+            assert_eq!(ids(&body), direct, "{name}");
+            assert_eq!(body["next_cursor"], Value::Null, "{name}");
+            for item in body["items"].as_array().unwrap() {
+                assert_eq!(item["group_id"], s.class.to_string(), "{name}");
+                assert!(item.get("inherited_from").is_none(), "{name}: {item}");
+            }
+        }
+    }
+
+    let list = async |query: &str| {
+        send(
+            &app,
+            &s.teacher,
+            Method::GET,
+            &format!("{}?{query}", members(s.class)),
+            None,
+        )
+        .await
+    };
+    let teachers = expect_status(list("role=teacher").await, 200).await;
+    assert_eq!(ids(&teachers), [s.teacher.id]);
+    assert_eq!(teachers["items"][0]["role"], "teacher");
+    let none = expect_status(list("role=system_admin").await, 200).await;
+    assert!(ids(&none).is_empty());
+    let explicit = expect_status(list("inherited=false").await, 200).await;
+    assert_eq!(ids(&explicit), direct);
+
+    for (query, field) in [
+        ("role=boss", "role"),
+        ("role=Teacher", "role"),
+        ("inherited=maybe", "inherited"),
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("limit=many", "limit"),
+        ("cursor=not-a-cursor!", "cursor"),
+    ] {
+        let body = expect_problem(list(query).await, 400, "validation_failed").await;
+        assert_eq!(body["errors"][0]["field"], field, "{query}: {body}");
+    }
+}
+
+async fn inherited_listing_shows_each_user_once_at_their_strongest_role(db: &TestDb) {
+    let app = spawn_app(db).await;
+    // school → department → class
+    let school = app.create_group("School", None).await;
+    let department = app.create_group("Department", Some(school)).await;
+    let class = app.create_group("Class", Some(department)).await;
+    let user = |name: &'static str| app.create_user(name);
+    let promoted = user("promoted@example.org").await;
+    let direct_wins = user("direct-wins@example.org").await;
+    let tie = user("tie@example.org").await;
+    let ancestors_tie = user("ancestors-tie@example.org").await;
+    let only_direct = user("only-direct@example.org").await;
+    let only_inherited = user("only-inherited@example.org").await;
+
+    // Student in the class but teacher of the school: a teacher, inherited from the school.
+    add(&app, class, promoted.id, "student").await;
+    add(&app, school, promoted.id, "teacher").await;
+    // group_admin in the class beats student in the school: shown as the direct membership.
+    add(&app, class, direct_wins.id, "group_admin").await;
+    add(&app, school, direct_wins.id, "student").await;
+    // Teacher both here and in the department: the direct membership wins the tie.
+    add(&app, class, tie.id, "teacher").await;
+    add(&app, department, tie.id, "teacher").await;
+    // Teacher in two ancestors: the one nearest the root, where the role starts to apply.
+    add(&app, school, ancestors_tie.id, "teacher").await;
+    add(&app, department, ancestors_tie.id, "teacher").await;
+    add(&app, class, only_direct.id, "student").await;
+    add(&app, department, only_inherited.id, "group_admin").await;
+
+    let list = async |query: &str| {
+        let response = send(
+            &app,
+            &app.admin,
+            Method::GET,
+            &format!("{}?{query}", members(class)),
+            None,
+        )
+        .await;
+        expect_status(response, 200).await
+    };
+
+    let body = list("inherited=true").await;
+    let items = body["items"].as_array().unwrap();
+    // One entry per user, in user id order; the system admin's membership lies elsewhere.
+    let everyone = sorted(vec![
+        promoted.id,
+        direct_wins.id,
+        tie.id,
+        ancestors_tie.id,
+        only_direct.id,
+        only_inherited.id,
+    ]);
+    assert_eq!(ids(&body), everyone);
+    let entry = |user: Uuid| {
+        items
+            .iter()
+            .find(|item| item["user_id"] == user.to_string())
+            .unwrap()
+    };
+    let expected = [
+        (&promoted, "teacher", Some(school)),
+        (&direct_wins, "group_admin", None),
+        (&tie, "teacher", None),
+        (&ancestors_tie, "teacher", Some(school)),
+        (&only_direct, "student", None),
+        (&only_inherited, "group_admin", Some(department)),
+    ];
+    for (user, role, from) in expected {
+        let item = entry(user.id);
+        assert_eq!(item["role"], role, "{}: {item}", user.email);
+        assert_eq!(
+            item["group_id"],
+            class.to_string(),
+            "{}: {item}",
+            user.email
+        );
+        assert_eq!(
+            item.get("inherited_from")
+                .map(|v| v.as_str().unwrap().parse::<Uuid>().unwrap()),
+            from,
+            "{}: {item}",
+            user.email
+        );
+    }
+
+    // ?role= filters on the shown role: `promoted` is a student here, but shown as a teacher.
+    let teachers = list("inherited=true&role=teacher").await;
+    assert_eq!(
+        ids(&teachers),
+        sorted(vec![promoted.id, tie.id, ancestors_tie.id])
+    );
+    let students = list("inherited=true&role=student").await;
+    assert_eq!(ids(&students), [only_direct.id]);
+    // Without `inherited`, only the class's own memberships, at their own roles.
+    let direct_students = list("role=student").await;
+    assert_eq!(
+        ids(&direct_students),
+        sorted(vec![promoted.id, only_direct.id])
+    );
+
+    // Paging through the inherited listing, one entry per page, with and without a filter.
+    for (filter, want) in [("", everyone.clone()), ("&role=teacher", ids(&teachers))] {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let query = match &cursor {
+                Some(c) => format!("inherited=true&limit=1{filter}&cursor={c}"),
+                None => format!("inherited=true&limit=1{filter}"),
+            };
+            let page = list(&query).await;
+            seen.extend(ids(&page));
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+            assert!(seen.len() <= want.len(), "paging does not end: {seen:?}");
+        }
+        assert_eq!(seen, want, "filter {filter:?}");
+    }
+
+    // The teacher of the department sees the class's members; a student there does not.
+    let student = user("student@example.org").await;
+    add(&app, department, student.id, "student").await;
+    let response = send(
+        &app,
+        &student,
+        Method::GET,
+        &format!("{}?inherited=true", members(class)),
+        None,
+    )
+    .await;
+    expect_problem(response, 403, "forbidden").await;
+    let response = send(
+        &app,
+        &tie,
+        Method::GET,
+        &format!("{}?inherited=true", members(class)),
+        None,
+    )
+    .await;
+    assert_eq!(ids(&expect_status(response, 200).await).len(), 7);
+}
+
+async fn pagination_walks_every_page(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let group = app.create_group("Big class", None).await;
+    let mut all = Vec::new();
+    for i in 0..7 {
+        let user = app.create_user(&format!("member{i}@example.org")).await;
+        add(&app, group, user.id, "student").await;
+        all.push(user.id);
+    }
+    let all = sorted(all);
+    let mut seen = Vec::new();
+    let mut sizes = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("{}?limit=3&cursor={c}", members(group)),
+            None => format!("{}?limit=3", members(group)),
+        };
+        let page = expect_status(send(&app, &app.admin, Method::GET, &path, None).await, 200).await;
+        sizes.push(ids(&page).len());
+        seen.extend(ids(&page));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(sizes, [3, 3, 1]);
+    assert_eq!(seen, all);
+    // A limit that ends exactly on the last item says so: no empty page follows.
+    let path = format!("{}?limit=7", members(group));
+    let page = expect_status(send(&app, &app.admin, Method::GET, &path, None).await, 200).await;
+    assert_eq!(
+        (ids(&page).len(), page["next_cursor"].clone()),
+        (7, Value::Null)
+    );
+}
+
+async fn removing_members(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let s = School::new(&app).await;
+    for (n, (name, caller, powers)) in s.callers(&app).into_iter().enumerate() {
+        let target = app.create_user(&format!("leaving{n}@example.org")).await;
+        add(&app, s.class, target.id, "student").await;
+        let response = send(
+            &app,
+            caller,
+            Method::DELETE,
+            &member(s.class, target.id),
+            None,
+        )
+        .await;
+        let (status, code) = guarded(powers, powers.is_some_and(|p| p.manage), 204);
+        let body = expect(response, status, code).await;
+        let gone = stored(&app, s.class, target.id).await.is_none();
+        assert_eq!(gone, status == 204, "{name}");
+        if status == 204 {
+            assert_eq!(body, Value::Null, "{name}");
+        }
+    }
+
+    // Everyone may leave, whatever their role; a second attempt finds nothing.
+    for leaver in [&s.student, &s.teacher, &s.group_admin] {
+        let path = member(s.class, leaver.id);
+        let response = send(&app, leaver, Method::DELETE, &path, None).await;
+        expect_status(response, 204).await;
+        let response = send(&app, leaver, Method::DELETE, &path, None).await;
+        expect_problem(response, 404, "not_found").await;
+    }
+    // An inherited role is not a membership of the class to leave.
+    let response = send(
+        &app,
+        &s.school_student,
+        Method::DELETE,
+        &member(s.class, s.school_student.id),
+        None,
+    )
+    .await;
+    expect_problem(response, 404, "not_found").await;
+    // Nor can anyone remove a membership that does not exist, or in a group that does not.
+    for path in [
+        member(s.class, s.stranger.id),
+        member(Uuid::now_v7(), s.stranger.id),
+    ] {
+        let response = send(&app, &app.admin, Method::DELETE, &path, None).await;
+        expect_problem(response, 404, "not_found").await;
+    }
+}
+
+async fn bad_input_is_named(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let group = app.create_group("School", None).await;
+    let user = app.create_user("user@example.org").await;
+    let cases = [
+        (
+            Method::POST,
+            members(group),
+            json!({ "user_id": user.id, "role": "boss" }),
+            "role",
+        ),
+        (
+            Method::POST,
+            members(group),
+            json!({ "user_id": Uuid::now_v7(), "role": "student" }),
+            "user_id",
+        ),
+        (
+            Method::POST,
+            members(group),
+            json!({ "user_id": "not-a-uuid", "role": "student" }),
+            "user_id",
+        ),
+        (
+            Method::POST,
+            members(group),
+            json!({ "role": "student" }),
+            "user_id",
+        ),
+        (
+            Method::POST,
+            members(group),
+            json!({ "user_id": user.id, "role": "student", "tier": 0 }),
+            "tier",
+        ),
+        (
+            Method::PUT,
+            member(group, user.id),
+            json!({ "role": "SYSTEM_ADMIN" }),
+            "role",
+        ),
+        (
+            Method::PUT,
+            member(group, user.id),
+            json!({ "role": 3 }),
+            "role",
+        ),
+        (
+            Method::PUT,
+            member(group, user.id),
+            json!({ "role": "student", "user_id": user.id }),
+            "user_id",
+        ),
+        (
+            Method::PUT,
+            member(group, Uuid::now_v7()),
+            json!({ "role": "student" }),
+            "user_id",
+        ),
+        (
+            Method::POST,
+            "/v1/groups/not-a-uuid/members".to_owned(),
+            json!({ "user_id": user.id, "role": "student" }),
+            "id",
+        ),
+        (
+            Method::PUT,
+            format!("/v1/groups/{group}/members/42"),
+            json!({ "role": "student" }),
+            "user_id",
+        ),
+        (
+            Method::PUT,
+            format!("/v1/groups/x/members/{}", user.id),
+            json!({ "role": "student" }),
+            "id",
+        ),
+    ];
+    for (method, path, body, field) in cases {
+        let response = send(&app, &app.admin, method.clone(), &path, Some(body.clone())).await;
+        let problem = expect_problem(response, 400, "validation_failed").await;
+        assert_eq!(
+            problem["errors"][0]["field"], field,
+            "{method} {path} {body}: {problem}"
+        );
+    }
+    for (method, path, field) in [
+        (Method::GET, "/v1/groups/nope/members".to_owned(), "id"),
+        (
+            Method::GET,
+            format!("/v1/groups/{group}/members/nope"),
+            "user_id",
+        ),
+        (
+            Method::GET,
+            format!("/v1/groups/nope/members/{}", user.id),
+            "id",
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/groups/{group}/members/nope"),
+            "user_id",
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/groups/nope/members/{}", user.id),
+            "id",
+        ),
+    ] {
+        let response = send(&app, &app.admin, method.clone(), &path, None).await;
+        let problem = expect_problem(response, 400, "validation_failed").await;
+        assert_eq!(
+            problem["errors"][0]["field"], field,
+            "{method} {path}: {problem}"
+        );
+    }
+    // Nothing was written by any of it.
+    assert!(stored(&app, group, user.id).await.is_none());
+    assert!(events(&app, "group_member.create").await.is_empty());
+}
+
+async fn every_change_is_audited(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let s = School::new(&app).await;
+    let newcomer = app.create_user("newcomer@example.org").await;
+    let before = events(&app, "group_member.create").await.len();
+
+    // Created by the class's group_admin.
+    let response = send(
+        &app,
+        &s.group_admin,
+        Method::POST,
+        &members(s.class),
+        Some(json!({ "user_id": newcomer.id, "role": "student" })),
+    )
+    .await;
+    expect_status(response, 201).await;
+    let row = stored(&app, s.class, newcomer.id).await.unwrap();
+    let created = events(&app, "group_member.create").await;
+    assert_eq!(created.len(), before + 1);
+    let event = created
+        .iter()
+        .find(|e| e.resource_id == Some(row.id))
+        .unwrap();
+    let membership =
+        |role: &str| json!({ "user_id": newcomer.id, "group_id": s.class, "role": role });
+    assert_eq!(event.actor_id, Some(s.group_admin.id));
+    assert_eq!(event.resource_type, "group_member");
+    assert_eq!(event.group_id, Some(s.class));
+    assert_eq!(event.project_id, None);
+    assert_eq!(
+        event.details,
+        json!({ "before": null, "after": membership("student") })
+    );
+
+    // Changed by a group_admin of the school (inherited).
+    let response = send(
+        &app,
+        &s.school_admin,
+        Method::PUT,
+        &member(s.class, newcomer.id),
+        Some(json!({ "role": "teacher" })),
+    )
+    .await;
+    expect_status(response, 200).await;
+    let updated = events(&app, "group_member.update").await;
+    assert_eq!(updated.len(), 1);
+    assert_eq!(updated[0].actor_id, Some(s.school_admin.id));
+    assert_eq!(updated[0].resource_id, Some(row.id));
+    assert_eq!(updated[0].group_id, Some(s.class));
+    assert_eq!(
+        updated[0].details,
+        json!({ "before": membership("student"), "after": membership("teacher") })
+    );
+
+    // Left by the member themselves.
+    let response = send(
+        &app,
+        &newcomer,
+        Method::DELETE,
+        &member(s.class, newcomer.id),
+        None,
+    )
+    .await;
+    expect_status(response, 204).await;
+    let deleted = events(&app, "group_member.delete").await;
+    assert_eq!(deleted.len(), 1);
+    assert_eq!(deleted[0].actor_id, Some(newcomer.id));
+    assert_eq!(deleted[0].resource_id, Some(row.id));
+    assert_eq!(deleted[0].group_id, Some(s.class));
+    assert_eq!(
+        deleted[0].details,
+        json!({ "before": membership("teacher"), "after": null })
+    );
+
+    // Removed by the system admin; refused changes write nothing.
+    let response = send(
+        &app,
+        &s.teacher,
+        Method::DELETE,
+        &member(s.class, s.student.id),
+        None,
+    )
+    .await;
+    expect_problem(response, 403, "forbidden").await;
+    let response = send(
+        &app,
+        &app.admin,
+        Method::DELETE,
+        &member(s.class, s.student.id),
+        None,
+    )
+    .await;
+    expect_status(response, 204).await;
+    let deleted = events(&app, "group_member.delete").await;
+    assert_eq!(deleted.len(), 2);
+    let by_admin = deleted
+        .iter()
+        .find(|e| e.actor_id == Some(app.admin.id))
+        .unwrap();
+    assert_eq!(
+        by_admin.details["before"]["user_id"],
+        s.student.id.to_string()
+    );
+    assert_eq!(by_admin.details["before"]["role"], "student");
+}
+
+both_backends!(
+    adding_members_follows_capabilities,
+    escalation_is_refused,
+    the_last_system_admin_stays,
+    upsert_creates_then_updates_and_skips_unchanged,
+    reading_one_membership,
+    listing_direct_members,
+    inherited_listing_shows_each_user_once_at_their_strongest_role,
+    pagination_walks_every_page,
+    removing_members,
+    bad_input_is_named,
+    every_change_is_audited,
+);

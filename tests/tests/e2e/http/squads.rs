@@ -1,0 +1,1 @@
+//! squads tests (in progress).
