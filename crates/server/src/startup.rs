@@ -106,7 +106,10 @@ fn register_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(routes::group_members::configure)
             .configure(routes::projects::configure)
             .configure(routes::project_members::configure)
-            .configure(routes::squads::configure),
+            .configure(routes::squads::configure)
+            .configure(routes::roles::configure)
+            .configure(routes::check::configure)
+            .configure(routes::audit::configure),
     );
 }
 

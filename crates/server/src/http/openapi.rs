@@ -26,6 +26,8 @@ use super::fallback::RouteTable;
         (name = "projects", description = "Projects inside groups"),
         (name = "project members", description = "Project roles and reporting lines"),
         (name = "squads", description = "Squads and their members"),
+        (name = "check", description = "Roles, capabilities and permission checks"),
+        (name = "audit", description = "The audit trail"),
     )
 )]
 pub struct ApiDoc;

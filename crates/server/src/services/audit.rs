@@ -77,3 +77,70 @@ pub(crate) async fn insert(db: &impl ConnectionTrait, record: AuditRecord) -> Re
         .await?;
     Ok(())
 }
+
+/// Filters of the audit listings.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    pub resource_type: Option<String>,
+    pub resource_id: Option<Uuid>,
+    pub actor_id: Option<Uuid>,
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Where the listed events happened.
+#[derive(Debug, Clone, Copy)]
+pub enum AuditScope {
+    /// Everything (system admins).
+    All,
+    /// Events recorded in a group of the subtree at `path` (as it stands now: events of groups
+    /// deleted since are listed only in the global audit).
+    Subtree,
+    /// Events recorded in one project.
+    Project(Uuid),
+}
+
+/// One page of audit events, oldest first (ids are time-ordered).
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: AuditScope,
+    subtree: Option<&domain::GroupPath>,
+    filter: &AuditFilter,
+    page: &crate::http::pagination::PageRequest,
+) -> Result<crate::http::pagination::Page<entity::audit_events::Model>, crate::error::ApiError> {
+    use entity::audit_events::Column;
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
+    let mut query = entity::audit_events::Entity::find();
+    match (scope, subtree) {
+        (AuditScope::Project(project), _) => query = query.filter(Column::ProjectId.eq(project)),
+        (AuditScope::Subtree, Some(path)) => {
+            let groups = entity::groups::Entity::find()
+                .select_only()
+                .column(entity::groups::Column::Id)
+                .filter(super::tree::subtree(db.get_database_backend(), path, true))
+                .into_query();
+            query = query.filter(Column::GroupId.in_subquery(groups));
+        }
+        (AuditScope::Subtree, None) | (AuditScope::All, _) => {}
+    }
+    if let Some(kind) = &filter.resource_type {
+        query = query.filter(Column::ResourceType.eq(kind.as_str()));
+    }
+    if let Some(id) = filter.resource_id {
+        query = query.filter(Column::ResourceId.eq(id));
+    }
+    if let Some(actor) = filter.actor_id {
+        query = query.filter(Column::ActorId.eq(actor));
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(Column::OccurredAt.gte(since));
+    }
+    if let Some(after) = page.after_id()? {
+        query = query.filter(Column::Id.gt(after));
+    }
+    let rows = query
+        .order_by_asc(Column::Id)
+        .limit(page.fetch())
+        .all(db)
+        .await?;
+    Ok(crate::http::pagination::Page::from_rows(rows, page, |e| e.id))
+}

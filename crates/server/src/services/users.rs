@@ -469,9 +469,15 @@ async fn delete_locked(
         .count(tx)
         .await?;
     entity::users::Entity::delete_by_id(id).exec(tx).await?;
-    // TODO(projects): the deletion nulled `reports_to` wherever a member reported to this user
-    // (ON DELETE SET NULL); recompute the reporting lines of every project in `projects` here, in
-    // this transaction, and record the repairs in this event's details (spec §3).
+    // The deletion nulled `reports_to` wherever a member reported to this user (ON DELETE SET
+    // NULL); recompute those projects' lines now, in this transaction (spec §3).
+    let mut repairs = serde_json::Map::new();
+    for project_id in &projects {
+        let changes = super::reporting::repair(tx, *project_id).await?;
+        if !changes.is_empty() {
+            repairs.insert(project_id.to_string(), super::reporting::changes_json(&changes));
+        }
+    }
     let mut audit = AuditRecord::new(Some(actor.id()), "user.delete", "user", id)
         .change(user_json(&user), serde_json::Value::Null);
     audit.details["removed"] = json!({
@@ -480,6 +486,7 @@ async fn delete_locked(
         "squad_memberships": squad_memberships,
         "project_ids": projects,
     });
+    audit.details["reporting_line_repairs"] = serde_json::Value::Object(repairs);
     Ok(Outcome::changed(Deletion::Deleted, audit))
 }
 

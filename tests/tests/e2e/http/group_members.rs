@@ -1034,6 +1034,57 @@ async fn every_change_is_audited(db: &TestDb) {
     assert_eq!(by_admin.details["before"]["role"], "student");
 }
 
+/// Two system admins step down at the same moment: the lock on the set of system admins lets
+/// exactly one through, whether they leave or demote themselves.
+async fn concurrent_step_downs_keep_one_system_admin(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let org = organisation(&app).await;
+    let mut survivor = app.admin.clone();
+    for (round, body) in [None, Some(json!({ "role": "group_admin" }))]
+        .into_iter()
+        .enumerate()
+    {
+        let other = app.create_user(&format!("other{round}@example.org")).await;
+        let response = send(
+            &app,
+            &survivor,
+            Method::POST,
+            &members(org),
+            Some(json!({ "user_id": other.id, "role": "system_admin" })),
+        )
+        .await;
+        expect_status(response, 201).await;
+        let method = if body.is_some() {
+            Method::PUT
+        } else {
+            Method::DELETE
+        };
+        let step_down = async |user: &TestUser| {
+            let path = member(org, user.id);
+            send(&app, user, method.clone(), &path, body.clone()).await
+        };
+        let pair = [survivor.clone(), other];
+        let (first, second) =
+            futures_util::future::join(step_down(&pair[0]), step_down(&pair[1])).await;
+        let statuses = [first.status().as_u16(), second.status().as_u16()];
+        let refused = statuses.iter().position(|s| *s == 409).unwrap_or_else(|| {
+            panic!("round {round}: one step-down must be refused, got {statuses:?}")
+        });
+        let succeeded = if body.is_some() { 200 } else { 204 };
+        assert_eq!(statuses[1 - refused], succeeded, "round {round}");
+        let refusal = if refused == 0 { first } else { second };
+        expect_problem(refusal, 409, "last_system_admin").await;
+        assert_eq!(
+            roster_server::auth::count_system_admins(&app.db)
+                .await
+                .unwrap(),
+            1,
+            "round {round}"
+        );
+        survivor = pair[refused].clone();
+    }
+}
+
 both_backends!(
     adding_members_follows_capabilities,
     escalation_is_refused,
@@ -1046,4 +1097,5 @@ both_backends!(
     removing_members,
     bad_input_is_named,
     every_change_is_audited,
+    concurrent_step_downs_keep_one_system_admin,
 );

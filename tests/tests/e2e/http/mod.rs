@@ -2,6 +2,7 @@
 
 mod auth;
 mod bootstrap;
+mod check;
 mod errors;
 mod group_members;
 mod groups;

@@ -328,7 +328,32 @@ async fn check_invariants(app: &TestApp, project: Uuid) {
     assert!(pending.is_empty(), "every line is current: {pending:?}");
 }
 
+/// Deleting a user nulls the lines that pointed at them (ON DELETE SET NULL); the same request
+/// recomputes them, explicit ones included.
+async fn deleting_a_user_repairs_lines(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let p = project(&app).await;
+    let pm = app.create_user("pm@example.org").await;
+    let lead = app.create_user("lead@example.org").await;
+    let m1 = app.create_user("m1@example.org").await;
+    let m2 = app.create_user("m2@example.org").await;
+    app.set_project_role(p, &pm, "pm").await;
+    app.set_project_role(p, &lead, "squad_lead").await;
+    app.set_project_role(p, &m1, "member").await;
+    expect_status(put(&app, &app.admin, p, &m2, json!({ "role": "member", "reports_to": lead.id })).await, 201).await;
+    assert_eq!(lines(&app, p).await[&m1.id], Some(lead.id));
+    let response = app.as_user(&app.admin, Method::DELETE, &format!("/v1/users/{}", lead.id)).send().await.unwrap();
+    expect_status(response, 204).await;
+    let now = lines(&app, p).await;
+    assert_eq!(now[&m1.id], Some(pm.id));
+    assert_eq!(now[&m2.id], Some(pm.id));
+    let m2_row = expect_status(app.as_user(&app.admin, Method::GET, &format!("/v1/projects/{p}/members/{}", m2.id)).send().await.unwrap(), 200).await;
+    assert_eq!(m2_row["reports_to_explicit"], false);
+    check_invariants(&app, p).await;
+}
+
 both_backends!(
+    deleting_a_user_repairs_lines,
     upserts_and_escalation,
     the_last_admin_stays,
     reporting_lines_follow_the_rule,

@@ -1,10 +1,13 @@
 //! One module per resource; each registers its handlers with a `configure` function.
 
+pub mod audit;
+pub mod check;
 pub mod group_members;
 pub mod groups;
 pub mod health;
 pub mod me;
 pub mod project_members;
 pub mod projects;
+pub mod roles;
 pub mod squads;
 pub mod users;

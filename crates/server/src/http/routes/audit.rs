@@ -1,0 +1,179 @@
+//! The audit trail: `/v1/audit` (system admins), and per group subtree and per project.
+
+use actix_web::{get, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::Principal;
+use crate::error::{ApiError, Problem};
+use crate::http::extract::Query;
+use crate::http::pagination::{Page, PageParams};
+use crate::services::access::{self, Subject};
+use crate::services::audit::{self, AuditFilter, AuditScope};
+use crate::state::AppState;
+
+/// One recorded change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEvent {
+    pub id: Uuid,
+    pub occurred_at: DateTime<Utc>,
+    /// The user who made the change; `null` for the command line.
+    pub actor_id: Option<Uuid>,
+    /// `resource.verb`, e.g. `group_member.update`.
+    #[schema(example = "project_member.update")]
+    pub action: String,
+    #[schema(example = "project_member")]
+    pub resource_type: String,
+    pub resource_id: Option<Uuid>,
+    /// `before` and `after`, and whatever else the change recorded (counts, reporting-line
+    /// repairs).
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+impl From<entity::audit_events::Model> for AuditEvent {
+    fn from(e: entity::audit_events::Model) -> Self {
+        Self {
+            id: e.id,
+            occurred_at: e.occurred_at,
+            actor_id: e.actor_id,
+            action: e.action,
+            resource_type: e.resource_type,
+            resource_id: e.resource_id,
+            details: e.details,
+        }
+    }
+}
+
+/// Filters of every audit listing.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Only events about this kind of resource, e.g. `group_member`.
+    #[validate(length(min = 1, max = 64))]
+    #[param(min_length = 1, max_length = 64)]
+    pub resource_type: Option<String>,
+    /// Only events about this resource.
+    pub resource_id: Option<Uuid>,
+    /// Only events by this user.
+    pub actor_id: Option<Uuid>,
+    /// Only events at or after this time (RFC 3339).
+    pub since: Option<DateTime<Utc>>,
+}
+
+impl From<AuditQuery> for AuditFilter {
+    fn from(q: AuditQuery) -> Self {
+        Self {
+            resource_type: q.resource_type,
+            resource_id: q.resource_id,
+            actor_id: q.actor_id,
+            since: q.since,
+        }
+    }
+}
+
+/// Every audit event (system admins), oldest first.
+#[utoipa::path(
+    tag = "audit",
+    security(("bearer" = [])),
+    params(AuditQuery, PageParams),
+    responses(
+        (status = 200, body = Page<AuditEvent>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/audit")]
+pub async fn list_audit(
+    state: web::Data<AppState>,
+    principal: Principal,
+    filter: Query<AuditQuery>,
+    page: Query<PageParams>,
+) -> Result<web::Json<Page<AuditEvent>>, ApiError> {
+    let page = page.into_inner().parse()?;
+    access::require_system_admin(Subject::from(&principal), "read the whole audit trail")?;
+    let filter = filter.into_inner().into();
+    let found = audit::list(&state.db, AuditScope::All, None, &filter, &page).await?;
+    Ok(web::Json(found.map(AuditEvent::from)))
+}
+
+/// The events of a group's subtree (group.manage), oldest first.
+#[utoipa::path(
+    tag = "audit",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the group's id"), AuditQuery, PageParams),
+    responses(
+        (status = 200, body = Page<AuditEvent>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/groups/{id}/audit")]
+pub async fn list_group_audit(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    filter: Query<AuditQuery>,
+    page: Query<PageParams>,
+) -> Result<web::Json<Page<AuditEvent>>, ApiError> {
+    let page = page.into_inner().parse()?;
+    let group = access::authorize_group(
+        &state.db,
+        Subject::from(&principal),
+        id.into_inner(),
+        domain::Capability::GroupManage,
+    )
+    .await?;
+    let filter = filter.into_inner().into();
+    let found =
+        audit::list(&state.db, AuditScope::Subtree, Some(&group.path), &filter, &page).await?;
+    Ok(web::Json(found.map(AuditEvent::from)))
+}
+
+/// The events of a project (project.manage_settings), oldest first.
+#[utoipa::path(
+    tag = "audit",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the project's id"), AuditQuery, PageParams),
+    responses(
+        (status = 200, body = Page<AuditEvent>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/projects/{id}/audit")]
+pub async fn list_project_audit(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    filter: Query<AuditQuery>,
+    page: Query<PageParams>,
+) -> Result<web::Json<Page<AuditEvent>>, ApiError> {
+    let page = page.into_inner().parse()?;
+    let project = access::authorize_project(
+        &state.db,
+        Subject::from(&principal),
+        id.into_inner(),
+        domain::Capability::ProjectManageSettings,
+    )
+    .await?;
+    let filter = filter.into_inner().into();
+    let scope = AuditScope::Project(project.project.id);
+    let found = audit::list(&state.db, scope, None, &filter, &page).await?;
+    Ok(web::Json(found.map(AuditEvent::from)))
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_audit)
+        .service(list_group_audit)
+        .service(list_project_audit);
+}

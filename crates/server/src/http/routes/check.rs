@@ -1,0 +1,232 @@
+//! `POST /v1/check` and `/v1/check/batch`: permission checks for other backends.
+
+use std::str::FromStr;
+
+use actix_web::{post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::Principal;
+use crate::error::{ApiError, FieldError, Problem};
+use crate::http::extract::Json;
+use crate::services::check::{self, Answer, Check, Resource};
+use crate::state::AppState;
+
+/// The most checks one batch may carry.
+pub const MAX_BATCH: usize = 100;
+
+/// What a check is about.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceRef {
+    /// `system`, `group`, `project` or `squad`.
+    #[serde(rename = "type")]
+    #[schema(example = "group")]
+    pub kind: String,
+    /// Required for groups, projects and squads; absent for `system`.
+    pub id: Option<Uuid>,
+}
+
+/// Body of `POST /v1/check` (and one element of a batch).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    /// Whose access to check; the caller's own when omitted (only system admins check others).
+    pub user_id: Option<Uuid>,
+    /// A capability name, e.g. `group.manage_members`; see `GET /v1/roles`.
+    #[schema(example = "group.view_members")]
+    pub capability: String,
+    pub resource: ResourceRef,
+}
+
+/// Body of `POST /v1/check/batch`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRequest {
+    /// 1–100 checks, answered in the same order.
+    #[schema(min_items = 1, max_items = 100)]
+    pub checks: Vec<CheckRequest>,
+}
+
+/// The membership that grants a capability.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GrantedBy {
+    /// Where the membership lives: `system`, `group` or `project`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The group or project holding the membership (for `system`: the group holding the
+    /// system_admin membership).
+    pub id: Uuid,
+    /// The role held in that membership.
+    pub role: &'static str,
+}
+
+/// The answer to one check.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckAnswer {
+    pub allowed: bool,
+    /// The subject's effective role at the resource, or `null` when they have none.
+    pub role: Option<&'static str>,
+    /// The membership that grants the capability; `null` when denied.
+    pub granted_by: Option<GrantedBy>,
+    /// One line for people, e.g. "group_admin of 'Science' (ancestor of 'Class 7B')".
+    pub reason: String,
+}
+
+impl From<Answer> for CheckAnswer {
+    fn from(answer: Answer) -> Self {
+        Self {
+            allowed: answer.allowed,
+            role: answer.role.map(|r| r.as_str()),
+            granted_by: answer.granted_by.map(|by| GrantedBy {
+                kind: by.source.kind(),
+                id: by.source.id(),
+                role: by.role.as_str(),
+            }),
+            reason: answer.reason,
+        }
+    }
+}
+
+/// The answers of a batch, in the order of its checks.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchAnswer {
+    pub results: Vec<CheckAnswer>,
+}
+
+impl CheckRequest {
+    /// Validates names and pairings; fields are prefixed (e.g. `checks[3].`) inside a batch.
+    fn parse(&self, prefix: &str, errors: &mut Vec<FieldError>) -> Option<Check> {
+        let field = |name: &str| format!("{prefix}{name}");
+        let capability = domain::Capability::from_str(&self.capability)
+            .map_err(|_| {
+                errors.push(FieldError::new(
+                    field("capability"),
+                    "is not a capability; see GET /v1/roles",
+                ))
+            })
+            .ok();
+        let resource = match (self.resource.kind.as_str(), self.resource.id) {
+            ("system", None) => Some(Resource::System),
+            ("system", Some(_)) => {
+                errors.push(FieldError::new(field("resource.id"), "must be absent for the system"));
+                None
+            }
+            ("group" | "project" | "squad", None) => {
+                errors.push(FieldError::new(
+                    field("resource.id"),
+                    format!("is required for a {}", self.resource.kind),
+                ));
+                None
+            }
+            ("group", Some(id)) => Some(Resource::Group(id)),
+            ("project", Some(id)) => Some(Resource::Project(id)),
+            ("squad", Some(id)) => Some(Resource::Squad(id)),
+            _ => {
+                errors.push(FieldError::new(
+                    field("resource.type"),
+                    "must be one of system, group, project, squad",
+                ));
+                None
+            }
+        };
+        let (capability, resource) = (capability?, resource?);
+        if !capability.applies_to(resource.kind()) {
+            errors.push(FieldError::new(
+                field("capability"),
+                format!(
+                    "{capability} applies to {}, not to a {}",
+                    capability.kind().resources(),
+                    self.resource.kind
+                ),
+            ));
+            return None;
+        }
+        Some(Check {
+            user_id: self.user_id,
+            capability,
+            resource,
+        })
+    }
+}
+
+/// Check one capability for the caller (or, for a system admin, any user).
+#[utoipa::path(
+    tag = "check",
+    security(("bearer" = [])),
+    request_body = CheckRequest,
+    responses(
+        (status = 200, body = CheckAnswer),
+        (status = 400, description = "unknown capability or resource type, or a capability that does not apply to the resource", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "only system admins check other users", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/check")]
+pub async fn post_check(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: Json<CheckRequest>,
+) -> Result<web::Json<CheckAnswer>, ApiError> {
+    let mut errors = Vec::new();
+    let parsed = body.into_inner().parse("", &mut errors);
+    let check = parsed.ok_or(ApiError::Validation(errors))?;
+    let mut answers = check::answer_all(&state.db, &principal, &[check]).await?;
+    let answer = answers
+        .pop()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a check went unanswered")))?;
+    Ok(web::Json(answer.into()))
+}
+
+/// Check up to 100 capabilities at once; answers come in the order asked.
+#[utoipa::path(
+    tag = "check",
+    security(("bearer" = [])),
+    request_body = BatchRequest,
+    responses(
+        (status = 200, body = BatchAnswer),
+        (status = 400, description = "an empty or oversized batch, or a bad check (named `checks[i].field`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "only system admins check other users", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/check/batch")]
+pub async fn post_check_batch(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: Json<BatchRequest>,
+) -> Result<web::Json<BatchAnswer>, ApiError> {
+    let body = body.into_inner();
+    if body.checks.is_empty() || body.checks.len() > MAX_BATCH {
+        return Err(ApiError::invalid(
+            "checks",
+            format!("must hold between 1 and {MAX_BATCH} checks"),
+        ));
+    }
+    let mut errors = Vec::new();
+    let checks: Vec<Option<Check>> = body
+        .checks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| c.parse(&format!("checks[{i}]."), &mut errors))
+        .collect();
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let checks: Vec<Check> = checks.into_iter().flatten().collect();
+    let answers = check::answer_all(&state.db, &principal, &checks).await?;
+    Ok(web::Json(BatchAnswer {
+        results: answers.into_iter().map(Into::into).collect(),
+    }))
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(post_check).service(post_check_batch);
+}

@@ -1,0 +1,83 @@
+//! `GET /v1/roles`: the role tables, derived from the domain crate's single source of truth.
+
+use actix_web::{get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::Principal;
+use crate::error::Problem;
+
+/// One role: its name, tier (lower = more power), scope and every capability it holds.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleInfo {
+    #[schema(example = "teacher")]
+    pub name: &'static str,
+    pub tier: u8,
+    #[schema(example = "group")]
+    pub scope: &'static str,
+    pub capabilities: Vec<&'static str>,
+}
+
+/// One capability and what it allows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CapabilityInfo {
+    #[schema(example = "group.view_members")]
+    pub name: &'static str,
+    pub description: &'static str,
+}
+
+/// Both role tables and the capability list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Roles {
+    pub group_roles: Vec<RoleInfo>,
+    pub project_roles: Vec<RoleInfo>,
+    pub capabilities: Vec<CapabilityInfo>,
+}
+
+/// The roles of groups and projects with their tiers and capabilities.
+#[utoipa::path(
+    tag = "check",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Roles),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/roles")]
+pub async fn get_roles(_principal: Principal) -> web::Json<Roles> {
+    let group_roles = domain::GroupRole::ALL
+        .into_iter()
+        .map(|role| RoleInfo {
+            name: role.as_str(),
+            tier: role.tier(),
+            scope: role.scope(),
+            capabilities: role.capabilities().map(|c| c.as_str()).collect(),
+        })
+        .collect();
+    let project_roles = domain::ProjectRole::ALL
+        .into_iter()
+        .map(|role| RoleInfo {
+            name: role.as_str(),
+            tier: role.tier(),
+            scope: role.scope(),
+            capabilities: role.capabilities().map(|c| c.as_str()).collect(),
+        })
+        .collect();
+    let capabilities = domain::Capability::ALL
+        .into_iter()
+        .map(|c| CapabilityInfo {
+            name: c.as_str(),
+            description: c.description(),
+        })
+        .collect();
+    web::Json(Roles {
+        group_roles,
+        project_roles,
+        capabilities,
+    })
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(get_roles);
+}

@@ -1,0 +1,207 @@
+//! Permission checks for other backends: "may this user use this capability here?"
+//!
+//! Each answer is decided by the same functions the route guards use (`access::*_grant` and
+//! `domain::decide_*`), so `/v1/check` and the routes cannot disagree. A check costs the
+//! resource's row and the subject's memberships on its path (two indexed reads for a group),
+//! plus one read for the names in the human `reason`.
+
+use sea_orm::{ConnectionTrait, EntityTrait};
+use uuid::Uuid;
+
+use super::access::{self, Subject};
+use crate::auth::{Principal, system_admin_group};
+use crate::error::ApiError;
+
+/// What a check is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    System,
+    Group(Uuid),
+    Project(Uuid),
+    Squad(Uuid),
+}
+
+impl Resource {
+    pub fn kind(self) -> domain::ResourceKind {
+        match self {
+            Self::System => domain::ResourceKind::System,
+            Self::Group(_) => domain::ResourceKind::Group,
+            Self::Project(_) => domain::ResourceKind::Project,
+            Self::Squad(_) => domain::ResourceKind::Squad,
+        }
+    }
+}
+
+/// A validated check: the capability applies to the resource's kind.
+#[derive(Debug, Clone, Copy)]
+pub struct Check {
+    /// Whose access; `None` means the caller's own.
+    pub user_id: Option<Uuid>,
+    pub capability: domain::Capability,
+    pub resource: Resource,
+}
+
+/// The answer to one check.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub allowed: bool,
+    /// The subject's effective role at the resource, if any.
+    pub role: Option<domain::RoleName>,
+    /// The membership that grants the capability (only when allowed).
+    pub granted_by: Option<domain::GrantedBy>,
+    pub reason: String,
+}
+
+/// Answers checks in order. Callers check themselves; only a system admin checks others.
+pub async fn answer_all(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    checks: &[Check],
+) -> Result<Vec<Answer>, ApiError> {
+    let mut answers = Vec::with_capacity(checks.len());
+    for (index, check) in checks.iter().enumerate() {
+        let subject = subject_of(db, principal, check.user_id, index, checks.len()).await?;
+        answers.push(answer(db, subject, check).await?);
+    }
+    Ok(answers)
+}
+
+/// The subject a check is about.
+async fn subject_of(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    user_id: Option<Uuid>,
+    index: usize,
+    count: usize,
+) -> Result<Subject, ApiError> {
+    let Some(user_id) = user_id.filter(|id| *id != principal.id()) else {
+        return Ok(Subject::from(principal));
+    };
+    access::require_system_admin(Subject::from(principal), "check the access of other users")?;
+    if entity::users::Entity::find_by_id(user_id).one(db).await?.is_none() {
+        let field = if count > 1 {
+            format!("checks[{index}].user_id")
+        } else {
+            "user_id".to_owned()
+        };
+        return Err(ApiError::invalid(field, "does not name an existing user"));
+    }
+    Ok(Subject {
+        user_id,
+        system_admin_at: system_admin_group(db, user_id).await?,
+    })
+}
+
+/// Decides one check for `subject`.
+pub async fn answer(
+    db: &impl ConnectionTrait,
+    subject: Subject,
+    check: &Check,
+) -> Result<Answer, ApiError> {
+    let capability = check.capability;
+    match check.resource {
+        Resource::System => {
+            let decision = domain::decide_system(capability, subject.system_admin_at);
+            let reason = match decision.granted_by {
+                Some(_) => "system_admin (everywhere)".to_owned(),
+                None => "not a system admin".to_owned(),
+            };
+            Ok(from_decision(decision, reason))
+        }
+        Resource::Group(id) => {
+            let Some(group) = entity::groups::Entity::find_by_id(id).one(db).await? else {
+                return Ok(invisible("group"));
+            };
+            let path = access::stored_path(&group)?;
+            let Some(grant) = access::group_grant(db, subject, &path).await? else {
+                return Ok(invisible("group"));
+            };
+            let decision = domain::decide_group(capability, Some(grant));
+            let here = format!("'{}'", group.name);
+            let reason = explain(db, &decision, capability, &here, Some(group.id)).await?;
+            Ok(from_decision(decision, reason))
+        }
+        Resource::Project(id) => {
+            let Some(project) = entity::projects::Entity::find_by_id(id).one(db).await? else {
+                return Ok(invisible("project"));
+            };
+            let Some(grant) = access::project_grant(db, subject, &project).await? else {
+                return Ok(invisible("project"));
+            };
+            let decision = domain::decide_project(capability, Some(grant));
+            let here = format!("project '{}'", project.name);
+            let reason = explain(db, &decision, capability, &here, None).await?;
+            Ok(from_decision(decision, reason))
+        }
+        Resource::Squad(id) => {
+            let Some(squad) = entity::squads::Entity::find_by_id(id).one(db).await? else {
+                return Ok(invisible("squad"));
+            };
+            let project = access::load_project(db, squad.project_id).await?;
+            let in_project = access::project_grant(db, subject, &project).await?;
+            let Some(grant) = access::squad_grant(db, subject, &squad, in_project).await? else {
+                return Ok(invisible("squad"));
+            };
+            let decision = domain::decide_project(capability, Some(grant));
+            let here = format!("squad '{}' of project '{}'", squad.name, project.name);
+            let reason = explain(db, &decision, capability, &here, None).await?;
+            Ok(from_decision(decision, reason))
+        }
+    }
+}
+
+fn from_decision(decision: domain::Decision, reason: String) -> Answer {
+    Answer {
+        allowed: decision.allowed,
+        role: decision.role,
+        granted_by: decision.granted_by,
+        reason,
+    }
+}
+
+/// The same answer for a resource that does not exist and one the subject has no role at, so a
+/// check never reveals what its subject may not see.
+fn invisible(kind: &str) -> Answer {
+    Answer {
+        allowed: false,
+        role: None,
+        granted_by: None,
+        reason: format!("no such {kind}, or no role there"),
+    }
+}
+
+/// One line for people: which membership grants the capability, or which role lacks it.
+/// `here` names the resource; `here_group` is its id when it is a group.
+async fn explain(
+    db: &impl ConnectionTrait,
+    decision: &domain::Decision,
+    capability: domain::Capability,
+    here: &str,
+    here_group: Option<Uuid>,
+) -> Result<String, ApiError> {
+    let Some(by) = decision.granted_by else {
+        return Ok(match decision.role {
+            Some(role) => format!("{role} at {here} does not have {capability}"),
+            None => format!("no role at {here}"),
+        });
+    };
+    Ok(match by.source {
+        domain::GrantSource::System { .. } => format!("system_admin (everywhere), at {here}"),
+        domain::GrantSource::Group { group_id } if Some(group_id) == here_group => {
+            format!("{} of {here}", by.role)
+        }
+        domain::GrantSource::Group { group_id } => {
+            let name = group_name(db, group_id).await?;
+            let relation = if here_group.is_some() { "ancestor of" } else { "owning group of" };
+            format!("{} of '{name}' ({relation} {here})", by.role)
+        }
+        domain::GrantSource::Project { .. } => format!("{} of {here}", by.role),
+    })
+}
+
+async fn group_name(db: &impl ConnectionTrait, id: Uuid) -> Result<String, ApiError> {
+    Ok(entity::groups::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map_or_else(|| id.to_string(), |g| g.name))
+}
