@@ -1,5 +1,6 @@
 //! HTTP tests: the real server on a random port, on SQLite and (when configured) PostgreSQL.
 
+mod audit;
 mod auth;
 mod bootstrap;
 mod check;

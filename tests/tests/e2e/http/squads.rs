@@ -1178,14 +1178,3 @@ both_backends!(
     reporting_lines_follow_squads
 );
 
-async fn zz_dump(db: &TestDb) {
-    let app = spawn_app(db).await;
-    let doc = expect_status(app.request(Method::GET, "/openapi.json").send().await.unwrap(), 200).await;
-    for (path, item) in doc["paths"].as_object().unwrap() {
-        if path.contains("squads") {
-            println!("{path}: {}", serde_json::to_string_pretty(item).unwrap());
-        }
-    }
-    println!("{}", serde_json::to_string_pretty(&doc["components"]["schemas"]["ListedSquad"]).unwrap());
-}
-both_backends!(zz_dump);

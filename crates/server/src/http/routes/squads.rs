@@ -49,7 +49,7 @@ impl From<entity::squads::Model> for Squad {
     }
 }
 
-/// A top-level squad in the project's squad listing: a [`Squad`] with its sub-squads.
+/// A top-level squad in the project's squad listing, with its sub-squads.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ListedSquad {
     pub id: Uuid,
@@ -160,8 +160,8 @@ impl UpdateSquad {
     }
 }
 
-/// A body a route may go without: nothing at all, or JSON that must fit `T` (for routes whose
-/// table in the spec shows no body, which take `{}` or none).
+/// A body a route may go without: nothing at all (or a JSON `null`), or JSON that must fit `T`
+/// (for routes whose table in the spec shows no body, which take `{}` or none).
 #[derive(Debug)]
 struct OptionalJson<T>(Option<T>);
 
@@ -187,9 +187,11 @@ impl<T: serde::de::DeserializeOwned + Validate + 'static> FromRequest for Option
             if !content_type_ok {
                 return Err(ApiError::UnsupportedMediaType);
             }
-            let value = extract::parse::<T>(&bytes)?;
-            value.validate().map_err(extract::validation_errors)?;
-            Ok(Self(Some(value)))
+            let value = extract::parse::<Option<T>>(&bytes)?;
+            if let Some(value) = &value {
+                value.validate().map_err(extract::validation_errors)?;
+            }
+            Ok(Self(value))
         })
     }
 }
@@ -225,7 +227,7 @@ fn squad_location(id: Uuid) -> String {
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such project, or the caller has no role in it", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`conflict`: a sibling squad has the name", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`conflict`: a sibling squad has the name (or concurrent changes kept getting in the way)", body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
     )
@@ -305,7 +307,7 @@ pub async fn get_squad(
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such squad, or the caller has no role in its project", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`conflict`: a sibling squad has the name", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`conflict`: a sibling squad has the name (or concurrent changes kept getting in the way)", body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
     )
@@ -334,6 +336,7 @@ pub async fn update_squad(
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`, or `role_escalation` when the squads hold a member stronger than the caller", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such squad, or the caller has no role in its project", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`conflict`: concurrent changes kept getting in the way", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/squads/{id}")]
@@ -364,6 +367,7 @@ pub async fn delete_squad(
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`, or `role_escalation` for a user whose project role is stronger than the caller's", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such squad, or the caller has no role in its project", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`conflict`: concurrent changes kept getting in the way", body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
     )
@@ -429,6 +433,7 @@ pub async fn list_squad_members(
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`, or `role_escalation` for a member whose project role is stronger than the caller's", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such squad or squad member, or the caller has no role in the project", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`conflict`: concurrent changes kept getting in the way", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/squads/{id}/members/{user_id}")]
