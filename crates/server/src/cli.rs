@@ -4,8 +4,9 @@ use anyhow::{Context, bail};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::auth::{JwtKeys, resolve_secret};
+use crate::auth::{JwtKeys, Principal, resolve_secret};
 use crate::services::bootstrap::{self, Bootstrapped};
+use crate::services::demo;
 use crate::settings::{Cli, Command, Settings};
 use crate::startup::{Application, prepare_database};
 
@@ -42,14 +43,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
-    if demo {
-        bail!("`--demo` arrives with the projects issue; run without it for now");
-    }
     let keys = keys(&settings)?;
     let db = prepare_database(&settings).await?;
     let email = domain::Email::parse(bootstrap::DEFAULT_ADMIN_EMAIL)?;
     let group = domain::Name::parse(bootstrap::DEFAULT_ROOT_GROUP)?;
     let created = bootstrap::bootstrap(&db, &email, &group).await?;
+    if demo {
+        load_demo(&db).await?;
+    }
     let app = Application::build_with_database(settings, db).await?;
     let address = format!("http://{}:{}", app.state().settings.bind.ip(), app.port());
     println!("Roster is listening on {address}");
@@ -60,6 +61,32 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     tracing::info!(%address, "serving");
     app.run_until_stopped().await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Loads the example organisation as the first system admin, once.
+async fn load_demo(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let admin = entity::group_members::Entity::find()
+        .filter(
+            entity::group_members::Column::Role
+                .eq(crate::convert::stored_group_role(domain::GroupRole::SystemAdmin)),
+        )
+        .one(db)
+        .await?
+        .context("no system admin to load the demo as")?;
+    let principal = Principal::load(db, admin.user_id)
+        .await?
+        .context("the system admin vanished")?;
+    match demo::load(db, &principal).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+        Some(loaded) => {
+            println!("Loaded the demo organisation 'Springfield High' and its project 'Science Fair'.");
+            println!("Demo users (tokens: `roster token --user <email>`):");
+            for (email, role) in loaded.users {
+                println!("  {email:<22} {role}");
+            }
+        }
+        None => println!("The demo organisation is already loaded."),
+    }
     Ok(())
 }
 

@@ -5,6 +5,7 @@ pub mod access;
 pub mod audit;
 pub mod bootstrap;
 pub mod check;
+pub mod demo;
 pub mod group_members;
 pub mod groups;
 pub mod project_members;

@@ -4,6 +4,7 @@ mod audit;
 mod auth;
 mod bootstrap;
 mod check;
+mod demo;
 mod errors;
 mod group_members;
 mod groups;

@@ -904,6 +904,11 @@ async fn adding_squad_members(db: &TestDb) {
         200,
     )
     .await;
+    expect_status(
+        call(&app, &t.pm, Method::PUT, &path, Some(Value::Null)).await,
+        200,
+    )
+    .await;
     let problem = expect_problem(
         call(
             &app,
@@ -1168,6 +1173,78 @@ async fn reporting_lines_follow_squads(db: &TestDb) {
     );
 }
 
+async fn concurrent_changes_serialise(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let t = team(&app).await;
+
+    // Eight creations of one name at once: one squad, seven conflicts, never a 5xx.
+    let responses = futures_util::future::join_all(
+        (0..8).map(|_| create(&app, &t.pm, t.project, json!({ "name": "Race" }))),
+    )
+    .await;
+    let mut statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
+    statuses.sort();
+    assert_eq!(statuses, [201, 409, 409, 409, 409, 409, 409, 409]);
+
+    // Eight additions of one member at once: one membership, one audit event.
+    let responses = futures_util::future::join_all(
+        (0..8).map(|_| put_member(&app, &t.pm, t.other_squad, t.member.id)),
+    )
+    .await;
+    let mut statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
+    statuses.sort();
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 200, 200, 201]);
+    let created = audit_events(&app, "squad_member.create")
+        .await
+        .into_iter()
+        .filter(|e| e.details["after"]["user_id"] == t.member.id.to_string())
+        .count();
+    assert_eq!(created, 1);
+    expect_status(
+        remove_member(&app, &t.member, t.other_squad, t.member.id).await,
+        204,
+    )
+    .await;
+
+    // Members joining and leaving a squad at once: every reporting line ends up as the rule
+    // says, because each change repairs the lines under the project's lock.
+    let mut devs = Vec::new();
+    for n in 0..6 {
+        let dev = app.create_user(&format!("dev{n}@example.org")).await;
+        app.set_project_role(t.project, &dev, "member").await;
+        devs.push(dev);
+    }
+    // Squadless members report to the earliest squad lead, who leads `sub`.
+    for dev in &devs {
+        assert_eq!(reports_to(&app, t.project, dev).await, Some(t.lead.id));
+    }
+    let joins = futures_util::future::join_all(
+        devs.iter()
+            .map(|dev| put_member(&app, &t.other_lead, t.other_squad, dev.id)),
+    )
+    .await;
+    for response in joins {
+        expect_status(response, 201).await;
+    }
+    for dev in &devs {
+        assert_eq!(
+            reports_to(&app, t.project, dev).await,
+            Some(t.other_lead.id)
+        );
+    }
+    let leaves = futures_util::future::join_all(
+        devs.iter()
+            .map(|dev| remove_member(&app, dev, t.other_squad, dev.id)),
+    )
+    .await;
+    for response in leaves {
+        expect_status(response, 204).await;
+    }
+    for dev in &devs {
+        assert_eq!(reports_to(&app, t.project, dev).await, Some(t.lead.id));
+    }
+}
+
 both_backends!(
     creating_squads,
     reading_squads,
@@ -1175,6 +1252,6 @@ both_backends!(
     deleting_squads,
     adding_squad_members,
     removing_squad_members,
-    reporting_lines_follow_squads
+    reporting_lines_follow_squads,
+    concurrent_changes_serialise
 );
-
