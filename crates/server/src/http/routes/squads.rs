@@ -15,7 +15,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Principal;
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, Problem};
 use crate::http::extract::{self, Json, MAX_BODY_BYTES, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::services::squads::{self, NewSquad, SquadChange, SquadTree, Upserted};
@@ -138,8 +138,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 }
 
 fn parse_name(raw: &str) -> Result<domain::Name, ApiError> {
-    domain::Name::parse(raw)
-        .map_err(|e| ApiError::Validation(vec![FieldError::new("name", e.to_string())]))
+    domain::Name::parse(raw).map_err(|e| ApiError::invalid("name", e.to_string()))
 }
 
 impl CreateSquad {
