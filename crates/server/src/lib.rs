@@ -10,6 +10,7 @@ pub mod convert;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod metrics;
 pub mod services;
 pub mod settings;
 pub mod startup;

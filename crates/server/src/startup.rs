@@ -133,6 +133,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .service(web::redirect("/docs", "/docs/"))
             .default_service(web::to(fallback::no_route))
             .wrap(ErrorHandlers::new().default_handler(fallback::ensure_problem))
+            .wrap(from_fn(crate::metrics::track))
             .wrap(tracing_actix())
     })
     .listen(listener)?;

@@ -121,6 +121,7 @@ impl MembershipIndex {
 /// Turns a decision into the route's answer: no role → 404 (the resource stays invisible),
 /// a role without the capability → 403.
 pub fn enforce(decision: &domain::Decision) -> Result<(), ApiError> {
+    crate::metrics::record_decision(crate::metrics::DecisionSource::Route, decision.allowed);
     match decision.outcome {
         domain::Outcome::Granted => Ok(()),
         domain::Outcome::NoRole => Err(ApiError::NotFound),

@@ -151,6 +151,7 @@ pub async fn answer(
 }
 
 fn from_decision(decision: domain::Decision, reason: String) -> Answer {
+    crate::metrics::record_decision(crate::metrics::DecisionSource::Check, decision.allowed);
     Answer {
         allowed: decision.allowed,
         role: decision.role,
@@ -162,6 +163,7 @@ fn from_decision(decision: domain::Decision, reason: String) -> Answer {
 /// The same answer for a resource that does not exist and one the subject has no role at, so a
 /// check never reveals what its subject may not see.
 fn invisible(kind: &str) -> Answer {
+    crate::metrics::record_decision(crate::metrics::DecisionSource::Check, false);
     Answer {
         allowed: false,
         role: None,

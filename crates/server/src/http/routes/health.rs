@@ -1,4 +1,5 @@
-//! `/healthz` (the process answers) and `/readyz` (and can reach its database).
+//! Operations: `/healthz` (the process answers), `/readyz` (and can reach its database),
+//! `/metrics` (Prometheus).
 
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
@@ -35,6 +36,18 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     }
 }
 
+/// Prometheus metrics: requests by route template and status, latency histograms, the
+/// database pool, access decisions. Bind the server privately: this route is unauthenticated.
+#[utoipa::path(tag = "operations", responses(
+    (status = 200, description = "Prometheus text exposition format", body = String, content_type = "text/plain; version=0.0.4"),
+))]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(crate::metrics::render(&state.db))
+}
+
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(healthz).service(readyz);
+    cfg.service(healthz).service(readyz).service(metrics);
 }

@@ -1,0 +1,138 @@
+//! Prometheus metrics: requests by route template and status with latency histograms, the
+//! database pool, and access decisions.
+//!
+//! The registry is process-wide (as Prometheus registries conventionally are): decisions are
+//! counted deep in the services, where threading a handle through every call would add noise
+//! to every signature for no benefit.
+
+use std::sync::LazyLock;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+use sea_orm::{DatabaseConnection, DbBackend};
+
+struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    decisions: IntCounterVec,
+    pool: IntGaugeVec,
+}
+
+static METRICS: LazyLock<Option<Metrics>> = LazyLock::new(|| {
+    let registry = Registry::new_custom(Some("roster".into()), None).ok()?;
+    let requests = IntCounterVec::new(
+        Opts::new("http_requests_total", "HTTP requests by route template, method and status"),
+        &["route", "method", "status"],
+    )
+    .ok()?;
+    let latency = HistogramVec::new(
+        HistogramOpts::new("http_request_duration_seconds", "HTTP request latency")
+            .buckets(vec![
+                0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+            ]),
+        &["route", "method"],
+    )
+    .ok()?;
+    let decisions = IntCounterVec::new(
+        Opts::new("access_decisions_total", "Capability decisions by caller and outcome"),
+        &["source", "outcome"],
+    )
+    .ok()?;
+    let pool = IntGaugeVec::new(
+        Opts::new("db_pool_connections", "Database pool connections by state"),
+        &["state"],
+    )
+    .ok()?;
+    registry.register(Box::new(requests.clone())).ok()?;
+    registry.register(Box::new(latency.clone())).ok()?;
+    registry.register(Box::new(decisions.clone())).ok()?;
+    registry.register(Box::new(pool.clone())).ok()?;
+    Some(Metrics {
+        registry,
+        requests,
+        latency,
+        decisions,
+        pool,
+    })
+});
+
+/// Who asked for a decision: a route guard, or `/v1/check`.
+#[derive(Debug, Clone, Copy)]
+pub enum DecisionSource {
+    Route,
+    Check,
+}
+
+/// Counts one capability decision.
+pub fn record_decision(source: DecisionSource, allowed: bool) {
+    if let Some(m) = METRICS.as_ref() {
+        let source = match source {
+            DecisionSource::Route => "route",
+            DecisionSource::Check => "check",
+        };
+        let outcome = if allowed { "allowed" } else { "denied" };
+        m.decisions.with_label_values(&[source, outcome]).inc();
+    }
+}
+
+/// Middleware: times every request and counts it under its route template (never the raw
+/// path, so ids do not explode the label set).
+pub async fn track(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let method = req.method().as_str().to_owned();
+    let response = next.call(req).await;
+    if let Some(m) = METRICS.as_ref() {
+        let status = match &response {
+            Ok(r) => r.status().as_u16(),
+            Err(e) => e.as_response_error().status_code().as_u16(),
+        };
+        m.requests
+            .with_label_values(&[route.as_str(), method.as_str(), &status.to_string()])
+            .inc();
+        m.latency
+            .with_label_values(&[route.as_str(), method.as_str()])
+            .observe(started.elapsed().as_secs_f64());
+    }
+    response
+}
+
+/// The metrics in Prometheus' text format, with the pool gauges read now.
+pub fn render(db: &DatabaseConnection) -> String {
+    let Some(m) = METRICS.as_ref() else {
+        return String::new();
+    };
+    let (size, idle) = pool_stats(db);
+    m.pool.with_label_values(&["idle"]).set(idle);
+    m.pool.with_label_values(&["in_use"]).set(size - idle);
+    let mut out = Vec::new();
+    if TextEncoder::new().encode(&m.registry.gather(), &mut out).is_err() {
+        return String::new();
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn pool_stats(db: &DatabaseConnection) -> (i64, i64) {
+    // The backend is checked first: the pool getters panic on the other backend.
+    let (size, idle) = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => (0, 0),
+    };
+    (i64::from(size), i64::try_from(idle).unwrap_or(i64::MAX))
+}
