@@ -38,11 +38,43 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
                 return Err(ApiError::UnsupportedMediaType);
             }
             let bytes = bytes.await.map_err(body_error)?;
-            let value = parse::<T>(&bytes)?;
-            value.validate().map_err(validation_errors)?;
-            Ok(Json(value))
+            parse_and_validate(&bytes).map(Json)
         })
     }
+}
+
+/// A JSON body that may be left out, for routes that take `{}` or nothing: no body, or `null`,
+/// is `None`. A body that is there obeys the same rules as [`Json`].
+#[derive(Debug)]
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for OptionalJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type_ok = is_json(req);
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = bytes.await.map_err(body_error)?;
+            if bytes.trim_ascii().is_empty() {
+                return Ok(OptionalJson(None));
+            }
+            if !content_type_ok {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            if bytes.trim_ascii() == b"null" {
+                return Ok(OptionalJson(None));
+            }
+            parse_and_validate(&bytes).map(|value| OptionalJson(Some(value)))
+        })
+    }
+}
+
+fn parse_and_validate<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value = parse::<T>(bytes)?;
+    value.validate().map_err(validation_errors)?;
+    Ok(value)
 }
 
 fn is_json(req: &HttpRequest) -> bool {
@@ -68,6 +100,15 @@ fn body_error(error: actix_web::Error) -> ApiError {
 
 /// Deserializes `bytes`, telling a syntax error from a wrong shape and naming the field.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // serde also builds a struct from a JSON array of its fields in order; every body of this
+    // API is an object, so anything else is refused before it can be read that way.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') {
+        return Err(match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Ok(_) => ApiError::invalid("body", "must be a JSON object"),
+            Err(e) => ApiError::MalformedJson(strip_position(&e.to_string())),
+        });
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize::<_, T>(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -209,6 +250,16 @@ mod tests {
             fields(parse::<Body>(br#"{"count":1}"#).unwrap_err()),
             ["name"]
         );
+    }
+
+    #[test]
+    fn only_objects_are_bodies() {
+        assert_eq!(fields(parse::<Body>(br#"["a", 1]"#).unwrap_err()), ["body"]);
+        assert_eq!(fields(parse::<Body>(b" null").unwrap_err()), ["body"]);
+        assert!(matches!(
+            parse::<Body>(b"[1,").unwrap_err(),
+            ApiError::MalformedJson(_)
+        ));
     }
 
     #[test]

@@ -1,13 +1,8 @@
 //! `/v1/projects/{id}/squads` and `/v1/squads`: squads (one level of nesting) and who is in
 //! them.
 
-use actix_web::dev::Payload;
-use actix_web::http::StatusCode;
-use actix_web::{
-    FromRequest, HttpRequest, HttpResponse, delete, get, http::header, patch, post, put, web,
-};
+use actix_web::{HttpResponse, delete, get, http::header, patch, post, put, web};
 use chrono::{DateTime, Utc};
-use futures_util::future::LocalBoxFuture;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -16,7 +11,7 @@ use validator::Validate;
 
 use crate::auth::Principal;
 use crate::error::{ApiError, Problem};
-use crate::http::extract::{self, Json, MAX_BODY_BYTES, Query};
+use crate::http::extract::{Json, OptionalJson, Query};
 use crate::http::pagination::{Page, PageParams};
 use crate::services::squads::{self, NewSquad, SquadChange, SquadTree, Upserted};
 use crate::state::AppState;
@@ -157,54 +152,6 @@ impl UpdateSquad {
             parent: self.parent_id,
         })
     }
-}
-
-/// A body a route may go without: nothing at all (or a JSON `null`), or JSON that must fit `T`
-/// (for routes whose table in the spec shows no body, which take `{}` or none).
-#[derive(Debug)]
-struct OptionalJson<T>(Option<T>);
-
-impl<T: serde::de::DeserializeOwned + Validate + 'static> FromRequest for OptionalJson<T> {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let content_type_ok = is_json(req);
-        let bytes = web::Bytes::from_request(req, payload);
-        Box::pin(async move {
-            let bytes = bytes.await.map_err(|error| {
-                if error.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge(MAX_BODY_BYTES)
-                } else {
-                    ApiError::MalformedJson(error.to_string())
-                }
-            })?;
-            if bytes.is_empty() {
-                return Ok(Self(None));
-            }
-            // A body that is there must be JSON, as on every other route.
-            if !content_type_ok {
-                return Err(ApiError::UnsupportedMediaType);
-            }
-            let value = extract::parse::<Option<T>>(&bytes)?;
-            if let Some(value) = &value {
-                value.validate().map_err(extract::validation_errors)?;
-            }
-            Ok(Self(value))
-        })
-    }
-}
-
-fn is_json(req: &HttpRequest) -> bool {
-    let essence = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json" || essence.ends_with("+json")
 }
 
 fn squad_location(id: Uuid) -> String {
