@@ -6,7 +6,25 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
+
 use crate::convert;
+
+/// The schema of a group role name: a string enum derived from the domain's role table.
+pub fn group_role_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(domain::GroupRole::ALL.iter().map(|r| r.as_str())))
+        .build()
+}
+
+/// The schema of a project role name: a string enum derived from the domain's role table.
+pub fn project_role_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(domain::ProjectRole::ALL.iter().map(|r| r.as_str())))
+        .build()
+}
 
 /// A user.
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,7 +55,7 @@ pub struct GroupMember {
     pub user_id: Uuid,
     pub group_id: Uuid,
     /// `system_admin`, `group_admin`, `teacher` or `student`.
-    #[schema(example = "teacher")]
+    #[schema(schema_with = group_role_schema)]
     pub role: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -61,7 +79,7 @@ pub struct ProjectMember {
     pub user_id: Uuid,
     pub project_id: Uuid,
     /// `admin`, `pm`, `squad_lead` or `member`.
-    #[schema(example = "pm")]
+    #[schema(schema_with = project_role_schema)]
     pub role: String,
     /// 0 (admin) to 3 (member): lower is more power.
     pub tier: u8,
@@ -107,7 +125,7 @@ pub struct ListedGroupMember {
     /// The listed group (also for a role inherited from an ancestor).
     pub group_id: Uuid,
     /// The user's role here: in inherited listings, their strongest on the group's path.
-    #[schema(example = "teacher")]
+    #[schema(schema_with = group_role_schema)]
     pub role: String,
     /// When the membership that gives the shown role was created.
     pub created_at: DateTime<Utc>,

@@ -10,6 +10,7 @@ mod errors;
 mod group_members;
 mod groups;
 mod health;
+mod pagination;
 mod matrix;
 mod project_members;
 mod projects;

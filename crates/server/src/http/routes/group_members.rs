@@ -24,7 +24,7 @@ pub struct AddGroupMember {
     /// The user to add; must exist.
     pub user_id: Uuid,
     /// `system_admin`, `group_admin`, `teacher` or `student`; at most the caller's own role.
-    #[schema(example = "student")]
+    #[schema(schema_with = crate::http::repr::group_role_schema)]
     pub role: String,
 }
 
@@ -33,7 +33,7 @@ pub struct AddGroupMember {
 #[serde(deny_unknown_fields)]
 pub struct SetGroupMemberRole {
     /// `system_admin`, `group_admin`, `teacher` or `student`; at most the caller's own role.
-    #[schema(example = "teacher")]
+    #[schema(schema_with = crate::http::repr::group_role_schema)]
     pub role: String,
 }
 

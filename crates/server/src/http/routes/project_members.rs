@@ -23,7 +23,7 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct AssignRole {
     /// `admin`, `pm`, `squad_lead` or `member`.
-    #[schema(example = "member")]
+    #[schema(schema_with = crate::http::repr::project_role_schema)]
     pub role: String,
     /// Omitted: keep the current line. `null`: the automatic line. A user id: an explicit line
     /// to a member of a strictly stronger role (else 400 `invalid_reports_to`).
