@@ -166,6 +166,26 @@ impl TestApp {
             .expect("an id")
     }
 
+    /// Gives `user` a direct group `role` through the API, as the system admin.
+    pub async fn set_group_role(&self, group: Uuid, user: &TestUser, role: &str) {
+        let response = self
+            .as_user(
+                &self.admin,
+                Method::PUT,
+                &format!("/v1/groups/{group}/members/{}", user.id),
+            )
+            .json(&serde_json::json!({ "role": role }))
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        let body = response.text().await.expect("a body");
+        assert!(
+            status == 200 || status == 201,
+            "set_group_role: {status} {body}"
+        );
+    }
+
     /// Gives `user` the project `role` through the API, as the system admin; returns the member.
     pub async fn set_project_role(&self, project: Uuid, user: &TestUser, role: &str) -> Value {
         let response = self

@@ -68,8 +68,9 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
 async fn load_demo(db: &DatabaseConnection) -> anyhow::Result<()> {
     let admin = entity::group_members::Entity::find()
         .filter(
-            entity::group_members::Column::Role
-                .eq(crate::convert::stored_group_role(domain::GroupRole::SystemAdmin)),
+            entity::group_members::Column::Role.eq(crate::convert::stored_group_role(
+                domain::GroupRole::SystemAdmin,
+            )),
         )
         .one(db)
         .await?
@@ -77,9 +78,14 @@ async fn load_demo(db: &DatabaseConnection) -> anyhow::Result<()> {
     let principal = Principal::load(db, admin.user_id)
         .await?
         .context("the system admin vanished")?;
-    match demo::load(db, &principal).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+    match demo::load(db, &principal)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+    {
         Some(loaded) => {
-            println!("Loaded the demo organisation 'Springfield High' and its project 'Science Fair'.");
+            println!(
+                "Loaded the demo organisation 'Springfield High' and its project 'Science Fair'."
+            );
             println!("Demo users (tokens: `roster token --user <email>`):");
             for (email, role) in loaded.users {
                 println!("  {email:<22} {role}");

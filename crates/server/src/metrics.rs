@@ -27,20 +27,25 @@ struct Metrics {
 static METRICS: LazyLock<Option<Metrics>> = LazyLock::new(|| {
     let registry = Registry::new_custom(Some("roster".into()), None).ok()?;
     let requests = IntCounterVec::new(
-        Opts::new("http_requests_total", "HTTP requests by route template, method and status"),
+        Opts::new(
+            "http_requests_total",
+            "HTTP requests by route template, method and status",
+        ),
         &["route", "method", "status"],
     )
     .ok()?;
     let latency = HistogramVec::new(
-        HistogramOpts::new("http_request_duration_seconds", "HTTP request latency")
-            .buckets(vec![
-                0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-            ]),
+        HistogramOpts::new("http_request_duration_seconds", "HTTP request latency").buckets(vec![
+            0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+        ]),
         &["route", "method"],
     )
     .ok()?;
     let decisions = IntCounterVec::new(
-        Opts::new("access_decisions_total", "Capability decisions by caller and outcome"),
+        Opts::new(
+            "access_decisions_total",
+            "Capability decisions by caller and outcome",
+        ),
         &["source", "outcome"],
     )
     .ok()?;
@@ -88,7 +93,9 @@ pub async fn track(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
     let method = req.method().as_str().to_owned();
     let response = next.call(req).await;
     if let Some(m) = METRICS.as_ref() {
@@ -115,7 +122,10 @@ pub fn render(db: &DatabaseConnection) -> String {
     m.pool.with_label_values(&["idle"]).set(idle);
     m.pool.with_label_values(&["in_use"]).set(size - idle);
     let mut out = Vec::new();
-    if TextEncoder::new().encode(&m.registry.gather(), &mut out).is_err() {
+    if TextEncoder::new()
+        .encode(&m.registry.gather(), &mut out)
+        .is_err()
+    {
         return String::new();
     }
     String::from_utf8(out).unwrap_or_default()

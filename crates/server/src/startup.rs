@@ -97,10 +97,12 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 /// Every route of the API. utoipa-actix-web records each handler's annotation as it registers,
 /// so the OpenAPI document lists exactly the routes served.
 fn register_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    let v1 = scope::scope("/v1").wrap(from_fn(auth::authenticate));
+    // Benchmark-only endpoints, behind the same authentication; absent from the default build.
+    #[cfg(feature = "bench")]
+    let v1 = v1.configure(routes::bench::configure);
     cfg.configure(routes::health::configure).service(
-        scope::scope("/v1")
-            .wrap(from_fn(auth::authenticate))
-            .configure(routes::me::configure)
+        v1.configure(routes::me::configure)
             .configure(routes::users::configure)
             .configure(routes::groups::configure)
             .configure(routes::group_members::configure)

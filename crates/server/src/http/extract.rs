@@ -8,6 +8,7 @@ use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
@@ -180,6 +181,30 @@ pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, Api
         })?;
     value.validate().map_err(validation_errors)?;
     Ok(value)
+}
+
+/// For `#[serde(default, deserialize_with = "present")]` on an `Option<Option<T>>` field: tells
+/// an absent field (`None`, "leave unchanged") from an explicit `null` (`Some(None)`).
+pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Parses a name field, collecting its error so that one answer lists every bad field.
+pub fn name_field(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<domain::Name> {
+    domain::Name::parse(raw)
+        .map_err(|e| errors.push(FieldError::new(field, e.to_string())))
+        .ok()
+}
+
+/// Parses an optional `slug` field, collecting its error with the others.
+pub fn slug_field(raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<domain::Slug> {
+    raw.and_then(|raw| {
+        domain::Slug::parse(raw)
+            .map_err(|e| errors.push(FieldError::new("slug", e.to_string())))
+            .ok()
+    })
 }
 
 /// Flattens validator's nested errors into one `{field, message}` per failure.

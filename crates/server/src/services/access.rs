@@ -218,7 +218,8 @@ pub async fn authorize_project(
     let project = load_project(db, id).await?;
     let grant = project_grant(db, subject, &project).await?;
     enforce(&domain::decide_project(capability, grant))?;
-    let grant = grant.ok_or_else(|| ApiError::internal(anyhow::anyhow!("granted without a role")))?;
+    let grant =
+        grant.ok_or_else(|| ApiError::internal(anyhow::anyhow!("granted without a role")))?;
     Ok(ProjectAccess { project, grant })
 }
 
@@ -269,7 +270,8 @@ pub async fn authorize_squad(
     let in_project = project_grant(db, subject, &project).await?;
     let grant = squad_grant(db, subject, &squad, in_project).await?;
     enforce(&domain::decide_project(capability, grant))?;
-    let grant = grant.ok_or_else(|| ApiError::internal(anyhow::anyhow!("granted without a role")))?;
+    let grant =
+        grant.ok_or_else(|| ApiError::internal(anyhow::anyhow!("granted without a role")))?;
     Ok(SquadAccess {
         squad,
         project,

@@ -142,5 +142,7 @@ pub async fn list(
         .limit(page.fetch())
         .all(db)
         .await?;
-    Ok(crate::http::pagination::Page::from_rows(rows, page, |e| e.id))
+    Ok(crate::http::pagination::Page::from_rows(rows, page, |e| {
+        e.id
+    }))
 }

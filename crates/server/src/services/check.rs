@@ -78,7 +78,11 @@ async fn subject_of(
         return Ok(Subject::from(principal));
     };
     access::require_system_admin(Subject::from(principal), "check the access of other users")?;
-    if entity::users::Entity::find_by_id(user_id).one(db).await?.is_none() {
+    if entity::users::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .is_none()
+    {
         let field = if count > 1 {
             format!("checks[{index}].user_id")
         } else {
@@ -194,7 +198,11 @@ async fn explain(
         }
         domain::GrantSource::Group { group_id } => {
             let name = group_name(db, group_id).await?;
-            let relation = if here_group.is_some() { "ancestor of" } else { "owning group of" };
+            let relation = if here_group.is_some() {
+                "ancestor of"
+            } else {
+                "owning group of"
+            };
             format!("{} of '{name}' ({relation} {here})", by.role)
         }
         domain::GrantSource::Project { .. } => format!("{} of {here}", by.role),

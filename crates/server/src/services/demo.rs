@@ -51,9 +51,19 @@ pub async fn load(db: &DatabaseConnection, admin: &Principal) -> Result<Option<D
     let class_7c = group("Class 7C", Some(humanities)).await?;
 
     let people = [
-        ("skinner@example.org", "Seymour Skinner", school, "group_admin"),
+        (
+            "skinner@example.org",
+            "Seymour Skinner",
+            school,
+            "group_admin",
+        ),
         ("curie@example.org", "Marie Curie", science, "teacher"),
-        ("darwin@example.org", "Charles Darwin", humanities, "teacher"),
+        (
+            "darwin@example.org",
+            "Charles Darwin",
+            humanities,
+            "teacher",
+        ),
         ("ada@example.org", "Ada Lovelace", class_7b, "student"),
         ("alan@example.org", "Alan Turing", class_7b, "student"),
         ("grace@example.org", "Grace Hopper", class_8a, "student"),
@@ -65,7 +75,8 @@ pub async fn load(db: &DatabaseConnection, admin: &Principal) -> Result<Option<D
             db,
             admin,
             users::NewUser {
-                email: domain::Email::parse(email).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?,
+                email: domain::Email::parse(email)
+                    .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?,
                 display_name: name_of(display_name)?,
             },
         )
@@ -77,7 +88,9 @@ pub async fn load(db: &DatabaseConnection, admin: &Principal) -> Result<Option<D
         ids.push(user.id);
     }
     let [_skinner, curie, darwin, ada, alan, grace, linus] = ids[..] else {
-        return Err(ApiError::internal(anyhow::anyhow!("demo users are missing")));
+        return Err(ApiError::internal(anyhow::anyhow!(
+            "demo users are missing"
+        )));
     };
 
     // Curie, a teacher, creates the project and becomes its admin.
@@ -112,12 +125,19 @@ pub async fn load(db: &DatabaseConnection, admin: &Principal) -> Result<Option<D
             name: name_of(name)?,
             parent_id: parent,
         };
-        Ok(squads::create(db, &curie_principal, project, input).await?.id)
+        Ok(squads::create(db, &curie_principal, project, input)
+            .await?
+            .id)
     };
     let robotics = squad("Robotics", None).await?;
     let sensors = squad("Sensors", Some(robotics)).await?;
     let botany = squad("Botany", None).await?;
-    for (squad_id, user) in [(robotics, ada), (robotics, alan), (sensors, grace), (botany, linus)] {
+    for (squad_id, user) in [
+        (robotics, ada),
+        (robotics, alan),
+        (sensors, grace),
+        (botany, linus),
+    ] {
         squads::add_member(db, &curie_principal, squad_id, user).await?;
     }
 

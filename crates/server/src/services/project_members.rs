@@ -7,8 +7,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -64,8 +63,15 @@ pub async fn upsert(
         let access =
             access::authorize_project(tx, subject, project_id, Capability::ProjectAssignRoles)
                 .await?;
-        if entity::users::Entity::find_by_id(user_id).one(tx).await?.is_none() {
-            return Err(ApiError::invalid("user_id", "does not name an existing user"));
+        if entity::users::Entity::find_by_id(user_id)
+            .one(tx)
+            .await?
+            .is_none()
+        {
+            return Err(ApiError::invalid(
+                "user_id",
+                "does not name an existing user",
+            ));
         }
         let current = find(tx, project_id, user_id).await?;
         let current_role = current.as_ref().map(|m| convert::project_role(m.role));
@@ -131,13 +137,14 @@ pub async fn upsert(
         } else {
             "project_member.update"
         };
-        let mut audit = AuditRecord::new(Some(subject.user_id), action, "project_member", member.id)
-            .in_group(access.project.group_id)
-            .in_project(project_id)
-            .change(
-                current.as_ref().map_or(Value::Null, member_json),
-                member_json(&member),
-            );
+        let mut audit =
+            AuditRecord::new(Some(subject.user_id), action, "project_member", member.id)
+                .in_group(access.project.group_id)
+                .in_project(project_id)
+                .change(
+                    current.as_ref().map_or(Value::Null, member_json),
+                    member_json(&member),
+                );
         audit.details["reporting_line_repairs"] = reporting::changes_json(&repairs);
         Ok(Outcome::changed(Upserted { member, created }, audit))
     })
@@ -207,14 +214,18 @@ pub async fn list(
         Capability::ProjectViewMembers,
     )
     .await?;
-    let mut query = entity::project_members::Entity::find().filter(Column::ProjectId.eq(project_id));
+    let mut query =
+        entity::project_members::Entity::find().filter(Column::ProjectId.eq(project_id));
     if let Some(role) = filter.role {
         query = query.filter(Column::Role.eq(convert::stored_project_role(role)));
     }
     if let Some(squad_id) = filter.squad_id {
         let squad = entity::squads::Entity::find_by_id(squad_id).one(db).await?;
         if squad.is_none_or(|s| s.project_id != project_id) {
-            return Err(ApiError::invalid("squad_id", "does not name a squad of this project"));
+            return Err(ApiError::invalid(
+                "squad_id",
+                "does not name a squad of this project",
+            ));
         }
         let in_squad = entity::squad_members::Entity::find()
             .select_only()
@@ -248,7 +259,9 @@ pub async fn get(
         Capability::ProjectViewMembers,
     )
     .await?;
-    find(db, project_id, user_id).await?.ok_or(ApiError::NotFound)
+    find(db, project_id, user_id)
+        .await?
+        .ok_or(ApiError::NotFound)
 }
 
 /// Removes a member (project.assign_roles, or the member themselves), repairing the lines of
@@ -267,9 +280,14 @@ pub async fn remove(
             .ok_or(ApiError::NotFound)?;
         let leaving = user_id == subject.user_id;
         if !leaving {
-            access::enforce(&domain::decide_project(Capability::ProjectAssignRoles, Some(grant)))?;
+            access::enforce(&domain::decide_project(
+                Capability::ProjectAssignRoles,
+                Some(grant),
+            ))?;
         }
-        let member = find(tx, project_id, user_id).await?.ok_or(ApiError::NotFound)?;
+        let member = find(tx, project_id, user_id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
         let role = convert::project_role(member.role);
         if !leaving {
             domain::check_project_grant(grant.role, Some(role), None)
@@ -278,13 +296,20 @@ pub async fn remove(
         if role == domain::ProjectRole::Admin {
             ensure_another_admin(tx, project_id).await?;
         }
-        entity::project_members::Entity::delete_by_id(member.id).exec(tx).await?;
+        entity::project_members::Entity::delete_by_id(member.id)
+            .exec(tx)
+            .await?;
         let repairs = reporting::repair(tx, project_id).await?;
-        let action = if leaving { "project_member.leave" } else { "project_member.delete" };
-        let mut audit = AuditRecord::new(Some(subject.user_id), action, "project_member", member.id)
-            .in_group(project.group_id)
-            .in_project(project_id)
-            .change(member_json(&member), Value::Null);
+        let action = if leaving {
+            "project_member.leave"
+        } else {
+            "project_member.delete"
+        };
+        let mut audit =
+            AuditRecord::new(Some(subject.user_id), action, "project_member", member.id)
+                .in_group(project.group_id)
+                .in_project(project_id)
+                .change(member_json(&member), Value::Null);
         audit.details["reporting_line_repairs"] = reporting::changes_json(&repairs);
         Ok(Outcome::changed((), audit))
     })

@@ -3,8 +3,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -130,9 +129,7 @@ pub async fn list_in_group(
     let own: std::collections::HashMap<Uuid, domain::ProjectRole> =
         entity::project_members::Entity::find()
             .filter(entity::project_members::Column::UserId.eq(subject.user_id))
-            .filter(
-                entity::project_members::Column::ProjectId.is_in(rows.iter().map(|p| p.id)),
-            )
+            .filter(entity::project_members::Column::ProjectId.is_in(rows.iter().map(|p| p.id)))
             .all(db)
             .await?
             .into_iter()
@@ -181,8 +178,14 @@ pub async fn update(
         let access =
             access::authorize_project(tx, subject, id, Capability::ProjectManageSettings).await?;
         let before = access.project.clone();
-        let name = change.name.as_ref().map_or(before.name.clone(), |n| n.as_str().to_owned());
-        let slug = change.slug.as_ref().map_or(before.slug.clone(), |s| s.as_str().to_owned());
+        let name = change
+            .name
+            .as_ref()
+            .map_or(before.name.clone(), |n| n.as_str().to_owned());
+        let slug = change
+            .slug
+            .as_ref()
+            .map_or(before.slug.clone(), |s| s.as_str().to_owned());
         let my_role = Some(access.grant.role);
         if name == before.name && slug == before.slug {
             return Ok(Outcome::unchanged(ProjectView {

@@ -475,7 +475,10 @@ async fn delete_locked(
     for project_id in &projects {
         let changes = super::reporting::repair(tx, *project_id).await?;
         if !changes.is_empty() {
-            repairs.insert(project_id.to_string(), super::reporting::changes_json(&changes));
+            repairs.insert(
+                project_id.to_string(),
+                super::reporting::changes_json(&changes),
+            );
         }
     }
     let mut audit = AuditRecord::new(Some(actor.id()), "user.delete", "user", id)

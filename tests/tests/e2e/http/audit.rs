@@ -1,27 +1,20 @@
 //! The audit routes: who may read which part of the trail, filters and pages.
 
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tests::app::{TestApp, TestUser, expect_problem, expect_status, spawn_app};
 use tests::both_backends;
 use tests::db::TestDb;
-use uuid::Uuid;
-
-async fn grant(app: &TestApp, group: Uuid, user: &TestUser, role: &str) {
-    let response = app
-        .as_user(&app.admin, Method::PUT, &format!("/v1/groups/{group}/members/{}", user.id))
-        .json(&json!({ "role": role }))
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success());
-}
 
 async fn events(app: &TestApp, user: &TestUser, path: &str) -> Vec<Value> {
     let mut found = Vec::new();
     let mut next = path.to_owned();
     loop {
-        let page = expect_status(app.as_user(user, Method::GET, &next).send().await.unwrap(), 200).await;
+        let page = expect_status(
+            app.as_user(user, Method::GET, &next).send().await.unwrap(),
+            200,
+        )
+        .await;
         found.extend(page["items"].as_array().unwrap().iter().cloned());
         match page["next_cursor"].as_str() {
             Some(cursor) => {
@@ -34,7 +27,10 @@ async fn events(app: &TestApp, user: &TestUser, path: &str) -> Vec<Value> {
 }
 
 fn actions(events: &[Value]) -> Vec<&str> {
-    events.iter().map(|e| e["action"].as_str().unwrap()).collect()
+    events
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect()
 }
 
 async fn the_trail_by_scope(db: &TestDb) {
@@ -44,9 +40,9 @@ async fn the_trail_by_scope(db: &TestDb) {
     let other = app.create_group("Other", None).await;
     let head = app.create_user("head@example.org").await;
     let teacher = app.create_user("teacher@example.org").await;
-    grant(&app, school, &head, "group_admin").await;
-    grant(&app, class, &teacher, "teacher").await;
-    grant(&app, other, &teacher, "student").await;
+    app.set_group_role(school, &head, "group_admin").await;
+    app.set_group_role(class, &teacher, "teacher").await;
+    app.set_group_role(other, &teacher, "student").await;
     let project = app.create_project(class, "P").await;
     let pm = app.create_user("pm@example.org").await;
     let member = app.create_user("member@example.org").await;
@@ -61,21 +57,50 @@ async fn the_trail_by_scope(db: &TestDb) {
     let mut sorted = ids.clone();
     sorted.sort();
     assert_eq!(ids, sorted);
-    expect_problem(app.as_user(&head, Method::GET, "/v1/audit").send().await.unwrap(), 403, "forbidden").await;
+    expect_problem(
+        app.as_user(&head, Method::GET, "/v1/audit")
+            .send()
+            .await
+            .unwrap(),
+        403,
+        "forbidden",
+    )
+    .await;
 
     // Filters.
     let by_type = events(&app, &app.admin, "/v1/audit?resource_type=project_member").await;
-    assert_eq!(actions(&by_type), ["project_member.create", "project_member.create"]);
+    assert_eq!(
+        actions(&by_type),
+        ["project_member.create", "project_member.create"]
+    );
     let about_pm = by_type[0]["resource_id"].as_str().unwrap().to_owned();
-    let one = events(&app, &app.admin, &format!("/v1/audit?resource_id={about_pm}")).await;
+    let one = events(
+        &app,
+        &app.admin,
+        &format!("/v1/audit?resource_id={about_pm}"),
+    )
+    .await;
     assert_eq!(one.len(), 1);
     assert_eq!(one[0]["details"]["after"]["role"], "pm");
     let by_actor = events(&app, &app.admin, &format!("/v1/audit?actor_id={}", head.id)).await;
     assert!(by_actor.is_empty());
     let later = events(&app, &app.admin, "/v1/audit?since=2999-01-01T00:00:00Z").await;
     assert!(later.is_empty());
-    for bad in ["since=yesterday", "actor_id=me", "limit=501", "resource_type="] {
-        expect_problem(app.as_user(&app.admin, Method::GET, &format!("/v1/audit?{bad}")).send().await.unwrap(), 400, "validation_failed").await;
+    for bad in [
+        "since=yesterday",
+        "actor_id=me",
+        "limit=501",
+        "resource_type=",
+    ] {
+        expect_problem(
+            app.as_user(&app.admin, Method::GET, &format!("/v1/audit?{bad}"))
+                .send()
+                .await
+                .unwrap(),
+            400,
+            "validation_failed",
+        )
+        .await;
     }
 
     // A group's subtree: group.manage. The school's trail holds the class and the project.
@@ -84,14 +109,53 @@ async fn the_trail_by_scope(db: &TestDb) {
     assert!(acts.contains(&"group.create"));
     assert!(acts.contains(&"project.create"));
     assert!(acts.contains(&"project_member.create"));
-    assert!(school_trail.iter().all(|e| e["resource_id"] != other.to_string()));
-    expect_problem(app.as_user(&teacher, Method::GET, &format!("/v1/groups/{class}/audit")).send().await.unwrap(), 403, "forbidden").await;
-    expect_problem(app.as_user(&pm, Method::GET, &format!("/v1/groups/{class}/audit")).send().await.unwrap(), 404, "not_found").await;
+    assert!(
+        school_trail
+            .iter()
+            .all(|e| e["resource_id"] != other.to_string())
+    );
+    expect_problem(
+        app.as_user(&teacher, Method::GET, &format!("/v1/groups/{class}/audit"))
+            .send()
+            .await
+            .unwrap(),
+        403,
+        "forbidden",
+    )
+    .await;
+    expect_problem(
+        app.as_user(&pm, Method::GET, &format!("/v1/groups/{class}/audit"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
 
     // A project's trail: project.manage_settings (pm yes, member no).
     let project_trail = events(&app, &pm, &format!("/v1/projects/{project}/audit")).await;
-    assert_eq!(actions(&project_trail), ["project.create", "project_member.create", "project_member.create"]);
-    expect_problem(app.as_user(&member, Method::GET, &format!("/v1/projects/{project}/audit")).send().await.unwrap(), 403, "forbidden").await;
+    assert_eq!(
+        actions(&project_trail),
+        [
+            "project.create",
+            "project_member.create",
+            "project_member.create"
+        ]
+    );
+    expect_problem(
+        app.as_user(
+            &member,
+            Method::GET,
+            &format!("/v1/projects/{project}/audit"),
+        )
+        .send()
+        .await
+        .unwrap(),
+        403,
+        "forbidden",
+    )
+    .await;
 }
 
 both_backends!(the_trail_by_scope);

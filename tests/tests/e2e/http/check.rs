@@ -8,18 +8,12 @@ use tests::both_backends;
 use tests::db::TestDb;
 use uuid::Uuid;
 
-async fn grant(app: &TestApp, group: Uuid, user: &TestUser, role: &str) {
-    let response = app
-        .as_user(&app.admin, Method::PUT, &format!("/v1/groups/{group}/members/{}", user.id))
-        .json(&json!({ "role": role }))
+async fn check(app: &TestApp, caller: &TestUser, body: Value) -> reqwest::Response {
+    app.as_user(caller, Method::POST, "/v1/check")
+        .json(&body)
         .send()
         .await
-        .unwrap();
-    assert!(response.status().is_success(), "{}", response.text().await.unwrap());
-}
-
-async fn check(app: &TestApp, caller: &TestUser, body: Value) -> reqwest::Response {
-    app.as_user(caller, Method::POST, "/v1/check").json(&body).send().await.unwrap()
+        .unwrap()
 }
 
 async fn answer(app: &TestApp, caller: &TestUser, body: Value) -> Value {
@@ -29,19 +23,54 @@ async fn answer(app: &TestApp, caller: &TestUser, body: Value) -> Value {
 async fn roles_come_from_the_domain_table(db: &TestDb) {
     let app = spawn_app(db).await;
     let user = app.create_user("any@example.org").await;
-    let roles = expect_status(app.as_user(&user, Method::GET, "/v1/roles").send().await.unwrap(), 200).await;
-    let names: Vec<&str> = roles["group_roles"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    let roles = expect_status(
+        app.as_user(&user, Method::GET, "/v1/roles")
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    let names: Vec<&str> = roles["group_roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["system_admin", "group_admin", "teacher", "student"]);
-    let tiers: Vec<u64> = roles["project_roles"].as_array().unwrap().iter().map(|r| r["tier"].as_u64().unwrap()).collect();
+    let tiers: Vec<u64> = roles["project_roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["tier"].as_u64().unwrap())
+        .collect();
     assert_eq!(tiers, [0, 1, 2, 3]);
     for role in domain::GroupRole::ALL {
-        let listed = roles["group_roles"].as_array().unwrap().iter().find(|r| r["name"] == role.as_str()).unwrap();
-        let caps: Vec<&str> = listed["capabilities"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+        let listed = roles["group_roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == role.as_str())
+            .unwrap();
+        let caps: Vec<&str> = listed["capabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
         let want: Vec<&str> = role.capabilities().map(|c| c.as_str()).collect();
         assert_eq!(caps, want);
     }
-    assert_eq!(roles["capabilities"].as_array().unwrap().len(), domain::Capability::ALL.len());
-    expect_problem(app.request(Method::GET, "/v1/roles").send().await.unwrap(), 401, "unauthenticated").await;
+    assert_eq!(
+        roles["capabilities"].as_array().unwrap().len(),
+        domain::Capability::ALL.len()
+    );
+    expect_problem(
+        app.request(Method::GET, "/v1/roles").send().await.unwrap(),
+        401,
+        "unauthenticated",
+    )
+    .await;
 }
 
 async fn granted_by_names_the_membership(db: &TestDb) {
@@ -51,8 +80,8 @@ async fn granted_by_names_the_membership(db: &TestDb) {
     let class = app.create_group("Class 7B", Some(science)).await;
     let head = app.create_user("head@example.org").await;
     let student = app.create_user("student@example.org").await;
-    grant(&app, science, &head, "group_admin").await;
-    grant(&app, class, &student, "student").await;
+    app.set_group_role(science, &head, "group_admin").await;
+    app.set_group_role(class, &student, "student").await;
     let project = app.create_project(class, "Robots").await;
     app.set_project_role(project, &student, "member").await;
 
@@ -60,31 +89,91 @@ async fn granted_by_names_the_membership(db: &TestDb) {
     let a = answer(&app, &head, json!({ "capability": "group.manage_members", "resource": { "type": "group", "id": class } })).await;
     assert_eq!(a["allowed"], true);
     assert_eq!(a["role"], "group_admin");
-    assert_eq!(a["granted_by"], json!({ "type": "group", "id": science, "role": "group_admin" }));
-    assert_eq!(a["reason"], "group_admin of 'Science' (ancestor of 'Class 7B')");
+    assert_eq!(
+        a["granted_by"],
+        json!({ "type": "group", "id": science, "role": "group_admin" })
+    );
+    assert_eq!(
+        a["reason"],
+        "group_admin of 'Science' (ancestor of 'Class 7B')"
+    );
     // Direct.
-    let a = answer(&app, &student, json!({ "capability": "group.view", "resource": { "type": "group", "id": class } })).await;
-    assert_eq!(a["granted_by"], json!({ "type": "group", "id": class, "role": "student" }));
-    let a = answer(&app, &student, json!({ "capability": "group.view_members", "resource": { "type": "group", "id": class } })).await;
+    let a = answer(
+        &app,
+        &student,
+        json!({ "capability": "group.view", "resource": { "type": "group", "id": class } }),
+    )
+    .await;
+    assert_eq!(
+        a["granted_by"],
+        json!({ "type": "group", "id": class, "role": "student" })
+    );
+    let a = answer(
+        &app,
+        &student,
+        json!({ "capability": "group.view_members", "resource": { "type": "group", "id": class } }),
+    )
+    .await;
     assert_eq!(a["allowed"], false);
     assert_eq!(a["role"], "student");
     assert_eq!(a["granted_by"], Value::Null);
     // Bridged: group_admin of an ancestor of the owning group → project admin.
-    let a = answer(&app, &head, json!({ "capability": "project.delete", "resource": { "type": "project", "id": project } })).await;
+    let a = answer(
+        &app,
+        &head,
+        json!({ "capability": "project.delete", "resource": { "type": "project", "id": project } }),
+    )
+    .await;
     assert_eq!(a["allowed"], true);
     assert_eq!(a["role"], "admin");
-    assert_eq!(a["granted_by"], json!({ "type": "group", "id": science, "role": "group_admin" }));
+    assert_eq!(
+        a["granted_by"],
+        json!({ "type": "group", "id": science, "role": "group_admin" })
+    );
     // The project role itself.
-    let a = answer(&app, &student, json!({ "capability": "project.view", "resource": { "type": "project", "id": project } })).await;
-    assert_eq!(a["granted_by"], json!({ "type": "project", "id": project, "role": "member" }));
+    let a = answer(
+        &app,
+        &student,
+        json!({ "capability": "project.view", "resource": { "type": "project", "id": project } }),
+    )
+    .await;
+    assert_eq!(
+        a["granted_by"],
+        json!({ "type": "project", "id": project, "role": "member" })
+    );
     // System admin, everywhere.
-    let me = expect_status(app.as_user(&app.admin, Method::GET, "/v1/me").send().await.unwrap(), 200).await;
+    let me = expect_status(
+        app.as_user(&app.admin, Method::GET, "/v1/me")
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
     let org = me["group_memberships"][0]["group_id"].clone();
-    let a = answer(&app, &app.admin, json!({ "capability": "group.manage", "resource": { "type": "group", "id": class } })).await;
-    assert_eq!(a["granted_by"], json!({ "type": "system", "id": org, "role": "system_admin" }));
-    let a = answer(&app, &app.admin, json!({ "capability": "system.manage", "resource": { "type": "system" } })).await;
+    let a = answer(
+        &app,
+        &app.admin,
+        json!({ "capability": "group.manage", "resource": { "type": "group", "id": class } }),
+    )
+    .await;
+    assert_eq!(
+        a["granted_by"],
+        json!({ "type": "system", "id": org, "role": "system_admin" })
+    );
+    let a = answer(
+        &app,
+        &app.admin,
+        json!({ "capability": "system.manage", "resource": { "type": "system" } }),
+    )
+    .await;
     assert_eq!(a["allowed"], true);
-    let a = answer(&app, &head, json!({ "capability": "system.manage", "resource": { "type": "system" } })).await;
+    let a = answer(
+        &app,
+        &head,
+        json!({ "capability": "system.manage", "resource": { "type": "system" } }),
+    )
+    .await;
     assert_eq!(a["allowed"], false);
 
     // A system admin checks others; nobody else does.
@@ -97,7 +186,12 @@ async fn granted_by_names_the_membership(db: &TestDb) {
 
     // A missing resource and an invisible one look the same.
     let missing = answer(&app, &student, json!({ "capability": "group.view", "resource": { "type": "group", "id": Uuid::now_v7() } })).await;
-    let hidden = answer(&app, &student, json!({ "capability": "group.view", "resource": { "type": "group", "id": school } })).await;
+    let hidden = answer(
+        &app,
+        &student,
+        json!({ "capability": "group.view", "resource": { "type": "group", "id": school } }),
+    )
+    .await;
     assert_eq!(missing, hidden);
     assert_eq!(missing["allowed"], false);
 }
@@ -106,16 +200,45 @@ async fn bad_checks_are_named(db: &TestDb) {
     let app = spawn_app(db).await;
     let group = app.create_group("G", None).await;
     for (body, field) in [
-        (json!({ "capability": "group.fly", "resource": { "type": "group", "id": group } }), "capability"),
-        (json!({ "capability": "group.view", "resource": { "type": "planet", "id": group } }), "resource.type"),
-        (json!({ "capability": "group.view", "resource": { "type": "group" } }), "resource.id"),
-        (json!({ "capability": "system.manage", "resource": { "type": "system", "id": group } }), "resource.id"),
-        (json!({ "capability": "project.view", "resource": { "type": "group", "id": group } }), "capability"),
-        (json!({ "capability": "group.view", "resource": { "type": "squad", "id": group } }), "capability"),
-        (json!({ "capability": "group.view", "resource": { "type": "group", "id": group }, "role": "x" }), "role"),
-        (json!({ "user_id": Uuid::now_v7(), "capability": "group.view", "resource": { "type": "group", "id": group } }), "user_id"),
+        (
+            json!({ "capability": "group.fly", "resource": { "type": "group", "id": group } }),
+            "capability",
+        ),
+        (
+            json!({ "capability": "group.view", "resource": { "type": "planet", "id": group } }),
+            "resource.type",
+        ),
+        (
+            json!({ "capability": "group.view", "resource": { "type": "group" } }),
+            "resource.id",
+        ),
+        (
+            json!({ "capability": "system.manage", "resource": { "type": "system", "id": group } }),
+            "resource.id",
+        ),
+        (
+            json!({ "capability": "project.view", "resource": { "type": "group", "id": group } }),
+            "capability",
+        ),
+        (
+            json!({ "capability": "group.view", "resource": { "type": "squad", "id": group } }),
+            "capability",
+        ),
+        (
+            json!({ "capability": "group.view", "resource": { "type": "group", "id": group }, "role": "x" }),
+            "role",
+        ),
+        (
+            json!({ "user_id": Uuid::now_v7(), "capability": "group.view", "resource": { "type": "group", "id": group } }),
+            "user_id",
+        ),
     ] {
-        let problem = expect_problem(check(&app, &app.admin, body).await, 400, "validation_failed").await;
+        let problem = expect_problem(
+            check(&app, &app.admin, body).await,
+            400,
+            "validation_failed",
+        )
+        .await;
         assert_eq!(problem["errors"][0]["field"], field, "{problem}");
     }
 }
@@ -124,27 +247,80 @@ async fn batches_answer_in_order(db: &TestDb) {
     let app = spawn_app(db).await;
     let group = app.create_group("G", None).await;
     let teacher = app.create_user("t@example.org").await;
-    grant(&app, group, &teacher, "teacher").await;
-    let caps = ["group.view", "group.manage", "group.create_projects", "group.manage_members"];
-    let checks: Vec<Value> = caps.iter().map(|c| json!({ "capability": c, "resource": { "type": "group", "id": group } })).collect();
-    let response = app.as_user(&teacher, Method::POST, "/v1/check/batch").json(&json!({ "checks": checks })).send().await.unwrap();
+    app.set_group_role(group, &teacher, "teacher").await;
+    let caps = [
+        "group.view",
+        "group.manage",
+        "group.create_projects",
+        "group.manage_members",
+    ];
+    let checks: Vec<Value> = caps
+        .iter()
+        .map(|c| json!({ "capability": c, "resource": { "type": "group", "id": group } }))
+        .collect();
+    let response = app
+        .as_user(&teacher, Method::POST, "/v1/check/batch")
+        .json(&json!({ "checks": checks }))
+        .send()
+        .await
+        .unwrap();
     let body = expect_status(response, 200).await;
-    let allowed: Vec<bool> = body["results"].as_array().unwrap().iter().map(|r| r["allowed"].as_bool().unwrap()).collect();
+    let allowed: Vec<bool> = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["allowed"].as_bool().unwrap())
+        .collect();
     assert_eq!(allowed, [true, false, true, false]);
     // Each batch answer equals the single check.
     for (i, c) in checks.iter().enumerate() {
         assert_eq!(answer(&app, &teacher, c.clone()).await, body["results"][i]);
     }
     let too_many: Vec<Value> = (0..101).map(|_| checks[0].clone()).collect();
-    let problem = expect_problem(app.as_user(&teacher, Method::POST, "/v1/check/batch").json(&json!({ "checks": too_many })).send().await.unwrap(), 400, "validation_failed").await;
+    let problem = expect_problem(
+        app.as_user(&teacher, Method::POST, "/v1/check/batch")
+            .json(&json!({ "checks": too_many }))
+            .send()
+            .await
+            .unwrap(),
+        400,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(problem["errors"][0]["field"], "checks");
-    expect_problem(app.as_user(&teacher, Method::POST, "/v1/check/batch").json(&json!({ "checks": [] })).send().await.unwrap(), 400, "validation_failed").await;
+    expect_problem(
+        app.as_user(&teacher, Method::POST, "/v1/check/batch")
+            .json(&json!({ "checks": [] }))
+            .send()
+            .await
+            .unwrap(),
+        400,
+        "validation_failed",
+    )
+    .await;
     let mut bad = checks.clone();
     bad[2] = json!({ "capability": "nope", "resource": { "type": "group", "id": group } });
-    let problem = expect_problem(app.as_user(&teacher, Method::POST, "/v1/check/batch").json(&json!({ "checks": bad })).send().await.unwrap(), 400, "validation_failed").await;
+    let problem = expect_problem(
+        app.as_user(&teacher, Method::POST, "/v1/check/batch")
+            .json(&json!({ "checks": bad }))
+            .send()
+            .await
+            .unwrap(),
+        400,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(problem["errors"][0]["field"], "checks[2].capability");
     let hundred: Vec<Value> = (0..100).map(|i| checks[i % 4].clone()).collect();
-    let body = expect_status(app.as_user(&teacher, Method::POST, "/v1/check/batch").json(&json!({ "checks": hundred })).send().await.unwrap(), 200).await;
+    let body = expect_status(
+        app.as_user(&teacher, Method::POST, "/v1/check/batch")
+            .json(&json!({ "checks": hundred }))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
     assert_eq!(body["results"].as_array().unwrap().len(), 100);
 }
 
@@ -153,18 +329,63 @@ async fn revocation_is_immediate(db: &TestDb) {
     let app = spawn_app(db).await;
     let group = app.create_group("G", None).await;
     let user = app.create_user("u@example.org").await;
-    let view_members = json!({ "capability": "group.view_members", "resource": { "type": "group", "id": group } });
+    let view_members =
+        json!({ "capability": "group.view_members", "resource": { "type": "group", "id": group } });
     for round in 0..5 {
-        grant(&app, group, &user, "teacher").await;
-        assert_eq!(answer(&app, &user, view_members.clone()).await["allowed"], true, "round {round}");
-        expect_status(app.as_user(&user, Method::GET, &format!("/v1/groups/{group}/members")).send().await.unwrap(), 200).await;
-        grant(&app, group, &user, "student").await;
-        assert_eq!(answer(&app, &user, view_members.clone()).await["allowed"], false, "round {round}");
-        expect_problem(app.as_user(&user, Method::GET, &format!("/v1/groups/{group}/members")).send().await.unwrap(), 403, "forbidden").await;
-        let response = app.as_user(&app.admin, Method::DELETE, &format!("/v1/groups/{group}/members/{}", user.id)).send().await.unwrap();
+        app.set_group_role(group, &user, "teacher").await;
+        assert_eq!(
+            answer(&app, &user, view_members.clone()).await["allowed"],
+            true,
+            "round {round}"
+        );
+        expect_status(
+            app.as_user(&user, Method::GET, &format!("/v1/groups/{group}/members"))
+                .send()
+                .await
+                .unwrap(),
+            200,
+        )
+        .await;
+        app.set_group_role(group, &user, "student").await;
+        assert_eq!(
+            answer(&app, &user, view_members.clone()).await["allowed"],
+            false,
+            "round {round}"
+        );
+        expect_problem(
+            app.as_user(&user, Method::GET, &format!("/v1/groups/{group}/members"))
+                .send()
+                .await
+                .unwrap(),
+            403,
+            "forbidden",
+        )
+        .await;
+        let response = app
+            .as_user(
+                &app.admin,
+                Method::DELETE,
+                &format!("/v1/groups/{group}/members/{}", user.id),
+            )
+            .send()
+            .await
+            .unwrap();
         expect_status(response, 204).await;
-        expect_problem(app.as_user(&user, Method::GET, &format!("/v1/groups/{group}")).send().await.unwrap(), 404, "not_found").await;
-        let a = answer(&app, &user, json!({ "capability": "group.view", "resource": { "type": "group", "id": group } })).await;
+        expect_problem(
+            app.as_user(&user, Method::GET, &format!("/v1/groups/{group}"))
+                .send()
+                .await
+                .unwrap(),
+            404,
+            "not_found",
+        )
+        .await;
+        let a = answer(
+            &app,
+            &user,
+            json!({ "capability": "group.view", "resource": { "type": "group", "id": group } }),
+        )
+        .await;
         assert_eq!(a["allowed"], false, "round {round}");
     }
 }

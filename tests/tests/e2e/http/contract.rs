@@ -62,7 +62,14 @@ const SPEC_ROUTES: &[(&str, &str)] = &[
 ];
 
 async fn openapi(app: &TestApp) -> Value {
-    expect_status(app.request(Method::GET, "/openapi.json").send().await.unwrap(), 200).await
+    expect_status(
+        app.request(Method::GET, "/openapi.json")
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await
 }
 
 async fn the_document_lists_exactly_the_served_routes(db: &TestDb) {
@@ -75,16 +82,25 @@ async fn the_document_lists_exactly_the_served_routes(db: &TestDb) {
             documented.insert((method.to_uppercase(), path.clone()));
         }
     }
-    let spec: BTreeSet<(String, String)> =
-        SPEC_ROUTES.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect();
+    let spec: BTreeSet<(String, String)> = SPEC_ROUTES
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
     assert_eq!(documented, spec);
 
     // Each documented route is served: with made-up ids it answers anything but the
     // fallback's "no route" 404 or a 405.
     for (method, template) in &spec {
-        let path = template.replace("{id}", &Uuid::now_v7().to_string()).replace("{user_id}", &Uuid::now_v7().to_string());
+        let path = template
+            .replace("{id}", &Uuid::now_v7().to_string())
+            .replace("{user_id}", &Uuid::now_v7().to_string());
         let method = Method::from_bytes(method.as_bytes()).unwrap();
-        let response = app.as_user(&app.admin, method.clone(), &path).json(&json!({})).send().await.unwrap();
+        let response = app
+            .as_user(&app.admin, method.clone(), &path)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
         let status = response.status().as_u16();
         let body: Value = response.json().await.unwrap_or(Value::Null);
         assert_ne!(status, 405, "{method} {template}");
@@ -102,16 +118,28 @@ async fn the_document_lists_exactly_the_served_routes(db: &TestDb) {
 /// whose `$ref`s resolve inside the document's components.
 fn response_schema(doc: &Value, method: &str, template: &str, status: u16) -> Value {
     let response = &doc["paths"][template][method.to_lowercase()]["responses"][status.to_string()];
-    assert!(response.is_object(), "{method} {template} does not document {status}");
-    let content = response["content"].as_object().unwrap_or_else(|| panic!("{method} {template} {status} has no content"));
+    assert!(
+        response.is_object(),
+        "{method} {template} does not document {status}"
+    );
+    let content = response["content"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{method} {template} {status} has no content"));
     let (_, media) = content.iter().next().unwrap();
     json!({ "$defs": {}, "components": doc["components"], "allOf": [media["schema"]] })
 }
 
 fn validates(schema: &Value, instance: &Value) -> Result<(), String> {
     let validator = jsonschema::draft202012::new(schema).map_err(|e| e.to_string())?;
-    let errors: Vec<String> = validator.iter_errors(instance).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-    if errors.is_empty() { Ok(()) } else { Err(errors.join("; ")) }
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
 }
 
 async fn responses_match_their_documented_schemas(db: &TestDb) {
@@ -120,40 +148,165 @@ async fn responses_match_their_documented_schemas(db: &TestDb) {
     let group = app.create_group("School", None).await;
     let class = app.create_group("Class", Some(group)).await;
     let user = app.create_user("pupil@example.org").await;
-    let response = app.as_user(&app.admin, Method::PUT, &format!("/v1/groups/{class}/members/{}", user.id)).json(&json!({ "role": "student" })).send().await.unwrap();
+    let response = app
+        .as_user(
+            &app.admin,
+            Method::PUT,
+            &format!("/v1/groups/{class}/members/{}", user.id),
+        )
+        .json(&json!({ "role": "student" }))
+        .send()
+        .await
+        .unwrap();
     assert!(response.status().is_success());
     let project = app.create_project(class, "Fair").await;
     app.set_project_role(project, &user, "member").await;
-    let squad = expect_status(app.as_user(&app.admin, Method::POST, &format!("/v1/projects/{project}/squads")).json(&json!({ "name": "Robots" })).send().await.unwrap(), 201).await;
+    let squad = expect_status(
+        app.as_user(
+            &app.admin,
+            Method::POST,
+            &format!("/v1/projects/{project}/squads"),
+        )
+        .json(&json!({ "name": "Robots" }))
+        .send()
+        .await
+        .unwrap(),
+        201,
+    )
+    .await;
     let squad = squad["id"].as_str().unwrap().to_owned();
 
     let cases: Vec<(Method, &str, String, Option<Value>)> = vec![
         (Method::GET, "/healthz", "/healthz".into(), None),
         (Method::GET, "/v1/me", "/v1/me".into(), None),
         (Method::GET, "/v1/users", "/v1/users".into(), None),
-        (Method::GET, "/v1/users/{id}", format!("/v1/users/{}", user.id), None),
-        (Method::GET, "/v1/users/{id}", format!("/v1/users/{}", Uuid::now_v7()), None),
-        (Method::POST, "/v1/users", "/v1/users".into(), Some(json!({ "email": "x", "display_name": "" }))),
+        (
+            Method::GET,
+            "/v1/users/{id}",
+            format!("/v1/users/{}", user.id),
+            None,
+        ),
+        (
+            Method::GET,
+            "/v1/users/{id}",
+            format!("/v1/users/{}", Uuid::now_v7()),
+            None,
+        ),
+        (
+            Method::POST,
+            "/v1/users",
+            "/v1/users".into(),
+            Some(json!({ "email": "x", "display_name": "" })),
+        ),
         (Method::GET, "/v1/groups", "/v1/groups".into(), None),
-        (Method::GET, "/v1/groups/{id}", format!("/v1/groups/{class}"), None),
-        (Method::GET, "/v1/groups/{id}/descendants", format!("/v1/groups/{group}/descendants"), None),
-        (Method::GET, "/v1/groups/{id}/ancestors", format!("/v1/groups/{class}/ancestors"), None),
-        (Method::GET, "/v1/groups/{id}/members", format!("/v1/groups/{class}/members?inherited=true"), None),
-        (Method::GET, "/v1/groups/{id}/members/{user_id}", format!("/v1/groups/{class}/members/{}", user.id), None),
-        (Method::GET, "/v1/groups/{id}/projects", format!("/v1/groups/{class}/projects"), None),
-        (Method::GET, "/v1/projects/{id}", format!("/v1/projects/{project}"), None),
-        (Method::GET, "/v1/projects/{id}/members", format!("/v1/projects/{project}/members"), None),
-        (Method::GET, "/v1/projects/{id}/reporting-lines", format!("/v1/projects/{project}/reporting-lines"), None),
-        (Method::GET, "/v1/projects/{id}/squads", format!("/v1/projects/{project}/squads"), None),
-        (Method::GET, "/v1/squads/{id}", format!("/v1/squads/{squad}"), None),
-        (Method::PUT, "/v1/squads/{id}/members/{user_id}", format!("/v1/squads/{squad}/members/{}", user.id), None),
-        (Method::GET, "/v1/squads/{id}/members", format!("/v1/squads/{squad}/members"), None),
+        (
+            Method::GET,
+            "/v1/groups/{id}",
+            format!("/v1/groups/{class}"),
+            None,
+        ),
+        (
+            Method::GET,
+            "/v1/groups/{id}/descendants",
+            format!("/v1/groups/{group}/descendants"),
+            None,
+        ),
+        (
+            Method::GET,
+            "/v1/groups/{id}/ancestors",
+            format!("/v1/groups/{class}/ancestors"),
+            None,
+        ),
+        (
+            Method::GET,
+            "/v1/groups/{id}/members",
+            format!("/v1/groups/{class}/members?inherited=true"),
+            None,
+        ),
+        (
+            Method::GET,
+            "/v1/groups/{id}/members/{user_id}",
+            format!("/v1/groups/{class}/members/{}", user.id),
+            None,
+        ),
+        (
+            Method::GET,
+            "/v1/groups/{id}/projects",
+            format!("/v1/groups/{class}/projects"),
+            None,
+        ),
+        (
+            Method::GET,
+            "/v1/projects/{id}",
+            format!("/v1/projects/{project}"),
+            None,
+        ),
+        (
+            Method::GET,
+            "/v1/projects/{id}/members",
+            format!("/v1/projects/{project}/members"),
+            None,
+        ),
+        (
+            Method::GET,
+            "/v1/projects/{id}/reporting-lines",
+            format!("/v1/projects/{project}/reporting-lines"),
+            None,
+        ),
+        (
+            Method::GET,
+            "/v1/projects/{id}/squads",
+            format!("/v1/projects/{project}/squads"),
+            None,
+        ),
+        (
+            Method::GET,
+            "/v1/squads/{id}",
+            format!("/v1/squads/{squad}"),
+            None,
+        ),
+        (
+            Method::PUT,
+            "/v1/squads/{id}/members/{user_id}",
+            format!("/v1/squads/{squad}/members/{}", user.id),
+            None,
+        ),
+        (
+            Method::GET,
+            "/v1/squads/{id}/members",
+            format!("/v1/squads/{squad}/members"),
+            None,
+        ),
         (Method::GET, "/v1/roles", "/v1/roles".into(), None),
-        (Method::POST, "/v1/check", "/v1/check".into(), Some(json!({ "capability": "group.view", "resource": { "type": "group", "id": class } }))),
-        (Method::POST, "/v1/check/batch", "/v1/check/batch".into(), Some(json!({ "checks": [{ "capability": "system.manage", "resource": { "type": "system" } }] }))),
+        (
+            Method::POST,
+            "/v1/check",
+            "/v1/check".into(),
+            Some(
+                json!({ "capability": "group.view", "resource": { "type": "group", "id": class } }),
+            ),
+        ),
+        (
+            Method::POST,
+            "/v1/check/batch",
+            "/v1/check/batch".into(),
+            Some(
+                json!({ "checks": [{ "capability": "system.manage", "resource": { "type": "system" } }] }),
+            ),
+        ),
         (Method::GET, "/v1/audit", "/v1/audit?limit=5".into(), None),
-        (Method::GET, "/v1/groups/{id}/audit", format!("/v1/groups/{group}/audit"), None),
-        (Method::GET, "/v1/projects/{id}/audit", format!("/v1/projects/{project}/audit"), None),
+        (
+            Method::GET,
+            "/v1/groups/{id}/audit",
+            format!("/v1/groups/{group}/audit"),
+            None,
+        ),
+        (
+            Method::GET,
+            "/v1/projects/{id}/audit",
+            format!("/v1/projects/{project}/audit"),
+            None,
+        ),
     ];
     for (method, template, path, body) in cases {
         let mut request = app.as_user(&app.admin, method.clone(), &path);
@@ -176,4 +329,7 @@ async fn responses_match_their_documented_schemas(db: &TestDb) {
     assert!(validates(&problem_schema, &json!({ "status": "404" })).is_err());
 }
 
-both_backends!(the_document_lists_exactly_the_served_routes, responses_match_their_documented_schemas);
+both_backends!(
+    the_document_lists_exactly_the_served_routes,
+    responses_match_their_documented_schemas
+);

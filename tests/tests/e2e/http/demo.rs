@@ -10,21 +10,63 @@ use tests::db::TestDb;
 
 async fn the_demo_loads_once(db: &TestDb) {
     let app = spawn_app(db).await;
-    let admin = Principal::load(&app.db, app.admin.id).await.unwrap().unwrap();
-    let loaded = demo::load(&app.db, &admin).await.unwrap().expect("loaded the first time");
-    assert!(demo::load(&app.db, &admin).await.unwrap().is_none(), "idempotent");
-    assert_eq!(entity::groups::Entity::find().count(&app.db).await.unwrap(), 7);
-    assert_eq!(entity::users::Entity::find().count(&app.db).await.unwrap(), 8);
-    assert_eq!(entity::squads::Entity::find().count(&app.db).await.unwrap(), 3);
+    let admin = Principal::load(&app.db, app.admin.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let loaded = demo::load(&app.db, &admin)
+        .await
+        .unwrap()
+        .expect("loaded the first time");
+    assert!(
+        demo::load(&app.db, &admin).await.unwrap().is_none(),
+        "idempotent"
+    );
+    assert_eq!(
+        entity::groups::Entity::find().count(&app.db).await.unwrap(),
+        7
+    );
+    assert_eq!(
+        entity::users::Entity::find().count(&app.db).await.unwrap(),
+        8
+    );
+    assert_eq!(
+        entity::squads::Entity::find().count(&app.db).await.unwrap(),
+        3
+    );
 
     // Reporting lines as the rule computes them: everyone under the only squad lead (Ada),
     // who reports to the pm (Darwin), who reports to the admin (Curie).
     let ids: std::collections::HashMap<String, String> = {
-        let page = expect_status(app.as_user(&app.admin, Method::GET, "/v1/users?limit=50").send().await.unwrap(), 200).await;
-        page["items"].as_array().unwrap().iter().map(|u| (u["email"].as_str().unwrap().to_owned(), u["id"].as_str().unwrap().to_owned())).collect()
+        let page = expect_status(
+            app.as_user(&app.admin, Method::GET, "/v1/users?limit=50")
+                .send()
+                .await
+                .unwrap(),
+            200,
+        )
+        .await;
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| {
+                (
+                    u["email"].as_str().unwrap().to_owned(),
+                    u["id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
     };
     let tree = expect_status(
-        app.as_user(&app.admin, Method::GET, &format!("/v1/projects/{}/reporting-lines", loaded.project)).send().await.unwrap(),
+        app.as_user(
+            &app.admin,
+            Method::GET,
+            &format!("/v1/projects/{}/reporting-lines", loaded.project),
+        )
+        .send()
+        .await
+        .unwrap(),
         200,
     )
     .await;
@@ -39,7 +81,11 @@ async fn the_demo_loads_once(db: &TestDb) {
     // The school's group_admin administers the project through the bridge.
     let skinner = app.token_for(ids["skinner@example.org"].parse().unwrap());
     let project = expect_status(
-        app.request(Method::GET, &format!("/v1/projects/{}", loaded.project)).bearer_auth(skinner).send().await.unwrap(),
+        app.request(Method::GET, &format!("/v1/projects/{}", loaded.project))
+            .bearer_auth(skinner)
+            .send()
+            .await
+            .unwrap(),
         200,
     )
     .await;

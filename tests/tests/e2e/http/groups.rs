@@ -9,26 +9,6 @@ use tests::both_backends;
 use tests::db::TestDb;
 use uuid::Uuid;
 
-/// Gives `user` a direct `role` in `group`, as the system admin.
-async fn grant(app: &TestApp, group: Uuid, user: &TestUser, role: &str) {
-    let response = app
-        .as_user(
-            &app.admin,
-            Method::PUT,
-            &format!("/v1/groups/{group}/members/{}", user.id),
-        )
-        .json(&json!({ "role": role }))
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    assert!(
-        status == 200 || status == 201,
-        "grant failed: {}",
-        response.text().await.unwrap()
-    );
-}
-
 async fn get(app: &TestApp, user: &TestUser, path: &str) -> reqwest::Response {
     app.as_user(user, Method::GET, path).send().await.unwrap()
 }
@@ -98,8 +78,8 @@ async fn creating_groups(db: &TestDb) {
     let head = app.create_user("head@example.org").await;
     let teacher = app.create_user("teacher@example.org").await;
     let stranger = app.create_user("stranger@example.org").await;
-    grant(&app, school_id, &head, "group_admin").await;
-    grant(&app, school_id, &teacher, "teacher").await;
+    app.set_group_role(school_id, &head, "group_admin").await;
+    app.set_group_role(school_id, &teacher, "teacher").await;
 
     // Roots: system admins only.
     expect_problem(
@@ -231,8 +211,8 @@ async fn effective_roles_follow_the_tree(db: &TestDb) {
     let app = spawn_app(db).await;
     let g = chain(&app).await;
     let user = app.create_user("climber@example.org").await;
-    grant(&app, g[1], &user, "student").await;
-    grant(&app, g[3], &user, "group_admin").await;
+    app.set_group_role(g[1], &user, "student").await;
+    app.set_group_role(g[3], &user, "group_admin").await;
     let expected = [
         None,
         Some("student"),
@@ -313,7 +293,7 @@ async fn tree_listings(db: &TestDb) {
     let g = chain(&app).await;
     let branch = app.create_group("Branch", Some(g[1])).await;
     let student = app.create_user("student@example.org").await;
-    grant(&app, g[4], &student, "student").await;
+    app.set_group_role(g[4], &student, "student").await;
 
     // Descendants of g1, in tree order: g2, g3, g4, then Branch or before it by path order.
     let page = expect_status(
@@ -486,7 +466,7 @@ async fn renaming_and_moving_rules(db: &TestDb) {
     let g = chain(&app).await;
     let other_root = app.create_group("Other", None).await;
     let admin1 = app.create_user("admin1@example.org").await;
-    grant(&app, g[1], &admin1, "group_admin").await;
+    app.set_group_role(g[1], &admin1, "group_admin").await;
 
     // Rename: group.manage; a no-op writes no audit event.
     let renamed = expect_status(
@@ -511,10 +491,25 @@ async fn renaming_and_moving_rules(db: &TestDb) {
     assert_eq!(audit_count(&app, "group.update").await, 1);
 
     // Cycles and depth.
-    expect_problem(patch(&app, &admin1, g[2], json!({ "parent_id": g[2] })).await, 400, "group_cycle").await;
-    expect_problem(patch(&app, &admin1, g[2], json!({ "parent_id": g[4] })).await, 400, "group_cycle").await;
+    expect_problem(
+        patch(&app, &admin1, g[2], json!({ "parent_id": g[2] })).await,
+        400,
+        "group_cycle",
+    )
+    .await;
+    expect_problem(
+        patch(&app, &admin1, g[2], json!({ "parent_id": g[4] })).await,
+        400,
+        "group_cycle",
+    )
+    .await;
     // Authorization comes first: admin1 may not move g1 at all (no group.manage on g0).
-    expect_problem(patch(&app, &admin1, g[1], json!({ "parent_id": g[1] })).await, 403, "forbidden").await;
+    expect_problem(
+        patch(&app, &admin1, g[1], json!({ "parent_id": g[1] })).await,
+        403,
+        "forbidden",
+    )
+    .await;
     expect_problem(
         patch(&app, &app.admin, g[1], json!({ "parent_id": g[3] })).await,
         400,
@@ -567,8 +562,10 @@ async fn renaming_and_moving_rules(db: &TestDb) {
 
     // Moving a group you administer under a group you do not administer: refused.
     let teacher_there = app.create_user("teacher-there@example.org").await;
-    grant(&app, g[2], &teacher_there, "group_admin").await;
-    grant(&app, other_root, &teacher_there, "teacher").await;
+    app.set_group_role(g[2], &teacher_there, "group_admin")
+        .await;
+    app.set_group_role(other_root, &teacher_there, "teacher")
+        .await;
     expect_problem(
         patch(
             &app,
@@ -598,7 +595,8 @@ async fn renaming_and_moving_rules(db: &TestDb) {
     assert_eq!(problem["errors"][0]["field"], "parent_id");
     // Administering the group and the target, but not the group's current parent: refused.
     let mine = app.create_group("Mine", None).await;
-    grant(&app, mine, &teacher_there, "group_admin").await;
+    app.set_group_role(mine, &teacher_there, "group_admin")
+        .await;
     expect_problem(
         patch(&app, &teacher_there, g[2], json!({ "parent_id": mine })).await,
         403,
@@ -635,7 +633,7 @@ async fn renaming_and_moving_rules(db: &TestDb) {
     .await;
     // Students and teachers cannot rename.
     let student = app.create_user("student@example.org").await;
-    grant(&app, g[1], &student, "student").await;
+    app.set_group_role(g[1], &student, "student").await;
     expect_problem(
         patch(&app, &student, g[1], json!({ "name": "Ours" })).await,
         403,
@@ -659,9 +657,9 @@ async fn deleting_subtrees(db: &TestDb) {
     let admin1 = app.create_user("admin1@example.org").await;
     let peer = app.create_user("peer@example.org").await;
     let teacher = app.create_user("teacher@example.org").await;
-    grant(&app, g[1], &admin1, "group_admin").await;
-    grant(&app, g[3], &peer, "group_admin").await;
-    grant(&app, g[2], &teacher, "teacher").await;
+    app.set_group_role(g[1], &admin1, "group_admin").await;
+    app.set_group_role(g[3], &peer, "group_admin").await;
+    app.set_group_role(g[2], &teacher, "teacher").await;
 
     let delete = |user: &TestUser, group: Uuid| {
         app.as_user(user, Method::DELETE, &format!("/v1/groups/{group}"))
@@ -676,7 +674,7 @@ async fn deleting_subtrees(db: &TestDb) {
 
     // A system admin membership inside the subtree is stronger than admin1: refused.
     let other_admin = app.create_user("sys2@example.org").await;
-    grant(&app, g[4], &other_admin, "system_admin").await;
+    app.set_group_role(g[4], &other_admin, "system_admin").await;
     expect_problem(delete(&admin1, g[2]).await.unwrap(), 403, "role_escalation").await;
     let response = app
         .as_user(
@@ -706,7 +704,7 @@ async fn deleting_subtrees(db: &TestDb) {
     )
     .await;
     // With a second system admin elsewhere, it goes through.
-    grant(&app, g[0], &other_admin, "system_admin").await;
+    app.set_group_role(g[0], &other_admin, "system_admin").await;
     expect_status(delete(&app.admin, org).await.unwrap(), 204).await;
     // The admin is no longer a system admin; the other one is.
     let me = expect_status(get(&app, &other_admin, "/v1/me").await, 200).await;

@@ -47,18 +47,38 @@ async fn metrics_count_routes_pool_and_decisions(db: &TestDb) {
     let group = app.create_group("Metered", None).await;
     for _ in 0..3 {
         let path = format!("/v1/groups/{group}");
-        expect_status(app.as_user(&app.admin, Method::GET, &path).send().await.unwrap(), 200).await;
+        expect_status(
+            app.as_user(&app.admin, Method::GET, &path)
+                .send()
+                .await
+                .unwrap(),
+            200,
+        )
+        .await;
     }
     let response = app.request(Method::GET, "/metrics").send().await.unwrap();
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
     let text = response.text().await.unwrap();
     // Counted under the route template, not the raw path.
     let line = text
         .lines()
-        .find(|l| l.starts_with("roster_http_requests_total") && l.contains(r#"route="/v1/groups/{id}""#))
+        .find(|l| {
+            l.starts_with("roster_http_requests_total") && l.contains(r#"route="/v1/groups/{id}""#)
+        })
         .unwrap_or_else(|| panic!("no request counter for the template in:\n{text}"));
-    assert!(line.contains(r#"status="200""#) && line.contains(r#"method="GET""#), "{line}");
-    assert!(!text.contains(&group.to_string()), "ids must not become labels");
+    assert!(
+        line.contains(r#"status="200""#) && line.contains(r#"method="GET""#),
+        "{line}"
+    );
+    assert!(
+        !text.contains(&group.to_string()),
+        "ids must not become labels"
+    );
     assert!(text.contains("roster_http_request_duration_seconds_bucket"));
     assert!(text.contains(r#"roster_access_decisions_total{outcome="allowed",source="route"}"#));
     assert!(text.contains(r#"roster_db_pool_connections{state="idle"}"#));

@@ -33,8 +33,21 @@ async fn walking_pages_sees_each_item_once(db: &TestDb) {
             Some(c) => format!("/v1/groups/{parent}/children?limit=7&cursor={c}"),
             None => format!("/v1/groups/{parent}/children?limit=7"),
         };
-        let page = expect_status(app.as_user(&app.admin, Method::GET, &path).send().await.unwrap(), 200).await;
-        seen.extend(page["items"].as_array().unwrap().iter().map(|g| g["id"].as_str().unwrap().to_owned()));
+        let page = expect_status(
+            app.as_user(&app.admin, Method::GET, &path)
+                .send()
+                .await
+                .unwrap(),
+            200,
+        )
+        .await;
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g["id"].as_str().unwrap().to_owned()),
+        );
         pages += 1;
         // Concurrent inserts while walking: ids are time-ordered, so these land after the cursor.
         if pages % 5 == 0 {
@@ -48,8 +61,15 @@ async fn walking_pages_sees_each_item_once(db: &TestDb) {
     }
     let unique: HashSet<String> = seen.iter().cloned().collect();
     assert_eq!(unique.len(), seen.len(), "an item was served twice");
-    assert!(before.is_subset(&unique), "an item that existed before the walk was skipped");
-    assert!(unique.difference(&before).all(|id| added_during_walk.contains(id)));
+    assert!(
+        before.is_subset(&unique),
+        "an item that existed before the walk was skipped"
+    );
+    assert!(
+        unique
+            .difference(&before)
+            .all(|id| added_during_walk.contains(id))
+    );
     assert!(pages >= 300 / 7);
 }
 

@@ -17,28 +17,51 @@ async fn project(app: &TestApp) -> Uuid {
     app.create_project(group, "Apollo").await
 }
 
-async fn put(app: &TestApp, actor: &TestUser, project: Uuid, user: &TestUser, body: Value) -> reqwest::Response {
-    app.as_user(actor, Method::PUT, &format!("/v1/projects/{project}/members/{}", user.id))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+async fn put(
+    app: &TestApp,
+    actor: &TestUser,
+    project: Uuid,
+    user: &TestUser,
+    body: Value,
+) -> reqwest::Response {
+    app.as_user(
+        actor,
+        Method::PUT,
+        &format!("/v1/projects/{project}/members/{}", user.id),
+    )
+    .json(&body)
+    .send()
+    .await
+    .unwrap()
 }
 
-async fn remove(app: &TestApp, actor: &TestUser, project: Uuid, user: &TestUser) -> reqwest::Response {
-    app.as_user(actor, Method::DELETE, &format!("/v1/projects/{project}/members/{}", user.id))
-        .send()
-        .await
-        .unwrap()
+async fn remove(
+    app: &TestApp,
+    actor: &TestUser,
+    project: Uuid,
+    user: &TestUser,
+) -> reqwest::Response {
+    app.as_user(
+        actor,
+        Method::DELETE,
+        &format!("/v1/projects/{project}/members/{}", user.id),
+    )
+    .send()
+    .await
+    .unwrap()
 }
 
 /// Every member's manager, by user id.
 async fn lines(app: &TestApp, project: Uuid) -> HashMap<Uuid, Option<Uuid>> {
     let page = expect_status(
-        app.as_user(&app.admin, Method::GET, &format!("/v1/projects/{project}/members?limit=500"))
-            .send()
-            .await
-            .unwrap(),
+        app.as_user(
+            &app.admin,
+            Method::GET,
+            &format!("/v1/projects/{project}/members?limit=500"),
+        )
+        .send()
+        .await
+        .unwrap(),
         200,
     )
     .await;
@@ -69,36 +92,126 @@ async fn upserts_and_escalation(db: &TestDb) {
     let ann = app.create_user("ann@example.org").await;
     let stranger = app.create_user("stranger@example.org").await;
 
-    let created = expect_status(put(&app, &app.admin, p, &pm, json!({ "role": "pm" })).await, 201).await;
+    let created = expect_status(
+        put(&app, &app.admin, p, &pm, json!({ "role": "pm" })).await,
+        201,
+    )
+    .await;
     assert_eq!(created["role"], "pm");
     assert_eq!(created["tier"], 1);
     assert_eq!(created["reports_to"], app.admin.id.to_string());
     assert_eq!(created["reports_to_explicit"], false);
     assert_eq!(audit_count(&app, "project_member.create").await, 2 - 1);
     // Unchanged: 200, no audit event.
-    expect_status(put(&app, &app.admin, p, &pm, json!({ "role": "pm" })).await, 200).await;
-    expect_status(put(&app, &app.admin, p, &pm, json!({ "role": "pm", "reports_to": null })).await, 200).await;
+    expect_status(
+        put(&app, &app.admin, p, &pm, json!({ "role": "pm" })).await,
+        200,
+    )
+    .await;
+    expect_status(
+        put(
+            &app,
+            &app.admin,
+            p,
+            &pm,
+            json!({ "role": "pm", "reports_to": null }),
+        )
+        .await,
+        200,
+    )
+    .await;
     assert_eq!(audit_count(&app, "project_member.update").await, 0);
 
     // A pm assigns members and peers, never admins, and never touches an admin.
-    expect_status(put(&app, &pm, p, &ann, json!({ "role": "member" })).await, 201).await;
+    expect_status(
+        put(&app, &pm, p, &ann, json!({ "role": "member" })).await,
+        201,
+    )
+    .await;
     expect_status(put(&app, &pm, p, &ann, json!({ "role": "pm" })).await, 200).await;
     assert_eq!(audit_count(&app, "project_member.update").await, 1);
-    expect_problem(put(&app, &pm, p, &ann, json!({ "role": "admin" })).await, 403, "role_escalation").await;
-    expect_problem(put(&app, &pm, p, &app.admin, json!({ "role": "member" })).await, 403, "role_escalation").await;
-    expect_problem(remove(&app, &pm, p, &app.admin).await, 403, "role_escalation").await;
+    expect_problem(
+        put(&app, &pm, p, &ann, json!({ "role": "admin" })).await,
+        403,
+        "role_escalation",
+    )
+    .await;
+    expect_problem(
+        put(&app, &pm, p, &app.admin, json!({ "role": "member" })).await,
+        403,
+        "role_escalation",
+    )
+    .await;
+    expect_problem(
+        remove(&app, &pm, p, &app.admin).await,
+        403,
+        "role_escalation",
+    )
+    .await;
     // A member cannot assign; a stranger cannot see the project.
     let mia = app.create_user("mia@example.org").await;
     app.set_project_role(p, &mia, "member").await;
-    expect_problem(put(&app, &mia, p, &mia, json!({ "role": "pm" })).await, 403, "forbidden").await;
-    expect_problem(put(&app, &stranger, p, &stranger, json!({ "role": "member" })).await, 404, "not_found").await;
+    expect_problem(
+        put(&app, &mia, p, &mia, json!({ "role": "pm" })).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    expect_problem(
+        put(&app, &stranger, p, &stranger, json!({ "role": "member" })).await,
+        404,
+        "not_found",
+    )
+    .await;
 
     // Reads: members may view members; strangers may not.
-    let one = expect_status(app.as_user(&mia, Method::GET, &format!("/v1/projects/{p}/members/{}", pm.id)).send().await.unwrap(), 200).await;
+    let one = expect_status(
+        app.as_user(
+            &mia,
+            Method::GET,
+            &format!("/v1/projects/{p}/members/{}", pm.id),
+        )
+        .send()
+        .await
+        .unwrap(),
+        200,
+    )
+    .await;
     assert_eq!(one["role"], "pm");
-    expect_problem(app.as_user(&stranger, Method::GET, &format!("/v1/projects/{p}/members")).send().await.unwrap(), 404, "not_found").await;
-    expect_problem(app.as_user(&mia, Method::GET, &format!("/v1/projects/{p}/members/{}", stranger.id)).send().await.unwrap(), 404, "not_found").await;
-    let pms = expect_status(app.as_user(&mia, Method::GET, &format!("/v1/projects/{p}/members?role=pm")).send().await.unwrap(), 200).await;
+    expect_problem(
+        app.as_user(&stranger, Method::GET, &format!("/v1/projects/{p}/members"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+    expect_problem(
+        app.as_user(
+            &mia,
+            Method::GET,
+            &format!("/v1/projects/{p}/members/{}", stranger.id),
+        )
+        .send()
+        .await
+        .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+    let pms = expect_status(
+        app.as_user(
+            &mia,
+            Method::GET,
+            &format!("/v1/projects/{p}/members?role=pm"),
+        )
+        .send()
+        .await
+        .unwrap(),
+        200,
+    )
+    .await;
     assert_eq!(pms["items"].as_array().unwrap().len(), 2);
 
     // Bad input.
@@ -108,15 +221,49 @@ async fn upserts_and_escalation(db: &TestDb) {
         (json!({ "role": "member", "tier": 0 }), "tier"),
         (json!({ "role": "member", "reports_to": "x" }), "reports_to"),
     ] {
-        let problem = expect_problem(put(&app, &app.admin, p, &ann, body).await, 400, "validation_failed").await;
+        let problem = expect_problem(
+            put(&app, &app.admin, p, &ann, body).await,
+            400,
+            "validation_failed",
+        )
+        .await;
         assert_eq!(problem["errors"][0]["field"], field, "{problem}");
     }
-    let ghost = TestUser { id: Uuid::now_v7(), email: "ghost@example.org".into(), token: String::new() };
-    let problem = expect_problem(put(&app, &app.admin, p, &ghost, json!({ "role": "member" })).await, 400, "validation_failed").await;
+    let ghost = TestUser {
+        id: Uuid::now_v7(),
+        email: "ghost@example.org".into(),
+        token: String::new(),
+    };
+    let problem = expect_problem(
+        put(&app, &app.admin, p, &ghost, json!({ "role": "member" })).await,
+        400,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(problem["errors"][0]["field"], "user_id");
-    let problem = expect_problem(app.as_user(&mia, Method::GET, &format!("/v1/projects/{p}/members?role=boss")).send().await.unwrap(), 400, "validation_failed").await;
+    let problem = expect_problem(
+        app.as_user(
+            &mia,
+            Method::GET,
+            &format!("/v1/projects/{p}/members?role=boss"),
+        )
+        .send()
+        .await
+        .unwrap(),
+        400,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(problem["errors"][0]["field"], "role");
-    expect_problem(app.as_user(&mia, Method::GET, "/v1/projects/nope/members").send().await.unwrap(), 400, "validation_failed").await;
+    expect_problem(
+        app.as_user(&mia, Method::GET, "/v1/projects/nope/members")
+            .send()
+            .await
+            .unwrap(),
+        400,
+        "validation_failed",
+    )
+    .await;
 }
 
 async fn the_last_admin_stays(db: &TestDb) {
@@ -124,29 +271,46 @@ async fn the_last_admin_stays(db: &TestDb) {
     let group = app.create_group("Org", None).await;
     let owner = app.create_user("owner@example.org").await;
     let response = app
-        .as_user(&app.admin, Method::PUT, &format!("/v1/groups/{group}/members/{}", owner.id))
+        .as_user(
+            &app.admin,
+            Method::PUT,
+            &format!("/v1/groups/{group}/members/{}", owner.id),
+        )
         .json(&json!({ "role": "teacher" }))
         .send()
         .await
         .unwrap();
     assert!(response.status().is_success());
     let created = expect_status(
-        app.as_user(&owner, Method::POST, &format!("/v1/groups/{group}/projects"))
-            .json(&json!({ "name": "Solo" }))
-            .send()
-            .await
-            .unwrap(),
+        app.as_user(
+            &owner,
+            Method::POST,
+            &format!("/v1/groups/{group}/projects"),
+        )
+        .json(&json!({ "name": "Solo" }))
+        .send()
+        .await
+        .unwrap(),
         201,
     )
     .await;
     let p: Uuid = created["id"].as_str().unwrap().parse().unwrap();
     // The only admin can neither leave, be demoted, nor be removed.
     expect_problem(remove(&app, &owner, p, &owner).await, 409, "last_admin").await;
-    expect_problem(put(&app, &owner, p, &owner, json!({ "role": "pm" })).await, 409, "last_admin").await;
+    expect_problem(
+        put(&app, &owner, p, &owner, json!({ "role": "pm" })).await,
+        409,
+        "last_admin",
+    )
+    .await;
     expect_problem(remove(&app, &app.admin, p, &owner).await, 409, "last_admin").await;
     // With a second admin, the first may leave.
     let second = app.create_user("second@example.org").await;
-    expect_status(put(&app, &owner, p, &second, json!({ "role": "admin" })).await, 201).await;
+    expect_status(
+        put(&app, &owner, p, &second, json!({ "role": "admin" })).await,
+        201,
+    )
+    .await;
     expect_status(remove(&app, &owner, p, &owner).await, 204).await;
     assert_eq!(audit_count(&app, "project_member.leave").await, 1);
     expect_problem(remove(&app, &second, p, &second).await, 409, "last_admin").await;
@@ -181,17 +345,79 @@ async fn reporting_lines_follow_the_rule(db: &TestDb) {
     // An explicit line to a same-tier member is refused; to a stronger one, kept.
     let m2 = app.create_user(&u("m2")).await;
     app.set_project_role(p, &m2, "member").await;
-    expect_problem(put(&app, &app.admin, p, &m2, json!({ "role": "member", "reports_to": m1.id })).await, 400, "invalid_reports_to").await;
-    expect_problem(put(&app, &app.admin, p, &m2, json!({ "role": "member", "reports_to": m2.id })).await, 400, "invalid_reports_to").await;
+    expect_problem(
+        put(
+            &app,
+            &app.admin,
+            p,
+            &m2,
+            json!({ "role": "member", "reports_to": m1.id }),
+        )
+        .await,
+        400,
+        "invalid_reports_to",
+    )
+    .await;
+    expect_problem(
+        put(
+            &app,
+            &app.admin,
+            p,
+            &m2,
+            json!({ "role": "member", "reports_to": m2.id }),
+        )
+        .await,
+        400,
+        "invalid_reports_to",
+    )
+    .await;
     let stranger = app.create_user(&u("stranger")).await;
-    expect_problem(put(&app, &app.admin, p, &m2, json!({ "role": "member", "reports_to": stranger.id })).await, 400, "invalid_reports_to").await;
-    let explicit = expect_status(put(&app, &app.admin, p, &m2, json!({ "role": "member", "reports_to": pm.id })).await, 200).await;
+    expect_problem(
+        put(
+            &app,
+            &app.admin,
+            p,
+            &m2,
+            json!({ "role": "member", "reports_to": stranger.id }),
+        )
+        .await,
+        400,
+        "invalid_reports_to",
+    )
+    .await;
+    let explicit = expect_status(
+        put(
+            &app,
+            &app.admin,
+            p,
+            &m2,
+            json!({ "role": "member", "reports_to": pm.id }),
+        )
+        .await,
+        200,
+    )
+    .await;
     assert_eq!(explicit["reports_to"], pm.id.to_string());
     assert_eq!(explicit["reports_to_explicit"], true);
     // Omitting reports_to keeps the explicit line; null returns to the automatic one.
-    let kept = expect_status(put(&app, &app.admin, p, &m2, json!({ "role": "member" })).await, 200).await;
+    let kept = expect_status(
+        put(&app, &app.admin, p, &m2, json!({ "role": "member" })).await,
+        200,
+    )
+    .await;
     assert_eq!(kept["reports_to"], pm.id.to_string());
-    let auto = expect_status(put(&app, &app.admin, p, &m2, json!({ "role": "member", "reports_to": null })).await, 200).await;
+    let auto = expect_status(
+        put(
+            &app,
+            &app.admin,
+            p,
+            &m2,
+            json!({ "role": "member", "reports_to": null }),
+        )
+        .await,
+        200,
+    )
+    .await;
     assert_eq!(auto["reports_to"], lead.id.to_string());
     assert_eq!(auto["reports_to_explicit"], false);
 
@@ -212,7 +438,10 @@ async fn reporting_lines_follow_the_rule(db: &TestDb) {
         .iter()
         .map(|r| r["user_id"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(repaired, HashSet::from([m1.id.to_string(), m2.id.to_string()]));
+    assert_eq!(
+        repaired,
+        HashSet::from([m1.id.to_string(), m2.id.to_string()])
+    );
 
     // Promoting a member above their manager repairs both lines.
     let lead2 = app.create_user(&u("lead2")).await;
@@ -227,21 +456,51 @@ async fn reporting_lines_follow_the_rule(db: &TestDb) {
     assert_eq!(now[&m2.id], Some(lead2.id));
 
     // An explicit line that becomes invalid (its target demoted to the same tier) reverts.
-    expect_status(put(&app, &app.admin, p, &m2, json!({ "role": "member", "reports_to": m1.id })).await, 200).await;
+    expect_status(
+        put(
+            &app,
+            &app.admin,
+            p,
+            &m2,
+            json!({ "role": "member", "reports_to": m1.id }),
+        )
+        .await,
+        200,
+    )
+    .await;
     app.set_project_role(p, &m1, "member").await;
     let now = lines(&app, p).await;
     assert_eq!(now[&m2.id], Some(lead2.id));
 
     // The tree: admin at the root, then pms, then leads, then members.
-    let tree = expect_status(app.as_user(&m2, Method::GET, &format!("/v1/projects/{p}/reporting-lines")).send().await.unwrap(), 200).await;
+    let tree = expect_status(
+        app.as_user(
+            &m2,
+            Method::GET,
+            &format!("/v1/projects/{p}/reporting-lines"),
+        )
+        .send()
+        .await
+        .unwrap(),
+        200,
+    )
+    .await;
     let roots = tree["roots"].as_array().unwrap();
     assert_eq!(roots.len(), 1);
     assert_eq!(roots[0]["user_id"], admin.to_string());
     assert_eq!(roots[0]["reports"][0]["user_id"], pm.id.to_string());
     let under_pm = roots[0]["reports"][0]["reports"].as_array().unwrap();
     assert_eq!(under_pm[0]["user_id"], lead2.id.to_string());
-    let under_lead: HashSet<&str> = under_pm[0]["reports"].as_array().unwrap().iter().map(|n| n["user_id"].as_str().unwrap()).collect();
-    assert_eq!(under_lead, HashSet::from([m1.id.to_string().as_str(), m2.id.to_string().as_str()]));
+    let under_lead: HashSet<&str> = under_pm[0]["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["user_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        under_lead,
+        HashSet::from([m1.id.to_string().as_str(), m2.id.to_string().as_str()])
+    );
 }
 
 /// Overlapping role changes, including the last two admins demoting each other at once, then
@@ -252,7 +511,8 @@ async fn concurrent_role_changes_keep_the_invariants(db: &TestDb) {
     let mut users = Vec::new();
     for i in 0..8 {
         let user = app.create_user(&format!("u{i}@example.org")).await;
-        app.set_project_role(p, &user, if i < 2 { "admin" } else { "member" }).await;
+        app.set_project_role(p, &user, if i < 2 { "admin" } else { "member" })
+            .await;
         users.push(user);
     }
     // The system admin leaves, so users 0 and 1 are the only admins.
@@ -267,24 +527,48 @@ async fn concurrent_role_changes_keep_the_invariants(db: &TestDb) {
         ];
         for (i, user) in users[2..].iter().enumerate() {
             let actor = if i % 2 == 0 { a } else { b };
-            requests.push(put(&app, actor, p, user, json!({ "role": roles[(i + round) % 3] })));
+            requests.push(put(
+                &app,
+                actor,
+                p,
+                user,
+                json!({ "role": roles[(i + round) % 3] }),
+            ));
         }
         let responses = futures_util::future::join_all(requests).await;
         let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
         for status in &statuses {
-            assert!([200, 201, 403, 404, 409].contains(status), "unexpected {status}: {statuses:?}");
+            assert!(
+                [200, 201, 403, 404, 409].contains(status),
+                "unexpected {status}: {statuses:?}"
+            );
         }
         // Exactly one of the mutual demotions can win (the loser sees 409 last_admin, or 403
         // when the winner's demotion already took its power).
-        assert!(statuses[..2].iter().filter(|s| **s == 200).count() <= 1, "{statuses:?}");
+        assert!(
+            statuses[..2].iter().filter(|s| **s == 200).count() <= 1,
+            "{statuses:?}"
+        );
         check_invariants(&app, p).await;
         // Restore two admins for the next round, as the admin who survived.
         let members = lines(&app, p).await;
         assert_eq!(members.len(), 8);
         let admin = admins(&app, p).await;
-        let survivor = if admin.contains(&users[0].id) { &users[0] } else { &users[1] };
-        let other = if survivor.id == users[0].id { &users[1] } else { &users[0] };
-        expect_status(put(&app, survivor, p, other, json!({ "role": "admin" })).await, 200).await;
+        let survivor = if admin.contains(&users[0].id) {
+            &users[0]
+        } else {
+            &users[1]
+        };
+        let other = if survivor.id == users[0].id {
+            &users[1]
+        } else {
+            &users[0]
+        };
+        expect_status(
+            put(&app, survivor, p, other, json!({ "role": "admin" })).await,
+            200,
+        )
+        .await;
     }
 }
 
@@ -323,7 +607,9 @@ async fn check_invariants(app: &TestApp, project: Uuid) {
             assert!(theirs < mine, "reports_to names a stronger member");
         }
     }
-    let facts = roster_server::services::reporting::load(&app.db, project).await.unwrap();
+    let facts = roster_server::services::reporting::load(&app.db, project)
+        .await
+        .unwrap();
     let pending = domain::repair_reporting_lines(&facts.members, &|s| facts.squad_parent(s));
     assert!(pending.is_empty(), "every line is current: {pending:?}");
 }
@@ -340,14 +626,44 @@ async fn deleting_a_user_repairs_lines(db: &TestDb) {
     app.set_project_role(p, &pm, "pm").await;
     app.set_project_role(p, &lead, "squad_lead").await;
     app.set_project_role(p, &m1, "member").await;
-    expect_status(put(&app, &app.admin, p, &m2, json!({ "role": "member", "reports_to": lead.id })).await, 201).await;
+    expect_status(
+        put(
+            &app,
+            &app.admin,
+            p,
+            &m2,
+            json!({ "role": "member", "reports_to": lead.id }),
+        )
+        .await,
+        201,
+    )
+    .await;
     assert_eq!(lines(&app, p).await[&m1.id], Some(lead.id));
-    let response = app.as_user(&app.admin, Method::DELETE, &format!("/v1/users/{}", lead.id)).send().await.unwrap();
+    let response = app
+        .as_user(
+            &app.admin,
+            Method::DELETE,
+            &format!("/v1/users/{}", lead.id),
+        )
+        .send()
+        .await
+        .unwrap();
     expect_status(response, 204).await;
     let now = lines(&app, p).await;
     assert_eq!(now[&m1.id], Some(pm.id));
     assert_eq!(now[&m2.id], Some(pm.id));
-    let m2_row = expect_status(app.as_user(&app.admin, Method::GET, &format!("/v1/projects/{p}/members/{}", m2.id)).send().await.unwrap(), 200).await;
+    let m2_row = expect_status(
+        app.as_user(
+            &app.admin,
+            Method::GET,
+            &format!("/v1/projects/{p}/members/{}", m2.id),
+        )
+        .send()
+        .await
+        .unwrap(),
+        200,
+    )
+    .await;
     assert_eq!(m2_row["reports_to_explicit"], false);
     check_invariants(&app, p).await;
 }

@@ -9,17 +9,13 @@ use tests::both_backends;
 use tests::db::TestDb;
 use uuid::Uuid;
 
-async fn grant(app: &TestApp, group: Uuid, user: &TestUser, role: &str) {
-    let response = app
-        .as_user(&app.admin, Method::PUT, &format!("/v1/groups/{group}/members/{}", user.id))
-        .json(&json!({ "role": role }))
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success(), "{}", response.text().await.unwrap());
-}
-
-async fn send(app: &TestApp, user: &TestUser, method: Method, path: &str, body: Option<Value>) -> reqwest::Response {
+async fn send(
+    app: &TestApp,
+    user: &TestUser,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
     let mut request = app.as_user(user, method, path);
     if let Some(body) = body {
         request = request.json(&body);
@@ -38,19 +34,40 @@ async fn creating_and_reading_projects(db: &TestDb) {
     let teacher = app.create_user("teacher@example.org").await;
     let student = app.create_user("student@example.org").await;
     let stranger = app.create_user("stranger@example.org").await;
-    grant(&app, school, &teacher, "teacher").await;
-    grant(&app, class, &student, "student").await;
+    app.set_group_role(school, &teacher, "teacher").await;
+    app.set_group_role(class, &student, "student").await;
 
     // A teacher (inherited from the school) creates a project in the class and becomes admin.
-    let response = send(&app, &teacher, Method::POST, &format!("/v1/groups/{class}/projects"), Some(json!({ "name": "Science Fair" }))).await;
+    let response = send(
+        &app,
+        &teacher,
+        Method::POST,
+        &format!("/v1/groups/{class}/projects"),
+        Some(json!({ "name": "Science Fair" })),
+    )
+    .await;
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let project = expect_status(response, 201).await;
     assert_eq!(project["slug"], "science-fair");
     assert_eq!(project["group_id"], class.to_string());
     assert_eq!(project["my_role"], "admin");
-    assert_eq!(location, format!("/v1/projects/{}", project["id"].as_str().unwrap()));
+    assert_eq!(
+        location,
+        format!("/v1/projects/{}", project["id"].as_str().unwrap())
+    );
     let project_id = id_of(&project);
-    let member = expect_status(send(&app, &teacher, Method::GET, &format!("/v1/projects/{project_id}/members/{}", teacher.id), None).await, 200).await;
+    let member = expect_status(
+        send(
+            &app,
+            &teacher,
+            Method::GET,
+            &format!("/v1/projects/{project_id}/members/{}", teacher.id),
+            None,
+        )
+        .await,
+        200,
+    )
+    .await;
     assert_eq!(member["role"], "admin");
     assert_eq!(member["tier"], 0);
     assert_eq!(member["reports_to"], Value::Null);
@@ -64,28 +81,157 @@ async fn creating_and_reading_projects(db: &TestDb) {
     assert_eq!(events[0].project_id, Some(project_id));
 
     // A student may not create projects; a stranger cannot see the group.
-    expect_problem(send(&app, &student, Method::POST, &format!("/v1/groups/{class}/projects"), Some(json!({ "name": "Mine" }))).await, 403, "forbidden").await;
-    expect_problem(send(&app, &stranger, Method::POST, &format!("/v1/groups/{class}/projects"), Some(json!({ "name": "Mine" }))).await, 404, "not_found").await;
+    expect_problem(
+        send(
+            &app,
+            &student,
+            Method::POST,
+            &format!("/v1/groups/{class}/projects"),
+            Some(json!({ "name": "Mine" })),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    expect_problem(
+        send(
+            &app,
+            &stranger,
+            Method::POST,
+            &format!("/v1/groups/{class}/projects"),
+            Some(json!({ "name": "Mine" })),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
     // Bad input and slug clashes.
-    let problem = expect_problem(send(&app, &teacher, Method::POST, &format!("/v1/groups/{class}/projects"), Some(json!({ "name": "" }))).await, 400, "validation_failed").await;
+    let problem = expect_problem(
+        send(
+            &app,
+            &teacher,
+            Method::POST,
+            &format!("/v1/groups/{class}/projects"),
+            Some(json!({ "name": "" })),
+        )
+        .await,
+        400,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(problem["errors"][0]["field"], "name");
-    let problem = expect_problem(send(&app, &teacher, Method::POST, &format!("/v1/groups/{class}/projects"), Some(json!({ "name": "X", "group_id": school }))).await, 400, "validation_failed").await;
+    let problem = expect_problem(
+        send(
+            &app,
+            &teacher,
+            Method::POST,
+            &format!("/v1/groups/{class}/projects"),
+            Some(json!({ "name": "X", "group_id": school })),
+        )
+        .await,
+        400,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(problem["errors"][0]["field"], "group_id");
-    expect_problem(send(&app, &teacher, Method::POST, &format!("/v1/groups/{class}/projects"), Some(json!({ "name": "Science fair" }))).await, 409, "conflict").await;
-    expect_problem(send(&app, &teacher, Method::POST, &format!("/v1/groups/{}/projects", Uuid::now_v7()), Some(json!({ "name": "X" }))).await, 404, "not_found").await;
+    expect_problem(
+        send(
+            &app,
+            &teacher,
+            Method::POST,
+            &format!("/v1/groups/{class}/projects"),
+            Some(json!({ "name": "Science fair" })),
+        )
+        .await,
+        409,
+        "conflict",
+    )
+    .await;
+    expect_problem(
+        send(
+            &app,
+            &teacher,
+            Method::POST,
+            &format!("/v1/groups/{}/projects", Uuid::now_v7()),
+            Some(json!({ "name": "X" })),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
 
     // The student is no project member: the project is invisible to them.
-    expect_problem(send(&app, &student, Method::GET, &format!("/v1/projects/{project_id}"), None).await, 404, "not_found").await;
+    expect_problem(
+        send(
+            &app,
+            &student,
+            Method::GET,
+            &format!("/v1/projects/{project_id}"),
+            None,
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
     app.set_project_role(project_id, &student, "member").await;
-    let seen = expect_status(send(&app, &student, Method::GET, &format!("/v1/projects/{project_id}"), None).await, 200).await;
+    let seen = expect_status(
+        send(
+            &app,
+            &student,
+            Method::GET,
+            &format!("/v1/projects/{project_id}"),
+            None,
+        )
+        .await,
+        200,
+    )
+    .await;
     assert_eq!(seen["my_role"], "member");
 
     // Rename: project.manage_settings (admin, pm), not a member. No-op writes nothing.
-    expect_problem(send(&app, &student, Method::PATCH, &format!("/v1/projects/{project_id}"), Some(json!({ "name": "Ours" }))).await, 403, "forbidden").await;
-    let renamed = expect_status(send(&app, &teacher, Method::PATCH, &format!("/v1/projects/{project_id}"), Some(json!({ "name": "Science Fair 2026" }))).await, 200).await;
+    expect_problem(
+        send(
+            &app,
+            &student,
+            Method::PATCH,
+            &format!("/v1/projects/{project_id}"),
+            Some(json!({ "name": "Ours" })),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let renamed = expect_status(
+        send(
+            &app,
+            &teacher,
+            Method::PATCH,
+            &format!("/v1/projects/{project_id}"),
+            Some(json!({ "name": "Science Fair 2026" })),
+        )
+        .await,
+        200,
+    )
+    .await;
     assert_eq!(renamed["name"], "Science Fair 2026");
     assert_eq!(renamed["slug"], "science-fair");
-    expect_status(send(&app, &teacher, Method::PATCH, &format!("/v1/projects/{project_id}"), Some(json!({ "name": "Science Fair 2026" }))).await, 200).await;
+    expect_status(
+        send(
+            &app,
+            &teacher,
+            Method::PATCH,
+            &format!("/v1/projects/{project_id}"),
+            Some(json!({ "name": "Science Fair 2026" })),
+        )
+        .await,
+        200,
+    )
+    .await;
     let updates = entity::audit_events::Entity::find()
         .filter(entity::audit_events::Column::Action.eq("project.update"))
         .all(&app.db)
@@ -98,9 +244,44 @@ async fn creating_and_reading_projects(db: &TestDb) {
     // Delete: project.delete (admin only).
     let pm = app.create_user("pm@example.org").await;
     app.set_project_role(project_id, &pm, "pm").await;
-    expect_problem(send(&app, &pm, Method::DELETE, &format!("/v1/projects/{project_id}"), None).await, 403, "forbidden").await;
-    expect_status(send(&app, &teacher, Method::DELETE, &format!("/v1/projects/{project_id}"), None).await, 204).await;
-    expect_problem(send(&app, &teacher, Method::GET, &format!("/v1/projects/{project_id}"), None).await, 404, "not_found").await;
+    expect_problem(
+        send(
+            &app,
+            &pm,
+            Method::DELETE,
+            &format!("/v1/projects/{project_id}"),
+            None,
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    expect_status(
+        send(
+            &app,
+            &teacher,
+            Method::DELETE,
+            &format!("/v1/projects/{project_id}"),
+            None,
+        )
+        .await,
+        204,
+    )
+    .await;
+    expect_problem(
+        send(
+            &app,
+            &teacher,
+            Method::GET,
+            &format!("/v1/projects/{project_id}"),
+            None,
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
 }
 
 async fn group_admins_act_as_project_admins(db: &TestDb) {
@@ -109,26 +290,78 @@ async fn group_admins_act_as_project_admins(db: &TestDb) {
     let dept = app.create_group("Science", Some(school)).await;
     let class = app.create_group("Class 7B", Some(dept)).await;
     let head = app.create_user("head@example.org").await;
-    grant(&app, dept, &head, "group_admin").await;
+    app.set_group_role(dept, &head, "group_admin").await;
     let project = app.create_project(class, "Robots").await;
 
     // Inherited group_admin of the owning group: admin of the project without a membership.
-    let seen = expect_status(send(&app, &head, Method::GET, &format!("/v1/projects/{project}"), None).await, 200).await;
+    let seen = expect_status(
+        send(
+            &app,
+            &head,
+            Method::GET,
+            &format!("/v1/projects/{project}"),
+            None,
+        )
+        .await,
+        200,
+    )
+    .await;
     assert_eq!(seen["my_role"], "admin");
     let worker = app.create_user("worker@example.org").await;
     let assigned = expect_status(
-        send(&app, &head, Method::PUT, &format!("/v1/projects/{project}/members/{}", worker.id), Some(json!({ "role": "admin" }))).await,
+        send(
+            &app,
+            &head,
+            Method::PUT,
+            &format!("/v1/projects/{project}/members/{}", worker.id),
+            Some(json!({ "role": "admin" })),
+        )
+        .await,
         201,
     )
     .await;
     assert_eq!(assigned["role"], "admin");
-    expect_status(send(&app, &head, Method::PATCH, &format!("/v1/projects/{project}"), Some(json!({ "slug": "robots-2" }))).await, 200).await;
+    expect_status(
+        send(
+            &app,
+            &head,
+            Method::PATCH,
+            &format!("/v1/projects/{project}"),
+            Some(json!({ "slug": "robots-2" })),
+        )
+        .await,
+        200,
+    )
+    .await;
     // A group_admin of an unrelated branch is nobody here.
     let other = app.create_group("Arts", Some(school)).await;
     let arts_head = app.create_user("arts@example.org").await;
-    grant(&app, other, &arts_head, "group_admin").await;
-    expect_problem(send(&app, &arts_head, Method::GET, &format!("/v1/projects/{project}"), None).await, 404, "not_found").await;
-    expect_status(send(&app, &head, Method::DELETE, &format!("/v1/projects/{project}"), None).await, 204).await;
+    app.set_group_role(other, &arts_head, "group_admin").await;
+    expect_problem(
+        send(
+            &app,
+            &arts_head,
+            Method::GET,
+            &format!("/v1/projects/{project}"),
+            None,
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    expect_status(
+        send(
+            &app,
+            &head,
+            Method::DELETE,
+            &format!("/v1/projects/{project}"),
+            None,
+        )
+        .await,
+        204,
+    )
+    .await;
 }
 
 async fn a_groups_projects_show_only_visible_ones(db: &TestDb) {
@@ -137,15 +370,39 @@ async fn a_groups_projects_show_only_visible_ones(db: &TestDb) {
     let alice = app.create_user("alice@example.org").await;
     let bob = app.create_user("bob@example.org").await;
     let head = app.create_user("head@example.org").await;
-    grant(&app, class, &alice, "teacher").await;
-    grant(&app, class, &bob, "teacher").await;
-    grant(&app, class, &head, "group_admin").await;
+    app.set_group_role(class, &alice, "teacher").await;
+    app.set_group_role(class, &bob, "teacher").await;
+    app.set_group_role(class, &head, "group_admin").await;
     let mut alices = Vec::new();
     for name in ["A1", "A2", "A3"] {
-        let body = expect_status(send(&app, &alice, Method::POST, &format!("/v1/groups/{class}/projects"), Some(json!({ "name": name }))).await, 201).await;
+        let body = expect_status(
+            send(
+                &app,
+                &alice,
+                Method::POST,
+                &format!("/v1/groups/{class}/projects"),
+                Some(json!({ "name": name })),
+            )
+            .await,
+            201,
+        )
+        .await;
         alices.push(id_of(&body));
     }
-    let bobs = id_of(&expect_status(send(&app, &bob, Method::POST, &format!("/v1/groups/{class}/projects"), Some(json!({ "name": "B1" }))).await, 201).await);
+    let bobs = id_of(
+        &expect_status(
+            send(
+                &app,
+                &bob,
+                Method::POST,
+                &format!("/v1/groups/{class}/projects"),
+                Some(json!({ "name": "B1" })),
+            )
+            .await,
+            201,
+        )
+        .await,
+    );
     // One user, different roles in different projects (seed 004).
     app.set_project_role(bobs, &alice, "member").await;
     app.set_project_role(alices[0], &bob, "pm").await;
@@ -158,12 +415,15 @@ async fn a_groups_projects_show_only_visible_ones(db: &TestDb) {
             let mut seen = Vec::new();
             let mut path = path.clone();
             loop {
-                let page = expect_status(send(app, &user, Method::GET, &path, None).await, 200).await;
+                let page =
+                    expect_status(send(app, &user, Method::GET, &path, None).await, 200).await;
                 for item in page["items"].as_array().unwrap() {
                     seen.push((id_of(item), item["my_role"].as_str().unwrap().to_owned()));
                 }
                 match page["next_cursor"].as_str() {
-                    Some(cursor) => path = format!("/v1/groups/{class}/projects?limit={limit}&cursor={cursor}"),
+                    Some(cursor) => {
+                        path = format!("/v1/groups/{class}/projects?limit={limit}&cursor={cursor}")
+                    }
                     None => break,
                 }
             }
@@ -175,13 +435,25 @@ async fn a_groups_projects_show_only_visible_ones(db: &TestDb) {
     assert!(alice_sees.contains(&(bobs, "member".to_owned())));
     assert!(alice_sees.contains(&(alices[1], "admin".to_owned())));
     let bob_sees = list(&bob, 1).await;
-    assert_eq!(bob_sees, vec![(alices[0], "pm".to_owned()), (bobs, "admin".to_owned())]);
+    assert_eq!(
+        bob_sees,
+        vec![(alices[0], "pm".to_owned()), (bobs, "admin".to_owned())]
+    );
     let head_sees = list(&head, 50).await;
     assert_eq!(head_sees.len(), 4);
     assert!(head_sees.iter().all(|(_, role)| role == "admin"));
     // Every listed project is readable one by one; every unlisted one is not.
     for project in alices.iter().chain([&bobs]) {
-        let status = send(&app, &bob, Method::GET, &format!("/v1/projects/{project}"), None).await.status().as_u16();
+        let status = send(
+            &app,
+            &bob,
+            Method::GET,
+            &format!("/v1/projects/{project}"),
+            None,
+        )
+        .await
+        .status()
+        .as_u16();
         let listed = bob_sees.iter().any(|(id, _)| id == project);
         assert_eq!(status, if listed { 200 } else { 404 });
     }

@@ -132,8 +132,14 @@ pub async fn list_group_audit(
     )
     .await?;
     let filter = filter.into_inner().into();
-    let found =
-        audit::list(&state.db, AuditScope::Subtree, Some(&group.path), &filter, &page).await?;
+    let found = audit::list(
+        &state.db,
+        AuditScope::Subtree,
+        Some(&group.path),
+        &filter,
+        &page,
+    )
+    .await?;
     Ok(web::Json(found.map(AuditEvent::from)))
 }
 

@@ -112,7 +112,10 @@ impl CheckRequest {
         let resource = match (self.resource.kind.as_str(), self.resource.id) {
             ("system", None) => Some(Resource::System),
             ("system", Some(_)) => {
-                errors.push(FieldError::new(field("resource.id"), "must be absent for the system"));
+                errors.push(FieldError::new(
+                    field("resource.id"),
+                    "must be absent for the system",
+                ));
                 None
             }
             ("group" | "project" | "squad", None) => {

@@ -3,15 +3,15 @@
 
 use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Principal;
-use crate::error::{ApiError, FieldError, Problem};
-use crate::http::extract::{Json, Query};
+use crate::error::{ApiError, Problem};
+use crate::http::extract::{Json, Query, name_field, slug_field};
 use crate::http::pagination::{Page, PageParams};
 use crate::services::groups::{self, GroupChange, GroupView, NewGroup};
 use crate::state::AppState;
@@ -87,16 +87,9 @@ pub struct UpdateGroup {
     #[schema(max_length = 63, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub slug: Option<String>,
     /// Move the group (with its subtree) under this parent; `null` makes it a root.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::extract::present")]
     #[schema(value_type = Option<Uuid>)]
     pub parent_id: Option<Option<Uuid>>,
-}
-
-/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// `?max_depth=` of the descendants listing.
@@ -109,25 +102,11 @@ pub struct DepthParams {
     pub max_depth: Option<u8>,
 }
 
-fn parse_name(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<domain::Name> {
-    domain::Name::parse(raw)
-        .map_err(|e| errors.push(FieldError::new(field, e.to_string())))
-        .ok()
-}
-
-fn parse_slug(raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<domain::Slug> {
-    raw.and_then(|raw| {
-        domain::Slug::parse(raw)
-            .map_err(|e| errors.push(FieldError::new("slug", e.to_string())))
-            .ok()
-    })
-}
-
 impl CreateGroup {
     fn parse(self) -> Result<NewGroup, ApiError> {
         let mut errors = Vec::new();
-        let name = parse_name("name", &self.name, &mut errors);
-        let slug = parse_slug(self.slug.as_deref(), &mut errors);
+        let name = name_field("name", &self.name, &mut errors);
+        let slug = slug_field(self.slug.as_deref(), &mut errors);
         match name {
             Some(name) if errors.is_empty() => Ok(NewGroup {
                 name,
@@ -145,8 +124,8 @@ impl UpdateGroup {
         let name = self
             .name
             .as_deref()
-            .and_then(|raw| parse_name("name", raw, &mut errors));
-        let slug = parse_slug(self.slug.as_deref(), &mut errors);
+            .and_then(|raw| name_field("name", raw, &mut errors));
+        let slug = slug_field(self.slug.as_deref(), &mut errors);
         if errors.is_empty() {
             Ok(GroupChange {
                 name,

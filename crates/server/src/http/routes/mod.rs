@@ -1,6 +1,8 @@
 //! One module per resource; each registers its handlers with a `configure` function.
 
 pub mod audit;
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod check;
 pub mod group_members;
 pub mod groups;

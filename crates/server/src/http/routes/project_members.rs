@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use actix_web::{HttpResponse, delete, get, put, web};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -27,16 +27,9 @@ pub struct AssignRole {
     pub role: String,
     /// Omitted: keep the current line. `null`: the automatic line. A user id: an explicit line
     /// to a member of a strictly stronger role (else 400 `invalid_reports_to`).
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::extract::present")]
     #[schema(value_type = Option<Uuid>)]
     pub reports_to: Option<Option<Uuid>>,
-}
-
-/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// Filters of the member list.
@@ -50,9 +43,8 @@ pub struct MemberQuery {
 }
 
 fn parse_role(raw: &str) -> Result<domain::ProjectRole, ApiError> {
-    domain::ProjectRole::from_str(raw).map_err(|_| {
-        ApiError::invalid("role", "must be one of admin, pm, squad_lead, member")
-    })
+    domain::ProjectRole::from_str(raw)
+        .map_err(|_| ApiError::invalid("role", "must be one of admin, pm, squad_lead, member"))
 }
 
 /// A member in the reporting tree, with the members who report to them.

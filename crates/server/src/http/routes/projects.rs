@@ -3,14 +3,14 @@
 use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{ToSchema};
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Principal;
-use crate::error::{ApiError, FieldError, Problem};
-use crate::http::extract::{Json, Query};
+use crate::error::{ApiError, Problem};
+use crate::http::extract::{Json, Query, name_field, slug_field};
 use crate::http::pagination::{Page, PageParams};
 use crate::services::projects::{self, NewProject, ProjectChange, ProjectView};
 use crate::state::AppState;
@@ -72,16 +72,8 @@ fn parse_name_and_slug(
     slug: Option<&str>,
 ) -> Result<(Option<domain::Name>, Option<domain::Slug>), ApiError> {
     let mut errors = Vec::new();
-    let name = name.and_then(|raw| {
-        domain::Name::parse(raw)
-            .map_err(|e| errors.push(FieldError::new("name", e.to_string())))
-            .ok()
-    });
-    let slug = slug.and_then(|raw| {
-        domain::Slug::parse(raw)
-            .map_err(|e| errors.push(FieldError::new("slug", e.to_string())))
-            .ok()
-    });
+    let name = name.and_then(|raw| name_field("name", raw, &mut errors));
+    let slug = slug_field(slug, &mut errors);
     if errors.is_empty() {
         Ok((name, slug))
     } else {
@@ -117,10 +109,18 @@ pub async fn create_project(
     let body = body.into_inner();
     let (name, slug) = parse_name_and_slug(Some(&body.name), body.slug.as_deref())?;
     let name = name.ok_or_else(|| ApiError::invalid("name", "is required"))?;
-    let view =
-        projects::create(&state.db, &principal, id.into_inner(), NewProject { name, slug }).await?;
+    let view = projects::create(
+        &state.db,
+        &principal,
+        id.into_inner(),
+        NewProject { name, slug },
+    )
+    .await?;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/v1/projects/{}", view.project.id)))
+        .insert_header((
+            header::LOCATION,
+            format!("/v1/projects/{}", view.project.id),
+        ))
         .json(Project::from(view)))
 }
 

@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, delete, get, http::header, patch, post, put, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -115,7 +115,7 @@ pub struct UpdateSquad {
     pub name: Option<String>,
     /// Move the squad under this top-level squad of the same project; `null` makes it
     /// top-level.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::extract::present")]
     #[schema(value_type = Option<Uuid>)]
     pub parent_id: Option<Option<Uuid>>,
 }
@@ -124,13 +124,6 @@ pub struct UpdateSquad {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddSquadMember {}
-
-/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
-}
 
 fn parse_name(raw: &str) -> Result<domain::Name, ApiError> {
     domain::Name::parse(raw).map_err(|e| ApiError::invalid("name", e.to_string()))
