@@ -185,7 +185,7 @@ fn group_co_members(paths: &[domain::GroupPath], backend: DbBackend) -> SelectSt
     // The ancestors come from the paths' own labels: no tree walk, no query.
     let on_paths: BTreeSet<Uuid> = paths.iter().flat_map(domain::GroupPath::ids).collect();
     let below = paths.iter().fold(Condition::any(), |any, path| {
-        any.add(subtree(path, backend))
+        any.add(super::tree::subtree(backend, path, true))
     });
     let groups_below = Query::select()
         .column((entity::groups::Entity, entity::groups::Column::Id))
@@ -201,25 +201,6 @@ fn group_co_members(paths: &[domain::GroupPath], backend: DbBackend) -> SelectSt
                 .add(Expr::col((Entity, Column::GroupId)).in_subquery(groups_below)),
         )
         .to_owned()
-}
-
-/// `groups.path` is `path` or lies below it. PostgreSQL asks the ltree GiST index; on SQLite
-/// the fixed-length hex labels make the subtree one B-tree range: `'p.'` up to (not including)
-/// `'p/'` (`/` is the character after `.`), plus `p` itself.
-fn subtree(path: &domain::GroupPath, backend: DbBackend) -> Condition {
-    let column = Expr::col((entity::groups::Entity, entity::groups::Column::Path));
-    let path = path.as_str();
-    match backend {
-        DbBackend::Postgres => Condition::all().add(column.binary(
-            BinOper::Custom("<@"),
-            Expr::val(path).cast_as(Alias::new("ltree")),
-        )),
-        _ => Condition::any().add(column.clone().eq(path)).add(
-            Condition::all()
-                .add(column.clone().gt(format!("{path}.")))
-                .add(column.lt(format!("{path}/"))),
-        ),
-    }
 }
 
 /// The user `id` if `actor` may read it (see [`Visibility`]); otherwise 404, so that the
