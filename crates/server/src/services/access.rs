@@ -30,6 +30,17 @@ impl From<&Principal> for Subject {
     }
 }
 
+impl Subject {
+    /// The principal as they stand inside a write transaction: their system admin membership is
+    /// read again there, so a caller demoted a moment ago cannot still act as a system admin.
+    pub async fn current(db: &impl ConnectionTrait, principal: &Principal) -> Result<Self, DbErr> {
+        Ok(Self {
+            user_id: principal.id(),
+            system_admin_at: crate::auth::system_admin_group(db, principal.id()).await?,
+        })
+    }
+}
+
 /// A group the subject may act on, with what was loaded to decide it.
 #[derive(Debug, Clone)]
 pub struct GroupAccess {

@@ -326,10 +326,7 @@ async fn authorize(
     group_id: Uuid,
     capability: domain::Capability,
 ) -> Result<access::GroupAccess, ApiError> {
-    let subject = Subject {
-        user_id: actor.id(),
-        system_admin_at: auth::system_admin_group(tx, actor.id()).await?,
-    };
+    let subject = Subject::current(tx, actor).await?;
     access::authorize_group(tx, subject, group_id, capability).await
 }
 

@@ -58,8 +58,8 @@ pub async fn create(
     principal: &Principal,
     input: NewGroup,
 ) -> Result<GroupView, ApiError> {
-    let subject = Subject::from(principal);
     write(db, &[Lock::GroupTree], async |tx| {
+        let subject = Subject::current(tx, principal).await?;
         let parent_path = match input.parent_id {
             None => {
                 access::require_system_admin(subject, "create a root group")?;
@@ -242,8 +242,8 @@ pub async fn update(
     id: Uuid,
     change: GroupChange,
 ) -> Result<GroupView, ApiError> {
-    let subject = Subject::from(principal);
     write(db, &[Lock::GroupTree], async |tx| {
+        let subject = Subject::current(tx, principal).await?;
         let access = access::authorize_group(tx, subject, id, Capability::GroupManage).await?;
         let before = access.group.clone();
         let old_path = access.path.clone();
@@ -377,8 +377,8 @@ pub async fn delete(
     principal: &Principal,
     id: Uuid,
 ) -> Result<(), ApiError> {
-    let subject = Subject::from(principal);
     write(db, &[Lock::GroupTree, Lock::SystemAdmins], async |tx| {
+        let subject = Subject::current(tx, principal).await?;
         let (group, path) = access::load_group(tx, id).await?;
         // Invisible groups stay invisible.
         let grant = access::group_grant(tx, subject, &path)

@@ -58,8 +58,8 @@ pub async fn upsert(
     user_id: Uuid,
     assignment: Assignment,
 ) -> Result<Upserted, ApiError> {
-    let subject = Subject::from(principal);
     write(db, &[Lock::Project(project_id)], async |tx| {
+        let subject = Subject::current(tx, principal).await?;
         let access =
             access::authorize_project(tx, subject, project_id, Capability::ProjectAssignRoles)
                 .await?;
@@ -272,8 +272,8 @@ pub async fn remove(
     project_id: Uuid,
     user_id: Uuid,
 ) -> Result<(), ApiError> {
-    let subject = Subject::from(principal);
     write(db, &[Lock::Project(project_id)], async |tx| {
+        let subject = Subject::current(tx, principal).await?;
         let project = access::load_project(tx, project_id).await?;
         let grant = access::project_grant(tx, subject, &project)
             .await?

@@ -46,8 +46,8 @@ pub async fn create(
     group_id: Uuid,
     input: NewProject,
 ) -> Result<ProjectView, ApiError> {
-    let subject = Subject::from(principal);
     write(db, &[], async |tx| {
+        let subject = Subject::current(tx, principal).await?;
         access::authorize_group(tx, subject, group_id, Capability::GroupCreateProjects).await?;
         let slug = match &input.slug {
             Some(slug) => slug.clone(),
@@ -173,8 +173,8 @@ pub async fn update(
     id: Uuid,
     change: ProjectChange,
 ) -> Result<ProjectView, ApiError> {
-    let subject = Subject::from(principal);
     write(db, &[Lock::Project(id)], async |tx| {
+        let subject = Subject::current(tx, principal).await?;
         let access =
             access::authorize_project(tx, subject, id, Capability::ProjectManageSettings).await?;
         let before = access.project.clone();
@@ -216,8 +216,8 @@ pub async fn delete(
     principal: &Principal,
     id: Uuid,
 ) -> Result<(), ApiError> {
-    let subject = Subject::from(principal);
     write(db, &[Lock::Project(id)], async |tx| {
+        let subject = Subject::current(tx, principal).await?;
         let access = access::authorize_project(tx, subject, id, Capability::ProjectDelete).await?;
         let members = entity::project_members::Entity::find()
             .filter(entity::project_members::Column::ProjectId.eq(id))

@@ -23,7 +23,7 @@ use super::access::{self, Subject};
 use super::audit::AuditRecord;
 use super::reporting;
 use super::write::{Lock, Outcome, write};
-use crate::auth::{self, Principal};
+use crate::auth::Principal;
 use crate::convert;
 use crate::error::ApiError;
 use crate::http::pagination::{Page, PageRequest};
@@ -72,7 +72,7 @@ pub async fn create(
     input: NewSquad,
 ) -> Result<Model, ApiError> {
     write(db, &[Lock::Project(project_id)], async |tx| {
-        let subject = subject_in(tx, actor).await?;
+        let subject = Subject::current(tx, actor).await?;
         access::authorize_project(tx, subject, project_id, Capability::ProjectManageSquads).await?;
         let parent = match input.parent_id {
             None => None,
@@ -172,7 +172,7 @@ pub async fn update(
 ) -> Result<Model, ApiError> {
     let project_id = project_of(db, id).await?;
     write(db, &[Lock::Project(project_id)], async |tx| {
-        let subject = subject_in(tx, actor).await?;
+        let subject = Subject::current(tx, actor).await?;
         let before = access::authorize_squad(tx, subject, id, Capability::ProjectManageSquads)
             .await?
             .squad;
@@ -225,7 +225,7 @@ pub async fn update(
 pub async fn delete(db: &DatabaseConnection, actor: &Principal, id: Uuid) -> Result<(), ApiError> {
     let project_id = project_of(db, id).await?;
     write(db, &[Lock::Project(project_id)], async |tx| {
-        let subject = subject_in(tx, actor).await?;
+        let subject = Subject::current(tx, actor).await?;
         let access =
             access::authorize_squad(tx, subject, id, Capability::ProjectManageSquads).await?;
         let sub_squads: Vec<Uuid> = Entity::find()
@@ -280,7 +280,7 @@ pub async fn add_member(
 ) -> Result<(entity::squad_members::Model, Upserted), ApiError> {
     let project_id = project_of(db, squad_id).await?;
     write(db, &[Lock::Project(project_id)], async |tx| {
-        let subject = subject_in(tx, actor).await?;
+        let subject = Subject::current(tx, actor).await?;
         let access =
             access::authorize_squad(tx, subject, squad_id, Capability::ProjectManageSquadMembers)
                 .await?;
@@ -352,7 +352,7 @@ pub async fn remove_member(
 ) -> Result<(), ApiError> {
     let project_id = project_of(db, squad_id).await?;
     write(db, &[Lock::Project(project_id)], async |tx| {
-        let subject = subject_in(tx, actor).await?;
+        let subject = Subject::current(tx, actor).await?;
         let leaving = user_id == actor.id();
         // A member of the squad can always see it; the capability only matters for others.
         let capability = if leaving {
@@ -397,16 +397,6 @@ async fn project_of(db: &DatabaseConnection, id: Uuid) -> Result<Uuid, ApiError>
         .one(db)
         .await?
         .ok_or(ApiError::NotFound)
-}
-
-/// The actor with their system-admin standing re-read in the transaction: the principal was
-/// loaded before the locks were taken, and a revoked system admin must not act on what they
-/// were a moment ago.
-async fn subject_in(tx: &impl ConnectionTrait, actor: &Principal) -> Result<Subject, ApiError> {
-    Ok(Subject {
-        user_id: actor.id(),
-        system_admin_at: auth::system_admin_group(tx, actor.id()).await?,
-    })
 }
 
 /// What the nesting rule needs to know about the squad named as `parent_id` in a body.
