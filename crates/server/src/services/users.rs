@@ -79,12 +79,12 @@ pub async fn create(
     actor: &Principal,
     input: NewUser,
 ) -> Result<entity::users::Model, ApiError> {
-    if !manages_users(db, actor).await? {
-        return Err(ApiError::Forbidden(
-            "only system admins and group admins create users".into(),
-        ));
-    }
     write(db, &[], async |tx| {
+        if !manages_users(tx, actor).await? {
+            return Err(ApiError::Forbidden(
+                "only system admins and group admins create users".into(),
+            ));
+        }
         let now = chrono::Utc::now();
         let user = entity::users::ActiveModel {
             id: Set(Uuid::now_v7()),
