@@ -3,7 +3,10 @@
 use std::future::{Ready, ready};
 
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, Statement,
+};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -25,18 +28,38 @@ impl Principal {
         self.system_admin_at.is_some()
     }
 
-    /// The principal for `user_id`, or `None` when that user no longer exists.
+    /// The principal for `user_id`, or `None` when that user no longer exists: the user row
+    /// and their system admin membership in one statement (this runs on every request).
     pub async fn load(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Option<Self>, DbErr> {
-        let Some(user) = entity::users::Entity::find_by_id(user_id).one(db).await? else {
+        let backend = db.get_database_backend();
+        let sql = match backend {
+            DbBackend::Postgres => PRINCIPAL_POSTGRES,
+            _ => PRINCIPAL_SQLITE,
+        };
+        let statement = Statement::from_sql_and_values(backend, sql, [user_id.into()]);
+        let Some(row) = db.query_one_raw(statement).await? else {
             return Ok(None);
         };
-        let system_admin_at = system_admin_group(db, user_id).await?;
+        let user = entity::users::Model::from_query_result(&row, "")?;
+        let system_admin_at: Option<Uuid> = row.try_get("", "system_admin_at")?;
         Ok(Some(Self {
             user,
             system_admin_at,
         }))
     }
 }
+
+/// The user row and, as [`system_admin_group`] reads it, the group of their `system_admin`
+/// membership (found through the `group_members (user_id, …)` index).
+const PRINCIPAL_POSTGRES: &str = r#"SELECT u.id, u.email, u.display_name, u.created_at, u.updated_at,
+       (SELECT m.group_id FROM group_members m
+         WHERE m.user_id = u.id AND m.role = 'system_admin' LIMIT 1) AS system_admin_at
+FROM users u WHERE u.id = $1"#;
+
+const PRINCIPAL_SQLITE: &str = r#"SELECT u.id, u.email, u.display_name, u.created_at, u.updated_at,
+       (SELECT m.group_id FROM group_members m
+         WHERE m.user_id = u.id AND m.role = 'system_admin' LIMIT 1) AS system_admin_at
+FROM users u WHERE u.id = ?"#;
 
 /// The group of `user_id`'s `system_admin` membership, if any.
 pub async fn system_admin_group(

@@ -1,13 +1,17 @@
 //! The decision path: load the few facts one decision needs, ask `domain`, answer.
 //!
-//! Route guards and (later) `/v1/check` call the same functions, so they cannot disagree.
-//! Cost of a group decision: the group row (one primary-key read) and the subject's memberships
-//! on the group's path (one indexed read: the ancestor ids come from the path's own labels, no
-//! tree walk). A system admin costs no membership read at all.
+//! Route guards and `/v1/check` call the same functions, so they cannot disagree.
+//! Cost of a group decision: one statement ([`load_group_facts`]) that reads the group row and
+//! the subject's memberships on the group's path together — the ancestor ids come from the
+//! path's own labels inside the database, so there is no tree walk and no second round trip.
 
 use std::collections::HashMap;
+use std::str::FromStr;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
+    Statement,
+};
 use uuid::Uuid;
 
 use crate::auth::Principal;
@@ -70,6 +74,93 @@ pub fn stored_path(group: &entity::groups::Model) -> Result<domain::GroupPath, A
             group.id
         ))
     })
+}
+
+/// A group, its path, and the subject's effective role there, read in one statement.
+#[derive(Debug, Clone)]
+pub struct GroupFacts {
+    pub group: entity::groups::Model,
+    pub path: domain::GroupPath,
+    pub grant: Option<domain::GroupGrant>,
+    /// The names of the groups on the path where the subject holds a membership (for the
+    /// human `reason` of a check, without another read).
+    pub names: HashMap<Uuid, String>,
+}
+
+/// The group `id` joined with `subject`'s memberships on its path, and those groups' names.
+///
+/// One row per membership on the path (or one row with nulls when there is none); no row when
+/// the group does not exist. The path's labels are decoded into ids by the database itself —
+/// PostgreSQL `string_to_array(…)::uuid[]`, SQLite `unhex(substr(path, 1 + 33·k, 32))` — so the
+/// memberships are found through the `(user_id, group_id)` unique index in the same statement.
+const GROUP_FACTS_POSTGRES: &str = r#"SELECT g.id, g.parent_id, g.name, g.slug,
+       CAST(g.path AS text) AS path, g.depth, g.created_at, g.updated_at,
+       m.group_id AS member_group_id, CAST(m.role AS text) AS member_role,
+       mg.name AS member_group_name
+FROM groups g
+LEFT JOIN group_members m
+  ON m.user_id = $2
+ AND m.group_id = ANY (CAST(string_to_array(CAST(g.path AS text), '.') AS uuid[]))
+LEFT JOIN groups mg ON mg.id = m.group_id
+WHERE g.id = $1"#;
+
+/// As [`GROUP_FACTS_POSTGRES`]; `k` enumerates the labels 0..=depth (depth ≤ 20), each 32 hex
+/// digits followed by a dot, and ids are stored as 16-byte blobs.
+const GROUP_FACTS_SQLITE: &str = r#"SELECT g.id, g.parent_id, g.name, g.slug, g.path, g.depth,
+       g.created_at, g.updated_at,
+       m.group_id AS member_group_id, m.role AS member_role, mg.name AS member_group_name
+FROM groups g
+LEFT JOIN group_members m
+  ON m.user_id = ?2
+ AND m.group_id IN (
+     SELECT unhex(substr(g.path, 1 + 33 * k.column1, 32))
+     FROM (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12), (13),
+                  (14), (15), (16), (17), (18), (19), (20)) AS k
+     WHERE k.column1 <= g.depth)
+LEFT JOIN groups mg ON mg.id = m.group_id
+WHERE g.id = ?1"#;
+
+/// Loads the group `id` and decides the subject's effective role there, in one statement.
+pub async fn load_group_facts(
+    db: &impl ConnectionTrait,
+    subject: Subject,
+    id: Uuid,
+) -> Result<Option<GroupFacts>, ApiError> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => GROUP_FACTS_POSTGRES,
+        _ => GROUP_FACTS_SQLITE,
+    };
+    let statement =
+        Statement::from_sql_and_values(backend, sql, [id.into(), subject.user_id.into()]);
+    let rows = db.query_all_raw(statement).await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let group = entity::groups::Model::from_query_result(first, "")?;
+    let path = stored_path(&group)?;
+    let mut roles = HashMap::new();
+    let mut names = HashMap::new();
+    for row in &rows {
+        let Some(member_group) = row.try_get::<Option<Uuid>>("", "member_group_id")? else {
+            continue;
+        };
+        let role: String = row.try_get("", "member_role")?;
+        let role = domain::GroupRole::from_str(&role).map_err(|e| {
+            ApiError::internal(anyhow::anyhow!("a stored group role is not valid: {e}"))
+        })?;
+        roles.insert(member_group, role);
+        if let Some(name) = row.try_get::<Option<String>>("", "member_group_name")? {
+            names.insert(member_group, name);
+        }
+    }
+    let grant = MembershipIndex { subject, roles }.grant_at(&path);
+    Ok(Some(GroupFacts {
+        group,
+        path,
+        grant,
+        names,
+    }))
 }
 
 /// The subject's effective role at the group with `path` (inherited down the tree): one read
@@ -163,13 +254,19 @@ pub async fn authorize_group(
     id: Uuid,
     capability: domain::Capability,
 ) -> Result<GroupAccess, ApiError> {
-    let (group, path) = load_group(db, id).await?;
-    let grant = group_grant(db, subject, &path).await?;
-    let decision = domain::decide_group(capability, grant);
+    let facts = load_group_facts(db, subject, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let decision = domain::decide_group(capability, facts.grant);
     enforce(&decision)?;
-    let grant =
-        grant.ok_or_else(|| ApiError::internal(anyhow::anyhow!("granted without a role")))?;
-    Ok(GroupAccess { group, path, grant })
+    let grant = facts
+        .grant
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("granted without a role")))?;
+    Ok(GroupAccess {
+        group: facts.group,
+        path: facts.path,
+        grant,
+    })
 }
 
 /// A project the subject may act on, with their effective role there.
@@ -190,8 +287,10 @@ pub async fn project_grant(
         // A system admin is project admin everywhere: no need to read the group.
         Some(_) => None,
         None => {
-            let (_, path) = load_group(db, project.group_id).await?;
-            group_grant(db, subject, &path).await?
+            load_group_facts(db, subject, project.group_id)
+                .await?
+                .ok_or(ApiError::NotFound)?
+                .grant
         }
     };
     let own = entity::project_members::Entity::find()

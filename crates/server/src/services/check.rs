@@ -1,9 +1,11 @@
 //! Permission checks for other backends: "may this user use this capability here?"
 //!
 //! Each answer is decided by the same functions the route guards use (`access::*_grant` and
-//! `domain::decide_*`), so `/v1/check` and the routes cannot disagree. A check costs the
-//! resource's row and the subject's memberships on its path (two indexed reads for a group),
-//! plus one read for the names in the human `reason`.
+//! `domain::decide_*`), so `/v1/check` and the routes cannot disagree. A group check costs one
+//! statement: the group's row, the subject's memberships on its path and the names of their
+//! groups (for the human `reason`) come back together ([`access::load_group_facts`]).
+
+use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
@@ -113,16 +115,23 @@ pub async fn answer(
             Ok(from_decision(decision, reason))
         }
         Resource::Group(id) => {
-            let Some(group) = entity::groups::Entity::find_by_id(id).one(db).await? else {
+            let Some(facts) = access::load_group_facts(db, subject, id).await? else {
                 return Ok(invisible("group"));
             };
-            let path = access::stored_path(&group)?;
-            let Some(grant) = access::group_grant(db, subject, &path).await? else {
+            let Some(grant) = facts.grant else {
                 return Ok(invisible("group"));
             };
             let decision = domain::decide_group(capability, Some(grant));
-            let here = format!("'{}'", group.name);
-            let reason = explain(db, &decision, capability, &here, Some(group.id)).await?;
+            let here = format!("'{}'", facts.group.name);
+            let reason = explain(
+                db,
+                &decision,
+                capability,
+                &here,
+                Some(facts.group.id),
+                &facts.names,
+            )
+            .await?;
             Ok(from_decision(decision, reason))
         }
         Resource::Project(id) => {
@@ -134,7 +143,7 @@ pub async fn answer(
             };
             let decision = domain::decide_project(capability, Some(grant));
             let here = format!("project '{}'", project.name);
-            let reason = explain(db, &decision, capability, &here, None).await?;
+            let reason = explain(db, &decision, capability, &here, None, &HashMap::new()).await?;
             Ok(from_decision(decision, reason))
         }
         Resource::Squad(id) => {
@@ -148,7 +157,7 @@ pub async fn answer(
             };
             let decision = domain::decide_project(capability, Some(grant));
             let here = format!("squad '{}' of project '{}'", squad.name, project.name);
-            let reason = explain(db, &decision, capability, &here, None).await?;
+            let reason = explain(db, &decision, capability, &here, None, &HashMap::new()).await?;
             Ok(from_decision(decision, reason))
         }
     }
@@ -177,13 +186,15 @@ fn invisible(kind: &str) -> Answer {
 }
 
 /// One line for people: which membership grants the capability, or which role lacks it.
-/// `here` names the resource; `here_group` is its id when it is a group.
+/// `here` names the resource; `here_group` is its id when it is a group; `names` holds group
+/// names already read with the decision's facts (others are read here).
 async fn explain(
     db: &impl ConnectionTrait,
     decision: &domain::Decision,
     capability: domain::Capability,
     here: &str,
     here_group: Option<Uuid>,
+    names: &HashMap<Uuid, String>,
 ) -> Result<String, ApiError> {
     let Some(by) = decision.granted_by else {
         return Ok(match decision.role {
@@ -197,7 +208,10 @@ async fn explain(
             format!("{} of {here}", by.role)
         }
         domain::GrantSource::Group { group_id } => {
-            let name = group_name(db, group_id).await?;
+            let name = match names.get(&group_id) {
+                Some(name) => name.clone(),
+                None => group_name(db, group_id).await?,
+            };
             let relation = if here_group.is_some() {
                 "ancestor of"
             } else {

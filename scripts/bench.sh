@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The one benchmark command (docs/PERFORMANCE.md): builds the standalone `bench/` package in
+# release mode, makes sure PostgreSQL answers, seeds fresh `roster_bench_*` databases through
+# Roster's own code, runs G1 (HTTP check vs its ceilings), G2 (in-process decision vs Cedar and
+# casbin) and G3 (hierarchy at 10³–10⁶ groups), and writes the results table (machine, date,
+# medians, ratios, goals) to bench/target/results/latest.md (or $BENCH_OUT).
+#
+#   scripts/bench.sh            # everything (about 25 minutes on 2 cores, build included)
+#   scripts/bench.sh g1|g2|g3   # one part
+#   scripts/bench.sh count      # database round trips and statements per request
+#
+# Environment: ROSTER_BENCH_POSTGRES_URL (admin URL that may create databases; default
+# postgres://postgres@127.0.0.1:5432/postgres), BENCH_REPS (5), BENCH_G3_MAX (1000000; 100000
+# for a quicker run), BENCH_G3_SQLITE_MAX (100000), BENCH_G1_CLOSED_SECS (3),
+# BENCH_G1_OPEN_SECS (5), BENCH_KEEP_DBS (set to keep the databases), BENCH_OUT.
+# All load goes to 127.0.0.1 only, and every loop is bounded in count and time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TERM_COLOR=never
+export ROSTER_BENCH_POSTGRES_URL="${ROSTER_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+ensure_postgres() {
+    if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+        return 0
+    fi
+    step "PostgreSQL is not answering; starting it"
+    if ! command -v pg_ctlcluster >/dev/null 2>&1 || [ -z "$(ls /etc/postgresql 2>/dev/null)" ]; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-contrib
+    fi
+    local version
+    version=$(ls /etc/postgresql | sort -V | tail -n 1)
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    for _ in $(seq 1 30); do
+        pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && return 0
+        sleep 1
+    done
+    echo "PostgreSQL did not come up on 127.0.0.1:5432" >&2
+    return 1
+}
+
+command -v cargo >/dev/null || { echo "cargo is not installed (see README)" >&2; exit 1; }
+ensure_postgres
+psql "$ROSTER_BENCH_POSTGRES_URL" -qtAc 'SELECT 1' >/dev/null \
+    || { echo "cannot connect to $ROSTER_BENCH_POSTGRES_URL" >&2; exit 1; }
+
+step "building bench/ (release; its own Cargo.lock and bench/target)"
+cargo build --release --manifest-path bench/Cargo.toml --bins
+
+step "running ${1:-all}"
+out="${BENCH_OUT:-bench/target/results/latest.md}"
+bench/target/release/roster-bench "${1:-all}" --out "$out"
