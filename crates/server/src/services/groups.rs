@@ -322,7 +322,7 @@ async fn plan_move(
     // Moving needs group.manage where the subtree leaves from…
     match old_path.parent() {
         None => access::require_system_admin(subject, "move a root group")?,
-        Some(parent) => require_manage_at(tx, subject, &parent).await?,
+        Some(parent) => require_manage_at_parent(tx, subject, &parent, "moving").await?,
     }
     // …and where it arrives.
     let target_path = match target {
@@ -352,12 +352,14 @@ async fn plan_move(
     })
 }
 
-/// Requires group.manage at the group with `path` (which the caller may not even see: then
-/// the answer is 403, since the group being moved is visible to them).
-async fn require_manage_at(
+/// Requires group.manage at the parent with `path` for `what` (moving or deleting a group).
+/// The caller may not even see that parent: the answer is still 403, since the group acted on
+/// is visible to them.
+async fn require_manage_at_parent(
     tx: &impl ConnectionTrait,
     subject: Subject,
     path: &domain::GroupPath,
+    what: &str,
 ) -> Result<(), ApiError> {
     let grant = access::group_grant(tx, subject, path).await?;
     let decision = domain::decide_group(Capability::GroupManage, grant);
@@ -365,7 +367,7 @@ async fn require_manage_at(
         Ok(())
     } else {
         Err(ApiError::Forbidden(format!(
-            "moving a group needs group.manage on its current parent: {}",
+            "{what} a group needs group.manage on its parent: {}",
             decision.reason
         )))
     }
@@ -386,26 +388,16 @@ pub async fn delete(
             .ok_or(ApiError::NotFound)?;
         match path.parent() {
             None => access::require_system_admin(subject, "delete a root group")?,
-            Some(parent) => {
-                let at_parent = access::group_grant(tx, subject, &parent).await?;
-                let decision = domain::decide_group(Capability::GroupManage, at_parent);
-                if !decision.allowed {
-                    return Err(ApiError::Forbidden(format!(
-                        "deleting a group needs group.manage on its parent: {}",
-                        decision.reason
-                    )));
-                }
-            }
+            Some(parent) => require_manage_at_parent(tx, subject, &parent, "deleting").await?,
         }
         let contents = subtree_contents(tx, &path).await?;
         domain::check_group_removals(grant.role, contents.memberships.iter().map(|(_, r)| *r))
             .map_err(|e| ApiError::RoleEscalation(e.to_string()))?;
         ensure_system_admin_survives(tx, &path, &contents).await?;
         entity::groups::Entity::delete_by_id(id).exec(tx).await?;
-        let audit = AuditRecord::new(Some(subject.user_id), "group.delete", "group", id)
+        let mut audit = AuditRecord::new(Some(subject.user_id), "group.delete", "group", id)
             .in_group(id)
             .change(group_json(&group), serde_json::Value::Null);
-        let mut audit = audit;
         audit.details["deleted"] = json!({
             "groups": contents.groups,
             "memberships": contents.memberships.len(),
