@@ -1,7 +1,9 @@
 //! Capability decisions: one pure function per resource kind, for route guards and `/v1/check`.
 //!
 //! The caller resolves the effective role first (see [`crate::effective`]); a decision only asks
-//! the role tables whether that role has the capability, and says why in words.
+//! the role tables whether that role has the capability, and says why in words. A decision
+//! carries the typed grant it was made on ([`Verdict`]), so a guard that lets a request through
+//! hands the grant on without ever asking "granted, but by what?".
 
 use crate::capability::{Capability, CapabilityKind};
 use crate::effective::{GrantedBy, GroupGrant, ProjectGrant};
@@ -23,111 +25,206 @@ pub enum Outcome {
     NotApplicable,
 }
 
+/// The outcome with the grant it was decided on: what a guard hands on when it allows.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Verdict<G> {
+    /// The grant has the capability.
+    Granted(G),
+    /// The user holds this grant here, but it lacks the capability.
+    LacksCapability(G),
+    /// The user has no role here.
+    NoRole,
+    /// The capability does not apply to this kind of resource (the grant, if any, is kept for
+    /// the answer's `role`).
+    NotApplicable(Option<G>),
+}
+
+/// An effective role with its source: what a decision is made on.
+pub trait Grant: Copy {
+    /// The effective role's name.
+    fn role_name(self) -> RoleName;
+    /// The membership behind the grant.
+    fn granted_by(self) -> GrantedBy;
+}
+
+impl Grant for GroupGrant {
+    fn role_name(self) -> RoleName {
+        self.role.into()
+    }
+
+    fn granted_by(self) -> GrantedBy {
+        GroupGrant::granted_by(self)
+    }
+}
+
+impl Grant for ProjectGrant {
+    fn role_name(self) -> RoleName {
+        self.role.into()
+    }
+
+    fn granted_by(self) -> GrantedBy {
+        ProjectGrant::granted_by(self)
+    }
+}
+
 /// The answer to "may this user use this capability here?".
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Decision {
-    /// Whether the capability is granted.
-    pub allowed: bool,
-    /// The user's effective role at the resource, if any (also when denied).
-    pub role: Option<RoleName>,
-    /// The membership that grants the capability; `None` when denied.
-    pub granted_by: Option<GrantedBy>,
-    /// Why, as a machine-readable value.
-    pub outcome: Outcome,
+pub struct Decision<G> {
+    /// The outcome, with the grant it was decided on.
+    pub verdict: Verdict<G>,
     /// Why, as one human sentence.
     pub reason: String,
+    /// Whether "no role" must read as "no such resource": true where the decision is about a
+    /// group, project or squad the user may not even know exists; false for system-wide
+    /// actions, and for a resource the caller is already known to see
+    /// ([`Decision::on_visible_resource`]).
+    pub conceals_existence: bool,
+}
+
+impl<G: Copy> Decision<G> {
+    /// Whether the capability is granted.
+    pub fn allowed(&self) -> bool {
+        matches!(self.verdict, Verdict::Granted(_))
+    }
+
+    /// The outcome without its grant.
+    pub fn outcome(&self) -> Outcome {
+        match self.verdict {
+            Verdict::Granted(_) => Outcome::Granted,
+            Verdict::LacksCapability(_) => Outcome::LacksCapability,
+            Verdict::NoRole => Outcome::NoRole,
+            Verdict::NotApplicable(_) => Outcome::NotApplicable,
+        }
+    }
+
+    /// The grant the user holds here, allowed or not.
+    pub fn grant(&self) -> Option<G> {
+        match self.verdict {
+            Verdict::Granted(g) | Verdict::LacksCapability(g) | Verdict::NotApplicable(Some(g)) => {
+                Some(g)
+            }
+            Verdict::NoRole | Verdict::NotApplicable(None) => None,
+        }
+    }
+
+    /// The same decision about a resource the caller is known to see (e.g. the parent of a
+    /// group they act on): having no role there is then a refusal, not a reason to hide it.
+    #[must_use]
+    pub fn on_visible_resource(self) -> Self {
+        Self {
+            conceals_existence: false,
+            ..self
+        }
+    }
+}
+
+impl<G: Grant> Decision<G> {
+    /// The user's effective role at the resource, if any (also when denied).
+    pub fn role(&self) -> Option<RoleName> {
+        self.grant().map(Grant::role_name)
+    }
+
+    /// The membership that grants the capability; `None` when denied.
+    pub fn granted_by(&self) -> Option<GrantedBy> {
+        match self.verdict {
+            Verdict::Granted(g) => Some(g.granted_by()),
+            _ => None,
+        }
+    }
 }
 
 /// Decides a `group.*` capability at a group, given the user's effective role there.
-pub fn decide_group(capability: Capability, grant: Option<GroupGrant>) -> Decision {
-    let has = grant.is_some_and(|g| g.role.has(capability));
+pub fn decide_group(capability: Capability, grant: Option<GroupGrant>) -> Decision<GroupGrant> {
     decide(
         capability,
         CapabilityKind::Group,
-        grant.map(|g| (g.role.into(), g.granted_by())),
-        has,
+        grant,
+        grant.is_some_and(|g| g.role.has(capability)),
     )
 }
 
 /// Decides a `project.*` capability at a project or squad, given the user's effective role
 /// there (for a squad, the result of [`crate::effective_squad_role`]).
-pub fn decide_project(capability: Capability, grant: Option<ProjectGrant>) -> Decision {
-    let has = grant.is_some_and(|g| g.role.has(capability));
+pub fn decide_project(
+    capability: Capability,
+    grant: Option<ProjectGrant>,
+) -> Decision<ProjectGrant> {
     decide(
         capability,
         CapabilityKind::Project,
-        grant.map(|g| (g.role.into(), g.granted_by())),
-        has,
+        grant,
+        grant.is_some_and(|g| g.role.has(capability)),
     )
 }
 
 /// Decides a `system.*` capability, given where the user's system_admin membership is, if any.
-pub fn decide_system(capability: Capability, system_admin_at: Option<Uuid>) -> Decision {
+pub fn decide_system(
+    capability: Capability,
+    system_admin_at: Option<Uuid>,
+) -> Decision<GroupGrant> {
     let grant = system_admin_at.map(GroupGrant::system_admin);
-    let has = grant.is_some() && GroupRole::SystemAdmin.has(capability);
     decide(
         capability,
         CapabilityKind::System,
-        grant.map(|g| (g.role.into(), g.granted_by())),
-        has,
+        grant,
+        grant.is_some() && GroupRole::SystemAdmin.has(capability),
     )
 }
 
-/// The shared logic: the outcome, then the answer built from it.
-fn decide(
+/// The shared logic: the verdict, then the answer built from it.
+fn decide<G: Grant>(
     capability: Capability,
     resource: CapabilityKind,
-    grant: Option<(RoleName, GrantedBy)>,
+    grant: Option<G>,
     has: bool,
-) -> Decision {
-    let outcome = if capability.kind() != resource {
-        Outcome::NotApplicable
+) -> Decision<G> {
+    let verdict = if capability.kind() != resource {
+        Verdict::NotApplicable(grant)
     } else {
         match grant {
-            None => Outcome::NoRole,
-            Some(_) if has => Outcome::Granted,
-            Some(_) => Outcome::LacksCapability,
+            None => Verdict::NoRole,
+            Some(g) if has => Verdict::Granted(g),
+            Some(g) => Verdict::LacksCapability(g),
         }
     };
-    let allowed = outcome == Outcome::Granted;
-    let role = grant.map(|(role, _)| role);
-    let granted_by = grant.filter(|_| allowed).map(|(_, by)| by);
+    let reason = reason(capability, resource, &verdict);
     Decision {
-        allowed,
-        role,
-        granted_by,
-        outcome,
-        reason: reason(capability, resource, outcome, role, granted_by),
+        verdict,
+        reason,
+        // There is no system resource to hide.
+        conceals_existence: resource != CapabilityKind::System,
     }
 }
 
 /// The human sentence for a decision; kept apart from the logic so wording never changes an answer.
-fn reason(
+fn reason<G: Grant>(
     capability: Capability,
     resource: CapabilityKind,
-    outcome: Outcome,
-    role: Option<RoleName>,
-    granted_by: Option<GrantedBy>,
+    verdict: &Verdict<G>,
 ) -> String {
-    match (outcome, role, granted_by) {
-        (Outcome::NotApplicable, _, _) => format!(
+    match *verdict {
+        Verdict::NotApplicable(_) => format!(
             "{capability} applies to {}, not to {}",
             capability.kind().resources(),
             resource.resources()
         ),
-        (Outcome::NoRole, _, _) => match resource {
+        Verdict::NoRole => match resource {
             CapabilityKind::System => "not a system admin".to_owned(),
             CapabilityKind::Group => "no role in this group or its ancestors".to_owned(),
             CapabilityKind::Project => "no role in this project".to_owned(),
         },
-        (Outcome::Granted, Some(role), Some(by)) => format!(
-            "{role} has {capability} (granted by the {} membership in {})",
-            by.role, by.source
-        ),
-        (_, Some(role), _) => format!("{role} does not have {capability}"),
-        // Unreachable by construction (Granted and LacksCapability always carry a role), but a
-        // sentence is still better than a panic.
-        (_, None, _) => format!("{capability} is not granted"),
+        Verdict::Granted(grant) => {
+            let by = grant.granted_by();
+            format!(
+                "{} has {capability} (granted by the {} membership in {})",
+                grant.role_name(),
+                by.role,
+                by.source
+            )
+        }
+        Verdict::LacksCapability(grant) => {
+            format!("{} does not have {capability}", grant.role_name())
+        }
     }
 }
 
@@ -145,11 +242,16 @@ mod tests {
 
     /// Checks one decision: allowed, outcome, role, whether `granted_by` is set, and a fragment
     /// of the reason.
-    fn check(d: &Decision, outcome: Outcome, role: Option<&str>, reason_has: &str) {
-        assert_eq!(d.outcome, outcome, "{d:?}");
-        assert_eq!(d.allowed, outcome == Outcome::Granted, "{d:?}");
-        assert_eq!(d.granted_by.is_some(), d.allowed, "{d:?}");
-        assert_eq!(d.role.map(RoleName::as_str), role, "{d:?}");
+    fn check<G: Grant + std::fmt::Debug>(
+        d: &Decision<G>,
+        outcome: Outcome,
+        role: Option<&str>,
+        reason_has: &str,
+    ) {
+        assert_eq!(d.outcome(), outcome, "{d:?}");
+        assert_eq!(d.allowed(), outcome == Outcome::Granted, "{d:?}");
+        assert_eq!(d.granted_by().is_some(), d.allowed(), "{d:?}");
+        assert_eq!(d.role().map(RoleName::as_str), role, "{d:?}");
         assert!(
             d.reason.contains(reason_has),
             "{:?} lacks {reason_has:?}",
@@ -172,7 +274,7 @@ mod tests {
             Some("teacher"),
             "teacher has group.create_projects",
         );
-        assert_eq!(d.granted_by, Some(teacher_grant.granted_by()));
+        assert_eq!(d.granted_by(), Some(teacher_grant.granted_by()));
         check(
             &decide_group(C::GroupManage, teacher),
             Outcome::LacksCapability,
@@ -214,7 +316,7 @@ mod tests {
             Some("admin"),
             "group_admin membership in group",
         );
-        assert_eq!(d.granted_by.unwrap().source.id(), id(1));
+        assert_eq!(d.granted_by().unwrap().source.id(), id(1));
 
         let lead = Some(ProjectGrant::own(id(5), ProjectRole::SquadLead));
         check(
@@ -260,7 +362,7 @@ mod tests {
             "system_admin has system.manage",
         );
         assert_eq!(
-            d.granted_by.unwrap().source,
+            d.granted_by().unwrap().source,
             GrantSource::System { group_id: id(3) }
         );
         check(
@@ -286,17 +388,88 @@ mod tests {
                     source: GrantSource::Group { group_id: id(1) },
                 };
                 let want = cap.kind() == CapabilityKind::Group && role.has(cap);
-                assert_eq!(decide_group(cap, Some(grant)).allowed, want, "{role} {cap}");
+                assert_eq!(
+                    decide_group(cap, Some(grant)).allowed(),
+                    want,
+                    "{role} {cap}"
+                );
             }
             for role in ProjectRole::ALL {
                 let want = cap.kind() == CapabilityKind::Project && role.has(cap);
                 let grant = ProjectGrant::own(id(1), role);
                 assert_eq!(
-                    decide_project(cap, Some(grant)).allowed,
+                    decide_project(cap, Some(grant)).allowed(),
                     want,
                     "{role} {cap}"
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_decision_carries_the_grant_it_was_made_on() {
+        use Capability as C;
+        let teacher = GroupGrant {
+            role: GroupRole::Teacher,
+            source: GrantSource::Group { group_id: id(1) },
+        };
+        let lead = ProjectGrant::own(id(5), ProjectRole::SquadLead);
+        // (verdict, grant() expected, conceals_existence expected)
+        let group_cases = [
+            (
+                decide_group(C::GroupView, Some(teacher)),
+                Verdict::Granted(teacher),
+                true,
+            ),
+            (
+                decide_group(C::GroupManage, Some(teacher)),
+                Verdict::LacksCapability(teacher),
+                true,
+            ),
+            (decide_group(C::GroupView, None), Verdict::NoRole, true),
+            (
+                decide_group(C::ProjectView, Some(teacher)),
+                Verdict::NotApplicable(Some(teacher)),
+                true,
+            ),
+            (decide_system(C::SystemManage, None), Verdict::NoRole, false),
+            (
+                decide_system(C::SystemManage, Some(id(3))),
+                Verdict::Granted(GroupGrant::system_admin(id(3))),
+                false,
+            ),
+        ];
+        for (decision, verdict, conceals) in group_cases {
+            assert_eq!(decision.verdict, verdict, "{decision:?}");
+            assert_eq!(decision.conceals_existence, conceals, "{decision:?}");
+            let held = match verdict {
+                Verdict::Granted(g) | Verdict::LacksCapability(g) => Some(g),
+                Verdict::NotApplicable(g) => g,
+                Verdict::NoRole => None,
+            };
+            assert_eq!(decision.grant(), held, "{decision:?}");
+        }
+        let project_cases = [
+            (
+                decide_project(C::ProjectView, Some(lead)),
+                Verdict::Granted(lead),
+            ),
+            (
+                decide_project(C::ProjectDelete, Some(lead)),
+                Verdict::LacksCapability(lead),
+            ),
+            (decide_project(C::ProjectView, None), Verdict::NoRole),
+        ];
+        for (decision, verdict) in project_cases {
+            assert_eq!(decision.verdict, verdict, "{decision:?}");
+            assert!(decision.conceals_existence, "{decision:?}");
+        }
+    }
+
+    #[test]
+    fn a_visible_resource_is_not_concealed() {
+        let decision = decide_group(Capability::GroupManage, None).on_visible_resource();
+        assert_eq!(decision.verdict, Verdict::NoRole);
+        assert!(!decision.conceals_existence);
     }
 }

@@ -195,6 +195,12 @@ pub fn effective_project_role(
     }
 }
 
+/// Whether the user's role at a squad of the project depends on the squads they belong to:
+/// only a squad lead's does (see [`effective_squad_role`]), so only then must they be read.
+pub fn depends_on_squads(project: Option<ProjectGrant>) -> bool {
+    project.is_some_and(|grant| grant.role == ProjectRole::SquadLead)
+}
+
 /// The effective role of a user at one squad of a project.
 ///
 /// `project` is the user's effective role at the squad's project. A squad lead counts as squad
@@ -392,6 +398,15 @@ mod tests {
             bridged(system(7)).unwrap().source,
             GrantSource::System { group_id: id(7) }
         );
+    }
+
+    #[test]
+    fn only_a_squad_leads_role_depends_on_squads() {
+        for role in ProjectRole::ALL {
+            let grant = ProjectGrant::own(id(1), role);
+            assert_eq!(depends_on_squads(Some(grant)), role == SquadLead, "{role}");
+        }
+        assert!(!depends_on_squads(None));
     }
 
     #[test]

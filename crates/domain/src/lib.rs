@@ -7,7 +7,11 @@
 //! - [`table`]: the role tables, the single source of truth for names, tiers and capabilities;
 //!   [`GroupRole`], [`ProjectRole`] and [`Capability`] derive everything from them.
 //! - [`effective`]: the role a user acts with at a group, project or squad, and its source.
-//! - [`decision`]: "may this user do X here?", shared by route guards and `/v1/check`.
+//! - [`decision`]: "may this user do X here?", shared by route guards and `/v1/check`; each
+//!   decision carries the typed grant it was made on.
+//! - [`accounts`]: who manages users, and who may change or delete an account.
+//! - [`admins`]: the last-admin rules of projects and of the system.
+//! - [`assignment`]: assigning a project role — the reporting line to store, and no-op upserts.
 //! - [`escalation`]: the no-escalation rule for grants, changes and removals.
 //! - [`reporting`]: automatic and explicit reporting lines, and their repair.
 //! - [`squads`] and [`hierarchy`]: squad nesting and group paths.
@@ -26,15 +30,18 @@
 //! let grant = effective_group_role(None, &[(school, GroupRole::Teacher)]);
 //!
 //! let answer = decide_group(Capability::GroupCreateProjects, grant);
-//! assert!(answer.allowed);
-//! assert_eq!(answer.granted_by.map(|by| by.source.id()), Some(school));
+//! assert!(answer.allowed());
+//! assert_eq!(answer.granted_by().map(|by| by.source.id()), Some(school));
 //!
 //! let answer = decide_group(Capability::GroupManageMembers, grant);
-//! assert_eq!(answer.outcome, Outcome::LacksCapability);
+//! assert_eq!(answer.outcome(), Outcome::LacksCapability);
 //! ```
 
 #![warn(missing_docs)]
 
+pub mod accounts;
+pub mod admins;
+pub mod assignment;
 pub mod capability;
 pub mod decision;
 pub mod effective;
@@ -46,11 +53,25 @@ pub mod roles;
 pub mod squads;
 pub mod table;
 
+pub use accounts::{
+    AccountChange, AccountGrant, decide_account_change, decide_account_deletion,
+    decide_user_management,
+};
+pub use admins::{
+    LastAdmin, check_admins_remain, grants_system_admin, removes_project_admin,
+    removes_system_admin,
+};
+pub use assignment::{
+    CurrentAssignment, GroupRoleChange, LineRequest, PlannedAssignment, plan_assignment,
+    plan_group_role,
+};
 pub use capability::{Capability, CapabilityKind, ResourceKind, UnknownCapability};
-pub use decision::{Decision, Outcome, decide_group, decide_project, decide_system};
+pub use decision::{
+    Decision, Grant, Outcome, Verdict, decide_group, decide_project, decide_system,
+};
 pub use effective::{
-    GrantSource, GrantedBy, GroupGrant, ProjectGrant, effective_group_role, effective_project_role,
-    effective_squad_role,
+    GrantSource, GrantedBy, GroupGrant, ProjectGrant, depends_on_squads, effective_group_role,
+    effective_project_role, effective_squad_role,
 };
 pub use escalation::{
     Escalation, check_group_grant, check_group_removals, check_project_grant,

@@ -43,6 +43,9 @@ pub struct LineChange {
 /// Why an explicit `reports_to` is refused (HTTP 400 `invalid_reports_to`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidReportsTo {
+    /// The named user is the member themselves.
+    #[error("a member cannot report to themselves")]
+    Themselves,
     /// The named user is not a current member of the project.
     #[error("reports_to must name a current member of the project")]
     NotAMember,

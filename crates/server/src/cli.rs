@@ -4,7 +4,7 @@ use anyhow::{Context, bail};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::auth::{JwtKeys, Principal, resolve_secret};
+use crate::auth::{JwtKeys, resolve_secret};
 use crate::services::bootstrap::{self, Bootstrapped};
 use crate::services::demo;
 use crate::settings::{Cli, Command, Settings};
@@ -75,10 +75,8 @@ async fn load_demo(db: &DatabaseConnection) -> anyhow::Result<()> {
         .one(db)
         .await?
         .context("no system admin to load the demo as")?;
-    let principal = Principal::load(db, admin.user_id)
-        .await?
-        .context("the system admin vanished")?;
-    match demo::load(db, &principal)
+    let admin = crate::services::guard::Subject::load(db, admin.user_id).await?;
+    match demo::load(db, admin)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?
     {

@@ -30,7 +30,9 @@ impl FieldError {
     }
 }
 
-/// Every error a client can receive. Each variant documents its status and `code`.
+/// Every error a client can receive. Each variant documents its status and `code`; the one
+/// place that maps a variant to both is [`ApiError::status_and_code`]. Domain refusals carry the
+/// domain's own error types (`?` converts them), so their wording lives in `domain` alone.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// 400 `validation_failed`: one or more inputs are wrong; `errors` names each.
@@ -42,12 +44,13 @@ pub enum ApiError {
     /// 401 `unauthenticated`: no usable bearer token.
     #[error("{0}")]
     Unauthenticated(&'static str),
-    /// 403 `forbidden`: the caller may see the resource but lacks the capability.
+    /// 403 `forbidden`: the caller may see the resource but lacks the capability; the text is
+    /// the decision's reason.
     #[error("{0}")]
     Forbidden(String),
     /// 403 `role_escalation`: the change would grant or touch more power than the caller has.
-    #[error("{0}")]
-    RoleEscalation(String),
+    #[error(transparent)]
+    RoleEscalation(#[from] domain::Escalation),
     /// 404 `not_found`: absent, or invisible to the caller (no existence leak).
     #[error("the resource does not exist or is not visible to you")]
     NotFound,
@@ -64,27 +67,21 @@ pub enum ApiError {
     /// SQLite). The write path retries these; one that persists reaches the client as 409.
     #[error("a concurrent change got in the way; try again")]
     Contention,
-    /// 409 `last_admin`: the project would lose its last admin.
-    #[error("the project must keep at least one admin")]
-    LastAdmin,
-    /// 409 `last_system_admin`: the system would lose its last system admin.
-    #[error("at least one system admin must remain")]
-    LastSystemAdmin,
+    /// 409 `last_admin` (a project's last admin) or `last_system_admin` (the system's).
+    #[error(transparent)]
+    LastAdmin(#[from] domain::LastAdmin),
     /// 400 `squad_nesting`.
-    #[error("{0}")]
-    SquadNesting(String),
-    /// 400 `group_cycle`.
-    #[error("a group cannot be moved under itself or one of its descendants")]
-    GroupCycle,
-    /// 400 `group_too_deep`.
-    #[error("groups nest at most {0} levels deep")]
-    GroupTooDeep(u8),
+    #[error(transparent)]
+    SquadNesting(#[from] domain::SquadNesting),
+    /// 400 `group_cycle` or `group_too_deep`: the group cannot go there.
+    #[error(transparent)]
+    GroupPlacement(#[from] domain::MoveError),
     /// 400 `not_project_member`.
     #[error("the user is not a member of the squad's project")]
     NotProjectMember,
     /// 400 `invalid_reports_to`.
-    #[error("{0}")]
-    InvalidReportsTo(String),
+    #[error(transparent)]
+    InvalidReportsTo(#[from] domain::InvalidReportsTo),
     /// 413 `payload_too_large`.
     #[error("the body is larger than {0} bytes")]
     PayloadTooLarge(usize),
@@ -131,36 +128,69 @@ impl ApiError {
         Self::Internal(error.into())
     }
 
+    /// The status and the stable `code` of the problem: the one mapping of every variant.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        use StatusCode as S;
+        match self {
+            Self::Validation(_) => (S::BAD_REQUEST, "validation_failed"),
+            Self::MalformedJson(_) => (S::BAD_REQUEST, "malformed_json"),
+            Self::SquadNesting(_) => (S::BAD_REQUEST, "squad_nesting"),
+            Self::GroupPlacement(domain::MoveError::Cycle) => (S::BAD_REQUEST, "group_cycle"),
+            Self::GroupPlacement(domain::MoveError::TooDeep { .. }) => {
+                (S::BAD_REQUEST, "group_too_deep")
+            }
+            Self::NotProjectMember => (S::BAD_REQUEST, "not_project_member"),
+            Self::InvalidReportsTo(_) => (S::BAD_REQUEST, "invalid_reports_to"),
+            Self::Unauthenticated(_) => (S::UNAUTHORIZED, "unauthenticated"),
+            Self::Forbidden(_) => (S::FORBIDDEN, "forbidden"),
+            Self::RoleEscalation(_) => (S::FORBIDDEN, "role_escalation"),
+            Self::NotFound | Self::NoRoute => (S::NOT_FOUND, "not_found"),
+            Self::AlreadyMember => (S::CONFLICT, "already_member"),
+            Self::EmailTaken => (S::CONFLICT, "email_taken"),
+            Self::Conflict(_) | Self::Contention => (S::CONFLICT, "conflict"),
+            Self::LastAdmin(domain::LastAdmin::Project) => (S::CONFLICT, "last_admin"),
+            Self::LastAdmin(domain::LastAdmin::System) => (S::CONFLICT, "last_system_admin"),
+            Self::PayloadTooLarge(_) => (S::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::UnsupportedMediaType => (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            Self::MethodNotAllowed { .. } => (S::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            Self::ServiceUnavailable => (S::SERVICE_UNAVAILABLE, "service_unavailable"),
+            Self::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+
     /// The stable `code` of the problem.
     pub fn code(&self) -> &'static str {
+        self.status_and_code().1
+    }
+
+    /// Puts what was being attempted in front of a refusal's reason ("moving a group: teacher
+    /// does not have group.manage"); other errors pass unchanged.
+    #[must_use]
+    pub fn attempting(self, what: &str) -> Self {
         match self {
-            Self::Validation(_) => "validation_failed",
-            Self::MalformedJson(_) => "malformed_json",
-            Self::Unauthenticated(_) => "unauthenticated",
-            Self::Forbidden(_) => "forbidden",
-            Self::RoleEscalation(_) => "role_escalation",
-            Self::NotFound | Self::NoRoute => "not_found",
-            Self::AlreadyMember => "already_member",
-            Self::EmailTaken => "email_taken",
-            Self::Conflict(_) | Self::Contention => "conflict",
-            Self::LastAdmin => "last_admin",
-            Self::LastSystemAdmin => "last_system_admin",
-            Self::SquadNesting(_) => "squad_nesting",
-            Self::GroupCycle => "group_cycle",
-            Self::GroupTooDeep(_) => "group_too_deep",
-            Self::NotProjectMember => "not_project_member",
-            Self::InvalidReportsTo(_) => "invalid_reports_to",
-            Self::PayloadTooLarge(_) => "payload_too_large",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::MethodNotAllowed { .. } => "method_not_allowed",
-            Self::ServiceUnavailable => "service_unavailable",
-            Self::Internal(_) => "internal",
+            Self::Forbidden(reason) => Self::Forbidden(format!("{what}: {reason}")),
+            other => other,
+        }
+    }
+
+    /// Prefixes the field names of a validation error with `prefix` (`user_id` in the third
+    /// check of a batch becomes `checks[2].user_id`); other errors pass unchanged.
+    #[must_use]
+    pub fn within(self, prefix: &str) -> Self {
+        match self {
+            Self::Validation(errors) => Self::Validation(
+                errors
+                    .into_iter()
+                    .map(|e| FieldError::new(format!("{prefix}.{}", e.field), e.message))
+                    .collect(),
+            ),
+            other => other,
         }
     }
 
     /// The problem body. Internal errors say nothing about their cause.
     pub fn problem(&self) -> Problem {
-        let status = self.status_code();
+        let (status, code) = self.status_and_code();
         let detail = match self {
             Self::Validation(errors) => match errors.as_slice() {
                 [one] => format!("{}: {}", one.field, one.message),
@@ -169,11 +199,11 @@ impl ApiError {
             other => other.to_string(),
         };
         Problem {
-            problem_type: format!("urn:roster:problem:{}", self.code()),
+            problem_type: format!("urn:roster:problem:{code}"),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail,
-            code: self.code().to_owned(),
+            code: code.to_owned(),
             errors: match self {
                 Self::Validation(errors) => Some(errors.clone()),
                 _ => None,
@@ -184,29 +214,7 @@ impl ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            Self::Validation(_)
-            | Self::MalformedJson(_)
-            | Self::SquadNesting(_)
-            | Self::GroupCycle
-            | Self::GroupTooDeep(_)
-            | Self::NotProjectMember
-            | Self::InvalidReportsTo(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) | Self::RoleEscalation(_) => StatusCode::FORBIDDEN,
-            Self::NotFound | Self::NoRoute => StatusCode::NOT_FOUND,
-            Self::AlreadyMember
-            | Self::EmailTaken
-            | Self::Conflict(_)
-            | Self::Contention
-            | Self::LastAdmin
-            | Self::LastSystemAdmin => StatusCode::CONFLICT,
-            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.status_and_code().0
     }
 
     fn error_response(&self) -> HttpResponse {

@@ -4,8 +4,7 @@ use std::future::{Ready, ready};
 
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, Statement,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
 };
 use uuid::Uuid;
 
@@ -31,12 +30,8 @@ impl Principal {
     /// The principal for `user_id`, or `None` when that user no longer exists: the user row
     /// and their system admin membership in one statement (this runs on every request).
     pub async fn load(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Option<Self>, DbErr> {
-        let backend = db.get_database_backend();
-        let sql = match backend {
-            DbBackend::Postgres => PRINCIPAL_POSTGRES,
-            _ => PRINCIPAL_SQLITE,
-        };
-        let statement = Statement::from_sql_and_values(backend, sql, [user_id.into()]);
+        let statement =
+            crate::sql::facts::PRINCIPAL.statement(db.get_database_backend(), [user_id.into()]);
         let Some(row) = db.query_one_raw(statement).await? else {
             return Ok(None);
         };
@@ -48,18 +43,6 @@ impl Principal {
         }))
     }
 }
-
-/// The user row and, as [`system_admin_group`] reads it, the group of their `system_admin`
-/// membership (found through the `group_members (user_id, …)` index).
-const PRINCIPAL_POSTGRES: &str = r#"SELECT u.id, u.email, u.display_name, u.created_at, u.updated_at,
-       (SELECT m.group_id FROM group_members m
-         WHERE m.user_id = u.id AND m.role = 'system_admin' LIMIT 1) AS system_admin_at
-FROM users u WHERE u.id = $1"#;
-
-const PRINCIPAL_SQLITE: &str = r#"SELECT u.id, u.email, u.display_name, u.created_at, u.updated_at,
-       (SELECT m.group_id FROM group_members m
-         WHERE m.user_id = u.id AND m.role = 'system_admin' LIMIT 1) AS system_admin_at
-FROM users u WHERE u.id = ?"#;
 
 /// The group of `user_id`'s `system_admin` membership, if any.
 pub async fn system_admin_group(

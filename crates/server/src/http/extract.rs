@@ -12,7 +12,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
+use crate::auth::Principal;
 use crate::error::{ApiError, FieldError};
+use crate::services::guard::Subject;
 
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -239,6 +241,34 @@ fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
             }
         }
     }
+}
+
+/// Routes take the subject straight from the authenticated request (the `Principal` the
+/// middleware stored); like `Principal`, it fails closed outside the middleware.
+impl FromRequest for Subject {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        std::future::ready(
+            Principal::from_request(req, payload)
+                .into_inner()
+                .map(|principal| Self::from(&principal)),
+        )
+    }
+}
+
+/// A role name of one of the role tables (`all` is the table's `ALL`): anything else is a 400
+/// naming `field` and listing the table's names, so the message follows the table.
+pub fn role_field<R: Copy + std::str::FromStr + std::fmt::Display>(
+    field: &str,
+    raw: &str,
+    all: &[R],
+) -> Result<R, ApiError> {
+    R::from_str(raw).map_err(|_| {
+        let names: Vec<String> = all.iter().map(ToString::to_string).collect();
+        ApiError::invalid(field, format!("must be one of {}", names.join(", ")))
+    })
 }
 
 #[cfg(test)]

@@ -4,5 +4,6 @@ pub mod extract;
 pub mod fallback;
 pub mod openapi;
 pub mod pagination;
+pub mod problems;
 pub mod repr;
 pub mod routes;

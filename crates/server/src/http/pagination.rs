@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::error::{ApiError, FieldError};
+use crate::services::window::Window;
 
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 500;
@@ -36,17 +37,31 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
-    /// The cursor as an id, for lists in id order; a cursor of another list → 400.
-    pub fn after_id(&self) -> Result<Option<Uuid>, ApiError> {
-        self.after
-            .as_deref()
-            .map(|key| Uuid::parse_str(key).map_err(|_| bad_cursor()))
-            .transpose()
+    /// The window of a list in id order; a cursor of another list → 400.
+    pub fn by_id(&self) -> Result<Window<Uuid>, ApiError> {
+        self.window(|key| Uuid::parse_str(key).ok())
     }
 
-    /// How many rows to fetch: one more than the page, to learn whether another page follows.
-    pub fn fetch(&self) -> u64 {
-        self.limit + 1
+    /// The window of a list in tree order (by group path); a cursor of another list → 400.
+    pub fn by_path(&self) -> Result<Window<domain::GroupPath>, ApiError> {
+        self.window(|key| domain::GroupPath::parse(key).ok())
+    }
+
+    fn window<K>(&self, decode: impl Fn(&str) -> Option<K>) -> Result<Window<K>, ApiError> {
+        let after = match self.after.as_deref() {
+            None => None,
+            Some(key) => Some(decode(key).ok_or_else(bad_cursor)?),
+        };
+        Ok(Window {
+            after,
+            limit: self.limit,
+        })
+    }
+
+    /// The page of `rows` that a service read for this request's window (up to `limit + 1`
+    /// rows in key order), with the cursor of its last item when another page follows.
+    pub fn page<T, K: ToString>(&self, rows: Vec<T>, key: impl Fn(&T) -> K) -> Page<T> {
+        Page::from_rows(rows, self, key)
     }
 }
 
@@ -141,13 +156,14 @@ mod tests {
             cursor: Some(cursor.to_owned()),
         };
         let parsed = request(&encode_cursor(&id.to_string())).parse().unwrap();
-        assert_eq!(parsed.after_id().unwrap(), Some(id));
+        assert_eq!(parsed.by_id().unwrap().after, Some(id));
+        assert!(parsed.by_path().is_err());
         assert!(request("not a cursor!").parse().is_err());
         assert!(
             request(&encode_cursor("a.b"))
                 .parse()
                 .unwrap()
-                .after_id()
+                .by_id()
                 .is_err()
         );
     }

@@ -9,6 +9,26 @@ use uuid::Uuid;
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
 use crate::convert;
+use crate::services::Upserted;
+
+/// The answer to an upsert: 201 with the row (and `Location`, when the row has its own URL)
+/// when it was created, 200 otherwise.
+pub fn upserted_response<T, R: Serialize>(
+    upserted: Upserted<T>,
+    location: Option<String>,
+    represent: impl FnOnce(T) -> R,
+) -> actix_web::HttpResponse {
+    use actix_web::HttpResponse;
+    let created = upserted.created();
+    let body = represent(upserted.into_inner());
+    match (created, location) {
+        (true, Some(url)) => HttpResponse::Created()
+            .insert_header((actix_web::http::header::LOCATION, url))
+            .json(body),
+        (true, None) => HttpResponse::Created().json(body),
+        (false, _) => HttpResponse::Ok().json(body),
+    }
+}
 
 /// The schema of a group role name: a string enum derived from the domain's role table.
 pub fn group_role_schema() -> Object {

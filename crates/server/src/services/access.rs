@@ -1,6 +1,8 @@
-//! The decision path: load the few facts one decision needs, ask `domain`, answer.
+//! The decision path: load the few facts one decision needs, ask `domain`, answer through the
+//! guard.
 //!
-//! Route guards and `/v1/check` call the same functions, so they cannot disagree.
+//! Route guards (`authorize_*`) and `/v1/check` read the same facts (`*_grant`,
+//! [`load_group_facts`]) and ask the same `domain::decide_*`, so they cannot disagree.
 //! Cost of a group decision: one statement ([`load_group_facts`]) that reads the group row and
 //! the subject's memberships on the group's path together — the ancestor ids come from the
 //! path's own labels inside the database, so there is no tree walk and no second round trip.
@@ -8,42 +10,13 @@
 use std::collections::HashMap;
 use std::str::FromStr;
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
-    Statement,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter};
 use uuid::Uuid;
 
-use crate::auth::Principal;
+use super::guard::{self, Subject};
 use crate::convert;
 use crate::error::ApiError;
-
-/// Whose access is decided: a user and, if they have one, their system admin membership.
-#[derive(Debug, Clone, Copy)]
-pub struct Subject {
-    pub user_id: Uuid,
-    pub system_admin_at: Option<Uuid>,
-}
-
-impl From<&Principal> for Subject {
-    fn from(principal: &Principal) -> Self {
-        Self {
-            user_id: principal.id(),
-            system_admin_at: principal.system_admin_at,
-        }
-    }
-}
-
-impl Subject {
-    /// The principal as they stand inside a write transaction: their system admin membership is
-    /// read again there, so a caller demoted a moment ago cannot still act as a system admin.
-    pub async fn current(db: &impl ConnectionTrait, principal: &Principal) -> Result<Self, DbErr> {
-        Ok(Self {
-            user_id: principal.id(),
-            system_admin_at: crate::auth::system_admin_group(db, principal.id()).await?,
-        })
-    }
-}
+use domain::Capability;
 
 /// A group the subject may act on, with what was loaded to decide it.
 #[derive(Debug, Clone)]
@@ -51,19 +24,6 @@ pub struct GroupAccess {
     pub group: entity::groups::Model,
     pub path: domain::GroupPath,
     pub grant: domain::GroupGrant,
-}
-
-/// The group `id`, or 404.
-pub async fn load_group(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-) -> Result<(entity::groups::Model, domain::GroupPath), ApiError> {
-    let group = entity::groups::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let path = stored_path(&group)?;
-    Ok((group, path))
 }
 
 /// The parsed path of a stored group; a malformed one is a corrupted database, not a client error.
@@ -87,52 +47,17 @@ pub struct GroupFacts {
     pub names: HashMap<Uuid, String>,
 }
 
-/// The group `id` joined with `subject`'s memberships on its path, and those groups' names.
-///
-/// One row per membership on the path (or one row with nulls when there is none); no row when
-/// the group does not exist. The path's labels are decoded into ids by the database itself —
-/// PostgreSQL `string_to_array(…)::uuid[]`, SQLite `unhex(substr(path, 1 + 33·k, 32))` — so the
-/// memberships are found through the `(user_id, group_id)` unique index in the same statement.
-const GROUP_FACTS_POSTGRES: &str = r#"SELECT g.id, g.parent_id, g.name, g.slug,
-       CAST(g.path AS text) AS path, g.depth, g.created_at, g.updated_at,
-       m.group_id AS member_group_id, CAST(m.role AS text) AS member_role,
-       mg.name AS member_group_name
-FROM groups g
-LEFT JOIN group_members m
-  ON m.user_id = $2
- AND m.group_id = ANY (CAST(string_to_array(CAST(g.path AS text), '.') AS uuid[]))
-LEFT JOIN groups mg ON mg.id = m.group_id
-WHERE g.id = $1"#;
-
-/// As [`GROUP_FACTS_POSTGRES`]; `k` enumerates the labels 0..=depth (depth ≤ 20), each 32 hex
-/// digits followed by a dot, and ids are stored as 16-byte blobs.
-const GROUP_FACTS_SQLITE: &str = r#"SELECT g.id, g.parent_id, g.name, g.slug, g.path, g.depth,
-       g.created_at, g.updated_at,
-       m.group_id AS member_group_id, m.role AS member_role, mg.name AS member_group_name
-FROM groups g
-LEFT JOIN group_members m
-  ON m.user_id = ?2
- AND m.group_id IN (
-     SELECT unhex(substr(g.path, 1 + 33 * k.column1, 32))
-     FROM (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12), (13),
-                  (14), (15), (16), (17), (18), (19), (20)) AS k
-     WHERE k.column1 <= g.depth)
-LEFT JOIN groups mg ON mg.id = m.group_id
-WHERE g.id = ?1"#;
-
-/// Loads the group `id` and decides the subject's effective role there, in one statement.
+/// Loads the group `id` and the subject's effective role there, in one statement
+/// ([`crate::sql::facts::GROUP_FACTS`]); `None` when the group does not exist.
 pub async fn load_group_facts(
     db: &impl ConnectionTrait,
     subject: Subject,
     id: Uuid,
 ) -> Result<Option<GroupFacts>, ApiError> {
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => GROUP_FACTS_POSTGRES,
-        _ => GROUP_FACTS_SQLITE,
-    };
-    let statement =
-        Statement::from_sql_and_values(backend, sql, [id.into(), subject.user_id.into()]);
+    let statement = crate::sql::facts::GROUP_FACTS.statement(
+        db.get_database_backend(),
+        [id.into(), subject.user_id.into()],
+    );
     let rows = db.query_all_raw(statement).await?;
     let Some(first) = rows.first() else {
         return Ok(None);
@@ -177,6 +102,17 @@ pub async fn group_grant(
     Ok(index.grant_at(path))
 }
 
+/// The subject's strongest grant in any group: what user management is decided on.
+pub async fn strongest_grant(
+    db: &impl ConnectionTrait,
+    subject: Subject,
+) -> Result<Option<domain::GroupGrant>, DbErr> {
+    let index = MembershipIndex::load(db, subject, None).await?;
+    let all: Vec<(Uuid, domain::GroupRole)> =
+        index.roles.iter().map(|(id, role)| (*id, *role)).collect();
+    Ok(domain::effective_group_role(subject.system_admin_at, &all))
+}
+
 /// A subject's group memberships held in memory, to decide many groups with one read (lists).
 #[derive(Debug, Clone)]
 pub struct MembershipIndex {
@@ -207,44 +143,22 @@ impl MembershipIndex {
 
     /// The effective role at the group with `path`.
     pub fn grant_at(&self, path: &domain::GroupPath) -> Option<domain::GroupGrant> {
-        if let Some(at) = self.subject.system_admin_at {
-            return Some(domain::GroupGrant::system_admin(at));
-        }
         // Root first, as `effective_group_role` breaks ties towards the root.
         let on_path: Vec<(Uuid, domain::GroupRole)> = path
             .ids()
             .into_iter()
             .filter_map(|id| self.roles.get(&id).map(|role| (id, *role)))
             .collect();
-        domain::effective_group_role(None, &on_path)
+        domain::effective_group_role(self.subject.system_admin_at, &on_path)
     }
 }
 
-/// Turns a decision into the route's answer: no role → 404 (the resource stays invisible),
-/// a role without the capability → 403.
-pub fn enforce(decision: &domain::Decision) -> Result<(), ApiError> {
-    crate::metrics::record_decision(crate::metrics::DecisionSource::Route, decision.allowed);
-    match decision.outcome {
-        domain::Outcome::Granted => Ok(()),
-        domain::Outcome::NoRole => Err(ApiError::NotFound),
-        domain::Outcome::LacksCapability => Err(ApiError::Forbidden(decision.reason.clone())),
-        domain::Outcome::NotApplicable => Err(ApiError::internal(anyhow::anyhow!(
-            "a route asked for a capability that does not apply to it: {}",
-            decision.reason
-        ))),
-    }
-}
-
-/// Requires the subject to be a system admin (roots of the tree, system-wide actions).
-pub fn require_system_admin(subject: Subject, what: &str) -> Result<(), ApiError> {
-    let decision = domain::decide_system(domain::Capability::SystemManage, subject.system_admin_at);
-    if decision.allowed {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(format!(
-            "only a system admin may {what}"
-        )))
-    }
+/// Requires the system-wide `capability` (roots of the tree, checking other users' access).
+pub fn authorize_system(
+    subject: Subject,
+    capability: Capability,
+) -> Result<domain::GroupGrant, ApiError> {
+    guard::allow(domain::decide_system(capability, subject.system_admin_at))
 }
 
 /// Loads group `id` and requires `capability` there for `subject`.
@@ -252,21 +166,29 @@ pub async fn authorize_group(
     db: &impl ConnectionTrait,
     subject: Subject,
     id: Uuid,
-    capability: domain::Capability,
+    capability: Capability,
 ) -> Result<GroupAccess, ApiError> {
     let facts = load_group_facts(db, subject, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let decision = domain::decide_group(capability, facts.grant);
-    enforce(&decision)?;
-    let grant = facts
-        .grant
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("granted without a role")))?;
+    let grant = guard::allow(domain::decide_group(capability, facts.grant))?;
     Ok(GroupAccess {
         group: facts.group,
         path: facts.path,
         grant,
     })
+}
+
+/// Requires `capability` at the group with `path`, a group the caller is known to see (the
+/// parent of one they act on): having no role there is a 403, not a 404.
+pub async fn authorize_visible_group(
+    db: &impl ConnectionTrait,
+    subject: Subject,
+    path: &domain::GroupPath,
+    capability: Capability,
+) -> Result<domain::GroupGrant, ApiError> {
+    let grant = group_grant(db, subject, path).await?;
+    guard::allow(domain::decide_group(capability, grant).on_visible_resource())
 }
 
 /// A project the subject may act on, with their effective role there.
@@ -323,13 +245,11 @@ pub async fn authorize_project(
     db: &impl ConnectionTrait,
     subject: Subject,
     id: Uuid,
-    capability: domain::Capability,
+    capability: Capability,
 ) -> Result<ProjectAccess, ApiError> {
     let project = load_project(db, id).await?;
     let grant = project_grant(db, subject, &project).await?;
-    enforce(&domain::decide_project(capability, grant))?;
-    let grant =
-        grant.ok_or_else(|| ApiError::internal(anyhow::anyhow!("granted without a role")))?;
+    let grant = guard::allow(domain::decide_project(capability, grant))?;
     Ok(ProjectAccess { project, grant })
 }
 
@@ -349,8 +269,7 @@ pub async fn squad_grant(
     squad: &entity::squads::Model,
     project: Option<domain::ProjectGrant>,
 ) -> Result<Option<domain::ProjectGrant>, DbErr> {
-    let leads_somewhere = project.is_some_and(|g| g.role == domain::ProjectRole::SquadLead);
-    if !leads_somewhere {
+    if !domain::depends_on_squads(project) {
         return Ok(domain::effective_squad_role(project, false));
     }
     let mine: Vec<Uuid> = entity::squad_members::Entity::find()
@@ -370,7 +289,7 @@ pub async fn authorize_squad(
     db: &impl ConnectionTrait,
     subject: Subject,
     id: Uuid,
-    capability: domain::Capability,
+    capability: Capability,
 ) -> Result<SquadAccess, ApiError> {
     let squad = entity::squads::Entity::find_by_id(id)
         .one(db)
@@ -379,9 +298,7 @@ pub async fn authorize_squad(
     let project = load_project(db, squad.project_id).await?;
     let in_project = project_grant(db, subject, &project).await?;
     let grant = squad_grant(db, subject, &squad, in_project).await?;
-    enforce(&domain::decide_project(capability, grant))?;
-    let grant =
-        grant.ok_or_else(|| ApiError::internal(anyhow::anyhow!("granted without a role")))?;
+    let grant = guard::allow(domain::decide_project(capability, grant))?;
     Ok(SquadAccess {
         squad,
         project,

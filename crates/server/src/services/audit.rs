@@ -1,8 +1,17 @@
 //! Audit events: one row per state-changing request, written in that request's transaction.
 
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
+};
 use serde_json::Value;
 use uuid::Uuid;
+
+use super::access;
+use super::guard::Subject;
+use super::window::Window;
+use crate::error::ApiError;
+use domain::Capability;
 
 /// What a state change records about itself; [`super::write::write`] stores it.
 #[derive(Debug, Clone)]
@@ -50,9 +59,17 @@ impl AuditRecord {
         self
     }
 
+    /// Records the reporting lines the change repaired (spec §3: every membership, role or
+    /// squad change repairs its project's lines in the same transaction).
+    pub fn with_line_repairs(mut self, changes: &[domain::LineChange]) -> Self {
+        self.details["reporting_line_repairs"] = super::reporting::changes_json(changes);
+        self
+    }
+
     /// Records the state before and after the change (`null` for creation or deletion).
     pub fn change(mut self, before: Value, after: Value) -> Self {
-        self.details = serde_json::json!({ "before": before, "after": after });
+        self.details["before"] = before;
+        self.details["after"] = after;
         self
     }
 }
@@ -87,40 +104,50 @@ pub struct AuditFilter {
     pub since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// Where the listed events happened.
+/// Where the listed events happened, and so who may read them.
 #[derive(Debug, Clone, Copy)]
 pub enum AuditScope {
-    /// Everything (system admins).
+    /// Everything (system.manage).
     All,
-    /// Events recorded in a group of the subtree at `path` (as it stands now: events of groups
-    /// deleted since are listed only in the global audit).
-    Subtree,
-    /// Events recorded in one project.
+    /// Events recorded in a group of this group's subtree (group.manage), as the subtree stands
+    /// now: events of groups deleted since are listed only in the global audit.
+    Group(Uuid),
+    /// Events recorded in one project (project.manage_settings).
     Project(Uuid),
 }
 
-/// One page of audit events, oldest first (ids are time-ordered).
+/// The events of `scope` that match `filter`, oldest first (ids are time-ordered), in `window`.
 pub async fn list(
     db: &impl ConnectionTrait,
+    subject: Subject,
     scope: AuditScope,
-    subtree: Option<&domain::GroupPath>,
     filter: &AuditFilter,
-    page: &crate::http::pagination::PageRequest,
-) -> Result<crate::http::pagination::Page<entity::audit_events::Model>, crate::error::ApiError> {
+    window: &Window<Uuid>,
+) -> Result<Vec<entity::audit_events::Model>, ApiError> {
     use entity::audit_events::Column;
-    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
     let mut query = entity::audit_events::Entity::find();
-    match (scope, subtree) {
-        (AuditScope::Project(project), _) => query = query.filter(Column::ProjectId.eq(project)),
-        (AuditScope::Subtree, Some(path)) => {
+    match scope {
+        AuditScope::All => {
+            access::authorize_system(subject, Capability::SystemManage)
+                .map_err(|e| e.attempting("reading the whole audit trail"))?;
+        }
+        AuditScope::Group(id) => {
+            let group = access::authorize_group(db, subject, id, Capability::GroupManage).await?;
             let groups = entity::groups::Entity::find()
                 .select_only()
                 .column(entity::groups::Column::Id)
-                .filter(super::tree::subtree(db.get_database_backend(), path, true))
+                .filter(crate::sql::tree::subtree(
+                    db.get_database_backend(),
+                    &group.path,
+                    true,
+                ))
                 .into_query();
             query = query.filter(Column::GroupId.in_subquery(groups));
         }
-        (AuditScope::Subtree, None) | (AuditScope::All, _) => {}
+        AuditScope::Project(id) => {
+            access::authorize_project(db, subject, id, Capability::ProjectManageSettings).await?;
+            query = query.filter(Column::ProjectId.eq(id));
+        }
     }
     if let Some(kind) = &filter.resource_type {
         query = query.filter(Column::ResourceType.eq(kind.as_str()));
@@ -134,15 +161,12 @@ pub async fn list(
     if let Some(since) = filter.since {
         query = query.filter(Column::OccurredAt.gte(since));
     }
-    if let Some(after) = page.after_id()? {
+    if let Some(after) = window.after {
         query = query.filter(Column::Id.gt(after));
     }
-    let rows = query
+    Ok(query
         .order_by_asc(Column::Id)
-        .limit(page.fetch())
+        .limit(window.fetch())
         .all(db)
-        .await?;
-    Ok(crate::http::pagination::Page::from_rows(rows, page, |e| {
-        e.id
-    }))
+        .await?)
 }

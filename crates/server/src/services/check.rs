@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
-use super::access::{self, Subject};
-use crate::auth::{Principal, system_admin_group};
+use super::access;
+use super::guard::Subject;
 use crate::error::ApiError;
 
 /// What a check is about.
@@ -54,48 +54,23 @@ pub struct Answer {
     pub reason: String,
 }
 
-/// Answers checks in order. Callers check themselves; only a system admin checks others.
-pub async fn answer_all(
+/// Answers one check asked by `caller`. Callers check themselves; only a system admin checks
+/// others (an unknown user is a 400 naming `user_id`).
+pub async fn answer_for(
     db: &impl ConnectionTrait,
-    principal: &Principal,
-    checks: &[Check],
-) -> Result<Vec<Answer>, ApiError> {
-    let mut answers = Vec::with_capacity(checks.len());
-    for (index, check) in checks.iter().enumerate() {
-        let subject = subject_of(db, principal, check.user_id, index, checks.len()).await?;
-        answers.push(answer(db, subject, check).await?);
-    }
-    Ok(answers)
-}
-
-/// The subject a check is about.
-async fn subject_of(
-    db: &impl ConnectionTrait,
-    principal: &Principal,
-    user_id: Option<Uuid>,
-    index: usize,
-    count: usize,
-) -> Result<Subject, ApiError> {
-    let Some(user_id) = user_id.filter(|id| *id != principal.id()) else {
-        return Ok(Subject::from(principal));
+    caller: Subject,
+    check: &Check,
+) -> Result<Answer, ApiError> {
+    let subject = match check.user_id.filter(|id| *id != caller.user_id) {
+        None => caller,
+        Some(user_id) => {
+            access::authorize_system(caller, domain::Capability::SystemManage)
+                .map_err(|e| e.attempting("checking the access of other users"))?;
+            super::users::require_exists(db, user_id, "user_id").await?;
+            Subject::load(db, user_id).await?
+        }
     };
-    access::require_system_admin(Subject::from(principal), "check the access of other users")?;
-    if entity::users::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-        .is_none()
-    {
-        let field = if count > 1 {
-            format!("checks[{index}].user_id")
-        } else {
-            "user_id".to_owned()
-        };
-        return Err(ApiError::invalid(field, "does not name an existing user"));
-    }
-    Ok(Subject {
-        user_id,
-        system_admin_at: system_admin_group(db, user_id).await?,
-    })
+    answer(db, subject, check).await
 }
 
 /// Decides one check for `subject`.
@@ -108,11 +83,11 @@ pub async fn answer(
     match check.resource {
         Resource::System => {
             let decision = domain::decide_system(capability, subject.system_admin_at);
-            let reason = match decision.granted_by {
+            let reason = match decision.granted_by() {
                 Some(_) => "system_admin (everywhere)".to_owned(),
                 None => "not a system admin".to_owned(),
             };
-            Ok(from_decision(decision, reason))
+            Ok(from_decision(&decision, reason))
         }
         Resource::Group(id) => {
             let Some(facts) = access::load_group_facts(db, subject, id).await? else {
@@ -132,7 +107,7 @@ pub async fn answer(
                 &facts.names,
             )
             .await?;
-            Ok(from_decision(decision, reason))
+            Ok(from_decision(&decision, reason))
         }
         Resource::Project(id) => {
             let Some(project) = entity::projects::Entity::find_by_id(id).one(db).await? else {
@@ -144,7 +119,7 @@ pub async fn answer(
             let decision = domain::decide_project(capability, Some(grant));
             let here = format!("project '{}'", project.name);
             let reason = explain(db, &decision, capability, &here, None, &HashMap::new()).await?;
-            Ok(from_decision(decision, reason))
+            Ok(from_decision(&decision, reason))
         }
         Resource::Squad(id) => {
             let Some(squad) = entity::squads::Entity::find_by_id(id).one(db).await? else {
@@ -158,17 +133,17 @@ pub async fn answer(
             let decision = domain::decide_project(capability, Some(grant));
             let here = format!("squad '{}' of project '{}'", squad.name, project.name);
             let reason = explain(db, &decision, capability, &here, None, &HashMap::new()).await?;
-            Ok(from_decision(decision, reason))
+            Ok(from_decision(&decision, reason))
         }
     }
 }
 
-fn from_decision(decision: domain::Decision, reason: String) -> Answer {
-    crate::metrics::record_decision(crate::metrics::DecisionSource::Check, decision.allowed);
+fn from_decision<G: domain::Grant>(decision: &domain::Decision<G>, reason: String) -> Answer {
+    crate::metrics::record_decision(crate::metrics::DecisionSource::Check, decision.allowed());
     Answer {
-        allowed: decision.allowed,
-        role: decision.role,
-        granted_by: decision.granted_by,
+        allowed: decision.allowed(),
+        role: decision.role(),
+        granted_by: decision.granted_by(),
         reason,
     }
 }
@@ -188,16 +163,16 @@ fn invisible(kind: &str) -> Answer {
 /// One line for people: which membership grants the capability, or which role lacks it.
 /// `here` names the resource; `here_group` is its id when it is a group; `names` holds group
 /// names already read with the decision's facts (others are read here).
-async fn explain(
+async fn explain<G: domain::Grant>(
     db: &impl ConnectionTrait,
-    decision: &domain::Decision,
+    decision: &domain::Decision<G>,
     capability: domain::Capability,
     here: &str,
     here_group: Option<Uuid>,
     names: &HashMap<Uuid, String>,
 ) -> Result<String, ApiError> {
-    let Some(by) = decision.granted_by else {
-        return Ok(match decision.role {
+    let Some(by) = decision.granted_by() else {
+        return Ok(match decision.role() {
             Some(role) => format!("{role} at {here} does not have {capability}"),
             None => format!("no role at {here}"),
         });

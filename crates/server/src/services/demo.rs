@@ -8,8 +8,8 @@
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use super::guard::Subject;
 use super::{group_members, groups, project_members, projects, squads, users};
-use crate::auth::Principal;
 use crate::error::ApiError;
 
 /// The slug of the demo's root group: its presence means the demo is loaded.
@@ -25,7 +25,7 @@ pub struct Demo {
 }
 
 /// Loads the demo as `admin` (a system admin) unless it is already there.
-pub async fn load(db: &DatabaseConnection, admin: &Principal) -> Result<Option<Demo>, ApiError> {
+pub async fn load(db: &DatabaseConnection, admin: Subject) -> Result<Option<Demo>, ApiError> {
     let loaded = entity::groups::Entity::find()
         .filter(entity::groups::Column::ParentId.is_null())
         .filter(entity::groups::Column::Slug.eq(DEMO_ROOT_SLUG))
@@ -94,10 +94,10 @@ pub async fn load(db: &DatabaseConnection, admin: &Principal) -> Result<Option<D
     };
 
     // Curie, a teacher, creates the project and becomes its admin.
-    let curie_principal = principal(db, curie).await?;
+    let curie = Subject::load(db, curie).await?;
     let project = projects::create(
         db,
-        &curie_principal,
+        curie,
         class_7b,
         projects::NewProject {
             name: name_of("Science Fair")?,
@@ -116,18 +116,16 @@ pub async fn load(db: &DatabaseConnection, admin: &Principal) -> Result<Option<D
     ] {
         let assignment = project_members::Assignment {
             role,
-            reports_to: None,
+            line: domain::LineRequest::Keep,
         };
-        project_members::upsert(db, &curie_principal, project, user, assignment).await?;
+        project_members::upsert(db, curie, project, user, assignment).await?;
     }
     let squad = async |name: &str, parent: Option<Uuid>| -> Result<Uuid, ApiError> {
         let input = squads::NewSquad {
             name: name_of(name)?,
             parent_id: parent,
         };
-        Ok(squads::create(db, &curie_principal, project, input)
-            .await?
-            .id)
+        Ok(squads::create(db, curie, project, input).await?.id)
     };
     let robotics = squad("Robotics", None).await?;
     let sensors = squad("Sensors", Some(robotics)).await?;
@@ -138,7 +136,7 @@ pub async fn load(db: &DatabaseConnection, admin: &Principal) -> Result<Option<D
         (sensors, grace),
         (botany, linus),
     ] {
-        squads::add_member(db, &curie_principal, squad_id, user).await?;
+        squads::add_member(db, curie, squad_id, user).await?;
     }
 
     Ok(Some(Demo {
@@ -153,10 +151,4 @@ pub async fn load(db: &DatabaseConnection, admin: &Principal) -> Result<Option<D
 
 fn name_of(text: &str) -> Result<domain::Name, ApiError> {
     domain::Name::parse(text).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))
-}
-
-async fn principal(db: &DatabaseConnection, id: Uuid) -> Result<Principal, ApiError> {
-    Principal::load(db, id)
-        .await?
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("demo user {id} vanished")))
 }

@@ -19,22 +19,18 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::access::{self, Subject};
+use super::Upserted;
+use super::access;
 use super::audit::AuditRecord;
-use super::write::{Lock, Outcome, write};
-use crate::auth::{self, Principal};
+use super::guard::Subject;
+use super::window::Window;
+use super::write::{Lock, Outcome, write_as};
+use crate::auth;
 use crate::convert;
 use crate::error::ApiError;
 
+use domain::Capability;
 use entity::group_members::{ActiveModel, Column, Entity, Model};
-
-/// What an upsert did, which decides its status (201 or 200).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Upserted {
-    Created,
-    Updated,
-    Unchanged,
-}
 
 /// One entry of a member listing: the membership that gives the user the shown role.
 #[derive(Debug, Clone)]
@@ -44,36 +40,33 @@ pub struct Listed {
     pub inherited_from: Option<Uuid>,
 }
 
-/// What to list: `?role=` and `?inherited=`, and the page window on user ids.
-#[derive(Debug, Clone, Copy)]
-pub struct ListQuery {
+/// Filters of `GET /v1/groups/{id}/members`: `?role=` and `?inherited=`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GroupMemberFilter {
     /// Only users whose shown role is this one.
     pub role: Option<domain::GroupRole>,
     /// Also list members of the group's ancestors, each user once at their strongest role.
     pub inherited: bool,
-    /// Only users with a larger id (the page cursor).
-    pub after: Option<Uuid>,
-    /// At most this many entries.
-    pub fetch: u64,
 }
 
 /// `POST /v1/groups/{id}/members`: a new membership; 409 `already_member` if one exists.
 pub async fn create(
     db: &DatabaseConnection,
-    actor: &Principal,
+    subject: Subject,
     group_id: Uuid,
     user_id: Uuid,
     role: domain::GroupRole,
 ) -> Result<Model, ApiError> {
-    write(db, &locks_for(Some(role)), async |tx| {
-        let access = authorize(tx, actor, group_id, domain::Capability::GroupManageMembers).await?;
-        require_user(tx, user_id).await?;
+    write_as(db, subject, &locks_for(Some(role)), async |tx, subject| {
+        let access =
+            access::authorize_group(tx, subject, group_id, Capability::GroupManageMembers).await?;
+        super::users::require_exists(tx, user_id, "user_id").await?;
         if find_row(tx, group_id, user_id).await?.is_some() {
             return Err(ApiError::AlreadyMember);
         }
-        check_grant(access.grant.role, None, Some(role))?;
+        domain::check_group_grant(access.grant.role, None, Some(role))?;
         let created = insert(tx, group_id, user_id, role).await?;
-        let audit = record(actor, "group_member.create", &created)
+        let audit = record(subject, "group_member.create", &created)
             .change(serde_json::Value::Null, membership_json(&created));
         Ok(Outcome::changed(created, audit))
     })
@@ -84,38 +77,49 @@ pub async fn create(
 /// An unchanged role writes nothing, not even an audit event.
 pub async fn upsert(
     db: &DatabaseConnection,
-    actor: &Principal,
+    subject: Subject,
     group_id: Uuid,
     user_id: Uuid,
     role: domain::GroupRole,
-) -> Result<(Model, Upserted), ApiError> {
+) -> Result<Upserted<Model>, ApiError> {
     // The current role is only known inside the transaction, and it may be system_admin.
-    write(db, &locks_for(None), async |tx| {
-        let access = authorize(tx, actor, group_id, domain::Capability::GroupManageMembers).await?;
-        require_user(tx, user_id).await?;
-        let Some(current) = find_row(tx, group_id, user_id).await? else {
-            check_grant(access.grant.role, None, Some(role))?;
-            let created = insert(tx, group_id, user_id, role).await?;
-            let audit = record(actor, "group_member.create", &created)
-                .change(serde_json::Value::Null, membership_json(&created));
-            return Ok(Outcome::changed((created, Upserted::Created), audit));
+    write_as(db, subject, &locks_for(None), async |tx, subject| {
+        let access =
+            access::authorize_group(tx, subject, group_id, Capability::GroupManageMembers).await?;
+        super::users::require_exists(tx, user_id, "user_id").await?;
+        let current = find_row(tx, group_id, user_id).await?;
+        let current_role = current.as_ref().map(|m| convert::group_role(m.role));
+        domain::check_group_grant(access.grant.role, current_role, Some(role))?;
+        let current = match (current, domain::plan_group_role(current_role, role)) {
+            (None, _) | (_, domain::GroupRoleChange::Create) => {
+                let created = insert(tx, group_id, user_id, role).await?;
+                let audit = record(subject, "group_member.create", &created)
+                    .change(serde_json::Value::Null, membership_json(&created));
+                return Ok(Outcome::changed(Upserted::Created(created), audit));
+            }
+            (Some(current), domain::GroupRoleChange::Unchanged) => {
+                return Ok(Outcome::unchanged(Upserted::Unchanged(current)));
+            }
+            (
+                Some(current),
+                domain::GroupRoleChange::Update {
+                    removes_system_admin,
+                },
+            ) => {
+                if removes_system_admin {
+                    ensure_system_admin_remains(tx, &current).await?;
+                }
+                current
+            }
         };
-        let current_role = convert::group_role(current.role);
-        check_grant(access.grant.role, Some(current_role), Some(role))?;
-        if current_role == role {
-            return Ok(Outcome::unchanged((current, Upserted::Unchanged)));
-        }
-        if role != domain::GroupRole::SystemAdmin {
-            ensure_not_last_system_admin(tx, &current).await?;
-        }
         let before = membership_json(&current);
         let mut changed: ActiveModel = current.into();
         changed.role = Set(convert::stored_group_role(role));
         changed.updated_at = Set(chrono::Utc::now());
         let updated = changed.update(tx).await?;
-        let audit = record(actor, "group_member.update", &updated)
+        let audit = record(subject, "group_member.update", &updated)
             .change(before, membership_json(&updated));
-        Ok(Outcome::changed((updated, Upserted::Updated), audit))
+        Ok(Outcome::changed(Upserted::Updated(updated), audit))
     })
     .await
 }
@@ -125,32 +129,32 @@ pub async fn upsert(
 /// admin.
 pub async fn remove(
     db: &DatabaseConnection,
-    actor: &Principal,
+    subject: Subject,
     group_id: Uuid,
     user_id: Uuid,
 ) -> Result<(), ApiError> {
-    write(db, &locks_for(None), async |tx| {
-        let current = if user_id == actor.id() {
-            // Leaving needs no capability; a membership exists only in an existing group.
-            find_row(tx, group_id, user_id)
-                .await?
-                .ok_or(ApiError::NotFound)?
+    write_as(db, subject, &locks_for(None), async |tx, subject| {
+        let leaving = user_id == subject.user_id;
+        // Leaving needs only a role in the group (the member's own); removing someone else needs
+        // member management there.
+        let needed = if leaving {
+            Capability::GroupView
         } else {
-            let access =
-                authorize(tx, actor, group_id, domain::Capability::GroupManageMembers).await?;
-            let current = find_row(tx, group_id, user_id)
-                .await?
-                .ok_or(ApiError::NotFound)?;
-            check_grant(
-                access.grant.role,
-                Some(convert::group_role(current.role)),
-                None,
-            )?;
-            current
+            Capability::GroupManageMembers
         };
-        ensure_not_last_system_admin(tx, &current).await?;
+        let access = access::authorize_group(tx, subject, group_id, needed).await?;
+        let current = find_row(tx, group_id, user_id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let current_role = convert::group_role(current.role);
+        if !leaving {
+            domain::check_group_grant(access.grant.role, Some(current_role), None)?;
+        }
+        if domain::removes_system_admin(Some(current_role), None) {
+            ensure_system_admin_remains(tx, &current).await?;
+        }
         Entity::delete_by_id(current.id).exec(tx).await?;
-        let audit = record(actor, "group_member.delete", &current)
+        let audit = record(subject, "group_member.delete", &current)
             .change(membership_json(&current), serde_json::Value::Null);
         Ok(Outcome::changed((), audit))
     })
@@ -161,20 +165,18 @@ pub async fn remove(
 /// group's members and for the member themselves; otherwise (or when absent) 404.
 pub async fn find(
     db: &impl ConnectionTrait,
-    actor: &Principal,
+    subject: Subject,
     group_id: Uuid,
     user_id: Uuid,
 ) -> Result<Model, ApiError> {
-    // Members read their own membership without a capability (it exists only if the group does).
-    if user_id != actor.id() {
-        access::authorize_group(
-            db,
-            Subject::from(actor),
-            group_id,
-            domain::Capability::GroupViewMembers,
-        )
-        .await?;
-    }
+    // Members read their own membership with the role it gives them (group.view); others need
+    // group.view_members.
+    let needed = if user_id == subject.user_id {
+        Capability::GroupView
+    } else {
+        Capability::GroupViewMembers
+    };
+    access::authorize_group(db, subject, group_id, needed).await?;
     find_row(db, group_id, user_id)
         .await?
         .ok_or(ApiError::NotFound)
@@ -183,39 +185,36 @@ pub async fn find(
 /// `GET /v1/groups/{id}/members`: needs `group.view_members`; entries ordered by user id.
 pub async fn list(
     db: &impl ConnectionTrait,
-    actor: &Principal,
+    subject: Subject,
     group_id: Uuid,
-    query: ListQuery,
+    filter: GroupMemberFilter,
+    window: &Window<Uuid>,
 ) -> Result<Vec<Listed>, ApiError> {
-    let access = access::authorize_group(
-        db,
-        Subject::from(actor),
-        group_id,
-        domain::Capability::GroupViewMembers,
-    )
-    .await?;
-    if query.inherited {
-        Ok(list_inherited(db, &access.path, query).await?)
+    let access =
+        access::authorize_group(db, subject, group_id, Capability::GroupViewMembers).await?;
+    if filter.inherited {
+        Ok(list_inherited(db, &access.path, filter, window).await?)
     } else {
-        Ok(list_direct(db, group_id, query).await?)
+        Ok(list_direct(db, group_id, filter, window).await?)
     }
 }
 
 async fn list_direct(
     db: &impl ConnectionTrait,
     group_id: Uuid,
-    query: ListQuery,
+    filter: GroupMemberFilter,
+    window: &Window<Uuid>,
 ) -> Result<Vec<Listed>, DbErr> {
     let mut select = Entity::find().filter(Column::GroupId.eq(group_id));
-    if let Some(role) = query.role {
+    if let Some(role) = filter.role {
         select = select.filter(Column::Role.eq(convert::stored_group_role(role)));
     }
-    if let Some(after) = query.after {
+    if let Some(after) = window.after {
         select = select.filter(Column::UserId.gt(after));
     }
     let rows = select
         .order_by_asc(Column::UserId)
-        .limit(query.fetch)
+        .limit(window.fetch())
         .all(db)
         .await?;
     Ok(rows
@@ -235,7 +234,8 @@ async fn list_direct(
 async fn list_inherited(
     db: &impl ConnectionTrait,
     path: &domain::GroupPath,
-    query: ListQuery,
+    filter: GroupMemberFilter,
+    window: &Window<Uuid>,
 ) -> Result<Vec<Listed>, DbErr> {
     let group_id = path.id();
     // The group itself first, then its ancestors root first: on equal roles the first wins, so a
@@ -245,8 +245,9 @@ async fn list_inherited(
         .chain(path.ancestor_ids())
         .collect();
     let mut listed = Vec::new();
-    let mut after = query.after;
-    let wanted = usize::try_from(query.fetch).unwrap_or(usize::MAX);
+    let mut after = window.after;
+    let fetch = window.fetch();
+    let wanted = usize::try_from(fetch).unwrap_or(usize::MAX);
     while listed.len() < wanted {
         let mut users = Entity::find()
             .select_only()
@@ -254,13 +255,13 @@ async fn list_inherited(
             .distinct()
             .filter(Column::GroupId.is_in(order.iter().copied()));
         // A user shows role R only if one of their memberships on the path has role R.
-        if let Some(role) = query.role {
+        if let Some(role) = filter.role {
             users = users.filter(Column::Role.eq(convert::stored_group_role(role)));
         }
         if let Some(after) = after {
             users = users.filter(Column::UserId.gt(after));
         }
-        let batch = query.fetch.saturating_sub(listed.len() as u64);
+        let batch = fetch.saturating_sub(listed.len() as u64);
         let users: Vec<Uuid> = users
             .order_by_asc(Column::UserId)
             .limit(batch)
@@ -288,7 +289,8 @@ async fn list_inherited(
             let Some(grant) = domain::effective_group_role(None, &pairs) else {
                 continue;
             };
-            if query.role.is_some_and(|role| role != grant.role) {
+            // role filter: `?role=` names the shown role a listed user must have.
+            if filter.role.is_some_and(|wanted| wanted != grant.role) {
                 continue;
             }
             let source = grant.source.id();
@@ -312,39 +314,8 @@ async fn list_inherited(
 /// membership whose current role is not known before the transaction (it may be system_admin).
 fn locks_for(granted: Option<domain::GroupRole>) -> Vec<Lock> {
     match granted {
-        Some(role) if role != domain::GroupRole::SystemAdmin => vec![Lock::GroupTree],
+        Some(role) if !domain::grants_system_admin(role) => vec![Lock::GroupTree],
         _ => vec![Lock::GroupTree, Lock::SystemAdmins],
-    }
-}
-
-/// `authorize_group` with the actor's system-admin standing re-read in the transaction: the
-/// principal was loaded before the locks were taken, and a revoked system admin must not act
-/// on what they were a moment ago.
-async fn authorize(
-    tx: &impl ConnectionTrait,
-    actor: &Principal,
-    group_id: Uuid,
-    capability: domain::Capability,
-) -> Result<access::GroupAccess, ApiError> {
-    let subject = Subject::current(tx, actor).await?;
-    access::authorize_group(tx, subject, group_id, capability).await
-}
-
-/// The no-escalation rule (spec §3), as 403 `role_escalation`.
-fn check_grant(
-    actor: domain::GroupRole,
-    current: Option<domain::GroupRole>,
-    granted: Option<domain::GroupRole>,
-) -> Result<(), ApiError> {
-    domain::check_group_grant(actor, current, granted)
-        .map_err(|e| ApiError::RoleEscalation(e.to_string()))
-}
-
-/// A membership names an existing user, or the request is invalid (400 naming `user_id`).
-async fn require_user(db: &impl ConnectionTrait, user_id: Uuid) -> Result<(), ApiError> {
-    match entity::users::Entity::find_by_id(user_id).one(db).await? {
-        Some(_) => Ok(()),
-        None => Err(ApiError::invalid("user_id", "names no user")),
     }
 }
 
@@ -386,14 +357,12 @@ async fn insert(
         })
 }
 
-/// Refuses to remove or demote `membership` if it is what keeps the last system admin one.
-async fn ensure_not_last_system_admin(
+/// Refuses to remove or demote the system_admin `membership` if it is what keeps the last
+/// system admin one.
+async fn ensure_system_admin_remains(
     tx: &impl ConnectionTrait,
     membership: &Model,
 ) -> Result<(), ApiError> {
-    if convert::group_role(membership.role) != domain::GroupRole::SystemAdmin {
-        return Ok(());
-    }
     // A user with a second system_admin membership stays a system admin without this one.
     let elsewhere = Entity::find()
         .filter(Column::UserId.eq(membership.user_id))
@@ -401,14 +370,18 @@ async fn ensure_not_last_system_admin(
         .filter(Column::Id.ne(membership.id))
         .count(tx)
         .await?;
-    if elsewhere == 0 && auth::count_system_admins(tx).await? <= 1 {
-        return Err(ApiError::LastSystemAdmin);
+    if elsewhere > 0 {
+        return Ok(());
     }
-    Ok(())
+    let others = auth::count_system_admins(tx).await?.saturating_sub(1);
+    Ok(domain::check_admins_remain(
+        domain::LastAdmin::System,
+        others,
+    )?)
 }
 
-fn record(actor: &Principal, action: &'static str, membership: &Model) -> AuditRecord {
-    AuditRecord::new(Some(actor.id()), action, "group_member", membership.id)
+fn record(subject: Subject, action: &'static str, membership: &Model) -> AuditRecord {
+    AuditRecord::new(Some(subject.user_id), action, "group_member", membership.id)
         .in_group(membership.group_id)
 }
 

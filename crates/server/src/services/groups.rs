@@ -10,14 +10,14 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::access::{self, MembershipIndex, Subject};
+use super::access::{self, MembershipIndex};
 use super::audit::AuditRecord;
-use super::tree;
-use super::write::{Lock, Outcome, write};
-use crate::auth::Principal;
+use super::guard::Subject;
+use super::window::Window;
+use super::write::{Lock, Outcome, write_as};
 use crate::convert;
 use crate::error::ApiError;
-use crate::http::pagination::{Page, PageRequest};
+use crate::sql::tree;
 use domain::Capability;
 
 /// A group with the caller's effective role there.
@@ -55,14 +55,14 @@ struct SubtreeContents {
 
 pub async fn create(
     db: &DatabaseConnection,
-    principal: &Principal,
+    subject: Subject,
     input: NewGroup,
 ) -> Result<GroupView, ApiError> {
-    write(db, &[Lock::GroupTree], async |tx| {
-        let subject = Subject::current(tx, principal).await?;
+    write_as(db, subject, &[Lock::GroupTree], async |tx, subject| {
         let parent_path = match input.parent_id {
             None => {
-                access::require_system_admin(subject, "create a root group")?;
+                access::authorize_system(subject, Capability::SystemManage)
+                    .map_err(|e| e.attempting("creating a root group"))?;
                 None
             }
             Some(parent) => Some(
@@ -75,14 +75,11 @@ pub async fn create(
         let id = Uuid::now_v7();
         let path = match &parent_path {
             None => domain::GroupPath::root(id),
-            Some(parent) => parent.child(id).map_err(|_| too_deep())?,
-        };
-        let slug = match &input.slug {
-            Some(slug) => slug.clone(),
-            None => domain::Slug::from_name(&input.name).map_err(|_| {
-                ApiError::invalid("slug", "cannot be derived from the name; give one")
+            Some(parent) => parent.child(id).map_err(|_| domain::MoveError::TooDeep {
+                depth: usize::from(parent.depth()) + 1,
             })?,
         };
+        let slug = super::slug_or_derived(input.slug.as_ref(), &input.name)?;
         ensure_slug_free(tx, input.parent_id, &slug, None).await?;
         let now = chrono::Utc::now();
         let group = entity::groups::ActiveModel {
@@ -119,11 +116,10 @@ pub async fn create(
 /// A group the caller may view.
 pub async fn get(
     db: &impl ConnectionTrait,
-    principal: &Principal,
+    subject: Subject,
     id: Uuid,
 ) -> Result<GroupView, ApiError> {
-    let access =
-        access::authorize_group(db, Subject::from(principal), id, Capability::GroupView).await?;
+    let access = access::authorize_group(db, subject, id, Capability::GroupView).await?;
     Ok(GroupView {
         group: access.group,
         path: access.path,
@@ -135,13 +131,12 @@ pub async fn get(
 /// the roots of the forest.
 pub async fn list_mine(
     db: &impl ConnectionTrait,
-    principal: &Principal,
-    page: &PageRequest,
-) -> Result<Page<GroupView>, ApiError> {
+    subject: Subject,
+    window: &Window<Uuid>,
+) -> Result<Vec<GroupView>, ApiError> {
     use entity::groups::Column;
-    let subject = Subject::from(principal);
     let mut query = entity::groups::Entity::find();
-    query = if principal.is_system_admin() {
+    query = if subject.system_admin_at.is_some() {
         query.filter(Column::ParentId.is_null())
     } else {
         let mine = entity::group_members::Entity::find()
@@ -151,50 +146,48 @@ pub async fn list_mine(
             .into_query();
         query.filter(Column::Id.in_subquery(mine))
     };
-    if let Some(after) = page.after_id()? {
+    if let Some(after) = window.after {
         query = query.filter(Column::Id.gt(after));
     }
     let rows = query
         .order_by_asc(Column::Id)
-        .limit(page.fetch())
+        .limit(window.fetch())
         .all(db)
         .await?;
-    views(db, subject, rows, page, |v| v.group.id).await
+    views(db, subject, rows).await
 }
 
 /// The direct children of a group the caller may view, in id order.
 pub async fn children(
     db: &impl ConnectionTrait,
-    principal: &Principal,
+    subject: Subject,
     id: Uuid,
-    page: &PageRequest,
-) -> Result<Page<GroupView>, ApiError> {
+    window: &Window<Uuid>,
+) -> Result<Vec<GroupView>, ApiError> {
     use entity::groups::Column;
-    let subject = Subject::from(principal);
     access::authorize_group(db, subject, id, Capability::GroupView).await?;
     let mut query = entity::groups::Entity::find().filter(Column::ParentId.eq(id));
-    if let Some(after) = page.after_id()? {
+    if let Some(after) = window.after {
         query = query.filter(Column::Id.gt(after));
     }
     let rows = query
         .order_by_asc(Column::Id)
-        .limit(page.fetch())
+        .limit(window.fetch())
         .all(db)
         .await?;
-    views(db, subject, rows, page, |v| v.group.id).await
+    views(db, subject, rows).await
 }
 
 /// Every group below one the caller may view, in tree order (by path), down to `max_depth`
 /// levels below it when given.
 pub async fn descendants(
     db: &impl ConnectionTrait,
-    principal: &Principal,
+    subject: Subject,
     id: Uuid,
     max_depth: Option<u8>,
-    page: &PageRequest,
-) -> Result<Page<GroupView>, ApiError> {
+    window: &Window<domain::GroupPath>,
+) -> Result<Vec<GroupView>, ApiError> {
     use entity::groups::Column;
-    let subject = Subject::from(principal);
     let access = access::authorize_group(db, subject, id, Capability::GroupView).await?;
     let mut query = entity::groups::Entity::find().filter(tree::subtree(
         db.get_database_backend(),
@@ -204,29 +197,25 @@ pub async fn descendants(
     if let Some(levels) = max_depth {
         query = query.filter(Column::Depth.lte(i16::from(access.path.depth()) + i16::from(levels)));
     }
-    if let Some(after) = &page.after {
-        let after = domain::GroupPath::parse(after).map_err(|_| {
-            ApiError::invalid("cursor", "is not a cursor this API issued for this list")
-        })?;
+    if let Some(after) = &window.after {
         query = query.filter(Column::Path.gt(after.as_str()));
     }
     let rows = query
         .order_by_asc(Column::Path)
-        .limit(page.fetch())
+        .limit(window.fetch())
         .all(db)
         .await?;
-    views(db, subject, rows, page, |v| v.group.path.clone()).await
+    views(db, subject, rows).await
 }
 
 /// The ancestors of a group the caller may view, root first — a breadcrumb, shown even where
 /// the caller has no role of their own.
 pub async fn ancestors(
     db: &impl ConnectionTrait,
-    principal: &Principal,
+    subject: Subject,
     id: Uuid,
 ) -> Result<Vec<entity::groups::Model>, ApiError> {
-    let access =
-        access::authorize_group(db, Subject::from(principal), id, Capability::GroupView).await?;
+    let access = access::authorize_group(db, subject, id, Capability::GroupView).await?;
     let mut rows = entity::groups::Entity::find()
         .filter(entity::groups::Column::Id.is_in(access.path.ancestor_ids()))
         .all(db)
@@ -238,12 +227,11 @@ pub async fn ancestors(
 /// Renames and/or moves a group (see spec §4 for who may move what where).
 pub async fn update(
     db: &DatabaseConnection,
-    principal: &Principal,
+    subject: Subject,
     id: Uuid,
     change: GroupChange,
 ) -> Result<GroupView, ApiError> {
-    write(db, &[Lock::GroupTree], async |tx| {
-        let subject = Subject::current(tx, principal).await?;
+    write_as(db, subject, &[Lock::GroupTree], async |tx, subject| {
         let access = access::authorize_group(tx, subject, id, Capability::GroupManage).await?;
         let before = access.group.clone();
         let old_path = access.path.clone();
@@ -320,14 +308,14 @@ async fn plan_move(
     target: Option<Uuid>,
 ) -> Result<domain::GroupPath, ApiError> {
     // Moving needs group.manage where the subtree leaves from…
-    match old_path.parent() {
-        None => access::require_system_admin(subject, "move a root group")?,
-        Some(parent) => require_manage_at_parent(tx, subject, &parent, "moving").await?,
-    }
+    require_manage_at_parent(tx, subject, old_path)
+        .await
+        .map_err(|e| e.attempting("moving a group"))?;
     // …and where it arrives.
     let target_path = match target {
         None => {
-            access::require_system_admin(subject, "make a group a root")?;
+            access::authorize_system(subject, Capability::SystemManage)
+                .map_err(|e| e.attempting("making a group a root"))?;
             None
         }
         Some(target) => Some(
@@ -346,53 +334,39 @@ async fn plan_move(
         .await?
         .flatten();
     let deepest = u8::try_from(deepest.unwrap_or(group.depth)).unwrap_or(u8::MAX);
-    domain::plan_move(old_path, target_path.as_ref(), deepest).map_err(|e| match e {
-        domain::MoveError::Cycle => ApiError::GroupCycle,
-        domain::MoveError::TooDeep { .. } => too_deep(),
-    })
+    Ok(domain::plan_move(old_path, target_path.as_ref(), deepest)?)
 }
 
-/// Requires group.manage at the parent with `path` for `what` (moving or deleting a group).
-/// The caller may not even see that parent: the answer is still 403, since the group acted on
-/// is visible to them.
+/// Moving or deleting the group at `path` needs group.manage on its parent — a system admin
+/// for a root. The caller may not even see that parent: the answer is still 403, since the
+/// group acted on is visible to them.
 async fn require_manage_at_parent(
     tx: &impl ConnectionTrait,
     subject: Subject,
     path: &domain::GroupPath,
-    what: &str,
 ) -> Result<(), ApiError> {
-    let grant = access::group_grant(tx, subject, path).await?;
-    let decision = domain::decide_group(Capability::GroupManage, grant);
-    if decision.allowed {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(format!(
-            "{what} a group needs group.manage on its parent: {}",
-            decision.reason
-        )))
+    match path.parent() {
+        None => access::authorize_system(subject, Capability::SystemManage).map(drop),
+        Some(parent) => {
+            access::authorize_visible_group(tx, subject, &parent, Capability::GroupManage)
+                .await
+                .map(drop)
+        }
     }
 }
 
 /// Deletes a group and everything below it (groups, memberships, projects).
-pub async fn delete(
-    db: &DatabaseConnection,
-    principal: &Principal,
-    id: Uuid,
-) -> Result<(), ApiError> {
-    write(db, &[Lock::GroupTree, Lock::SystemAdmins], async |tx| {
-        let subject = Subject::current(tx, principal).await?;
-        let (group, path) = access::load_group(tx, id).await?;
-        // Invisible groups stay invisible.
-        let grant = access::group_grant(tx, subject, &path)
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        match path.parent() {
-            None => access::require_system_admin(subject, "delete a root group")?,
-            Some(parent) => require_manage_at_parent(tx, subject, &parent, "deleting").await?,
-        }
+pub async fn delete(db: &DatabaseConnection, subject: Subject, id: Uuid) -> Result<(), ApiError> {
+    let locks = [Lock::GroupTree, Lock::SystemAdmins];
+    write_as(db, subject, &locks, async |tx, subject| {
+        // Invisible groups stay invisible: any role there sees it (group.view).
+        let access::GroupAccess { group, path, grant } =
+            access::authorize_group(tx, subject, id, Capability::GroupView).await?;
+        require_manage_at_parent(tx, subject, &path)
+            .await
+            .map_err(|e| e.attempting("deleting a group"))?;
         let contents = subtree_contents(tx, &path).await?;
-        domain::check_group_removals(grant.role, contents.memberships.iter().map(|(_, r)| *r))
-            .map_err(|e| ApiError::RoleEscalation(e.to_string()))?;
+        domain::check_group_removals(grant.role, contents.memberships.iter().map(|(_, r)| *r))?;
         ensure_system_admin_survives(tx, &path, &contents).await?;
         entity::groups::Entity::delete_by_id(id).exec(tx).await?;
         let mut audit = AuditRecord::new(Some(subject.user_id), "group.delete", "group", id)
@@ -455,7 +429,7 @@ async fn ensure_system_admin_survives(
     let removes_a_system_admin = contents
         .memberships
         .iter()
-        .any(|(_, role)| *role == domain::GroupRole::SystemAdmin);
+        .any(|(_, role)| domain::removes_system_admin(Some(*role), None));
     if !removes_a_system_admin {
         return Ok(());
     }
@@ -472,11 +446,10 @@ async fn ensure_system_admin_survives(
         .filter(entity::group_members::Column::GroupId.not_in_subquery(in_subtree))
         .count(tx)
         .await?;
-    if remaining == 0 {
-        Err(ApiError::LastSystemAdmin)
-    } else {
-        Ok(())
-    }
+    Ok(domain::check_admins_remain(
+        domain::LastAdmin::System,
+        remaining,
+    )?)
 }
 
 /// 409 `conflict` when a sibling (or, for roots, another root) already has `slug`.
@@ -505,17 +478,14 @@ async fn ensure_slug_free(
     }
 }
 
-/// Attaches the caller's effective role to each row and builds the page.
-async fn views<K: ToString>(
+/// Attaches the caller's effective role to each row.
+async fn views(
     db: &impl ConnectionTrait,
     subject: Subject,
     rows: Vec<entity::groups::Model>,
-    page: &PageRequest,
-    key: impl Fn(&GroupView) -> K,
-) -> Result<Page<GroupView>, ApiError> {
+) -> Result<Vec<GroupView>, ApiError> {
     let index = MembershipIndex::load(db, subject, None).await?;
-    let views = rows
-        .into_iter()
+    rows.into_iter()
         .map(|group| {
             let path = access::stored_path(&group)?;
             let my_role = index.grant_at(&path).map(|g| g.role);
@@ -525,8 +495,7 @@ async fn views<K: ToString>(
                 my_role,
             })
         })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(Page::from_rows(views, page, |v| key(v).to_string()))
+        .collect()
 }
 
 /// A parent named in a body that the caller cannot see reads as one that does not exist.
@@ -535,10 +504,6 @@ fn unknown_parent(error: ApiError) -> ApiError {
         ApiError::NotFound => ApiError::invalid("parent_id", "does not name a group you can see"),
         other => other,
     }
-}
-
-fn too_deep() -> ApiError {
-    ApiError::GroupTooDeep(domain::MAX_GROUP_DEPTH)
 }
 
 /// What an audit event records of a group.

@@ -1,5 +1,7 @@
-//! Use cases on SeaORM: every state change goes through [`write::write`], every read through a
-//! service function that the HTTP layer calls after authorization.
+//! Use cases on SeaORM. Services know no HTTP: they take a [`guard::Subject`] (and, for lists, a
+//! [`window::Window`]), decide through [`access`] and [`guard::allow`], change state through
+//! [`write::write_as`], and return rows and typed [`crate::error::ApiError`]s; the routes build
+//! pages, field names and representations.
 
 pub mod access;
 pub mod audit;
@@ -8,10 +10,46 @@ pub mod check;
 pub mod demo;
 pub mod group_members;
 pub mod groups;
+pub mod guard;
 pub mod project_members;
 pub mod projects;
 pub mod reporting;
 pub mod squads;
-pub mod tree;
 pub mod users;
+pub mod window;
 pub mod write;
+
+/// What an upsert did with the row it returns: the route answers 201 for `Created` and 200
+/// otherwise, and only `Unchanged` wrote nothing (no audit event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Upserted<T> {
+    Created(T),
+    Updated(T),
+    Unchanged(T),
+}
+
+impl<T> Upserted<T> {
+    pub fn created(&self) -> bool {
+        matches!(self, Self::Created(_))
+    }
+
+    pub fn into_inner(self) -> T {
+        match self {
+            Self::Created(row) | Self::Updated(row) | Self::Unchanged(row) => row,
+        }
+    }
+}
+
+/// The slug of a new group or project: the one given, or one derived from the name (400 naming
+/// `slug` when the name has nothing to derive it from).
+pub(crate) fn slug_or_derived(
+    given: Option<&domain::Slug>,
+    name: &domain::Name,
+) -> Result<domain::Slug, crate::error::ApiError> {
+    match given {
+        Some(slug) => Ok(slug.clone()),
+        None => domain::Slug::from_name(name).map_err(|_| {
+            crate::error::ApiError::invalid("slug", "cannot be derived from the name; give one")
+        }),
+    }
+}

@@ -8,13 +8,13 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::access::{self, Subject};
+use super::access;
 use super::audit::AuditRecord;
-use super::write::{Lock, Outcome, write};
-use crate::auth::Principal;
+use super::guard::Subject;
+use super::window::Window;
+use super::write::{Lock, Outcome, write_as};
 use crate::convert;
 use crate::error::ApiError;
-use crate::http::pagination::{Page, PageRequest};
 use domain::Capability;
 
 /// A project with the caller's role there (assigned, or bridged from the owning group).
@@ -42,19 +42,13 @@ pub struct ProjectChange {
 /// first admin in the same transaction.
 pub async fn create(
     db: &DatabaseConnection,
-    principal: &Principal,
+    subject: Subject,
     group_id: Uuid,
     input: NewProject,
 ) -> Result<ProjectView, ApiError> {
-    write(db, &[], async |tx| {
-        let subject = Subject::current(tx, principal).await?;
+    write_as(db, subject, &[], async |tx, subject| {
         access::authorize_group(tx, subject, group_id, Capability::GroupCreateProjects).await?;
-        let slug = match &input.slug {
-            Some(slug) => slug.clone(),
-            None => domain::Slug::from_name(&input.name).map_err(|_| {
-                ApiError::invalid("slug", "cannot be derived from the name; give one")
-            })?,
-        };
+        let slug = super::slug_or_derived(input.slug.as_ref(), &input.name)?;
         ensure_slug_free(tx, group_id, &slug, None).await?;
         let now = chrono::Utc::now();
         let id = Uuid::now_v7();
@@ -101,12 +95,11 @@ pub async fn create(
 /// effective group_admin (who administers them), else those the caller is a member of.
 pub async fn list_in_group(
     db: &impl ConnectionTrait,
-    principal: &Principal,
+    subject: Subject,
     group_id: Uuid,
-    page: &PageRequest,
-) -> Result<Page<ProjectView>, ApiError> {
+    window: &Window<Uuid>,
+) -> Result<Vec<ProjectView>, ApiError> {
     use entity::projects::Column;
-    let subject = Subject::from(principal);
     let access = access::authorize_group(db, subject, group_id, Capability::GroupView).await?;
     let bridged = domain::ProjectGrant::bridged(access.grant);
     let mut query = entity::projects::Entity::find().filter(Column::GroupId.eq(group_id));
@@ -118,12 +111,12 @@ pub async fn list_in_group(
             .into_query();
         query = query.filter(Column::Id.in_subquery(mine));
     }
-    if let Some(after) = page.after_id()? {
+    if let Some(after) = window.after {
         query = query.filter(Column::Id.gt(after));
     }
     let rows = query
         .order_by_asc(Column::Id)
-        .limit(page.fetch())
+        .limit(window.fetch())
         .all(db)
         .await?;
     let own: std::collections::HashMap<Uuid, domain::ProjectRole> =
@@ -135,7 +128,7 @@ pub async fn list_in_group(
             .into_iter()
             .map(|m| (m.project_id, convert::project_role(m.role)))
             .collect();
-    let views = rows
+    Ok(rows
         .into_iter()
         .map(|project| {
             let my_role = domain::effective_project_role(
@@ -147,19 +140,16 @@ pub async fn list_in_group(
             .map(|g| g.role);
             ProjectView { project, my_role }
         })
-        .collect();
-    Ok(Page::from_rows(views, page, |v| v.project.id))
+        .collect())
 }
 
 /// A project the caller may view.
 pub async fn get(
     db: &impl ConnectionTrait,
-    principal: &Principal,
+    subject: Subject,
     id: Uuid,
 ) -> Result<ProjectView, ApiError> {
-    let access =
-        access::authorize_project(db, Subject::from(principal), id, Capability::ProjectView)
-            .await?;
+    let access = access::authorize_project(db, subject, id, Capability::ProjectView).await?;
     Ok(ProjectView {
         project: access.project,
         my_role: Some(access.grant.role),
@@ -169,12 +159,11 @@ pub async fn get(
 /// Renames a project (project.manage_settings).
 pub async fn update(
     db: &DatabaseConnection,
-    principal: &Principal,
+    subject: Subject,
     id: Uuid,
     change: ProjectChange,
 ) -> Result<ProjectView, ApiError> {
-    write(db, &[Lock::Project(id)], async |tx| {
-        let subject = Subject::current(tx, principal).await?;
+    write_as(db, subject, &[Lock::Project(id)], async |tx, subject| {
         let access =
             access::authorize_project(tx, subject, id, Capability::ProjectManageSettings).await?;
         let before = access.project.clone();
@@ -211,13 +200,8 @@ pub async fn update(
 }
 
 /// Deletes a project with its members and squads (project.delete).
-pub async fn delete(
-    db: &DatabaseConnection,
-    principal: &Principal,
-    id: Uuid,
-) -> Result<(), ApiError> {
-    write(db, &[Lock::Project(id)], async |tx| {
-        let subject = Subject::current(tx, principal).await?;
+pub async fn delete(db: &DatabaseConnection, subject: Subject, id: Uuid) -> Result<(), ApiError> {
+    write_as(db, subject, &[Lock::Project(id)], async |tx, subject| {
         let access = access::authorize_project(tx, subject, id, Capability::ProjectDelete).await?;
         let members = entity::project_members::Entity::find()
             .filter(entity::project_members::Column::ProjectId.eq(id))

@@ -19,14 +19,15 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::access::{self, Subject};
+use super::Upserted;
+use super::access;
 use super::audit::AuditRecord;
+use super::guard::Subject;
 use super::reporting;
-use super::write::{Lock, Outcome, write};
-use crate::auth::Principal;
+use super::window::Window;
+use super::write::{Lock, Outcome, write_as};
 use crate::convert;
 use crate::error::ApiError;
-use crate::http::pagination::{Page, PageRequest};
 use domain::Capability;
 
 use entity::squads::{Column, Entity, Model};
@@ -53,13 +54,6 @@ pub struct SquadTree {
     pub sub_squads: Vec<Model>,
 }
 
-/// What a squad membership upsert did, which decides its status (201 or 200).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Upserted {
-    Created,
-    Unchanged,
-}
-
 /// `POST /v1/projects/{id}/squads` (`project.manage_squads`).
 ///
 /// The parent must be a top-level squad of the same project (400 `squad_nesting` otherwise);
@@ -67,37 +61,41 @@ pub enum Upserted {
 /// `validation_failed` naming `parent_id`), so the answer does not reveal that it exists.
 pub async fn create(
     db: &DatabaseConnection,
-    actor: &Principal,
+    subject: Subject,
     project_id: Uuid,
     input: NewSquad,
 ) -> Result<Model, ApiError> {
-    write(db, &[Lock::Project(project_id)], async |tx| {
-        let subject = Subject::current(tx, actor).await?;
-        access::authorize_project(tx, subject, project_id, Capability::ProjectManageSquads).await?;
-        let parent = match input.parent_id {
-            None => None,
-            Some(parent) => Some(parent_facts(tx, subject, project_id, parent).await?),
-        };
-        let depth =
-            domain::squad_depth_for_parent(project_id, None, parent, false).map_err(nesting)?;
-        ensure_name_free(tx, project_id, input.parent_id, input.name.as_str(), None).await?;
-        let now = chrono::Utc::now();
-        let row = entity::squads::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            project_id: Set(project_id),
-            parent_id: Set(input.parent_id),
-            parent_depth: Set(parent_depth(input.parent_id)),
-            name: Set(input.name.as_str().to_owned()),
-            depth: Set(i16::from(depth)),
-            created_at: Set(now),
-            updated_at: Set(now),
-        };
-        let squad = Entity::insert(row).exec_with_returning(tx).await?;
-        let changes = reporting::repair(tx, project_id).await?;
-        let audit =
-            squad_record(actor, "squad.create", &squad).change(Value::Null, squad_json(&squad));
-        Ok(Outcome::changed(squad, with_repairs(audit, &changes)))
-    })
+    write_as(
+        db,
+        subject,
+        &[Lock::Project(project_id)],
+        async |tx, subject| {
+            access::authorize_project(tx, subject, project_id, Capability::ProjectManageSquads)
+                .await?;
+            let parent = match input.parent_id {
+                None => None,
+                Some(parent) => Some(parent_facts(tx, subject, project_id, parent).await?),
+            };
+            let depth = domain::squad_depth_for_parent(project_id, None, parent, false)?;
+            ensure_name_free(tx, project_id, input.parent_id, input.name.as_str(), None).await?;
+            let now = chrono::Utc::now();
+            let row = entity::squads::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                project_id: Set(project_id),
+                parent_id: Set(input.parent_id),
+                parent_depth: Set(parent_depth(input.parent_id)),
+                name: Set(input.name.as_str().to_owned()),
+                depth: Set(i16::from(depth)),
+                created_at: Set(now),
+                updated_at: Set(now),
+            };
+            let squad = Entity::insert(row).exec_with_returning(tx).await?;
+            let changes = reporting::repair(tx, project_id).await?;
+            let audit = squad_record(subject, "squad.create", &squad)
+                .change(Value::Null, squad_json(&squad));
+            Ok(Outcome::changed(squad, audit.with_line_repairs(&changes)))
+        },
+    )
     .await
 }
 
@@ -105,26 +103,20 @@ pub async fn create(
 /// its sub-squads (also in id order); pages count top-level squads.
 pub async fn list(
     db: &impl ConnectionTrait,
-    actor: &Principal,
+    subject: Subject,
     project_id: Uuid,
-    page: &PageRequest,
-) -> Result<Page<SquadTree>, ApiError> {
-    access::authorize_project(
-        db,
-        Subject::from(actor),
-        project_id,
-        Capability::ProjectView,
-    )
-    .await?;
+    window: &Window<Uuid>,
+) -> Result<Vec<SquadTree>, ApiError> {
+    access::authorize_project(db, subject, project_id, Capability::ProjectView).await?;
     let mut query = Entity::find()
         .filter(Column::ProjectId.eq(project_id))
         .filter(Column::ParentId.is_null());
-    if let Some(after) = page.after_id()? {
+    if let Some(after) = window.after {
         query = query.filter(Column::Id.gt(after));
     }
     let tops = query
         .order_by_asc(Column::Id)
-        .limit(page.fetch())
+        .limit(window.fetch())
         .all(db)
         .await?;
     let mut subs: HashMap<Uuid, Vec<Model>> = HashMap::new();
@@ -140,25 +132,22 @@ pub async fn list(
             }
         }
     }
-    let trees = tops
+    Ok(tops
         .into_iter()
         .map(|squad| SquadTree {
             sub_squads: subs.remove(&squad.id).unwrap_or_default(),
             squad,
         })
-        .collect();
-    Ok(Page::from_rows(trees, page, |t| t.squad.id))
+        .collect())
 }
 
 /// `GET /v1/squads/{id}` (`project.view` in the squad's project).
-pub async fn get(
-    db: &impl ConnectionTrait,
-    actor: &Principal,
-    id: Uuid,
-) -> Result<Model, ApiError> {
-    let access =
-        access::authorize_squad(db, Subject::from(actor), id, Capability::ProjectView).await?;
-    Ok(access.squad)
+pub async fn get(db: &impl ConnectionTrait, subject: Subject, id: Uuid) -> Result<Model, ApiError> {
+    Ok(
+        access::authorize_squad(db, subject, id, Capability::ProjectView)
+            .await?
+            .squad,
+    )
 }
 
 /// `PATCH /v1/squads/{id}` (`project.manage_squads`): rename and/or move within the project.
@@ -166,106 +155,116 @@ pub async fn get(
 /// `squad_nesting`). A request that changes nothing writes nothing.
 pub async fn update(
     db: &DatabaseConnection,
-    actor: &Principal,
+    subject: Subject,
     id: Uuid,
     change: SquadChange,
 ) -> Result<Model, ApiError> {
     let project_id = project_of(db, id).await?;
-    write(db, &[Lock::Project(project_id)], async |tx| {
-        let subject = Subject::current(tx, actor).await?;
-        let before = access::authorize_squad(tx, subject, id, Capability::ProjectManageSquads)
-            .await?
-            .squad;
-        let new_parent = change.parent.filter(|p| *p != before.parent_id);
-        let depth = match new_parent {
-            None => before.depth,
-            Some(target) => {
-                let parent = match target {
-                    None => None,
-                    Some(parent) => Some(parent_facts(tx, subject, project_id, parent).await?),
-                };
-                let has_children = Entity::find()
-                    .filter(Column::ParentId.eq(id))
-                    .count(tx)
-                    .await?
-                    > 0;
-                i16::from(
-                    domain::squad_depth_for_parent(project_id, Some(id), parent, has_children)
-                        .map_err(nesting)?,
-                )
+    write_as(
+        db,
+        subject,
+        &[Lock::Project(project_id)],
+        async |tx, subject| {
+            let before = access::authorize_squad(tx, subject, id, Capability::ProjectManageSquads)
+                .await?
+                .squad;
+            let new_parent = change.parent.filter(|p| *p != before.parent_id);
+            let depth = match new_parent {
+                None => before.depth,
+                Some(target) => {
+                    let parent = match target {
+                        None => None,
+                        Some(parent) => Some(parent_facts(tx, subject, project_id, parent).await?),
+                    };
+                    let has_children = Entity::find()
+                        .filter(Column::ParentId.eq(id))
+                        .count(tx)
+                        .await?
+                        > 0;
+                    i16::from(domain::squad_depth_for_parent(
+                        project_id,
+                        Some(id),
+                        parent,
+                        has_children,
+                    )?)
+                }
+            };
+            let parent_id = new_parent.unwrap_or(before.parent_id);
+            let name = change
+                .name
+                .as_ref()
+                .map_or(before.name.clone(), |n| n.as_str().to_owned());
+            if new_parent.is_none() && name == before.name {
+                return Ok(Outcome::unchanged(before));
             }
-        };
-        let parent_id = new_parent.unwrap_or(before.parent_id);
-        let name = change
-            .name
-            .as_ref()
-            .map_or(before.name.clone(), |n| n.as_str().to_owned());
-        if new_parent.is_none() && name == before.name {
-            return Ok(Outcome::unchanged(before));
-        }
-        ensure_name_free(tx, project_id, parent_id, &name, Some(id)).await?;
-        let mut row = before.clone().into_active_model();
-        row.parent_id = Set(parent_id);
-        row.parent_depth = Set(parent_depth(parent_id));
-        row.depth = Set(depth);
-        row.name = Set(name);
-        row.updated_at = Set(chrono::Utc::now());
-        let squad = row.update(tx).await?;
-        let changes = reporting::repair(tx, project_id).await?;
-        let audit = squad_record(actor, "squad.update", &squad)
-            .change(squad_json(&before), squad_json(&squad));
-        Ok(Outcome::changed(squad, with_repairs(audit, &changes)))
-    })
+            ensure_name_free(tx, project_id, parent_id, &name, Some(id)).await?;
+            let mut row = before.clone().into_active_model();
+            row.parent_id = Set(parent_id);
+            row.parent_depth = Set(parent_depth(parent_id));
+            row.depth = Set(depth);
+            row.name = Set(name);
+            row.updated_at = Set(chrono::Utc::now());
+            let squad = row.update(tx).await?;
+            let changes = reporting::repair(tx, project_id).await?;
+            let audit = squad_record(subject, "squad.update", &squad)
+                .change(squad_json(&before), squad_json(&squad));
+            Ok(Outcome::changed(squad, audit.with_line_repairs(&changes)))
+        },
+    )
     .await
 }
 
 /// `DELETE /v1/squads/{id}` (`project.manage_squads`): the squad, its sub-squads and every
 /// membership in them (the database cascades). Removing those memberships must be within the
 /// actor's power (403 `role_escalation` otherwise), as if each were removed on its own.
-pub async fn delete(db: &DatabaseConnection, actor: &Principal, id: Uuid) -> Result<(), ApiError> {
+pub async fn delete(db: &DatabaseConnection, subject: Subject, id: Uuid) -> Result<(), ApiError> {
     let project_id = project_of(db, id).await?;
-    write(db, &[Lock::Project(project_id)], async |tx| {
-        let subject = Subject::current(tx, actor).await?;
-        let access =
-            access::authorize_squad(tx, subject, id, Capability::ProjectManageSquads).await?;
-        let sub_squads: Vec<Uuid> = Entity::find()
-            .select_only()
-            .column(Column::Id)
-            .filter(Column::ParentId.eq(id))
-            .order_by_asc(Column::Id)
-            .into_tuple()
-            .all(tx)
-            .await?;
-        let squads = std::iter::once(id).chain(sub_squads.iter().copied());
-        let memberships = entity::squad_members::Entity::find()
-            .filter(entity::squad_members::Column::SquadId.is_in(squads))
-            .all(tx)
-            .await?;
-        let roles = project_roles(tx, project_id, memberships.iter().map(|m| m.user_id)).await?;
-        let removed = memberships
-            .iter()
-            .map(|m| {
-                roles.get(&m.user_id).copied().ok_or_else(|| {
-                    ApiError::internal(anyhow::anyhow!(
-                        "squad member {} has no membership in project {project_id}",
-                        m.user_id
-                    ))
+    write_as(
+        db,
+        subject,
+        &[Lock::Project(project_id)],
+        async |tx, subject| {
+            let access =
+                access::authorize_squad(tx, subject, id, Capability::ProjectManageSquads).await?;
+            let sub_squads: Vec<Uuid> = Entity::find()
+                .select_only()
+                .column(Column::Id)
+                .filter(Column::ParentId.eq(id))
+                .order_by_asc(Column::Id)
+                .into_tuple()
+                .all(tx)
+                .await?;
+            let squads = std::iter::once(id).chain(sub_squads.iter().copied());
+            let memberships = entity::squad_members::Entity::find()
+                .filter(entity::squad_members::Column::SquadId.is_in(squads))
+                .all(tx)
+                .await?;
+            let roles =
+                project_roles(tx, project_id, memberships.iter().map(|m| m.user_id)).await?;
+            let removed = memberships
+                .iter()
+                .map(|m| {
+                    roles.get(&m.user_id).copied().ok_or_else(|| {
+                        ApiError::internal(anyhow::anyhow!(
+                            "squad member {} has no membership in project {project_id}",
+                            m.user_id
+                        ))
+                    })
                 })
-            })
-            .collect::<Result<Vec<_>, ApiError>>()?;
-        domain::check_squad_removals(access.grant.role, removed)
-            .map_err(|e| ApiError::RoleEscalation(e.to_string()))?;
-        Entity::delete_by_id(id).exec(tx).await?;
-        let changes = reporting::repair(tx, project_id).await?;
-        let mut audit = squad_record(actor, "squad.delete", &access.squad)
-            .change(squad_json(&access.squad), Value::Null);
-        audit.details["deleted"] = json!({
-            "sub_squads": sub_squads.len(),
-            "sub_squad_ids": sub_squads,
-            "memberships": memberships.len(),
-        });
-        Ok(Outcome::changed((), with_repairs(audit, &changes)))
-    })
+                .collect::<Result<Vec<_>, ApiError>>()?;
+            domain::check_squad_removals(access.grant.role, removed)?;
+            Entity::delete_by_id(id).exec(tx).await?;
+            let changes = reporting::repair(tx, project_id).await?;
+            let mut audit = squad_record(subject, "squad.delete", &access.squad)
+                .change(squad_json(&access.squad), Value::Null);
+            audit.details["deleted"] = json!({
+                "sub_squads": sub_squads.len(),
+                "sub_squad_ids": sub_squads,
+                "memberships": memberships.len(),
+            });
+            Ok(Outcome::changed((), audit.with_line_repairs(&changes)))
+        },
+    )
     .await
 }
 
@@ -274,71 +273,71 @@ pub async fn delete(db: &DatabaseConnection, actor: &Principal, id: Uuid) -> Res
 /// The user must be a member of the squad's project (400 `not_project_member`).
 pub async fn add_member(
     db: &DatabaseConnection,
-    actor: &Principal,
+    subject: Subject,
     squad_id: Uuid,
     user_id: Uuid,
-) -> Result<(entity::squad_members::Model, Upserted), ApiError> {
+) -> Result<Upserted<entity::squad_members::Model>, ApiError> {
     let project_id = project_of(db, squad_id).await?;
-    write(db, &[Lock::Project(project_id)], async |tx| {
-        let subject = Subject::current(tx, actor).await?;
-        let access =
-            access::authorize_squad(tx, subject, squad_id, Capability::ProjectManageSquadMembers)
-                .await?;
-        let target = project_roles(tx, project_id, [user_id])
-            .await?
-            .remove(&user_id)
-            .ok_or(ApiError::NotProjectMember)?;
-        domain::check_squad_member_management(access.grant.role, target)
-            .map_err(|e| ApiError::RoleEscalation(e.to_string()))?;
-        if let Some(existing) = find_member(tx, squad_id, user_id).await? {
-            return Ok(Outcome::unchanged((existing, Upserted::Unchanged)));
-        }
-        let row = entity::squad_members::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            squad_id: Set(squad_id),
-            project_id: Set(project_id),
-            user_id: Set(user_id),
-            created_at: Set(chrono::Utc::now()),
-        };
-        let member = entity::squad_members::Entity::insert(row)
-            .exec_with_returning(tx)
+    write_as(
+        db,
+        subject,
+        &[Lock::Project(project_id)],
+        async |tx, subject| {
+            let access = access::authorize_squad(
+                tx,
+                subject,
+                squad_id,
+                Capability::ProjectManageSquadMembers,
+            )
             .await?;
-        let changes = reporting::repair(tx, project_id).await?;
-        let audit = member_record(actor, "squad_member.create", &member)
-            .change(Value::Null, member_json(&member));
-        Ok(Outcome::changed(
-            (member, Upserted::Created),
-            with_repairs(audit, &changes),
-        ))
-    })
+            let target = project_roles(tx, project_id, [user_id])
+                .await?
+                .remove(&user_id)
+                .ok_or(ApiError::NotProjectMember)?;
+            domain::check_squad_member_management(access.grant.role, target)?;
+            if let Some(existing) = find_member(tx, squad_id, user_id).await? {
+                return Ok(Outcome::unchanged(Upserted::Unchanged(existing)));
+            }
+            let row = entity::squad_members::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                squad_id: Set(squad_id),
+                project_id: Set(project_id),
+                user_id: Set(user_id),
+                created_at: Set(chrono::Utc::now()),
+            };
+            let member = entity::squad_members::Entity::insert(row)
+                .exec_with_returning(tx)
+                .await?;
+            let changes = reporting::repair(tx, project_id).await?;
+            let audit = member_record(subject, "squad_member.create", &member)
+                .change(Value::Null, member_json(&member));
+            Ok(Outcome::changed(
+                Upserted::Created(member),
+                audit.with_line_repairs(&changes),
+            ))
+        },
+    )
     .await
 }
 
 /// `GET /v1/squads/{id}/members` (`project.view_members`): ordered by user id.
 pub async fn members(
     db: &impl ConnectionTrait,
-    actor: &Principal,
+    subject: Subject,
     squad_id: Uuid,
-    page: &PageRequest,
-) -> Result<Page<entity::squad_members::Model>, ApiError> {
+    window: &Window<Uuid>,
+) -> Result<Vec<entity::squad_members::Model>, ApiError> {
     use entity::squad_members::Column as M;
-    access::authorize_squad(
-        db,
-        Subject::from(actor),
-        squad_id,
-        Capability::ProjectViewMembers,
-    )
-    .await?;
+    access::authorize_squad(db, subject, squad_id, Capability::ProjectViewMembers).await?;
     let mut query = entity::squad_members::Entity::find().filter(M::SquadId.eq(squad_id));
-    if let Some(after) = page.after_id()? {
+    if let Some(after) = window.after {
         query = query.filter(M::UserId.gt(after));
     }
-    let rows = query
+    Ok(query
         .order_by_asc(M::UserId)
-        .limit(page.fetch())
+        .limit(window.fetch())
         .all(db)
-        .await?;
-    Ok(Page::from_rows(rows, page, |m| m.user_id))
+        .await?)
 }
 
 /// `DELETE /v1/squads/{id}/members/{user_id}`: by a squad member manager (same scoping and
@@ -346,44 +345,47 @@ pub async fn members(
 /// 404 when the user is not in the squad.
 pub async fn remove_member(
     db: &DatabaseConnection,
-    actor: &Principal,
+    subject: Subject,
     squad_id: Uuid,
     user_id: Uuid,
 ) -> Result<(), ApiError> {
     let project_id = project_of(db, squad_id).await?;
-    write(db, &[Lock::Project(project_id)], async |tx| {
-        let subject = Subject::current(tx, actor).await?;
-        let leaving = user_id == actor.id();
-        // A member of the squad can always see it; the capability only matters for others.
-        let capability = if leaving {
-            Capability::ProjectView
-        } else {
-            Capability::ProjectManageSquadMembers
-        };
-        let access = access::authorize_squad(tx, subject, squad_id, capability).await?;
-        let member = find_member(tx, squad_id, user_id)
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        if !leaving {
-            let target = project_roles(tx, project_id, [user_id])
+    write_as(
+        db,
+        subject,
+        &[Lock::Project(project_id)],
+        async |tx, subject| {
+            let leaving = user_id == subject.user_id;
+            // A member of the squad can always see it; the capability only matters for others.
+            let capability = if leaving {
+                Capability::ProjectView
+            } else {
+                Capability::ProjectManageSquadMembers
+            };
+            let access = access::authorize_squad(tx, subject, squad_id, capability).await?;
+            let member = find_member(tx, squad_id, user_id)
                 .await?
-                .remove(&user_id)
-                .ok_or_else(|| {
-                    ApiError::internal(anyhow::anyhow!(
-                        "squad member {user_id} has no membership in project {project_id}"
-                    ))
-                })?;
-            domain::check_squad_member_management(access.grant.role, target)
-                .map_err(|e| ApiError::RoleEscalation(e.to_string()))?;
-        }
-        entity::squad_members::Entity::delete_by_id(member.id)
-            .exec(tx)
-            .await?;
-        let changes = reporting::repair(tx, project_id).await?;
-        let audit = member_record(actor, "squad_member.delete", &member)
-            .change(member_json(&member), Value::Null);
-        Ok(Outcome::changed((), with_repairs(audit, &changes)))
-    })
+                .ok_or(ApiError::NotFound)?;
+            if !leaving {
+                let target = project_roles(tx, project_id, [user_id])
+                    .await?
+                    .remove(&user_id)
+                    .ok_or_else(|| {
+                        ApiError::internal(anyhow::anyhow!(
+                            "squad member {user_id} has no membership in project {project_id}"
+                        ))
+                    })?;
+                domain::check_squad_member_management(access.grant.role, target)?;
+            }
+            entity::squad_members::Entity::delete_by_id(member.id)
+                .exec(tx)
+                .await?;
+            let changes = reporting::repair(tx, project_id).await?;
+            let audit = member_record(subject, "squad_member.delete", &member)
+                .change(member_json(&member), Value::Null);
+            Ok(Outcome::changed((), audit.with_line_repairs(&changes)))
+        },
+    )
     .await
 }
 
@@ -433,10 +435,6 @@ async fn parent_facts(
         project_id: parent.project_id,
         depth,
     })
-}
-
-fn nesting(error: domain::SquadNesting) -> ApiError {
-    ApiError::SquadNesting(error.to_string())
 }
 
 /// The `parent_depth` column: the parent's depth, which the nesting rule makes 0 (the database
@@ -507,22 +505,16 @@ async fn find_member(
         .await
 }
 
-/// Records the reporting lines the change repaired in its audit event.
-fn with_repairs(mut audit: AuditRecord, changes: &[domain::LineChange]) -> AuditRecord {
-    audit.details["reporting_line_repairs"] = reporting::changes_json(changes);
-    audit
-}
-
-fn squad_record(actor: &Principal, action: &'static str, squad: &Model) -> AuditRecord {
-    AuditRecord::new(Some(actor.id()), action, "squad", squad.id).in_project(squad.project_id)
+fn squad_record(subject: Subject, action: &'static str, squad: &Model) -> AuditRecord {
+    AuditRecord::new(Some(subject.user_id), action, "squad", squad.id).in_project(squad.project_id)
 }
 
 fn member_record(
-    actor: &Principal,
+    subject: Subject,
     action: &'static str,
     member: &entity::squad_members::Model,
 ) -> AuditRecord {
-    AuditRecord::new(Some(actor.id()), action, "squad_member", member.id)
+    AuditRecord::new(Some(subject.user_id), action, "squad_member", member.id)
         .in_project(member.project_id)
 }
 

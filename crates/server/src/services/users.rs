@@ -14,9 +14,10 @@ use uuid::Uuid;
 
 use super::access;
 use super::audit::AuditRecord;
-use super::write::{Lock, Outcome, write};
-use crate::auth::{Principal, count_system_admins, system_admin_group};
-use crate::convert;
+use super::guard::{self, Subject};
+use super::window::Window;
+use super::write::{Lock, Outcome, write_as};
+use crate::auth::{count_system_admins, system_admin_group};
 use crate::error::ApiError;
 
 /// A validated request to create a user.
@@ -50,41 +51,29 @@ pub async fn memberships_of(
     Ok(Memberships { groups, projects })
 }
 
-/// The strongest role the user holds in any group (system admins: `SystemAdmin`).
-async fn strongest_group_role(
+/// The user `id` exists, or the request is invalid: 400 naming `field`, with one wording for
+/// every body or path that names a user.
+pub async fn require_exists(
     db: &impl ConnectionTrait,
-    user_id: Uuid,
-) -> Result<Option<domain::GroupRole>, DbErr> {
-    let memberships = entity::group_members::Entity::find()
-        .filter(entity::group_members::Column::UserId.eq(user_id))
-        .all(db)
-        .await?;
-    Ok(memberships
-        .into_iter()
-        .map(|m| convert::group_role(m.role))
-        .min())
+    id: Uuid,
+    field: &str,
+) -> Result<(), ApiError> {
+    match entity::users::Entity::find_by_id(id).one(db).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::invalid(field, "does not name an existing user")),
+    }
 }
 
-/// Whether `actor` manages users: a system admin, or a group_admin of any group.
-async fn manages_users(db: &impl ConnectionTrait, actor: &Principal) -> Result<bool, DbErr> {
-    let strongest = strongest_group_role(db, actor.id()).await?;
-    Ok(strongest.is_some_and(|role| {
-        domain::has_group_capability(role, domain::Capability::GroupManageMembers)
-    }))
-}
-
-/// Creates a user; `409 email_taken` when the address (compared lower-case) is in use.
+/// Creates a user (those who manage users: system admins and group admins); `409 email_taken`
+/// when the address (compared lower-case) is in use.
 pub async fn create(
     db: &DatabaseConnection,
-    actor: &Principal,
+    subject: Subject,
     input: NewUser,
 ) -> Result<entity::users::Model, ApiError> {
-    write(db, &[], async |tx| {
-        if !manages_users(tx, actor).await? {
-            return Err(ApiError::Forbidden(
-                "only system admins and group admins create users".into(),
-            ));
-        }
+    write_as(db, subject, &[], async |tx, subject| {
+        let strongest = access::strongest_grant(tx, subject).await?;
+        guard::allow(domain::decide_user_management(strongest))?;
         let now = chrono::Utc::now();
         let user = entity::users::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -96,15 +85,20 @@ pub async fn create(
         let user = entity::users::Entity::insert(user)
             .exec_with_returning(tx)
             .await
-            .map_err(|e| match e.sql_err() {
-                Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::EmailTaken,
-                _ => e.into(),
-            })?;
-        let audit = AuditRecord::new(Some(actor.id()), "user.create", "user", user.id)
+            .map_err(email_taken)?;
+        let audit = AuditRecord::new(Some(subject.user_id), "user.create", "user", user.id)
             .change(serde_json::Value::Null, user_json(&user));
         Ok(Outcome::changed(user, audit))
     })
     .await
+}
+
+/// A unique violation on `users` is the email address (the only unique column besides the id).
+fn email_taken(error: DbErr) -> ApiError {
+    match error.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::EmailTaken,
+        _ => error.into(),
+    }
 }
 
 /// Which users an actor may read (spec §4, `GET /v1/users/{id}`): self, everyone for system
@@ -128,14 +122,16 @@ pub enum Visibility {
 }
 
 impl Visibility {
-    /// What `actor` may read.
-    pub async fn of(db: &impl ConnectionTrait, actor: &Principal) -> Result<Self, ApiError> {
-        if manages_users(db, actor).await? {
+    /// What `subject` may read: everyone when they manage users (the same decision that lets
+    /// them create users), else their scope.
+    pub async fn of(db: &impl ConnectionTrait, subject: Subject) -> Result<Self, ApiError> {
+        let strongest = access::strongest_grant(db, subject).await?;
+        if domain::decide_user_management(strongest).allowed() {
             return Ok(Self::Everyone);
         }
         Ok(Self::Scoped {
-            user_id: actor.id(),
-            paths: membership_paths(db, actor.id()).await?,
+            user_id: subject.user_id,
+            paths: membership_paths(db, subject.user_id).await?,
         })
     }
 
@@ -185,7 +181,7 @@ fn group_co_members(paths: &[domain::GroupPath], backend: DbBackend) -> SelectSt
     // The ancestors come from the paths' own labels: no tree walk, no query.
     let on_paths: BTreeSet<Uuid> = paths.iter().flat_map(domain::GroupPath::ids).collect();
     let below = paths.iter().fold(Condition::any(), |any, path| {
-        any.add(super::tree::subtree(backend, path, true))
+        any.add(crate::sql::tree::subtree(backend, path, true))
     });
     let groups_below = Query::select()
         .column((entity::groups::Entity, entity::groups::Column::Id))
@@ -207,10 +203,10 @@ fn group_co_members(paths: &[domain::GroupPath], backend: DbBackend) -> SelectSt
 /// existence of users is not leaked.
 pub async fn find_visible(
     db: &impl ConnectionTrait,
-    actor: &Principal,
+    subject: Subject,
     id: Uuid,
 ) -> Result<entity::users::Model, ApiError> {
-    let visibility = Visibility::of(db, actor).await?;
+    let visibility = Visibility::of(db, subject).await?;
     entity::users::Entity::find_by_id(id)
         .filter(visibility.condition(db.get_database_backend()))
         .one(db)
@@ -243,17 +239,16 @@ pub struct UserFilter {
     pub q: Option<String>,
 }
 
-/// The users `actor` may read (the same rule as [`find_visible`]) that match `filter`, in id
-/// order, after `after`, at most `fetch` of them.
+/// The users `subject` may read (the same rule as [`find_visible`]) that match `filter`, in id
+/// order, in `window`.
 pub async fn list_visible(
     db: &impl ConnectionTrait,
-    actor: &Principal,
+    subject: Subject,
     filter: &UserFilter,
-    after: Option<Uuid>,
-    fetch: u64,
+    window: &Window<Uuid>,
 ) -> Result<Vec<entity::users::Model>, ApiError> {
     use entity::users::{Column, Entity};
-    let visibility = Visibility::of(db, actor).await?;
+    let visibility = Visibility::of(db, subject).await?;
     let mut query = Entity::find().filter(visibility.condition(db.get_database_backend()));
     if let Some(email) = &filter.email {
         query = query.filter(Column::Email.eq(email.as_str()));
@@ -265,10 +260,14 @@ pub async fn list_visible(
                 .add(contains_ignoring_case(Column::DisplayName, q)),
         );
     }
-    if let Some(after) = after {
+    if let Some(after) = window.after {
         query = query.filter(Column::Id.gt(after));
     }
-    Ok(query.order_by_asc(Column::Id).limit(fetch).all(db).await?)
+    Ok(query
+        .order_by_asc(Column::Id)
+        .limit(window.fetch())
+        .all(db)
+        .await?)
 }
 
 /// `LOWER(column) LIKE LOWER('%needle%') ESCAPE '\'`, with `%`, `_` and `\` in the needle
@@ -308,22 +307,17 @@ pub struct UserChanges {
 }
 
 /// Changes a user. The user themselves may change their display name; a system admin may change
-/// both fields. Anyone else gets 404 for a user they cannot see and 403 for one they can.
-/// A change to the same values is no change: 200 and no audit event.
+/// both fields (`domain::decide_account_change`). Anyone else gets 404 for a user they cannot
+/// see and 403 for one they can. A change to the same values is no change: 200 and no audit
+/// event.
 pub async fn update(
     db: &DatabaseConnection,
-    actor: &Principal,
+    subject: Subject,
     id: Uuid,
     changes: UserChanges,
 ) -> Result<entity::users::Model, ApiError> {
-    write(db, &[], async |tx| {
-        let before = find_visible(tx, actor, id).await?;
-        let is_self = actor.id() == id;
-        if !actor.is_system_admin() && !is_self {
-            return Err(ApiError::Forbidden(
-                "only system admins change other users".into(),
-            ));
-        }
+    write_as(db, subject, &[], async |tx, subject| {
+        let before = find_visible(tx, subject, id).await?;
         let email = changes
             .email
             .as_ref()
@@ -334,11 +328,14 @@ pub async fn update(
             .as_ref()
             .map(domain::Name::as_str)
             .filter(|name| *name != before.display_name);
-        if email.is_some() && !actor.is_system_admin() {
-            return Err(ApiError::Forbidden(
-                "only system admins change email addresses".into(),
-            ));
-        }
+        let change = domain::AccountChange {
+            own: subject.user_id == id,
+            email: email.is_some(),
+        };
+        guard::allow(domain::decide_account_change(
+            subject.system_admin_at,
+            change,
+        ))?;
         if email.is_none() && display_name.is_none() {
             return Ok(Outcome::unchanged(before));
         }
@@ -353,12 +350,9 @@ pub async fn update(
         let after = user.update(tx).await.map_err(|e| match e {
             // Deleted by a concurrent request since it was read.
             DbErr::RecordNotUpdated => ApiError::NotFound,
-            e if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                ApiError::EmailTaken
-            }
-            e => e.into(),
+            e => email_taken(e),
         })?;
-        let audit = AuditRecord::new(Some(actor.id()), "user.update", "user", id)
+        let audit = AuditRecord::new(Some(subject.user_id), "user.update", "user", id)
             .change(user_json(&before), user_json(&after));
         Ok(Outcome::changed(after, audit))
     })
@@ -379,25 +373,20 @@ enum Deletion {
 /// cannot see and 403 for one they can). Refused with 409 when the user is the last system admin
 /// (`last_system_admin`) or the last `admin` of a project (`last_admin`).
 ///
-/// The checks run inside the transaction that deletes, holding the system-admin lock and the
-/// lock of every project the user belongs to, so two concurrent deletions (or a deletion and a
-/// demotion) cannot both pass them. The project set is read before the locks are taken; if it
-/// has grown by the time they are held, the round commits nothing and runs again with the new set.
-pub async fn delete(db: &DatabaseConnection, actor: &Principal, id: Uuid) -> Result<(), ApiError> {
-    find_visible(db, actor, id).await?;
-    if !actor.is_system_admin() {
-        return Err(ApiError::Forbidden(
-            "only system admins delete users".into(),
-        ));
-    }
+/// The decision and the checks run inside the transaction that deletes, on the caller as they
+/// are then, holding the system-admin lock and the lock of every project the user belongs to,
+/// so two concurrent deletions (or a deletion and a demotion) cannot both pass them. The project
+/// set is read before the locks are taken; if it has grown by the time they are held, the round
+/// commits nothing and runs again with the new set.
+pub async fn delete(db: &DatabaseConnection, subject: Subject, id: Uuid) -> Result<(), ApiError> {
     let mut projects = project_ids_of(db, id).await?;
     for _ in 0..DELETE_ROUNDS {
         let locks: Vec<Lock> = std::iter::once(Lock::SystemAdmins)
             .chain(projects.iter().copied().map(Lock::Project))
             .collect();
         let locked = &projects;
-        let round = write(db, &locks, async |tx| {
-            delete_locked(tx, actor, id, locked).await
+        let round = write_as(db, subject, &locks, async |tx, subject| {
+            delete_locked(tx, subject, id, locked).await
         })
         .await?;
         match round {
@@ -411,10 +400,12 @@ pub async fn delete(db: &DatabaseConnection, actor: &Principal, id: Uuid) -> Res
 /// One round of [`delete`], inside its transaction, holding the locks of `locked` projects.
 async fn delete_locked(
     tx: &DatabaseTransaction,
-    actor: &Principal,
+    subject: Subject,
     id: Uuid,
     locked: &BTreeSet<Uuid>,
 ) -> Result<Outcome<Deletion>, ApiError> {
+    find_visible(tx, subject, id).await?;
+    guard::allow(domain::decide_account_deletion(subject.system_admin_at))?;
     // The row lock makes concurrent inserts that reference the user (a new membership) wait for
     // this transaction, so the memberships read below are all there will be. (SQLite ignores it:
     // its IMMEDIATE transaction already excludes every other writer.)
@@ -431,14 +422,14 @@ async fn delete_locked(
     if !projects.is_subset(locked) {
         return Ok(Outcome::unchanged(Deletion::InMoreProjects(projects)));
     }
-    if system_admin_group(tx, id).await?.is_some() && count_system_admins(tx).await? <= 1 {
-        return Err(ApiError::LastSystemAdmin);
+    if system_admin_group(tx, id).await?.is_some() {
+        let others = count_system_admins(tx).await?.saturating_sub(1);
+        domain::check_admins_remain(domain::LastAdmin::System, others)?;
     }
     for membership in &memberships {
-        if membership.role == entity::roles::ProjectRole::Admin
-            && project_admin_count(tx, membership.project_id).await? <= 1
-        {
-            return Err(ApiError::LastAdmin);
+        let role = crate::convert::project_role(membership.role);
+        if domain::removes_project_admin(Some(role), None) {
+            super::project_members::ensure_admin_remains(tx, membership.project_id).await?;
         }
     }
     let group_memberships = entity::group_members::Entity::find()
@@ -462,7 +453,7 @@ async fn delete_locked(
             );
         }
     }
-    let mut audit = AuditRecord::new(Some(actor.id()), "user.delete", "user", id)
+    let mut audit = AuditRecord::new(Some(subject.user_id), "user.delete", "user", id)
         .change(user_json(&user), serde_json::Value::Null);
     audit.details["removed"] = json!({
         "group_memberships": group_memberships,
@@ -481,15 +472,6 @@ async fn project_ids_of(db: &impl ConnectionTrait, user: Uuid) -> Result<BTreeSe
         .all(db)
         .await?;
     Ok(rows.into_iter().map(|m| m.project_id).collect())
-}
-
-/// How many `admin` members project `id` has.
-async fn project_admin_count(db: &impl ConnectionTrait, id: Uuid) -> Result<u64, DbErr> {
-    entity::project_members::Entity::find()
-        .filter(entity::project_members::Column::ProjectId.eq(id))
-        .filter(entity::project_members::Column::Role.eq(entity::roles::ProjectRole::Admin))
-        .count(db)
-        .await
 }
 
 /// What an audit event records of a user.

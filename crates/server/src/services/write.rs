@@ -4,7 +4,8 @@
 //! failing half-way), takes the locks the request's invariants need (PostgreSQL advisory and row
 //! locks, always in one global order so two requests cannot deadlock on them), runs the work,
 //! stores its audit event, commits, and runs the whole again when the database reports a
-//! serialisation failure, a deadlock or a busy SQLite file.
+//! serialisation failure, a deadlock or a busy SQLite file. [`write_as`] does the same on behalf of
+//! a caller, re-reading them inside the transaction.
 
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::audit::{self, AuditRecord};
+use super::guard::Subject;
 use crate::error::ApiError;
 
 /// How many times a contended transaction is run before the client gets 409 `conflict`.
@@ -85,6 +87,21 @@ pub async fn write<T>(
             result => return result,
         }
     }
+}
+
+/// [`write`] on behalf of `subject`, who is read again inside the transaction (after the locks)
+/// so that every decision the work makes sees the caller as they are now.
+pub async fn write_as<T>(
+    db: &DatabaseConnection,
+    subject: Subject,
+    locks: &[Lock],
+    work: impl AsyncFn(&DatabaseTransaction, Subject) -> Result<Outcome<T>, ApiError>,
+) -> Result<T, ApiError> {
+    write(db, locks, async |tx| {
+        let current = subject.reread(tx).await?;
+        work(tx, current).await
+    })
+    .await
 }
 
 async fn run_once<T>(

@@ -1,8 +1,8 @@
 //! `roster serve --demo`: the example organisation loads through the services, once.
 
 use reqwest::Method;
-use roster_server::auth::Principal;
 use roster_server::services::demo;
+use roster_server::services::guard::Subject;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use tests::app::{expect_status, spawn_app};
 use tests::both_backends;
@@ -10,16 +10,15 @@ use tests::db::TestDb;
 
 async fn the_demo_loads_once(db: &TestDb) {
     let app = spawn_app(db).await;
-    let admin = Principal::load(&app.db, app.admin.id)
+    let admin = Subject::load(&app.db, app.admin.id)
         .await
-        .unwrap()
-        .unwrap();
-    let loaded = demo::load(&app.db, &admin)
+        .expect("the admin's subject loads");
+    let loaded = demo::load(&app.db, admin)
         .await
         .unwrap()
         .expect("loaded the first time");
     assert!(
-        demo::load(&app.db, &admin).await.unwrap().is_none(),
+        demo::load(&app.db, admin).await.unwrap().is_none(),
         "idempotent"
     );
     assert_eq!(

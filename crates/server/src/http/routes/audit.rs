@@ -8,12 +8,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::Principal;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::pagination::{Page, PageParams};
-use crate::services::access::{self, Subject};
+use crate::http::problems::{Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::services::audit::{self, AuditFilter, AuditScope};
+use crate::services::guard::Subject;
 use crate::state::AppState;
 
 /// One recorded change.
@@ -83,23 +83,17 @@ impl From<AuditQuery> for AuditFilter {
     params(AuditQuery, PageParams),
     responses(
         (status = 200, body = Page<AuditEvent>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated, Forbidden,
     )
 )]
 #[get("/audit")]
 pub async fn list_audit(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     filter: Query<AuditQuery>,
     page: Query<PageParams>,
 ) -> Result<web::Json<Page<AuditEvent>>, ApiError> {
-    let page = page.into_inner().parse()?;
-    access::require_system_admin(Subject::from(&principal), "read the whole audit trail")?;
-    let filter = filter.into_inner().into();
-    let found = audit::list(&state.db, AuditScope::All, None, &filter, &page).await?;
-    Ok(web::Json(found.map(AuditEvent::from)))
+    list_in(&state, subject, AuditScope::All, filter, page).await
 }
 
 /// The events of a group's subtree (group.manage), oldest first.
@@ -109,38 +103,19 @@ pub async fn list_audit(
     params(("id" = Uuid, Path, description = "the group's id"), AuditQuery, PageParams),
     responses(
         (status = 200, body = Page<AuditEvent>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated, Forbidden, NotFound,
     )
 )]
 #[get("/groups/{id}/audit")]
 pub async fn list_group_audit(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
     filter: Query<AuditQuery>,
     page: Query<PageParams>,
 ) -> Result<web::Json<Page<AuditEvent>>, ApiError> {
-    let page = page.into_inner().parse()?;
-    let group = access::authorize_group(
-        &state.db,
-        Subject::from(&principal),
-        id.into_inner(),
-        domain::Capability::GroupManage,
-    )
-    .await?;
-    let filter = filter.into_inner().into();
-    let found = audit::list(
-        &state.db,
-        AuditScope::Subtree,
-        Some(&group.path),
-        &filter,
-        &page,
-    )
-    .await?;
-    Ok(web::Json(found.map(AuditEvent::from)))
+    let scope = AuditScope::Group(id.into_inner());
+    list_in(&state, subject, scope, filter, page).await
 }
 
 /// The events of a project (project.manage_settings), oldest first.
@@ -150,32 +125,33 @@ pub async fn list_group_audit(
     params(("id" = Uuid, Path, description = "the project's id"), AuditQuery, PageParams),
     responses(
         (status = 200, body = Page<AuditEvent>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated, Forbidden, NotFound,
     )
 )]
 #[get("/projects/{id}/audit")]
 pub async fn list_project_audit(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
     filter: Query<AuditQuery>,
     page: Query<PageParams>,
 ) -> Result<web::Json<Page<AuditEvent>>, ApiError> {
+    let scope = AuditScope::Project(id.into_inner());
+    list_in(&state, subject, scope, filter, page).await
+}
+
+/// The body shared by the three listings: they differ only in their scope.
+async fn list_in(
+    state: &AppState,
+    subject: Subject,
+    scope: AuditScope,
+    filter: Query<AuditQuery>,
+    page: Query<PageParams>,
+) -> Result<web::Json<Page<AuditEvent>>, ApiError> {
     let page = page.into_inner().parse()?;
-    let project = access::authorize_project(
-        &state.db,
-        Subject::from(&principal),
-        id.into_inner(),
-        domain::Capability::ProjectManageSettings,
-    )
-    .await?;
     let filter = filter.into_inner().into();
-    let scope = AuditScope::Project(project.project.id);
-    let found = audit::list(&state.db, scope, None, &filter, &page).await?;
-    Ok(web::Json(found.map(AuditEvent::from)))
+    let rows = audit::list(&state.db, subject, scope, &filter, &page.by_id()?).await?;
+    Ok(web::Json(page.page(rows, |e| e.id).map(AuditEvent::from)))
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {

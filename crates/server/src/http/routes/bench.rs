@@ -9,8 +9,9 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::auth::Principal;
 use crate::error::{ApiError, Problem};
+use crate::http::problems::{NotFound, Unauthenticated};
+use crate::services::guard::Subject;
 use crate::state::AppState;
 
 /// The answer of `GET /v1/bench/select1`.
@@ -32,13 +33,13 @@ pub struct UserRow {
     security(("bearer" = [])),
     responses(
         (status = 200, body = Select1),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
     )
 )]
 #[get("/bench/select1")]
 pub async fn get_select1(
     state: web::Data<AppState>,
-    _principal: Principal,
+    _subject: Subject,
 ) -> Result<web::Json<Select1>, ApiError> {
     let statement = Statement::from_string(state.db.get_database_backend(), "SELECT 1 AS value");
     let row = state
@@ -57,14 +58,13 @@ pub async fn get_select1(
     params(("id" = Uuid, Path, description = "a user id")),
     responses(
         (status = 200, body = UserRow),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Unauthenticated, NotFound,
     )
 )]
 #[get("/bench/user/{id}")]
 pub async fn get_user_row(
     state: web::Data<AppState>,
-    _principal: Principal,
+    _subject: Subject,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<UserRow>, ApiError> {
     let user = entity::users::Entity::find_by_id(id.into_inner())

@@ -9,10 +9,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::Principal;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::extract::Json;
+use crate::http::problems::{BodyRejected, Unauthenticated};
 use crate::services::check::{self, Answer, Check, Resource};
+use crate::services::guard::Subject;
 use crate::state::AppState;
 
 /// The most checks one batch may carry.
@@ -164,25 +165,21 @@ impl CheckRequest {
     responses(
         (status = 200, body = CheckAnswer),
         (status = 400, description = "unknown capability or resource type, or a capability that does not apply to the resource", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "only system admins check other users", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        BodyRejected,
     )
 )]
 #[post("/check")]
 pub async fn post_check(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     body: Json<CheckRequest>,
 ) -> Result<web::Json<CheckAnswer>, ApiError> {
     let mut errors = Vec::new();
     let parsed = body.into_inner().parse("", &mut errors);
     let check = parsed.ok_or(ApiError::Validation(errors))?;
-    let mut answers = check::answer_all(&state.db, &principal, &[check]).await?;
-    let answer = answers
-        .pop()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a check went unanswered")))?;
+    let answer = check::answer_for(&state.db, subject, &check).await?;
     Ok(web::Json(answer.into()))
 }
 
@@ -194,16 +191,15 @@ pub async fn post_check(
     responses(
         (status = 200, body = BatchAnswer),
         (status = 400, description = "an empty or oversized batch, or a bad check (named `checks[i].field`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "only system admins check other users", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        BodyRejected,
     )
 )]
 #[post("/check/batch")]
 pub async fn post_check_batch(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     body: Json<BatchRequest>,
 ) -> Result<web::Json<BatchAnswer>, ApiError> {
     let body = body.into_inner();
@@ -223,11 +219,14 @@ pub async fn post_check_batch(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let checks: Vec<Check> = checks.into_iter().flatten().collect();
-    let answers = check::answer_all(&state.db, &principal, &checks).await?;
-    Ok(web::Json(BatchAnswer {
-        results: answers.into_iter().map(Into::into).collect(),
-    }))
+    let mut results = Vec::with_capacity(checks.len());
+    for (i, check) in checks.iter().flatten().enumerate() {
+        let answer = check::answer_for(&state.db, subject, check)
+            .await
+            .map_err(|e| e.within(&format!("checks[{i}]")))?;
+        results.push(answer.into());
+    }
+    Ok(web::Json(BatchAnswer { results }))
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {

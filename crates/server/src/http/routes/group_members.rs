@@ -1,7 +1,5 @@
 //! `/v1/groups/{id}/members`: who holds which role in a group, and changing it.
 
-use std::str::FromStr;
-
 use actix_web::{HttpResponse, delete, get, http::header, post, put, web};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -9,12 +7,13 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::Principal;
 use crate::error::{ApiError, Problem};
-use crate::http::extract::{Json, Query};
+use crate::http::extract::{Json, Query, role_field};
 use crate::http::pagination::{Page, PageParams};
+use crate::http::problems::{BodyRejected, Forbidden, Invalid, Unauthenticated};
 use crate::http::repr;
-use crate::services::group_members::{self, ListQuery, Upserted};
+use crate::services::group_members::{self, GroupMemberFilter};
+use crate::services::guard::Subject;
 use crate::state::AppState;
 
 /// Body of `POST /v1/groups/{id}/members`.
@@ -43,7 +42,7 @@ pub struct SetGroupMemberRole {
 /// extractors from one query string, so neither can refuse the other's names.
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct MemberFilter {
+pub struct GroupMemberQuery {
     /// Only members with this role (in inherited listings: whose strongest role it is).
     #[param(example = "teacher")]
     pub role: Option<String>,
@@ -53,8 +52,8 @@ pub struct MemberFilter {
 }
 
 /// A role from a body or the query: one of the four group roles, else 400 naming `role`.
-fn parse_role(role: &str) -> Result<domain::GroupRole, ApiError> {
-    domain::GroupRole::from_str(role).map_err(|e| ApiError::invalid("role", e.to_string()))
+fn parse_role(raw: &str) -> Result<domain::GroupRole, ApiError> {
+    role_field("role", raw, &domain::GroupRole::ALL)
 }
 
 fn member_location(group_id: Uuid, user_id: Uuid) -> String {
@@ -70,25 +69,24 @@ fn member_location(group_id: Uuid, user_id: Uuid) -> String {
     responses(
         (status = 201, body = repr::GroupMember, headers(("Location" = String, description = "the new membership's URL"))),
         (status = 400, description = "`validation_failed` (e.g. an unknown role, a user that does not exist)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "`forbidden`, or `role_escalation` when granting a role stronger than the caller's", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such group, or the caller has no role in it", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already_member`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        BodyRejected,
     )
 )]
 #[post("/groups/{id}/members")]
 pub async fn create_group_member(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
     body: Json<AddGroupMember>,
 ) -> Result<HttpResponse, ApiError> {
     let group_id = id.into_inner();
     let body = body.into_inner();
     let role = parse_role(&body.role)?;
-    let member = group_members::create(&state.db, &principal, group_id, body.user_id, role).await?;
+    let member = group_members::create(&state.db, subject, group_id, body.user_id, role).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, member_location(group_id, member.user_id)))
         .json(repr::GroupMember::from(member)))
@@ -108,67 +106,61 @@ pub async fn create_group_member(
         (status = 200, description = "the role was changed, or already was the one asked for", body = repr::GroupMember),
         (status = 201, description = "the membership was created", body = repr::GroupMember, headers(("Location" = String, description = "the membership's URL"))),
         (status = 400, description = "`validation_failed` (e.g. an unknown role, a user that does not exist)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "`forbidden`, or `role_escalation`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such group, or the caller has no role in it", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`last_system_admin` when demoting the last system admin", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        BodyRejected,
     )
 )]
 #[put("/groups/{id}/members/{user_id}")]
 pub async fn upsert_group_member(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<SetGroupMemberRole>,
 ) -> Result<HttpResponse, ApiError> {
     let (group_id, user_id) = path.into_inner();
     let role = parse_role(&body.into_inner().role)?;
-    let (member, upserted) =
-        group_members::upsert(&state.db, &principal, group_id, user_id, role).await?;
-    let body = repr::GroupMember::from(member);
-    Ok(match upserted {
-        Upserted::Created => HttpResponse::Created()
-            .insert_header((header::LOCATION, member_location(group_id, user_id)))
-            .json(body),
-        Upserted::Updated | Upserted::Unchanged => HttpResponse::Ok().json(body),
-    })
+    let upserted = group_members::upsert(&state.db, subject, group_id, user_id, role).await?;
+    let location = Some(member_location(group_id, user_id));
+    Ok(repr::upserted_response(
+        upserted,
+        location,
+        repr::GroupMember::from,
+    ))
 }
 
 /// List a group's members, ordered by user id (`group.view_members`).
 #[utoipa::path(
     tag = "group members",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "the group's id"), MemberFilter, PageParams),
+    params(("id" = Uuid, Path, description = "the group's id"), GroupMemberQuery, PageParams),
     responses(
         (status = 200, body = Page<repr::ListedGroupMember>),
         (status = 400, description = "`validation_failed` naming the bad parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        Unauthenticated, Forbidden,
         (status = 404, description = "no such group, or the caller has no role in it", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/groups/{id}/members")]
 pub async fn list_group_members(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
-    filter: Query<MemberFilter>,
+    filter: Query<GroupMemberQuery>,
     page: Query<PageParams>,
 ) -> Result<web::Json<Page<repr::ListedGroupMember>>, ApiError> {
     let group_id = id.into_inner();
     let filter = filter.into_inner();
     let role = filter.role.as_deref().map(parse_role).transpose()?;
     let page = page.into_inner().parse()?;
-    let query = ListQuery {
+    let filter = GroupMemberFilter {
         role,
         inherited: filter.inherited.unwrap_or(false),
-        after: page.after_id()?,
-        fetch: page.fetch(),
     };
-    let rows = group_members::list(&state.db, &principal, group_id, query).await?;
-    let page = Page::from_rows(rows, &page, |listed| listed.membership.user_id);
+    let rows = group_members::list(&state.db, subject, group_id, filter, &page.by_id()?).await?;
+    let page = page.page(rows, |listed| listed.membership.user_id);
     Ok(web::Json(page.map(|listed| {
         repr::ListedGroupMember::new(listed.membership, group_id, listed.inherited_from)
     })))
@@ -184,20 +176,18 @@ pub async fn list_group_members(
     ),
     responses(
         (status = 200, body = repr::GroupMember),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated, Forbidden,
         (status = 404, description = "no such direct membership, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/groups/{id}/members/{user_id}")]
 pub async fn get_group_member(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<web::Json<repr::GroupMember>, ApiError> {
     let (group_id, user_id) = path.into_inner();
-    let member = group_members::find(&state.db, &principal, group_id, user_id).await?;
+    let member = group_members::find(&state.db, subject, group_id, user_id).await?;
     Ok(web::Json(member.into()))
 }
 
@@ -212,8 +202,7 @@ pub async fn get_group_member(
     ),
     responses(
         (status = 204, description = "the membership is gone"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated,
         (status = 403, description = "`forbidden`, or `role_escalation` for a membership stronger than the caller's", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such direct membership, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`last_system_admin`", body = Problem, content_type = "application/problem+json"),
@@ -222,11 +211,11 @@ pub async fn get_group_member(
 #[delete("/groups/{id}/members/{user_id}")]
 pub async fn delete_group_member(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (group_id, user_id) = path.into_inner();
-    group_members::remove(&state.db, &principal, group_id, user_id).await?;
+    group_members::remove(&state.db, subject, group_id, user_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

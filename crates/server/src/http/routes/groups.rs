@@ -9,11 +9,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::Principal;
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{Json, Query, name_field, slug_field};
 use crate::http::pagination::{Page, PageParams};
+use crate::http::problems::{BodyRejected, Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::services::groups::{self, GroupChange, GroupView, NewGroup};
+use crate::services::guard::Subject;
 use crate::state::AppState;
 
 /// A group.
@@ -146,21 +147,19 @@ impl UpdateGroup {
     responses(
         (status = 201, body = Group, headers(("Location" = String, description = "the new group's URL"))),
         (status = 400, description = "`validation_failed`, `group_too_deep`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        Unauthenticated, Forbidden,
         (status = 409, description = "a sibling has the slug", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        BodyRejected,
     )
 )]
 #[post("/groups")]
 pub async fn create_group(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     body: Json<CreateGroup>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner().parse()?;
-    let view = groups::create(&state.db, &principal, input).await?;
+    let view = groups::create(&state.db, subject, input).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/groups/{}", view.group.id)))
         .json(Group::from(view)))
@@ -173,19 +172,18 @@ pub async fn create_group(
     params(PageParams),
     responses(
         (status = 200, body = Page<Group>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated,
     )
 )]
 #[get("/groups")]
 pub async fn list_groups(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     page: Query<PageParams>,
 ) -> Result<web::Json<Page<Group>>, ApiError> {
     let page = page.into_inner().parse()?;
-    let found = groups::list_mine(&state.db, &principal, &page).await?;
-    Ok(web::Json(found.map(Group::from)))
+    let rows = groups::list_mine(&state.db, subject, &page.by_id()?).await?;
+    Ok(web::Json(page.page(rows, |v| v.group.id).map(Group::from)))
 }
 
 /// A group, with the caller's effective role (group.view).
@@ -195,18 +193,16 @@ pub async fn list_groups(
     params(("id" = Uuid, Path, description = "the group's id")),
     responses(
         (status = 200, body = Group),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated, NotFound,
     )
 )]
 #[get("/groups/{id}")]
 pub async fn get_group(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Group>, ApiError> {
-    let view = groups::get(&state.db, &principal, id.into_inner()).await?;
+    let view = groups::get(&state.db, subject, id.into_inner()).await?;
     Ok(web::Json(view.into()))
 }
 
@@ -217,21 +213,19 @@ pub async fn get_group(
     params(("id" = Uuid, Path, description = "the group's id"), PageParams),
     responses(
         (status = 200, body = Page<Group>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated, NotFound,
     )
 )]
 #[get("/groups/{id}/children")]
 pub async fn list_children(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
     page: Query<PageParams>,
 ) -> Result<web::Json<Page<Group>>, ApiError> {
     let page = page.into_inner().parse()?;
-    let found = groups::children(&state.db, &principal, id.into_inner(), &page).await?;
-    Ok(web::Json(found.map(Group::from)))
+    let rows = groups::children(&state.db, subject, id.into_inner(), &page.by_id()?).await?;
+    Ok(web::Json(page.page(rows, |v| v.group.id).map(Group::from)))
 }
 
 /// Every group below a group (group.view), in tree order, optionally down to `max_depth`.
@@ -241,24 +235,24 @@ pub async fn list_children(
     params(("id" = Uuid, Path, description = "the group's id"), DepthParams, PageParams),
     responses(
         (status = 200, body = Page<Group>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated, NotFound,
     )
 )]
 #[get("/groups/{id}/descendants")]
 pub async fn list_descendants(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
     depth: Query<DepthParams>,
     page: Query<PageParams>,
 ) -> Result<web::Json<Page<Group>>, ApiError> {
     let page = page.into_inner().parse()?;
     let max_depth = depth.into_inner().max_depth;
-    let found =
-        groups::descendants(&state.db, &principal, id.into_inner(), max_depth, &page).await?;
-    Ok(web::Json(found.map(Group::from)))
+    let window = page.by_path()?;
+    let rows = groups::descendants(&state.db, subject, id.into_inner(), max_depth, &window).await?;
+    Ok(web::Json(
+        page.page(rows, |v| v.path.clone()).map(Group::from),
+    ))
 }
 
 /// The ancestors of a group (group.view), root first: a breadcrumb.
@@ -268,18 +262,16 @@ pub async fn list_descendants(
     params(("id" = Uuid, Path, description = "the group's id")),
     responses(
         (status = 200, body = Page<GroupCrumb>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated, NotFound,
     )
 )]
 #[get("/groups/{id}/ancestors")]
 pub async fn list_ancestors(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Page<GroupCrumb>>, ApiError> {
-    let rows = groups::ancestors(&state.db, &principal, id.into_inner()).await?;
+    let rows = groups::ancestors(&state.db, subject, id.into_inner()).await?;
     let items = rows
         .into_iter()
         .map(|g| GroupCrumb {
@@ -306,23 +298,20 @@ pub async fn list_ancestors(
     responses(
         (status = 200, body = Group),
         (status = 400, description = "`validation_failed`, `group_cycle`, `group_too_deep`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Unauthenticated, Forbidden, NotFound,
         (status = 409, description = "a sibling has the slug", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        BodyRejected,
     )
 )]
 #[patch("/groups/{id}")]
 pub async fn update_group(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
     body: Json<UpdateGroup>,
 ) -> Result<web::Json<Group>, ApiError> {
     let change = body.into_inner().parse()?;
-    let view = groups::update(&state.db, &principal, id.into_inner(), change).await?;
+    let view = groups::update(&state.db, subject, id.into_inner(), change).await?;
     Ok(web::Json(view.into()))
 }
 
@@ -333,20 +322,19 @@ pub async fn update_group(
     params(("id" = Uuid, Path, description = "the group's id")),
     responses(
         (status = 204, description = "deleted with its subtree"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated,
         (status = 403, description = "`forbidden`, or `role_escalation` when the subtree holds a stronger membership", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`last_system_admin`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/groups/{id}")]
 pub async fn delete_group(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    groups::delete(&state.db, &principal, id.into_inner()).await?;
+    groups::delete(&state.db, subject, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -4,7 +4,8 @@ use actix_web::{get, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Principal;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::http::problems::Unauthenticated;
 use crate::http::repr;
 use crate::services::users;
 use crate::state::AppState;
@@ -15,7 +16,7 @@ use crate::state::AppState;
     security(("bearer" = [])),
     responses(
         (status = 200, body = repr::Me),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
     )
 )]
 #[get("/me")]

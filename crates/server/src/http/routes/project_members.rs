@@ -1,8 +1,6 @@
 //! `/v1/projects/{id}/members` and `/v1/projects/{id}/reporting-lines`: project roles, with
 //! the reporting line each member gets.
 
-use std::str::FromStr;
-
 use actix_web::{HttpResponse, delete, get, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -10,12 +8,13 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::Principal;
 use crate::error::{ApiError, Problem};
-use crate::http::extract::{Json, Query};
+use crate::http::extract::{Json, Query, role_field};
 use crate::http::pagination::{Page, PageParams};
-use crate::http::repr::ProjectMember;
-use crate::services::project_members::{self, Assignment, MemberFilter, ReportingNode};
+use crate::http::problems::{BodyRejected, Forbidden, Invalid, NotFound, Unauthenticated};
+use crate::http::repr::{ProjectMember, upserted_response};
+use crate::services::guard::Subject;
+use crate::services::project_members::{self, Assignment, ProjectMemberFilter, ReportingNode};
 use crate::state::AppState;
 
 /// Body of `PUT /v1/projects/{id}/members/{user_id}`.
@@ -43,8 +42,7 @@ pub struct MemberQuery {
 }
 
 fn parse_role(raw: &str) -> Result<domain::ProjectRole, ApiError> {
-    domain::ProjectRole::from_str(raw)
-        .map_err(|_| ApiError::invalid("role", "must be one of admin, pm, squad_lead, member"))
+    role_field("role", raw, &domain::ProjectRole::ALL)
 }
 
 /// A member in the reporting tree, with the members who report to them.
@@ -87,18 +85,17 @@ pub struct ReportingTree {
         (status = 200, description = "updated, or unchanged", body = ProjectMember),
         (status = 201, description = "added to the project", body = ProjectMember),
         (status = 400, description = "`validation_failed`, `invalid_reports_to`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "`forbidden`, `role_escalation`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`last_admin`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        BodyRejected,
     )
 )]
 #[put("/projects/{id}/members/{user_id}")]
 pub async fn put_project_member(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<AssignRole>,
 ) -> Result<HttpResponse, ApiError> {
@@ -106,16 +103,15 @@ pub async fn put_project_member(
     let body = body.into_inner();
     let assignment = Assignment {
         role: parse_role(&body.role)?,
-        reports_to: body.reports_to,
+        line: match body.reports_to {
+            None => domain::LineRequest::Keep,
+            Some(None) => domain::LineRequest::Automatic,
+            Some(Some(target)) => domain::LineRequest::Explicit(target),
+        },
     };
     let upserted =
-        project_members::upsert(&state.db, &principal, project_id, user_id, assignment).await?;
-    let member = ProjectMember::from(upserted.member);
-    Ok(if upserted.created {
-        HttpResponse::Created().json(member)
-    } else {
-        HttpResponse::Ok().json(member)
-    })
+        project_members::upsert(&state.db, subject, project_id, user_id, assignment).await?;
+    Ok(upserted_response(upserted, None, ProjectMember::from))
 }
 
 /// A project's members (project.view_members), ordered by user id.
@@ -125,29 +121,28 @@ pub async fn put_project_member(
     params(("id" = Uuid, Path, description = "the project's id"), MemberQuery, PageParams),
     responses(
         (status = 200, body = Page<ProjectMember>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated, Forbidden, NotFound,
     )
 )]
 #[get("/projects/{id}/members")]
 pub async fn list_project_members(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
     query: Query<MemberQuery>,
     page: Query<PageParams>,
 ) -> Result<web::Json<Page<ProjectMember>>, ApiError> {
     let page = page.into_inner().parse()?;
     let query = query.into_inner();
-    let filter = MemberFilter {
+    let filter = ProjectMemberFilter {
         role: query.role.as_deref().map(parse_role).transpose()?,
         squad_id: query.squad_id,
     };
-    let found =
-        project_members::list(&state.db, &principal, id.into_inner(), filter, &page).await?;
-    Ok(web::Json(found.map(ProjectMember::from)))
+    let rows =
+        project_members::list(&state.db, subject, id.into_inner(), filter, &page.by_id()?).await?;
+    Ok(web::Json(
+        page.page(rows, |m| m.user_id).map(ProjectMember::from),
+    ))
 }
 
 /// One member of a project (project.view_members).
@@ -160,20 +155,17 @@ pub async fn list_project_members(
     ),
     responses(
         (status = 200, body = ProjectMember),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated, Forbidden, NotFound,
     )
 )]
 #[get("/projects/{id}/members/{user_id}")]
 pub async fn get_project_member(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<web::Json<ProjectMember>, ApiError> {
     let (project_id, user_id) = path.into_inner();
-    let member = project_members::get(&state.db, &principal, project_id, user_id).await?;
+    let member = project_members::get(&state.db, subject, project_id, user_id).await?;
     Ok(web::Json(member.into()))
 }
 
@@ -188,21 +180,20 @@ pub async fn get_project_member(
     ),
     responses(
         (status = 204, description = "removed"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated,
         (status = 403, description = "`forbidden`, `role_escalation`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`last_admin`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/projects/{id}/members/{user_id}")]
 pub async fn delete_project_member(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (project_id, user_id) = path.into_inner();
-    project_members::remove(&state.db, &principal, project_id, user_id).await?;
+    project_members::remove(&state.db, subject, project_id, user_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -213,20 +204,17 @@ pub async fn delete_project_member(
     params(("id" = Uuid, Path, description = "the project's id")),
     responses(
         (status = 200, body = ReportingTree),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated, Forbidden, NotFound,
     )
 )]
 #[get("/projects/{id}/reporting-lines")]
 pub async fn get_reporting_lines(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<ReportingTree>, ApiError> {
     let project_id = id.into_inner();
-    let nodes = project_members::reporting_tree(&state.db, &principal, project_id).await?;
+    let nodes = project_members::reporting_tree(&state.db, subject, project_id).await?;
     Ok(web::Json(ReportingTree {
         project_id,
         roots: nodes.into_iter().map(Into::into).collect(),

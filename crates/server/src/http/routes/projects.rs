@@ -8,10 +8,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::Principal;
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{Json, Query, name_field, slug_field};
 use crate::http::pagination::{Page, PageParams};
+use crate::http::problems::{BodyRejected, Forbidden, Invalid, NotFound, Unauthenticated};
+use crate::services::guard::Subject;
 use crate::services::projects::{self, NewProject, ProjectChange, ProjectView};
 use crate::state::AppState;
 
@@ -90,19 +91,15 @@ fn parse_name_and_slug(
     request_body = CreateProject,
     responses(
         (status = 201, body = Project, headers(("Location" = String, description = "the new project's URL"))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated, Forbidden, NotFound,
         (status = 409, description = "the group has a project with this slug", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        BodyRejected,
     )
 )]
 #[post("/groups/{id}/projects")]
 pub async fn create_project(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
     body: Json<CreateProject>,
 ) -> Result<HttpResponse, ApiError> {
@@ -111,7 +108,7 @@ pub async fn create_project(
     let name = name.ok_or_else(|| ApiError::invalid("name", "is required"))?;
     let view = projects::create(
         &state.db,
-        &principal,
+        subject,
         id.into_inner(),
         NewProject { name, slug },
     )
@@ -131,21 +128,22 @@ pub async fn create_project(
     params(("id" = Uuid, Path, description = "the group's id"), PageParams),
     responses(
         (status = 200, body = Page<Project>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated, NotFound,
     )
 )]
 #[get("/groups/{id}/projects")]
 pub async fn list_group_projects(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
     page: Query<PageParams>,
 ) -> Result<web::Json<Page<Project>>, ApiError> {
     let page = page.into_inner().parse()?;
-    let found = projects::list_in_group(&state.db, &principal, id.into_inner(), &page).await?;
-    Ok(web::Json(found.map(Project::from)))
+    let window = page.by_id()?;
+    let rows = projects::list_in_group(&state.db, subject, id.into_inner(), &window).await?;
+    Ok(web::Json(
+        page.page(rows, |v| v.project.id).map(Project::from),
+    ))
 }
 
 /// A project (project.view), with the caller's role.
@@ -155,18 +153,16 @@ pub async fn list_group_projects(
     params(("id" = Uuid, Path, description = "the project's id")),
     responses(
         (status = 200, body = Project),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated, NotFound,
     )
 )]
 #[get("/projects/{id}")]
 pub async fn get_project(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Project>, ApiError> {
-    let view = projects::get(&state.db, &principal, id.into_inner()).await?;
+    let view = projects::get(&state.db, subject, id.into_inner()).await?;
     Ok(web::Json(view.into()))
 }
 
@@ -178,26 +174,22 @@ pub async fn get_project(
     request_body = UpdateProject,
     responses(
         (status = 200, body = Project),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated, Forbidden, NotFound,
         (status = 409, description = "the group has a project with this slug", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        BodyRejected,
     )
 )]
 #[patch("/projects/{id}")]
 pub async fn update_project(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
     body: Json<UpdateProject>,
 ) -> Result<web::Json<Project>, ApiError> {
     let body = body.into_inner();
     let (name, slug) = parse_name_and_slug(body.name.as_deref(), body.slug.as_deref())?;
     let change = ProjectChange { name, slug };
-    let view = projects::update(&state.db, &principal, id.into_inner(), change).await?;
+    let view = projects::update(&state.db, subject, id.into_inner(), change).await?;
     Ok(web::Json(view.into()))
 }
 
@@ -208,19 +200,16 @@ pub async fn update_project(
     params(("id" = Uuid, Path, description = "the project's id")),
     responses(
         (status = 204, description = "deleted"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated, Forbidden, NotFound,
     )
 )]
 #[delete("/projects/{id}")]
 pub async fn delete_project(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    projects::delete(&state.db, &principal, id.into_inner()).await?;
+    projects::delete(&state.db, subject, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -5,8 +5,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::Principal;
-use crate::error::Problem;
+use crate::http::problems::Unauthenticated;
+use crate::services::guard::Subject;
 
 /// One role: its name, tier (lower = more power), scope and every capability it holds.
 #[derive(Debug, Serialize, ToSchema)]
@@ -17,6 +17,22 @@ pub struct RoleInfo {
     #[schema(example = "group")]
     pub scope: &'static str,
     pub capabilities: Vec<&'static str>,
+}
+
+impl RoleInfo {
+    fn new(
+        name: &'static str,
+        tier: u8,
+        scope: &'static str,
+        capabilities: impl Iterator<Item = domain::Capability>,
+    ) -> Self {
+        Self {
+            name,
+            tier,
+            scope,
+            capabilities: capabilities.map(domain::Capability::as_str).collect(),
+        }
+    }
 }
 
 /// One capability and what it allows.
@@ -41,28 +57,18 @@ pub struct Roles {
     security(("bearer" = [])),
     responses(
         (status = 200, body = Roles),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
     )
 )]
 #[get("/roles")]
-pub async fn get_roles(_principal: Principal) -> web::Json<Roles> {
+pub async fn get_roles(_subject: Subject) -> web::Json<Roles> {
     let group_roles = domain::GroupRole::ALL
         .into_iter()
-        .map(|role| RoleInfo {
-            name: role.as_str(),
-            tier: role.tier(),
-            scope: role.scope(),
-            capabilities: role.capabilities().map(|c| c.as_str()).collect(),
-        })
+        .map(|r| RoleInfo::new(r.as_str(), r.tier(), r.scope(), r.capabilities()))
         .collect();
     let project_roles = domain::ProjectRole::ALL
         .into_iter()
-        .map(|role| RoleInfo {
-            name: role.as_str(),
-            tier: role.tier(),
-            scope: role.scope(),
-            capabilities: role.capabilities().map(|c| c.as_str()).collect(),
-        })
+        .map(|r| RoleInfo::new(r.as_str(), r.tier(), r.scope(), r.capabilities()))
         .collect();
     let capabilities = domain::Capability::ALL
         .into_iter()

@@ -9,11 +9,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::Principal;
 use crate::error::{ApiError, Problem};
 use crate::http::extract::{Json, OptionalJson, Query};
 use crate::http::pagination::{Page, PageParams};
-use crate::services::squads::{self, NewSquad, SquadChange, SquadTree, Upserted};
+use crate::http::problems::{BodyRejected, Forbidden, Invalid, Unauthenticated};
+use crate::services::guard::Subject;
+use crate::services::squads::{self, NewSquad, SquadChange, SquadTree};
 use crate::state::AppState;
 
 /// A squad: top-level (depth 0) or a sub-squad of a top-level squad of the same project.
@@ -163,23 +164,21 @@ fn squad_location(id: Uuid) -> String {
     responses(
         (status = 201, body = Squad, headers(("Location" = String, description = "the new squad's URL"))),
         (status = 400, description = "`validation_failed` (e.g. an empty name, an unknown `parent_id`), `squad_nesting`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        Unauthenticated, Forbidden,
         (status = 404, description = "no such project, or the caller has no role in it", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`conflict`: a sibling squad has the name (or concurrent changes kept getting in the way)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        BodyRejected,
     )
 )]
 #[post("/projects/{id}/squads")]
 pub async fn create_squad(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
     body: Json<CreateSquad>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner().parse()?;
-    let squad = squads::create(&state.db, &principal, id.into_inner(), input).await?;
+    let squad = squads::create(&state.db, subject, id.into_inner(), input).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, squad_location(squad.id)))
         .json(Squad::from(squad)))
@@ -194,20 +193,22 @@ pub async fn create_squad(
     responses(
         (status = 200, body = Page<ListedSquad>),
         (status = 400, description = "`validation_failed` naming the bad parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 404, description = "no such project, or the caller has no role in it", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/projects/{id}/squads")]
 pub async fn list_squads(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
     page: Query<PageParams>,
 ) -> Result<web::Json<Page<ListedSquad>>, ApiError> {
     let page = page.into_inner().parse()?;
-    let found = squads::list(&state.db, &principal, id.into_inner(), &page).await?;
-    Ok(web::Json(found.map(ListedSquad::from)))
+    let rows = squads::list(&state.db, subject, id.into_inner(), &page.by_id()?).await?;
+    Ok(web::Json(
+        page.page(rows, |t| t.squad.id).map(ListedSquad::from),
+    ))
 }
 
 /// A squad (`project.view` in its project).
@@ -217,18 +218,17 @@ pub async fn list_squads(
     params(("id" = Uuid, Path, description = "the squad's id")),
     responses(
         (status = 200, body = Squad),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated,
         (status = 404, description = "no such squad, or the caller has no role in its project", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/squads/{id}")]
 pub async fn get_squad(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Squad>, ApiError> {
-    let squad = squads::get(&state.db, &principal, id.into_inner()).await?;
+    let squad = squads::get(&state.db, subject, id.into_inner()).await?;
     Ok(web::Json(squad.into()))
 }
 
@@ -243,23 +243,21 @@ pub async fn get_squad(
     responses(
         (status = 200, description = "changed, or already as asked", body = Squad),
         (status = 400, description = "`validation_failed`, `squad_nesting`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        Unauthenticated, Forbidden,
         (status = 404, description = "no such squad, or the caller has no role in its project", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`conflict`: a sibling squad has the name (or concurrent changes kept getting in the way)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        BodyRejected,
     )
 )]
 #[patch("/squads/{id}")]
 pub async fn update_squad(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
     body: Json<UpdateSquad>,
 ) -> Result<web::Json<Squad>, ApiError> {
     let change = body.into_inner().parse()?;
-    let squad = squads::update(&state.db, &principal, id.into_inner(), change).await?;
+    let squad = squads::update(&state.db, subject, id.into_inner(), change).await?;
     Ok(web::Json(squad.into()))
 }
 
@@ -271,8 +269,7 @@ pub async fn update_squad(
     params(("id" = Uuid, Path, description = "the squad's id")),
     responses(
         (status = 204, description = "deleted with its sub-squads and memberships"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated,
         (status = 403, description = "`forbidden`, or `role_escalation` when the squads hold a member stronger than the caller", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such squad, or the caller has no role in its project", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`conflict`: concurrent changes kept getting in the way", body = Problem, content_type = "application/problem+json"),
@@ -281,10 +278,10 @@ pub async fn update_squad(
 #[delete("/squads/{id}")]
 pub async fn delete_squad(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    squads::delete(&state.db, &principal, id.into_inner()).await?;
+    squads::delete(&state.db, subject, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -303,33 +300,28 @@ pub async fn delete_squad(
         (status = 200, description = "the user already was in the squad", body = SquadMember),
         (status = 201, description = "the user was added", body = SquadMember, headers(("Location" = String, description = "the membership's URL"))),
         (status = 400, description = "`validation_failed`, `not_project_member`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "`forbidden`, or `role_escalation` for a user whose project role is stronger than the caller's", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such squad, or the caller has no role in its project", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`conflict`: concurrent changes kept getting in the way", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        BodyRejected,
     )
 )]
 #[put("/squads/{id}/members/{user_id}")]
 pub async fn upsert_squad_member(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     path: web::Path<(Uuid, Uuid)>,
     _body: OptionalJson<AddSquadMember>,
 ) -> Result<HttpResponse, ApiError> {
     let (squad_id, user_id) = path.into_inner();
-    let (member, upserted) = squads::add_member(&state.db, &principal, squad_id, user_id).await?;
-    let body = SquadMember::from(member);
-    Ok(match upserted {
-        Upserted::Created => HttpResponse::Created()
-            .insert_header((
-                header::LOCATION,
-                format!("/v1/squads/{squad_id}/members/{user_id}"),
-            ))
-            .json(body),
-        Upserted::Unchanged => HttpResponse::Ok().json(body),
-    })
+    let upserted = squads::add_member(&state.db, subject, squad_id, user_id).await?;
+    let location = Some(format!("/v1/squads/{squad_id}/members/{user_id}"));
+    Ok(crate::http::repr::upserted_response(
+        upserted,
+        location,
+        SquadMember::from,
+    ))
 }
 
 /// A squad's members, ordered by user id (`project.view_members`).
@@ -340,21 +332,22 @@ pub async fn upsert_squad_member(
     responses(
         (status = 200, body = Page<SquadMember>),
         (status = 400, description = "`validation_failed` naming the bad parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        Unauthenticated, Forbidden,
         (status = 404, description = "no such squad, or the caller has no role in its project", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/squads/{id}/members")]
 pub async fn list_squad_members(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
     page: Query<PageParams>,
 ) -> Result<web::Json<Page<SquadMember>>, ApiError> {
     let page = page.into_inner().parse()?;
-    let found = squads::members(&state.db, &principal, id.into_inner(), &page).await?;
-    Ok(web::Json(found.map(SquadMember::from)))
+    let rows = squads::members(&state.db, subject, id.into_inner(), &page.by_id()?).await?;
+    Ok(web::Json(
+        page.page(rows, |m| m.user_id).map(SquadMember::from),
+    ))
 }
 
 /// Remove a user from a squad (`project.manage_squad_members`, with the same scoping and tier
@@ -368,8 +361,7 @@ pub async fn list_squad_members(
     ),
     responses(
         (status = 204, description = "the user is no longer in the squad"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated,
         (status = 403, description = "`forbidden`, or `role_escalation` for a member whose project role is stronger than the caller's", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such squad or squad member, or the caller has no role in the project", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`conflict`: concurrent changes kept getting in the way", body = Problem, content_type = "application/problem+json"),
@@ -378,11 +370,11 @@ pub async fn list_squad_members(
 #[delete("/squads/{id}/members/{user_id}")]
 pub async fn delete_squad_member(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (squad_id, user_id) = path.into_inner();
-    squads::remove_member(&state.db, &principal, squad_id, user_id).await?;
+    squads::remove_member(&state.db, subject, squad_id, user_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

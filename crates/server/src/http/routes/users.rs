@@ -7,12 +7,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::Principal;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::extract::Json;
 use crate::http::pagination::{Page, PageParams, PageRequest};
+use crate::http::problems::{BodyRejected, Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::http::repr;
+use crate::services::guard::Subject;
 use crate::services::users::{self, NewUser, UserChanges, UserFilter};
+use crate::services::window::Window;
 use crate::state::AppState;
 
 /// Body of `POST /v1/users`.
@@ -57,22 +59,19 @@ impl CreateUser {
     request_body = CreateUser,
     responses(
         (status = 201, body = repr::User, headers(("Location" = String, description = "the new user's URL"))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated, Forbidden,
         (status = 409, description = "`email_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        BodyRejected,
     )
 )]
 #[post("/users")]
 pub async fn create_user(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     body: Json<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner().parse()?;
-    let user = users::create(&state.db, &principal, input).await?;
+    let user = users::create(&state.db, subject, input).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/users/{}", user.id)))
         .json(repr::User::from(user)))
@@ -85,18 +84,16 @@ pub async fn create_user(
     params(("id" = Uuid, Path, description = "the user's id")),
     responses(
         (status = 200, body = repr::User),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated, NotFound,
     )
 )]
 #[get("/users/{id}")]
 pub async fn get_user(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<repr::User>, ApiError> {
-    let user = users::find_visible(&state.db, &principal, id.into_inner()).await?;
+    let user = users::find_visible(&state.db, subject, id.into_inner()).await?;
     Ok(web::Json(user.into()))
 }
 
@@ -126,7 +123,7 @@ pub struct ListUsersQuery {
 
 impl ListUsersQuery {
     /// Validates every parameter, reporting each bad one by name.
-    fn parse(self) -> Result<(PageRequest, Option<Uuid>, UserFilter), ApiError> {
+    fn parse(self) -> Result<(PageRequest, Window<Uuid>, UserFilter), ApiError> {
         let mut errors = Vec::new();
         let limit = match self.limit.as_deref().map(str::parse::<u64>) {
             None => None,
@@ -141,7 +138,7 @@ impl ListUsersQuery {
             cursor: self.cursor,
         }
         .parse()
-        .and_then(|page| Ok((page.after_id()?, page)));
+        .and_then(|page| Ok((page.by_id()?, page)));
         let page = match page {
             Ok(page) => Some(page),
             Err(ApiError::Validation(page_errors)) => {
@@ -168,7 +165,9 @@ impl ListUsersQuery {
             ));
         }
         match page {
-            Some((after, page)) if errors.is_empty() => Ok((page, after, UserFilter { email, q })),
+            Some((window, page)) if errors.is_empty() => {
+                Ok((page, window, UserFilter { email, q }))
+            }
             _ => Err(ApiError::Validation(errors)),
         }
     }
@@ -181,20 +180,19 @@ impl ListUsersQuery {
     params(ListUsersQuery),
     responses(
         (status = 200, body = Page<repr::User>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated,
     )
 )]
 #[get("/users")]
 pub async fn list_users(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     query: web::Query<ListUsersQuery>,
 ) -> Result<web::Json<Page<repr::User>>, ApiError> {
-    let (page, after, filter) = query.into_inner().parse()?;
-    let rows = users::list_visible(&state.db, &principal, &filter, after, page.fetch()).await?;
+    let (page, window, filter) = query.into_inner().parse()?;
+    let rows = users::list_visible(&state.db, subject, &filter, &window).await?;
     Ok(web::Json(
-        Page::from_rows(rows, &page, |user| user.id).map(repr::User::from),
+        page.page(rows, |user| user.id).map(repr::User::from),
     ))
 }
 
@@ -256,24 +254,22 @@ impl UpdateUser {
     request_body = UpdateUser,
     responses(
         (status = 200, description = "the user, changed or (when nothing differed) as it was", body = repr::User),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated,
         (status = 403, description = "the caller sees the user but may not make this change", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`email_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        BodyRejected,
     )
 )]
 #[patch("/users/{id}")]
 pub async fn update_user(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
     body: Json<UpdateUser>,
 ) -> Result<web::Json<repr::User>, ApiError> {
     let changes = body.into_inner().parse()?;
-    let user = users::update(&state.db, &principal, id.into_inner(), changes).await?;
+    let user = users::update(&state.db, subject, id.into_inner(), changes).await?;
     Ok(web::Json(user.into()))
 }
 
@@ -284,20 +280,17 @@ pub async fn update_user(
     params(("id" = Uuid, Path, description = "the user's id")),
     responses(
         (status = 204, description = "deleted"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        Invalid, Unauthenticated, Forbidden, NotFound,
         (status = 409, description = "`last_system_admin`, `last_admin`, or `conflict`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/users/{id}")]
 pub async fn delete_user(
     state: web::Data<AppState>,
-    principal: Principal,
+    subject: Subject,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    users::delete(&state.db, &principal, id.into_inner()).await?;
+    users::delete(&state.db, subject, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -5,7 +5,11 @@
 //! `(p || '.', p || '/')`, since '/' is the character after '.'.
 
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, Statement};
+use std::sync::LazyLock;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr};
+
+use super::{Dialect, Prepared};
 
 use entity::groups::Column;
 
@@ -38,34 +42,35 @@ pub async fn rewrite_subtree_paths(
     old: &domain::GroupPath,
     new: &domain::GroupPath,
 ) -> Result<u64, DbErr> {
-    let backend = db.get_database_backend();
     let delta = i32::from(new.depth()) - i32::from(old.depth());
     // `substr` is 1-based: keep what follows the old prefix.
     let rest_starts_at = i32::try_from(old.as_str().len()).unwrap_or(i32::MAX) + 1;
-    let (new, old) = (new.as_str(), old.as_str());
-    let statement = match backend {
-        DbBackend::Postgres => Statement::from_sql_and_values(
-            backend,
-            r#"UPDATE groups
-               SET path = CAST($1 || substr(CAST(path AS text), $2) AS ltree), depth = depth + $3
-               WHERE path <@ CAST($4 AS ltree)"#,
-            [new.into(), rest_starts_at.into(), delta.into(), old.into()],
-        ),
-        _ => Statement::from_sql_and_values(
-            backend,
-            r#"UPDATE groups
-               SET path = ? || substr(path, ?), depth = depth + ?
-               WHERE path = ? OR (path > ? || '.' AND path < ? || '/')"#,
-            [
-                new.into(),
-                rest_starts_at.into(),
-                delta.into(),
-                old.into(),
-                old.into(),
-                old.into(),
-            ],
-        ),
-    };
-    let result = db.execute_raw(statement).await?;
-    Ok(result.rows_affected())
+    let statement = REWRITE_SUBTREE.statement(
+        db.get_database_backend(),
+        [
+            new.as_str().into(),
+            rest_starts_at.into(),
+            delta.into(),
+            old.as_str().into(),
+        ],
+    );
+    Ok(db.execute_raw(statement).await?.rows_affected())
 }
+
+/// `UPDATE groups` of the subtree at parameter 4: the prefix replaced by parameter 1 (the rest
+/// of each path starts at character parameter 2), the depth moved by parameter 3.
+static REWRITE_SUBTREE: LazyLock<Prepared> = LazyLock::new(|| {
+    Prepared::new(|d| {
+        let (new, rest_at, delta, old) = (d.param(1), d.param(2), d.param(3), d.param(4));
+        let in_subtree = match d {
+            Dialect::Postgres => format!("path <@ CAST({old} AS ltree)"),
+            Dialect::Sqlite => {
+                format!("(path = {old} OR (path > {old} || '.' AND path < {old} || '/'))")
+            }
+        };
+        format!(
+            "UPDATE groups SET path = {}, depth = depth + {delta} WHERE {in_subtree}",
+            d.path(&format!("{new} || substr({}, {rest_at})", d.text("path")))
+        )
+    })
+});
