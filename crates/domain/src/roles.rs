@@ -109,11 +109,9 @@ macro_rules! table_role {
                 table::spec(self).own
             }
 
-            #[doc = concat!(
-                        "Whether the role has `capability`; same as [`crate::",
-                        stringify!($has),
-                        "`]."
-                    )]
+            // Two doc lines, so that each stays within the line width; they join into one sentence.
+            #[doc = "Whether the role has `capability`; same as"]
+            #[doc = concat!("[`crate::", stringify!($has), "`].")]
             pub fn has(self, capability: Capability) -> bool {
                 table::$has(self, capability)
             }
