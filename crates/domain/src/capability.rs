@@ -1,7 +1,35 @@
 //! Capabilities: the `scope.verb` permissions that roles grant, with their names and descriptions.
 
-use std::fmt;
-use std::str::FromStr;
+/// Writes `Display` as the type's wire name (its `as_str`) and, given an error type, `FromStr`
+/// as the inverse over its `ALL` list.
+///
+/// Capabilities and roles print and parse by the same rule, so one definition keeps them from
+/// drifting apart: `wire_name!(Type)` for `Display` alone, `wire_name!(Type, Error)` for both,
+/// where `Error` is a tuple struct that carries the rejected name.
+macro_rules! wire_name {
+    ($ty:ident) => {
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+    ($ty:ident, $err:ident) => {
+        $crate::capability::wire_name!($ty);
+
+        impl ::std::str::FromStr for $ty {
+            type Err = $err;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL
+                    .into_iter()
+                    .find(|value| value.as_str() == s)
+                    .ok_or_else(|| $err(s.to_owned()))
+            }
+        }
+    };
+}
+pub(crate) use wire_name;
 
 /// One permission a role may grant, named `scope.verb` (see `PRODUCT.md` §3).
 ///
@@ -273,22 +301,7 @@ impl Capability {
     }
 }
 
-impl fmt::Display for Capability {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Capability {
-    type Err = UnknownCapability;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| UnknownCapability(s.to_owned()))
-    }
-}
+wire_name!(Capability, UnknownCapability);
 
 impl CapabilityKind {
     /// The name of the scope, as used before the dot in capability names.
@@ -320,11 +333,7 @@ impl CapabilityKind {
     }
 }
 
-impl fmt::Display for CapabilityKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+wire_name!(CapabilityKind);
 
 impl ResourceKind {
     /// Every resource kind.
@@ -341,11 +350,7 @@ impl ResourceKind {
     }
 }
 
-impl fmt::Display for ResourceKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+wire_name!(ResourceKind);
 
 #[cfg(test)]
 mod tests {

@@ -1,9 +1,6 @@
 //! The role enums: group roles (seed 000) and project roles (seed 004), ordered by tier.
 
-use std::fmt;
-use std::str::FromStr;
-
-use crate::capability::Capability;
+use crate::capability::{Capability, wire_name};
 use crate::table::{self, GROUP_ROLES, PROJECT_ROLES};
 
 /// A role in a group (`member_role` in the database).
@@ -53,106 +50,91 @@ pub enum RoleName {
 #[error("unknown role `{0}`")]
 pub struct UnknownRole(pub String);
 
-impl GroupRole {
-    /// Every group role, strongest first.
-    pub const ALL: [Self; 4] = {
-        let mut all = [Self::SystemAdmin; 4];
-        let mut i = 0;
-        while i < 4 {
-            all[i] = GROUP_ROLES[i].role;
-            i += 1;
+/// Writes a role enum's table-derived API: `ALL`, `tier`, `from_tier`, `as_str`, `scope`,
+/// `capabilities`, `own_capabilities`, `has`, `Display` and `FromStr`.
+///
+/// Every one of them reads the role's row of its table (through [`table::spec`]), so
+/// [`GroupRole`] and [`ProjectRole`] share this single implementation and differ only in their
+/// table, their capability check and the examples in their docs.
+macro_rules! table_role {
+    (
+        $role:ident in $table:ident, checked by $has:ident;
+        kind: $kind:literal,
+        tiers: $tiers:literal,
+        names: $names:literal,
+        scope: $scope:literal $(,)?
+    ) => {
+        impl $role {
+            #[doc = concat!("Every ", $kind, " role, strongest first.")]
+            pub const ALL: [Self; 4] = {
+                let mut all = [$table[0].role; 4];
+                let mut i = 0;
+                while i < 4 {
+                    all[i] = $table[i].role;
+                    i += 1;
+                }
+                all
+            };
+
+            #[doc = concat!("The tier: ", $tiers, ". Lower = more power.")]
+            pub fn tier(self) -> u8 {
+                table::spec(self).tier
+            }
+
+            /// The role of the given tier, if there is one.
+            pub fn from_tier(tier: u8) -> Option<Self> {
+                Self::ALL.into_iter().find(|role| role.tier() == tier)
+            }
+
+            #[doc = concat!("The wire name: ", $names, ".")]
+            pub fn as_str(self) -> &'static str {
+                table::spec(self).name
+            }
+
+            #[doc = concat!("Where the role applies: ", $scope, ".")]
+            pub fn scope(self) -> &'static str {
+                table::spec(self).scope
+            }
+
+            /// Every capability of the role, including those of the weaker roles it includes, in
+            /// [`Capability::ALL`] order.
+            pub fn capabilities(self) -> impl Iterator<Item = Capability> {
+                Capability::ALL
+                    .into_iter()
+                    .filter(move |&capability| self.has(capability))
+            }
+
+            /// The capabilities the role's own table row adds (without the included roles).
+            pub fn own_capabilities(self) -> &'static [Capability] {
+                table::spec(self).own
+            }
+
+            // Two doc lines, so that each stays within the line width; they join into one sentence.
+            #[doc = "Whether the role has `capability`; same as"]
+            #[doc = concat!("[`crate::", stringify!($has), "`].")]
+            pub fn has(self, capability: Capability) -> bool {
+                table::$has(self, capability)
+            }
         }
-        all
+
+        wire_name!($role, UnknownRole);
     };
-
-    /// The tier: 0 (system_admin) to 3 (student). Lower = more power.
-    pub fn tier(self) -> u8 {
-        table::spec(self).tier
-    }
-
-    /// The role of the given tier, if there is one.
-    pub fn from_tier(tier: u8) -> Option<Self> {
-        Self::ALL.into_iter().find(|role| role.tier() == tier)
-    }
-
-    /// The wire name: `system_admin`, `group_admin`, `teacher` or `student`.
-    pub fn as_str(self) -> &'static str {
-        table::spec(self).name
-    }
-
-    /// Where the role applies: `system` for system_admin, `group` (and its subgroups) otherwise.
-    pub fn scope(self) -> &'static str {
-        table::spec(self).scope
-    }
-
-    /// Every capability of the role, including those of the weaker roles it includes, in
-    /// [`Capability::ALL`] order.
-    pub fn capabilities(self) -> impl Iterator<Item = Capability> {
-        Capability::ALL
-            .into_iter()
-            .filter(move |&capability| self.has(capability))
-    }
-
-    /// The capabilities the role's own table row adds (without the included roles).
-    pub fn own_capabilities(self) -> &'static [Capability] {
-        table::spec(self).own
-    }
-
-    /// Whether the role has `capability`; same as [`crate::has_group_capability`].
-    pub fn has(self, capability: Capability) -> bool {
-        table::has_group_capability(self, capability)
-    }
 }
 
-impl ProjectRole {
-    /// Every project role, strongest first.
-    pub const ALL: [Self; 4] = {
-        let mut all = [Self::Admin; 4];
-        let mut i = 0;
-        while i < 4 {
-            all[i] = PROJECT_ROLES[i].role;
-            i += 1;
-        }
-        all
-    };
+table_role! {
+    GroupRole in GROUP_ROLES, checked by has_group_capability;
+    kind: "group",
+    tiers: "0 (system_admin) to 3 (student)",
+    names: "`system_admin`, `group_admin`, `teacher` or `student`",
+    scope: "`system` for system_admin, `group` (and its subgroups) otherwise",
+}
 
-    /// The tier: 0 (admin) to 3 (member). Lower = more power.
-    pub fn tier(self) -> u8 {
-        table::spec(self).tier
-    }
-
-    /// The role of the given tier, if there is one.
-    pub fn from_tier(tier: u8) -> Option<Self> {
-        Self::ALL.into_iter().find(|role| role.tier() == tier)
-    }
-
-    /// The wire name: `admin`, `pm`, `squad_lead` or `member`.
-    pub fn as_str(self) -> &'static str {
-        table::spec(self).name
-    }
-
-    /// Where the role applies: always `project`.
-    pub fn scope(self) -> &'static str {
-        table::spec(self).scope
-    }
-
-    /// Every capability of the role, including those of the weaker roles it includes, in
-    /// [`Capability::ALL`] order.
-    pub fn capabilities(self) -> impl Iterator<Item = Capability> {
-        Capability::ALL
-            .into_iter()
-            .filter(move |&capability| self.has(capability))
-    }
-
-    /// The capabilities the role's own table row adds (without the included roles).
-    pub fn own_capabilities(self) -> &'static [Capability] {
-        table::spec(self).own
-    }
-
-    /// Whether the role has `capability`; same as [`crate::has_project_capability`].
-    pub fn has(self, capability: Capability) -> bool {
-        table::has_project_capability(self, capability)
-    }
+table_role! {
+    ProjectRole in PROJECT_ROLES, checked by has_project_capability;
+    kind: "project",
+    tiers: "0 (admin) to 3 (member)",
+    names: "`admin`, `pm`, `squad_lead` or `member`",
+    scope: "always `project`",
 }
 
 impl RoleName {
@@ -185,49 +167,13 @@ impl From<ProjectRole> for RoleName {
     }
 }
 
-impl fmt::Display for GroupRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl fmt::Display for ProjectRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl fmt::Display for RoleName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for GroupRole {
-    type Err = UnknownRole;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|role| role.as_str() == s)
-            .ok_or_else(|| UnknownRole(s.to_owned()))
-    }
-}
-
-impl FromStr for ProjectRole {
-    type Err = UnknownRole;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|role| role.as_str() == s)
-            .ok_or_else(|| UnknownRole(s.to_owned()))
-    }
-}
+wire_name!(RoleName);
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::str::FromStr;
 
     use super::*;
 

@@ -3,6 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 use crate::roles::MemberRole;
+use crate::{groups, users};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "group_members")]
@@ -16,34 +17,15 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::users::Entity",
-        from = "Column::UserId",
-        to = "super::users::Column::Id",
-        on_delete = "Cascade"
-    )]
-    User,
-    #[sea_orm(
-        belongs_to = "super::groups::Entity",
-        from = "Column::GroupId",
-        to = "super::groups::Column::Id",
-        on_delete = "Cascade"
-    )]
-    Group,
+relations! {
+    User: belongs_to users::Entity, from Column::UserId, to users::Column::Id, on_delete Cascade;
+    Group: belongs_to groups::Entity,
+        from Column::GroupId, to groups::Column::Id, on_delete Cascade;
 }
 
-impl Related<super::users::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::User.def()
-    }
-}
-
-impl Related<super::groups::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Group.def()
-    }
+related! {
+    users::Entity => Relation::User;
+    groups::Entity => Relation::Group;
 }
 
 impl ActiveModelBehavior for ActiveModel {}

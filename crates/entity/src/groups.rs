@@ -12,6 +12,8 @@
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Alias, ExprTrait};
 
+use crate::{group_members, projects, users};
+
 #[derive(Copy, Clone, Default, Debug, DeriveEntity)]
 pub struct Entity;
 
@@ -92,69 +94,25 @@ impl ColumnTrait for Column {
     }
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
+relations! {
     /// The parent group (see [`ParentLink`] and [`ChildrenLink`] to follow it).
-    #[sea_orm(
-        belongs_to = "Entity",
-        from = "Column::ParentId",
-        to = "Column::Id",
-        on_delete = "Cascade"
-    )]
-    Parent,
-    #[sea_orm(has_many = "super::group_members::Entity")]
-    GroupMembers,
-    #[sea_orm(has_many = "super::projects::Entity")]
-    Projects,
+    Parent: belongs_to Entity, from Column::ParentId, to Column::Id, on_delete Cascade;
+    GroupMembers: has_many group_members::Entity;
+    Projects: has_many projects::Entity;
 }
 
-impl Related<super::group_members::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::GroupMembers.def()
-    }
+related! {
+    group_members::Entity => Relation::GroupMembers;
+    projects::Entity => Relation::Projects;
+    /// Groups to their direct members, through `group_members`.
+    users::Entity => group_members::Relation::User, via group_members::Relation::Group;
 }
 
-impl Related<super::projects::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Projects.def()
-    }
-}
-
-/// Groups to their direct members, through `group_members`.
-impl Related<super::users::Entity> for Entity {
-    fn to() -> RelationDef {
-        super::group_members::Relation::User.def()
-    }
-
-    fn via() -> Option<RelationDef> {
-        Some(super::group_members::Relation::Group.def().rev())
-    }
-}
-
-/// From a group to its parent: `group.find_linked(ParentLink)`.
-#[derive(Debug, Clone, Copy)]
-pub struct ParentLink;
-
-impl Linked for ParentLink {
-    type FromEntity = Entity;
-    type ToEntity = Entity;
-
-    fn link(&self) -> Vec<RelationDef> {
-        vec![Relation::Parent.def()]
-    }
-}
-
-/// From a group to its children: `group.find_linked(ChildrenLink)`.
-#[derive(Debug, Clone, Copy)]
-pub struct ChildrenLink;
-
-impl Linked for ChildrenLink {
-    type FromEntity = Entity;
-    type ToEntity = Entity;
-
-    fn link(&self) -> Vec<RelationDef> {
-        vec![Relation::Parent.def().rev()]
-    }
+linked! {
+    /// From a group to its parent: `group.find_linked(ParentLink)`.
+    ParentLink: Entity = [Relation::Parent.def()];
+    /// From a group to its children: `group.find_linked(ChildrenLink)`.
+    ChildrenLink: Entity = [Relation::Parent.def().rev()];
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -21,6 +21,10 @@
 //! bind [`uuid::Uuid`] values, never strings), and timestamps are UTC (`timestamp with time zone`
 //! on PostgreSQL, RFC 3339 text on SQLite; PostgreSQL keeps microseconds).
 
+// Declared first: `macro_rules!` helpers are visible only to the modules that follow them.
+#[macro_use]
+mod macros;
+
 pub mod audit_events;
 pub mod group_members;
 pub mod groups;

@@ -3,6 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 use crate::roles::ProjectRole;
+use crate::{projects, squad_members, users};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "project_members")]
@@ -20,64 +21,26 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::projects::Entity",
-        from = "Column::ProjectId",
-        to = "super::projects::Column::Id",
-        on_delete = "Cascade"
-    )]
-    Project,
-    #[sea_orm(
-        belongs_to = "super::users::Entity",
-        from = "Column::UserId",
-        to = "super::users::Column::Id",
-        on_delete = "Cascade"
-    )]
-    User,
+relations! {
+    Project: belongs_to projects::Entity,
+        from Column::ProjectId, to projects::Column::Id, on_delete Cascade;
+    User: belongs_to users::Entity, from Column::UserId, to users::Column::Id, on_delete Cascade;
     /// The manager: `find_also_linked(ReportsToLink)` or a join on this relation.
-    #[sea_orm(
-        belongs_to = "super::users::Entity",
-        from = "Column::ReportsTo",
-        to = "super::users::Column::Id",
-        on_delete = "SetNull"
-    )]
-    ReportsTo,
-    #[sea_orm(has_many = "super::squad_members::Entity")]
-    SquadMembers,
+    ReportsTo: belongs_to users::Entity,
+        from Column::ReportsTo, to users::Column::Id, on_delete SetNull;
+    SquadMembers: has_many squad_members::Entity;
 }
 
-impl Related<super::projects::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Project.def()
-    }
+related! {
+    projects::Entity => Relation::Project;
+    /// The member's own user (the manager is [`Relation::ReportsTo`]).
+    users::Entity => Relation::User;
+    squad_members::Entity => Relation::SquadMembers;
 }
 
-/// The member's own user (the manager is [`Relation::ReportsTo`]).
-impl Related<super::users::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::User.def()
-    }
-}
-
-impl Related<super::squad_members::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::SquadMembers.def()
-    }
-}
-
-/// From a membership to the user it reports to.
-#[derive(Debug, Clone, Copy)]
-pub struct ReportsToLink;
-
-impl Linked for ReportsToLink {
-    type FromEntity = Entity;
-    type ToEntity = super::users::Entity;
-
-    fn link(&self) -> Vec<RelationDef> {
-        vec![Relation::ReportsTo.def()]
-    }
+linked! {
+    /// From a membership to the user it reports to.
+    ReportsToLink: users::Entity = [Relation::ReportsTo.def()];
 }
 
 impl ActiveModelBehavior for ActiveModel {}

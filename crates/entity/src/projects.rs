@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::{groups, project_members, squads};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "projects")]
 pub struct Model {
@@ -17,37 +19,17 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::groups::Entity",
-        from = "Column::GroupId",
-        to = "super::groups::Column::Id",
-        on_delete = "Cascade"
-    )]
-    Group,
-    #[sea_orm(has_many = "super::project_members::Entity")]
-    ProjectMembers,
-    #[sea_orm(has_many = "super::squads::Entity")]
-    Squads,
+relations! {
+    Group: belongs_to groups::Entity,
+        from Column::GroupId, to groups::Column::Id, on_delete Cascade;
+    ProjectMembers: has_many project_members::Entity;
+    Squads: has_many squads::Entity;
 }
 
-impl Related<super::groups::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Group.def()
-    }
-}
-
-impl Related<super::project_members::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::ProjectMembers.def()
-    }
-}
-
-impl Related<super::squads::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Squads.def()
-    }
+related! {
+    groups::Entity => Relation::Group;
+    project_members::Entity => Relation::ProjectMembers;
+    squads::Entity => Relation::Squads;
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -3,6 +3,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::{project_members, squads};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "squad_members")]
 pub struct Model {
@@ -15,34 +17,20 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::squads::Entity",
-        from = "(Column::SquadId, Column::ProjectId)",
-        to = "(super::squads::Column::Id, super::squads::Column::ProjectId)",
-        on_delete = "Cascade"
-    )]
-    Squad,
-    #[sea_orm(
-        belongs_to = "super::project_members::Entity",
-        from = "(Column::ProjectId, Column::UserId)",
-        to = "(super::project_members::Column::ProjectId, super::project_members::Column::UserId)",
-        on_delete = "Cascade"
-    )]
-    ProjectMember,
+relations! {
+    Squad: belongs_to squads::Entity,
+        from (Column::SquadId, Column::ProjectId),
+        to (squads::Column::Id, squads::Column::ProjectId),
+        on_delete Cascade;
+    ProjectMember: belongs_to project_members::Entity,
+        from (Column::ProjectId, Column::UserId),
+        to (project_members::Column::ProjectId, project_members::Column::UserId),
+        on_delete Cascade;
 }
 
-impl Related<super::squads::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Squad.def()
-    }
-}
-
-impl Related<super::project_members::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::ProjectMember.def()
-    }
+related! {
+    squads::Entity => Relation::Squad;
+    project_members::Entity => Relation::ProjectMember;
 }
 
 impl ActiveModelBehavior for ActiveModel {}

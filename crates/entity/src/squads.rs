@@ -7,6 +7,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::{projects, squad_members};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "squads")]
 pub struct Model {
@@ -25,63 +27,24 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::projects::Entity",
-        from = "Column::ProjectId",
-        to = "super::projects::Column::Id",
-        on_delete = "Cascade"
-    )]
-    Project,
+relations! {
+    Project: belongs_to projects::Entity,
+        from Column::ProjectId, to projects::Column::Id, on_delete Cascade;
     /// The parent squad (see [`ParentLink`] and [`ChildrenLink`] to follow it).
-    #[sea_orm(
-        belongs_to = "Entity",
-        from = "Column::ParentId",
-        to = "Column::Id",
-        on_delete = "Cascade"
-    )]
-    Parent,
-    #[sea_orm(has_many = "super::squad_members::Entity")]
-    SquadMembers,
+    Parent: belongs_to Entity, from Column::ParentId, to Column::Id, on_delete Cascade;
+    SquadMembers: has_many squad_members::Entity;
 }
 
-impl Related<super::projects::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Project.def()
-    }
+related! {
+    projects::Entity => Relation::Project;
+    squad_members::Entity => Relation::SquadMembers;
 }
 
-impl Related<super::squad_members::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::SquadMembers.def()
-    }
-}
-
-/// From a squad to its parent squad.
-#[derive(Debug, Clone, Copy)]
-pub struct ParentLink;
-
-impl Linked for ParentLink {
-    type FromEntity = Entity;
-    type ToEntity = Entity;
-
-    fn link(&self) -> Vec<RelationDef> {
-        vec![Relation::Parent.def()]
-    }
-}
-
-/// From a squad to its sub-squads.
-#[derive(Debug, Clone, Copy)]
-pub struct ChildrenLink;
-
-impl Linked for ChildrenLink {
-    type FromEntity = Entity;
-    type ToEntity = Entity;
-
-    fn link(&self) -> Vec<RelationDef> {
-        vec![Relation::Parent.def().rev()]
-    }
+linked! {
+    /// From a squad to its parent squad.
+    ParentLink: Entity = [Relation::Parent.def()];
+    /// From a squad to its sub-squads.
+    ChildrenLink: Entity = [Relation::Parent.def().rev()];
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::{group_members, groups, project_members};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
@@ -16,36 +18,17 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(has_many = "super::group_members::Entity")]
-    GroupMembers,
+relations! {
+    GroupMembers: has_many group_members::Entity;
     /// The user's own project memberships (not the ones that report to them).
-    #[sea_orm(has_many = "super::project_members::Entity")]
-    ProjectMembers,
+    ProjectMembers: has_many project_members::Entity;
 }
 
-impl Related<super::group_members::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::GroupMembers.def()
-    }
-}
-
-impl Related<super::project_members::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::ProjectMembers.def()
-    }
-}
-
-/// Users to the groups they are direct members of, through `group_members`.
-impl Related<super::groups::Entity> for Entity {
-    fn to() -> RelationDef {
-        super::group_members::Relation::Group.def()
-    }
-
-    fn via() -> Option<RelationDef> {
-        Some(super::group_members::Relation::User.def().rev())
-    }
+related! {
+    group_members::Entity => Relation::GroupMembers;
+    project_members::Entity => Relation::ProjectMembers;
+    /// Users to the groups they are direct members of, through `group_members`.
+    groups::Entity => group_members::Relation::Group, via group_members::Relation::User;
 }
 
 impl ActiveModelBehavior for ActiveModel {}
