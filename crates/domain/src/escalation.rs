@@ -5,6 +5,7 @@
 //! stronger membership. These checks come *after* the capability check (e.g.
 //! `group.manage_members`); they only compare tiers.
 
+use crate::capability::{Capability, CapabilityKind};
 use crate::roles::{GroupRole, ProjectRole, RoleName};
 
 /// Why a grant, change or removal is refused (HTTP 403 `role_escalation`).
@@ -118,6 +119,18 @@ pub fn check_squad_removals(
     members
         .into_iter()
         .try_for_each(|target| check_squad_member_management(actor, target))
+}
+
+/// The capability acting on a membership needs: on one's `own` membership (reading it, leaving)
+/// only a role at the group or project, which every role's `view` capability stands for; on
+/// someone else's, `others` (e.g. `group.manage_members`). The tier rule applies on top only
+/// for others' memberships.
+pub fn membership_capability(own: bool, others: Capability) -> Capability {
+    match (own, others.kind()) {
+        (false, _) => others,
+        (true, CapabilityKind::Group) => Capability::GroupView,
+        (true, CapabilityKind::Project | CapabilityKind::System) => Capability::ProjectView,
+    }
 }
 
 /// The tier rule shared by both role tables. Roles compare within one table only.
@@ -316,5 +329,38 @@ mod tests {
             e.to_string(),
             "a teacher cannot change or remove a group_admin membership, which is stronger"
         );
+    }
+
+    #[test]
+    fn own_memberships_need_only_a_role() {
+        use Capability as C;
+        let cases = [
+            (true, C::GroupManageMembers, C::GroupView),
+            (true, C::GroupViewMembers, C::GroupView),
+            (false, C::GroupManageMembers, C::GroupManageMembers),
+            (true, C::ProjectAssignRoles, C::ProjectView),
+            (true, C::ProjectManageSquadMembers, C::ProjectView),
+            (
+                false,
+                C::ProjectManageSquadMembers,
+                C::ProjectManageSquadMembers,
+            ),
+        ];
+        for (own, others, needed) in cases {
+            assert_eq!(membership_capability(own, others), needed, "{own} {others}");
+        }
+        // Every role holds the capability an own membership needs.
+        for role in GroupRole::ALL {
+            assert!(
+                role.has(membership_capability(true, C::GroupManageMembers)),
+                "{role}"
+            );
+        }
+        for role in ProjectRole::ALL {
+            assert!(
+                role.has(membership_capability(true, C::ProjectAssignRoles)),
+                "{role}"
+            );
+        }
     }
 }

@@ -76,6 +76,7 @@ pub use effective::{
 pub use escalation::{
     Escalation, check_group_grant, check_group_removals, check_project_grant,
     check_project_removals, check_squad_member_management, check_squad_removals,
+    membership_capability,
 };
 pub use hierarchy::{GroupPath, MAX_GROUP_DEPTH, MoveError, PathError, plan_move};
 pub use names::{Email, Name, Slug, ValidationError};

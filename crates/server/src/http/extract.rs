@@ -15,6 +15,7 @@ use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 use crate::auth::Principal;
 use crate::error::{ApiError, FieldError};
 use crate::services::guard::Subject;
+use crate::state::AppState;
 
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -257,6 +258,42 @@ impl FromRequest for Subject {
         )
     }
 }
+
+/// The authenticated caller of a `/v1` route and the database their request works on: what
+/// every handler hands to its service.
+pub struct Caller {
+    state: web::Data<AppState>,
+    pub subject: Subject,
+}
+
+impl Caller {
+    pub fn db(&self) -> &sea_orm::DatabaseConnection {
+        &self.state.db
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the app state is not registered")));
+        let caller = state.and_then(|state| {
+            let subject = Subject::from_request(req, payload).into_inner()?;
+            Ok(Self { state, subject })
+        });
+        std::future::ready(caller)
+    }
+}
+
+/// What a handler that answers JSON returns.
+pub type Reply<T> = Result<web::Json<T>, ApiError>;
+
+/// What a handler that builds its own response (a status, headers) returns.
+pub type Answer = Result<actix_web::HttpResponse, ApiError>;
 
 /// A role name of one of the role tables (`all` is the table's `ALL`): anything else is a 400
 /// naming `field` and listing the table's names, so the message follows the table.

@@ -17,6 +17,9 @@ use super::fallback::RouteTable;
         license(name = "MIT", identifier = "MIT"),
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
+    // Every operation needs a bearer token unless it says otherwise (the operations routes
+    // declare `security(())`).
+    security(("bearer" = [])),
     modifiers(&BearerAuth),
     tags(
         (name = "operations", description = "Health and readiness"),

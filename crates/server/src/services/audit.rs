@@ -1,8 +1,8 @@
 //! Audit events: one row per state-changing request, written in that request's transaction.
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    QueryTrait,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -161,12 +161,5 @@ pub async fn list(
     if let Some(since) = filter.since {
         query = query.filter(Column::OccurredAt.gte(since));
     }
-    if let Some(after) = window.after {
-        query = query.filter(Column::Id.gt(after));
-    }
-    Ok(query
-        .order_by_asc(Column::Id)
-        .limit(window.fetch())
-        .all(db)
-        .await?)
+    Ok(window.read(db, query, Column::Id).await?)
 }

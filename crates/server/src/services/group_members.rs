@@ -135,13 +135,7 @@ pub async fn remove(
 ) -> Result<(), ApiError> {
     write_as(db, subject, &locks_for(None), async |tx, subject| {
         let leaving = user_id == subject.user_id;
-        // Leaving needs only a role in the group (the member's own); removing someone else needs
-        // member management there.
-        let needed = if leaving {
-            Capability::GroupView
-        } else {
-            Capability::GroupManageMembers
-        };
+        let needed = domain::membership_capability(leaving, Capability::GroupManageMembers);
         let access = access::authorize_group(tx, subject, group_id, needed).await?;
         let current = find_row(tx, group_id, user_id)
             .await?
@@ -169,13 +163,8 @@ pub async fn find(
     group_id: Uuid,
     user_id: Uuid,
 ) -> Result<Model, ApiError> {
-    // Members read their own membership with the role it gives them (group.view); others need
-    // group.view_members.
-    let needed = if user_id == subject.user_id {
-        Capability::GroupView
-    } else {
-        Capability::GroupViewMembers
-    };
+    let own = user_id == subject.user_id;
+    let needed = domain::membership_capability(own, Capability::GroupViewMembers);
     access::authorize_group(db, subject, group_id, needed).await?;
     find_row(db, group_id, user_id)
         .await?
@@ -209,14 +198,7 @@ async fn list_direct(
     if let Some(role) = filter.role {
         select = select.filter(Column::Role.eq(convert::stored_group_role(role)));
     }
-    if let Some(after) = window.after {
-        select = select.filter(Column::UserId.gt(after));
-    }
-    let rows = select
-        .order_by_asc(Column::UserId)
-        .limit(window.fetch())
-        .all(db)
-        .await?;
+    let rows = window.read(db, select, Column::UserId).await?;
     Ok(rows
         .into_iter()
         .map(|membership| Listed {

@@ -5,7 +5,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -146,14 +146,7 @@ pub async fn list_mine(
             .into_query();
         query.filter(Column::Id.in_subquery(mine))
     };
-    if let Some(after) = window.after {
-        query = query.filter(Column::Id.gt(after));
-    }
-    let rows = query
-        .order_by_asc(Column::Id)
-        .limit(window.fetch())
-        .all(db)
-        .await?;
+    let rows = window.read(db, query, Column::Id).await?;
     views(db, subject, rows).await
 }
 
@@ -166,15 +159,8 @@ pub async fn children(
 ) -> Result<Vec<GroupView>, ApiError> {
     use entity::groups::Column;
     access::authorize_group(db, subject, id, Capability::GroupView).await?;
-    let mut query = entity::groups::Entity::find().filter(Column::ParentId.eq(id));
-    if let Some(after) = window.after {
-        query = query.filter(Column::Id.gt(after));
-    }
-    let rows = query
-        .order_by_asc(Column::Id)
-        .limit(window.fetch())
-        .all(db)
-        .await?;
+    let query = entity::groups::Entity::find().filter(Column::ParentId.eq(id));
+    let rows = window.read(db, query, Column::Id).await?;
     views(db, subject, rows).await
 }
 
@@ -197,14 +183,8 @@ pub async fn descendants(
     if let Some(levels) = max_depth {
         query = query.filter(Column::Depth.lte(i16::from(access.path.depth()) + i16::from(levels)));
     }
-    if let Some(after) = &window.after {
-        query = query.filter(Column::Path.gt(after.as_str()));
-    }
-    let rows = query
-        .order_by_asc(Column::Path)
-        .limit(window.fetch())
-        .all(db)
-        .await?;
+    let window = window.map(|path| path.as_str().to_owned());
+    let rows = window.read(db, query, Column::Path).await?;
     views(db, subject, rows).await
 }
 
@@ -465,17 +445,10 @@ async fn ensure_slug_free(
         Some(parent) => query.filter(Column::ParentId.eq(parent)),
         None => query.filter(Column::ParentId.is_null()),
     };
-    if let Some(except) = except {
-        query = query.filter(Column::Id.ne(except));
-    }
-    if query.count(tx).await? > 0 {
-        Err(ApiError::Conflict(format!(
-            "a sibling group already has the slug '{}'",
-            slug.as_str()
-        )))
-    } else {
-        Ok(())
-    }
+    super::ensure_unclaimed(tx, query, Column::Id, except, || {
+        format!("a sibling group already has the slug '{}'", slug.as_str())
+    })
+    .await
 }
 
 /// Attaches the caller's effective role to each row.

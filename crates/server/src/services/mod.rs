@@ -53,3 +53,27 @@ pub(crate) fn slug_or_derived(
         }),
     }
 }
+
+/// 409 `conflict` saying `clash` when `query` finds a row other than `except` (the row being
+/// renamed or moved, identified by its `id` column): the friendly face of a unique index.
+pub(crate) async fn ensure_unclaimed<E: sea_orm::EntityTrait>(
+    db: &impl sea_orm::ConnectionTrait,
+    query: sea_orm::Select<E>,
+    id: E::Column,
+    except: Option<uuid::Uuid>,
+    clash: impl FnOnce() -> String,
+) -> Result<(), crate::error::ApiError>
+where
+    E::Model: Send + Sync,
+{
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    let query = match except {
+        Some(except) => query.filter(id.ne(except)),
+        None => query,
+    };
+    if query.count(db).await? > 0 {
+        Err(crate::error::ApiError::Conflict(clash()))
+    } else {
+        Ok(())
+    }
+}

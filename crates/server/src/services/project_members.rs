@@ -53,86 +53,81 @@ pub async fn upsert(
     user_id: Uuid,
     assignment: Assignment,
 ) -> Result<Upserted<entity::project_members::Model>, ApiError> {
-    write_as(
-        db,
-        subject,
-        &[Lock::Project(project_id)],
-        async |tx, subject| {
-            let access =
-                access::authorize_project(tx, subject, project_id, Capability::ProjectAssignRoles)
+    let locks = [Lock::Project(project_id)];
+    write_as(db, subject, &locks, async |tx, subject| {
+        let access =
+            access::authorize_project(tx, subject, project_id, Capability::ProjectAssignRoles)
+                .await?;
+        super::users::require_exists(tx, user_id, "user_id").await?;
+        let current = find(tx, project_id, user_id).await?;
+        let current_role = current.as_ref().map(|m| convert::project_role(m.role));
+        domain::check_project_grant(access.grant.role, current_role, Some(assignment.role))?;
+        if domain::removes_project_admin(current_role, Some(assignment.role)) {
+            ensure_admin_remains(tx, project_id).await?;
+        }
+        let plan = domain::plan_assignment(
+            user_id,
+            current.as_ref().map(|m| domain::CurrentAssignment {
+                role: convert::project_role(m.role),
+                reports_to: m.reports_to,
+                explicit: m.reports_to_explicit,
+            }),
+            assignment.role,
+            assignment.line,
+        )?;
+        if let domain::LineRequest::Explicit(target) = assignment.line {
+            let facts = reporting::load(tx, project_id).await?;
+            domain::validate_explicit_reports_to(assignment.role, facts.member(target))?;
+        }
+        if let Some(m) = current.as_ref().filter(|_| plan.unchanged) {
+            return Ok(Outcome::unchanged(Upserted::Unchanged(m.clone())));
+        }
+        let now = chrono::Utc::now();
+        match current.clone() {
+            Some(m) => {
+                let mut row = m.into_active_model();
+                row.role = Set(convert::stored_project_role(assignment.role));
+                row.reports_to = Set(plan.reports_to);
+                row.reports_to_explicit = Set(plan.explicit);
+                row.updated_at = Set(now);
+                row.update(tx).await?;
+            }
+            None => {
+                let row = entity::project_members::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    project_id: Set(project_id),
+                    user_id: Set(user_id),
+                    role: Set(convert::stored_project_role(assignment.role)),
+                    reports_to: Set(plan.reports_to),
+                    reports_to_explicit: Set(plan.explicit),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                };
+                entity::project_members::Entity::insert(row)
+                    .exec_without_returning(tx)
                     .await?;
-            super::users::require_exists(tx, user_id, "user_id").await?;
-            let current = find(tx, project_id, user_id).await?;
-            let current_role = current.as_ref().map(|m| convert::project_role(m.role));
-            domain::check_project_grant(access.grant.role, current_role, Some(assignment.role))?;
-            if domain::removes_project_admin(current_role, Some(assignment.role)) {
-                ensure_admin_remains(tx, project_id).await?;
             }
-            let plan = domain::plan_assignment(
-                user_id,
-                current.as_ref().map(|m| domain::CurrentAssignment {
-                    role: convert::project_role(m.role),
-                    reports_to: m.reports_to,
-                    explicit: m.reports_to_explicit,
-                }),
-                assignment.role,
-                assignment.line,
-            )?;
-            if let domain::LineRequest::Explicit(target) = assignment.line {
-                let facts = reporting::load(tx, project_id).await?;
-                domain::validate_explicit_reports_to(assignment.role, facts.member(target))?;
-            }
-            if let Some(m) = current.as_ref().filter(|_| plan.unchanged) {
-                return Ok(Outcome::unchanged(Upserted::Unchanged(m.clone())));
-            }
-            let now = chrono::Utc::now();
-            match current.clone() {
-                Some(m) => {
-                    let mut row = m.into_active_model();
-                    row.role = Set(convert::stored_project_role(assignment.role));
-                    row.reports_to = Set(plan.reports_to);
-                    row.reports_to_explicit = Set(plan.explicit);
-                    row.updated_at = Set(now);
-                    row.update(tx).await?;
-                }
-                None => {
-                    let row = entity::project_members::ActiveModel {
-                        id: Set(Uuid::now_v7()),
-                        project_id: Set(project_id),
-                        user_id: Set(user_id),
-                        role: Set(convert::stored_project_role(assignment.role)),
-                        reports_to: Set(plan.reports_to),
-                        reports_to_explicit: Set(plan.explicit),
-                        created_at: Set(now),
-                        updated_at: Set(now),
-                    };
-                    entity::project_members::Entity::insert(row)
-                        .exec_without_returning(tx)
-                        .await?;
-                }
-            }
-            let repairs = reporting::repair(tx, project_id).await?;
-            let member = find(tx, project_id, user_id).await?.ok_or_else(|| {
-                ApiError::internal(anyhow::anyhow!("the upserted member vanished"))
-            })?;
-            let (action, upserted) = match current {
-                None => ("project_member.create", Upserted::Created(member.clone())),
-                Some(_) => ("project_member.update", Upserted::Updated(member.clone())),
-            };
-            let audit =
-                AuditRecord::new(Some(subject.user_id), action, "project_member", member.id)
-                    .in_group(access.project.group_id)
-                    .in_project(project_id)
-                    .change(
-                        current.as_ref().map_or(Value::Null, member_json),
-                        member_json(&member),
-                    );
-            Ok(Outcome::changed(
-                upserted,
-                audit.with_line_repairs(&repairs),
-            ))
-        },
-    )
+        }
+        let repairs = reporting::repair(tx, project_id).await?;
+        let member = find(tx, project_id, user_id)
+            .await?
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the upserted member vanished")))?;
+        let (action, upserted) = match current {
+            None => ("project_member.create", Upserted::Created(member.clone())),
+            Some(_) => ("project_member.update", Upserted::Updated(member.clone())),
+        };
+        let audit = AuditRecord::new(Some(subject.user_id), action, "project_member", member.id)
+            .in_group(access.project.group_id)
+            .in_project(project_id)
+            .change(
+                current.as_ref().map_or(Value::Null, member_json),
+                member_json(&member),
+            );
+        Ok(Outcome::changed(
+            upserted,
+            audit.with_line_repairs(&repairs),
+        ))
+    })
     .await
 }
 
@@ -197,14 +192,7 @@ pub async fn list(
             .into_query();
         query = query.filter(Column::UserId.in_subquery(in_squad));
     }
-    if let Some(after) = window.after {
-        query = query.filter(Column::UserId.gt(after));
-    }
-    Ok(query
-        .order_by_asc(Column::UserId)
-        .limit(window.fetch())
-        .all(db)
-        .await?)
+    Ok(window.read(db, query, Column::UserId).await?)
 }
 
 /// One member (project.view_members), or 404.
@@ -228,45 +216,36 @@ pub async fn remove(
     project_id: Uuid,
     user_id: Uuid,
 ) -> Result<(), ApiError> {
-    write_as(
-        db,
-        subject,
-        &[Lock::Project(project_id)],
-        async |tx, subject| {
-            let leaving = user_id == subject.user_id;
-            let needed = if leaving {
-                Capability::ProjectView
-            } else {
-                Capability::ProjectAssignRoles
-            };
-            let access = access::authorize_project(tx, subject, project_id, needed).await?;
-            let member = find(tx, project_id, user_id)
-                .await?
-                .ok_or(ApiError::NotFound)?;
-            let role = convert::project_role(member.role);
-            if !leaving {
-                domain::check_project_grant(access.grant.role, Some(role), None)?;
-            }
-            if domain::removes_project_admin(Some(role), None) {
-                ensure_admin_remains(tx, project_id).await?;
-            }
-            entity::project_members::Entity::delete_by_id(member.id)
-                .exec(tx)
-                .await?;
-            let repairs = reporting::repair(tx, project_id).await?;
-            let action = if leaving {
-                "project_member.leave"
-            } else {
-                "project_member.delete"
-            };
-            let audit =
-                AuditRecord::new(Some(subject.user_id), action, "project_member", member.id)
-                    .in_group(access.project.group_id)
-                    .in_project(project_id)
-                    .change(member_json(&member), Value::Null);
-            Ok(Outcome::changed((), audit.with_line_repairs(&repairs)))
-        },
-    )
+    let locks = [Lock::Project(project_id)];
+    write_as(db, subject, &locks, async |tx, subject| {
+        let leaving = user_id == subject.user_id;
+        let needed = domain::membership_capability(leaving, Capability::ProjectAssignRoles);
+        let access = access::authorize_project(tx, subject, project_id, needed).await?;
+        let member = find(tx, project_id, user_id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let role = convert::project_role(member.role);
+        if !leaving {
+            domain::check_project_grant(access.grant.role, Some(role), None)?;
+        }
+        if domain::removes_project_admin(Some(role), None) {
+            ensure_admin_remains(tx, project_id).await?;
+        }
+        entity::project_members::Entity::delete_by_id(member.id)
+            .exec(tx)
+            .await?;
+        let repairs = reporting::repair(tx, project_id).await?;
+        let action = if leaving {
+            "project_member.leave"
+        } else {
+            "project_member.delete"
+        };
+        let audit = AuditRecord::new(Some(subject.user_id), action, "project_member", member.id)
+            .in_group(access.project.group_id)
+            .in_project(project_id)
+            .change(member_json(&member), Value::Null);
+        Ok(Outcome::changed((), audit.with_line_repairs(&repairs)))
+    })
     .await
 }
 

@@ -3,7 +3,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -111,14 +111,7 @@ pub async fn list_in_group(
             .into_query();
         query = query.filter(Column::Id.in_subquery(mine));
     }
-    if let Some(after) = window.after {
-        query = query.filter(Column::Id.gt(after));
-    }
-    let rows = query
-        .order_by_asc(Column::Id)
-        .limit(window.fetch())
-        .all(db)
-        .await?;
+    let rows = window.read(db, query, Column::Id).await?;
     let own: std::collections::HashMap<Uuid, domain::ProjectRole> =
         entity::project_members::Entity::find()
             .filter(entity::project_members::Column::UserId.eq(subject.user_id))
@@ -230,20 +223,16 @@ async fn ensure_slug_free(
     except: Option<Uuid>,
 ) -> Result<(), ApiError> {
     use entity::projects::Column;
-    let mut query = entity::projects::Entity::find()
+    let query = entity::projects::Entity::find()
         .filter(Column::GroupId.eq(group_id))
         .filter(Column::Slug.eq(slug.as_str()));
-    if let Some(except) = except {
-        query = query.filter(Column::Id.ne(except));
-    }
-    if query.count(tx).await? > 0 {
-        Err(ApiError::Conflict(format!(
+    super::ensure_unclaimed(tx, query, Column::Id, except, || {
+        format!(
             "another project of the group already has the slug '{}'",
             slug.as_str()
-        )))
-    } else {
-        Ok(())
-    }
+        )
+    })
+    .await
 }
 
 /// What an audit event records of a project.

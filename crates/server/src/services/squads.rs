@@ -65,37 +65,32 @@ pub async fn create(
     project_id: Uuid,
     input: NewSquad,
 ) -> Result<Model, ApiError> {
-    write_as(
-        db,
-        subject,
-        &[Lock::Project(project_id)],
-        async |tx, subject| {
-            access::authorize_project(tx, subject, project_id, Capability::ProjectManageSquads)
-                .await?;
-            let parent = match input.parent_id {
-                None => None,
-                Some(parent) => Some(parent_facts(tx, subject, project_id, parent).await?),
-            };
-            let depth = domain::squad_depth_for_parent(project_id, None, parent, false)?;
-            ensure_name_free(tx, project_id, input.parent_id, input.name.as_str(), None).await?;
-            let now = chrono::Utc::now();
-            let row = entity::squads::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                project_id: Set(project_id),
-                parent_id: Set(input.parent_id),
-                parent_depth: Set(parent_depth(input.parent_id)),
-                name: Set(input.name.as_str().to_owned()),
-                depth: Set(i16::from(depth)),
-                created_at: Set(now),
-                updated_at: Set(now),
-            };
-            let squad = Entity::insert(row).exec_with_returning(tx).await?;
-            let changes = reporting::repair(tx, project_id).await?;
-            let audit = squad_record(subject, "squad.create", &squad)
-                .change(Value::Null, squad_json(&squad));
-            Ok(Outcome::changed(squad, audit.with_line_repairs(&changes)))
-        },
-    )
+    let locks = [Lock::Project(project_id)];
+    write_as(db, subject, &locks, async |tx, subject| {
+        access::authorize_project(tx, subject, project_id, Capability::ProjectManageSquads).await?;
+        let parent = match input.parent_id {
+            None => None,
+            Some(parent) => Some(parent_facts(tx, subject, project_id, parent).await?),
+        };
+        let depth = domain::squad_depth_for_parent(project_id, None, parent, false)?;
+        ensure_name_free(tx, project_id, input.parent_id, input.name.as_str(), None).await?;
+        let now = chrono::Utc::now();
+        let row = entity::squads::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            project_id: Set(project_id),
+            parent_id: Set(input.parent_id),
+            parent_depth: Set(parent_depth(input.parent_id)),
+            name: Set(input.name.as_str().to_owned()),
+            depth: Set(i16::from(depth)),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        let squad = Entity::insert(row).exec_with_returning(tx).await?;
+        let changes = reporting::repair(tx, project_id).await?;
+        let audit =
+            squad_record(subject, "squad.create", &squad).change(Value::Null, squad_json(&squad));
+        Ok(Outcome::changed(squad, audit.with_line_repairs(&changes)))
+    })
     .await
 }
 
@@ -108,17 +103,10 @@ pub async fn list(
     window: &Window<Uuid>,
 ) -> Result<Vec<SquadTree>, ApiError> {
     access::authorize_project(db, subject, project_id, Capability::ProjectView).await?;
-    let mut query = Entity::find()
+    let query = Entity::find()
         .filter(Column::ProjectId.eq(project_id))
         .filter(Column::ParentId.is_null());
-    if let Some(after) = window.after {
-        query = query.filter(Column::Id.gt(after));
-    }
-    let tops = query
-        .order_by_asc(Column::Id)
-        .limit(window.fetch())
-        .all(db)
-        .await?;
+    let tops = window.read(db, query, Column::Id).await?;
     let mut subs: HashMap<Uuid, Vec<Model>> = HashMap::new();
     if !tops.is_empty() {
         for sub in Entity::find()
@@ -160,57 +148,53 @@ pub async fn update(
     change: SquadChange,
 ) -> Result<Model, ApiError> {
     let project_id = project_of(db, id).await?;
-    write_as(
-        db,
-        subject,
-        &[Lock::Project(project_id)],
-        async |tx, subject| {
-            let before = access::authorize_squad(tx, subject, id, Capability::ProjectManageSquads)
-                .await?
-                .squad;
-            let new_parent = change.parent.filter(|p| *p != before.parent_id);
-            let depth = match new_parent {
-                None => before.depth,
-                Some(target) => {
-                    let parent = match target {
-                        None => None,
-                        Some(parent) => Some(parent_facts(tx, subject, project_id, parent).await?),
-                    };
-                    let has_children = Entity::find()
-                        .filter(Column::ParentId.eq(id))
-                        .count(tx)
-                        .await?
-                        > 0;
-                    i16::from(domain::squad_depth_for_parent(
-                        project_id,
-                        Some(id),
-                        parent,
-                        has_children,
-                    )?)
-                }
-            };
-            let parent_id = new_parent.unwrap_or(before.parent_id);
-            let name = change
-                .name
-                .as_ref()
-                .map_or(before.name.clone(), |n| n.as_str().to_owned());
-            if new_parent.is_none() && name == before.name {
-                return Ok(Outcome::unchanged(before));
+    let locks = [Lock::Project(project_id)];
+    write_as(db, subject, &locks, async |tx, subject| {
+        let before = access::authorize_squad(tx, subject, id, Capability::ProjectManageSquads)
+            .await?
+            .squad;
+        let new_parent = change.parent.filter(|p| *p != before.parent_id);
+        let depth = match new_parent {
+            None => before.depth,
+            Some(target) => {
+                let parent = match target {
+                    None => None,
+                    Some(parent) => Some(parent_facts(tx, subject, project_id, parent).await?),
+                };
+                let has_children = Entity::find()
+                    .filter(Column::ParentId.eq(id))
+                    .count(tx)
+                    .await?
+                    > 0;
+                i16::from(domain::squad_depth_for_parent(
+                    project_id,
+                    Some(id),
+                    parent,
+                    has_children,
+                )?)
             }
-            ensure_name_free(tx, project_id, parent_id, &name, Some(id)).await?;
-            let mut row = before.clone().into_active_model();
-            row.parent_id = Set(parent_id);
-            row.parent_depth = Set(parent_depth(parent_id));
-            row.depth = Set(depth);
-            row.name = Set(name);
-            row.updated_at = Set(chrono::Utc::now());
-            let squad = row.update(tx).await?;
-            let changes = reporting::repair(tx, project_id).await?;
-            let audit = squad_record(subject, "squad.update", &squad)
-                .change(squad_json(&before), squad_json(&squad));
-            Ok(Outcome::changed(squad, audit.with_line_repairs(&changes)))
-        },
-    )
+        };
+        let parent_id = new_parent.unwrap_or(before.parent_id);
+        let name = change
+            .name
+            .as_ref()
+            .map_or(before.name.clone(), |n| n.as_str().to_owned());
+        if new_parent.is_none() && name == before.name {
+            return Ok(Outcome::unchanged(before));
+        }
+        ensure_name_free(tx, project_id, parent_id, &name, Some(id)).await?;
+        let mut row = before.clone().into_active_model();
+        row.parent_id = Set(parent_id);
+        row.parent_depth = Set(parent_depth(parent_id));
+        row.depth = Set(depth);
+        row.name = Set(name);
+        row.updated_at = Set(chrono::Utc::now());
+        let squad = row.update(tx).await?;
+        let changes = reporting::repair(tx, project_id).await?;
+        let audit = squad_record(subject, "squad.update", &squad)
+            .change(squad_json(&before), squad_json(&squad));
+        Ok(Outcome::changed(squad, audit.with_line_repairs(&changes)))
+    })
     .await
 }
 
@@ -219,52 +203,47 @@ pub async fn update(
 /// actor's power (403 `role_escalation` otherwise), as if each were removed on its own.
 pub async fn delete(db: &DatabaseConnection, subject: Subject, id: Uuid) -> Result<(), ApiError> {
     let project_id = project_of(db, id).await?;
-    write_as(
-        db,
-        subject,
-        &[Lock::Project(project_id)],
-        async |tx, subject| {
-            let access =
-                access::authorize_squad(tx, subject, id, Capability::ProjectManageSquads).await?;
-            let sub_squads: Vec<Uuid> = Entity::find()
-                .select_only()
-                .column(Column::Id)
-                .filter(Column::ParentId.eq(id))
-                .order_by_asc(Column::Id)
-                .into_tuple()
-                .all(tx)
-                .await?;
-            let squads = std::iter::once(id).chain(sub_squads.iter().copied());
-            let memberships = entity::squad_members::Entity::find()
-                .filter(entity::squad_members::Column::SquadId.is_in(squads))
-                .all(tx)
-                .await?;
-            let roles =
-                project_roles(tx, project_id, memberships.iter().map(|m| m.user_id)).await?;
-            let removed = memberships
-                .iter()
-                .map(|m| {
-                    roles.get(&m.user_id).copied().ok_or_else(|| {
-                        ApiError::internal(anyhow::anyhow!(
-                            "squad member {} has no membership in project {project_id}",
-                            m.user_id
-                        ))
-                    })
+    let locks = [Lock::Project(project_id)];
+    write_as(db, subject, &locks, async |tx, subject| {
+        let access =
+            access::authorize_squad(tx, subject, id, Capability::ProjectManageSquads).await?;
+        let sub_squads: Vec<Uuid> = Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .filter(Column::ParentId.eq(id))
+            .order_by_asc(Column::Id)
+            .into_tuple()
+            .all(tx)
+            .await?;
+        let squads = std::iter::once(id).chain(sub_squads.iter().copied());
+        let memberships = entity::squad_members::Entity::find()
+            .filter(entity::squad_members::Column::SquadId.is_in(squads))
+            .all(tx)
+            .await?;
+        let roles = project_roles(tx, project_id, memberships.iter().map(|m| m.user_id)).await?;
+        let removed = memberships
+            .iter()
+            .map(|m| {
+                roles.get(&m.user_id).copied().ok_or_else(|| {
+                    ApiError::internal(anyhow::anyhow!(
+                        "squad member {} has no membership in project {project_id}",
+                        m.user_id
+                    ))
                 })
-                .collect::<Result<Vec<_>, ApiError>>()?;
-            domain::check_squad_removals(access.grant.role, removed)?;
-            Entity::delete_by_id(id).exec(tx).await?;
-            let changes = reporting::repair(tx, project_id).await?;
-            let mut audit = squad_record(subject, "squad.delete", &access.squad)
-                .change(squad_json(&access.squad), Value::Null);
-            audit.details["deleted"] = json!({
-                "sub_squads": sub_squads.len(),
-                "sub_squad_ids": sub_squads,
-                "memberships": memberships.len(),
-            });
-            Ok(Outcome::changed((), audit.with_line_repairs(&changes)))
-        },
-    )
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        domain::check_squad_removals(access.grant.role, removed)?;
+        Entity::delete_by_id(id).exec(tx).await?;
+        let changes = reporting::repair(tx, project_id).await?;
+        let mut audit = squad_record(subject, "squad.delete", &access.squad)
+            .change(squad_json(&access.squad), Value::Null);
+        audit.details["deleted"] = json!({
+            "sub_squads": sub_squads.len(),
+            "sub_squad_ids": sub_squads,
+            "memberships": memberships.len(),
+        });
+        Ok(Outcome::changed((), audit.with_line_repairs(&changes)))
+    })
     .await
 }
 
@@ -278,45 +257,37 @@ pub async fn add_member(
     user_id: Uuid,
 ) -> Result<Upserted<entity::squad_members::Model>, ApiError> {
     let project_id = project_of(db, squad_id).await?;
-    write_as(
-        db,
-        subject,
-        &[Lock::Project(project_id)],
-        async |tx, subject| {
-            let access = access::authorize_squad(
-                tx,
-                subject,
-                squad_id,
-                Capability::ProjectManageSquadMembers,
-            )
-            .await?;
-            let target = project_roles(tx, project_id, [user_id])
-                .await?
-                .remove(&user_id)
-                .ok_or(ApiError::NotProjectMember)?;
-            domain::check_squad_member_management(access.grant.role, target)?;
-            if let Some(existing) = find_member(tx, squad_id, user_id).await? {
-                return Ok(Outcome::unchanged(Upserted::Unchanged(existing)));
-            }
-            let row = entity::squad_members::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                squad_id: Set(squad_id),
-                project_id: Set(project_id),
-                user_id: Set(user_id),
-                created_at: Set(chrono::Utc::now()),
-            };
-            let member = entity::squad_members::Entity::insert(row)
-                .exec_with_returning(tx)
+    let locks = [Lock::Project(project_id)];
+    write_as(db, subject, &locks, async |tx, subject| {
+        let access =
+            access::authorize_squad(tx, subject, squad_id, Capability::ProjectManageSquadMembers)
                 .await?;
-            let changes = reporting::repair(tx, project_id).await?;
-            let audit = member_record(subject, "squad_member.create", &member)
-                .change(Value::Null, member_json(&member));
-            Ok(Outcome::changed(
-                Upserted::Created(member),
-                audit.with_line_repairs(&changes),
-            ))
-        },
-    )
+        let target = project_roles(tx, project_id, [user_id])
+            .await?
+            .remove(&user_id)
+            .ok_or(ApiError::NotProjectMember)?;
+        domain::check_squad_member_management(access.grant.role, target)?;
+        if let Some(existing) = find_member(tx, squad_id, user_id).await? {
+            return Ok(Outcome::unchanged(Upserted::Unchanged(existing)));
+        }
+        let row = entity::squad_members::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            squad_id: Set(squad_id),
+            project_id: Set(project_id),
+            user_id: Set(user_id),
+            created_at: Set(chrono::Utc::now()),
+        };
+        let member = entity::squad_members::Entity::insert(row)
+            .exec_with_returning(tx)
+            .await?;
+        let changes = reporting::repair(tx, project_id).await?;
+        let audit = member_record(subject, "squad_member.create", &member)
+            .change(Value::Null, member_json(&member));
+        Ok(Outcome::changed(
+            Upserted::Created(member),
+            audit.with_line_repairs(&changes),
+        ))
+    })
     .await
 }
 
@@ -329,15 +300,8 @@ pub async fn members(
 ) -> Result<Vec<entity::squad_members::Model>, ApiError> {
     use entity::squad_members::Column as M;
     access::authorize_squad(db, subject, squad_id, Capability::ProjectViewMembers).await?;
-    let mut query = entity::squad_members::Entity::find().filter(M::SquadId.eq(squad_id));
-    if let Some(after) = window.after {
-        query = query.filter(M::UserId.gt(after));
-    }
-    Ok(query
-        .order_by_asc(M::UserId)
-        .limit(window.fetch())
-        .all(db)
-        .await?)
+    let query = entity::squad_members::Entity::find().filter(M::SquadId.eq(squad_id));
+    Ok(window.read(db, query, M::UserId).await?)
 }
 
 /// `DELETE /v1/squads/{id}/members/{user_id}`: by a squad member manager (same scoping and
@@ -350,42 +314,34 @@ pub async fn remove_member(
     user_id: Uuid,
 ) -> Result<(), ApiError> {
     let project_id = project_of(db, squad_id).await?;
-    write_as(
-        db,
-        subject,
-        &[Lock::Project(project_id)],
-        async |tx, subject| {
-            let leaving = user_id == subject.user_id;
-            // A member of the squad can always see it; the capability only matters for others.
-            let capability = if leaving {
-                Capability::ProjectView
-            } else {
-                Capability::ProjectManageSquadMembers
-            };
-            let access = access::authorize_squad(tx, subject, squad_id, capability).await?;
-            let member = find_member(tx, squad_id, user_id)
+    let locks = [Lock::Project(project_id)];
+    write_as(db, subject, &locks, async |tx, subject| {
+        let leaving = user_id == subject.user_id;
+        let capability =
+            domain::membership_capability(leaving, Capability::ProjectManageSquadMembers);
+        let access = access::authorize_squad(tx, subject, squad_id, capability).await?;
+        let member = find_member(tx, squad_id, user_id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        if !leaving {
+            let target = project_roles(tx, project_id, [user_id])
                 .await?
-                .ok_or(ApiError::NotFound)?;
-            if !leaving {
-                let target = project_roles(tx, project_id, [user_id])
-                    .await?
-                    .remove(&user_id)
-                    .ok_or_else(|| {
-                        ApiError::internal(anyhow::anyhow!(
-                            "squad member {user_id} has no membership in project {project_id}"
-                        ))
-                    })?;
-                domain::check_squad_member_management(access.grant.role, target)?;
-            }
-            entity::squad_members::Entity::delete_by_id(member.id)
-                .exec(tx)
-                .await?;
-            let changes = reporting::repair(tx, project_id).await?;
-            let audit = member_record(subject, "squad_member.delete", &member)
-                .change(member_json(&member), Value::Null);
-            Ok(Outcome::changed((), audit.with_line_repairs(&changes)))
-        },
-    )
+                .remove(&user_id)
+                .ok_or_else(|| {
+                    ApiError::internal(anyhow::anyhow!(
+                        "squad member {user_id} has no membership in project {project_id}"
+                    ))
+                })?;
+            domain::check_squad_member_management(access.grant.role, target)?;
+        }
+        entity::squad_members::Entity::delete_by_id(member.id)
+            .exec(tx)
+            .await?;
+        let changes = reporting::repair(tx, project_id).await?;
+        let audit = member_record(subject, "squad_member.delete", &member)
+            .change(member_json(&member), Value::Null);
+        Ok(Outcome::changed((), audit.with_line_repairs(&changes)))
+    })
     .await
 }
 
@@ -459,16 +415,10 @@ async fn ensure_name_free(
             .filter(Column::ProjectId.eq(project_id))
             .filter(Column::ParentId.is_null()),
     };
-    if let Some(except) = except {
-        query = query.filter(Column::Id.ne(except));
-    }
-    if query.count(tx).await? > 0 {
-        Err(ApiError::Conflict(format!(
-            "a sibling squad is already named '{name}'"
-        )))
-    } else {
-        Ok(())
-    }
+    super::ensure_unclaimed(tx, query, Column::Id, except, || {
+        format!("a sibling squad is already named '{name}'")
+    })
+    .await
 }
 
 /// The assigned project roles of `users` in `project_id`; users who are not members are absent.

@@ -260,14 +260,7 @@ pub async fn list_visible(
                 .add(contains_ignoring_case(Column::DisplayName, q)),
         );
     }
-    if let Some(after) = window.after {
-        query = query.filter(Column::Id.gt(after));
-    }
-    Ok(query
-        .order_by_asc(Column::Id)
-        .limit(window.fetch())
-        .all(db)
-        .await?)
+    Ok(window.read(db, query, Column::Id).await?)
 }
 
 /// `LOWER(column) LIKE LOWER('%needle%') ESCAPE '\'`, with `%`, `_` and `\` in the needle

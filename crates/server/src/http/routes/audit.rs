@@ -8,13 +8,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::error::ApiError;
-use crate::http::extract::Query;
+use crate::http::extract::{Caller, Query, Reply};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::problems::{Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::services::audit::{self, AuditFilter, AuditScope};
-use crate::services::guard::Subject;
-use crate::state::AppState;
 
 /// One recorded change.
 #[derive(Debug, Serialize, ToSchema)]
@@ -79,78 +76,62 @@ impl From<AuditQuery> for AuditFilter {
 /// Every audit event (system admins), oldest first.
 #[utoipa::path(
     tag = "audit",
-    security(("bearer" = [])),
     params(AuditQuery, PageParams),
-    responses(
-        (status = 200, body = Page<AuditEvent>),
-        Invalid, Unauthenticated, Forbidden,
-    )
+    responses((status = 200, body = Page<AuditEvent>), Invalid, Unauthenticated, Forbidden)
 )]
 #[get("/audit")]
 pub async fn list_audit(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     filter: Query<AuditQuery>,
     page: Query<PageParams>,
-) -> Result<web::Json<Page<AuditEvent>>, ApiError> {
-    list_in(&state, subject, AuditScope::All, filter, page).await
+) -> Reply<Page<AuditEvent>> {
+    list_in(caller, AuditScope::All, filter, page).await
 }
 
 /// The events of a group's subtree (group.manage), oldest first.
 #[utoipa::path(
     tag = "audit",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the group's id"), AuditQuery, PageParams),
-    responses(
-        (status = 200, body = Page<AuditEvent>),
-        Invalid, Unauthenticated, Forbidden, NotFound,
-    )
+    responses((status = 200, body = Page<AuditEvent>), Invalid, Unauthenticated, Forbidden, NotFound)
 )]
 #[get("/groups/{id}/audit")]
 pub async fn list_group_audit(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     id: web::Path<Uuid>,
     filter: Query<AuditQuery>,
     page: Query<PageParams>,
-) -> Result<web::Json<Page<AuditEvent>>, ApiError> {
+) -> Reply<Page<AuditEvent>> {
     let scope = AuditScope::Group(id.into_inner());
-    list_in(&state, subject, scope, filter, page).await
+    list_in(caller, scope, filter, page).await
 }
 
 /// The events of a project (project.manage_settings), oldest first.
 #[utoipa::path(
     tag = "audit",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the project's id"), AuditQuery, PageParams),
-    responses(
-        (status = 200, body = Page<AuditEvent>),
-        Invalid, Unauthenticated, Forbidden, NotFound,
-    )
+    responses((status = 200, body = Page<AuditEvent>), Invalid, Unauthenticated, Forbidden, NotFound)
 )]
 #[get("/projects/{id}/audit")]
 pub async fn list_project_audit(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     id: web::Path<Uuid>,
     filter: Query<AuditQuery>,
     page: Query<PageParams>,
-) -> Result<web::Json<Page<AuditEvent>>, ApiError> {
+) -> Reply<Page<AuditEvent>> {
     let scope = AuditScope::Project(id.into_inner());
-    list_in(&state, subject, scope, filter, page).await
+    list_in(caller, scope, filter, page).await
 }
 
 /// The body shared by the three listings: they differ only in their scope.
 async fn list_in(
-    state: &AppState,
-    subject: Subject,
+    caller: Caller,
     scope: AuditScope,
     filter: Query<AuditQuery>,
     page: Query<PageParams>,
-) -> Result<web::Json<Page<AuditEvent>>, ApiError> {
+) -> Reply<Page<AuditEvent>> {
     let page = page.into_inner().parse()?;
     let filter = filter.into_inner().into();
-    let rows = audit::list(&state.db, subject, scope, &filter, &page.by_id()?).await?;
+    let rows = audit::list(caller.db(), caller.subject, scope, &filter, &page.by_id()?).await?;
     Ok(web::Json(page.page(rows, |e| e.id).map(AuditEvent::from)))
 }
 

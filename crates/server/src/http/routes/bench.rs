@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::problems::{NotFound, Unauthenticated};
 use crate::services::guard::Subject;
 use crate::state::AppState;
@@ -30,10 +30,8 @@ pub struct UserRow {
 /// `SELECT 1` on the request pool, as a prepared statement like every other query.
 #[utoipa::path(
     tag = "bench",
-    security(("bearer" = [])),
     responses(
-        (status = 200, body = Select1),
-        Unauthenticated,
+        (status = 200, body = Select1), Unauthenticated,
     )
 )]
 #[get("/bench/select1")]
@@ -54,11 +52,9 @@ pub async fn get_select1(
 /// One user row by primary key.
 #[utoipa::path(
     tag = "bench",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "a user id")),
     responses(
-        (status = 200, body = UserRow),
-        Unauthenticated, NotFound,
+        (status = 200, body = UserRow), Unauthenticated, NotFound,
     )
 )]
 #[get("/bench/user/{id}")]

@@ -10,11 +10,9 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::error::{ApiError, FieldError, Problem};
-use crate::http::extract::Json;
+use crate::http::extract::{Caller, Json, Reply};
 use crate::http::problems::{BodyRejected, Unauthenticated};
 use crate::services::check::{self, Answer, Check, Resource};
-use crate::services::guard::Subject;
-use crate::state::AppState;
 
 /// The most checks one batch may carry.
 pub const MAX_BATCH: usize = 100;
@@ -160,7 +158,6 @@ impl CheckRequest {
 /// Check one capability for the caller (or, for a system admin, any user).
 #[utoipa::path(
     tag = "check",
-    security(("bearer" = [])),
     request_body = CheckRequest,
     responses(
         (status = 200, body = CheckAnswer),
@@ -171,22 +168,17 @@ impl CheckRequest {
     )
 )]
 #[post("/check")]
-pub async fn post_check(
-    state: web::Data<AppState>,
-    subject: Subject,
-    body: Json<CheckRequest>,
-) -> Result<web::Json<CheckAnswer>, ApiError> {
+pub async fn post_check(caller: Caller, body: Json<CheckRequest>) -> Reply<CheckAnswer> {
     let mut errors = Vec::new();
     let parsed = body.into_inner().parse("", &mut errors);
     let check = parsed.ok_or(ApiError::Validation(errors))?;
-    let answer = check::answer_for(&state.db, subject, &check).await?;
+    let answer = check::answer_for(caller.db(), caller.subject, &check).await?;
     Ok(web::Json(answer.into()))
 }
 
 /// Check up to 100 capabilities at once; answers come in the order asked.
 #[utoipa::path(
     tag = "check",
-    security(("bearer" = [])),
     request_body = BatchRequest,
     responses(
         (status = 200, body = BatchAnswer),
@@ -197,11 +189,7 @@ pub async fn post_check(
     )
 )]
 #[post("/check/batch")]
-pub async fn post_check_batch(
-    state: web::Data<AppState>,
-    subject: Subject,
-    body: Json<BatchRequest>,
-) -> Result<web::Json<BatchAnswer>, ApiError> {
+pub async fn post_check_batch(caller: Caller, body: Json<BatchRequest>) -> Reply<BatchAnswer> {
     let body = body.into_inner();
     if body.checks.is_empty() || body.checks.len() > MAX_BATCH {
         return Err(ApiError::invalid(
@@ -221,7 +209,7 @@ pub async fn post_check_batch(
     }
     let mut results = Vec::with_capacity(checks.len());
     for (i, check) in checks.iter().flatten().enumerate() {
-        let answer = check::answer_for(&state.db, subject, check)
+        let answer = check::answer_for(caller.db(), caller.subject, check)
             .await
             .map_err(|e| e.within(&format!("checks[{i}]")))?;
         results.push(answer.into());

@@ -8,13 +8,11 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::error::{ApiError, Problem};
-use crate::http::extract::{Json, Query, role_field};
+use crate::http::extract::{Answer, Caller, Json, Query, Reply, role_field};
 use crate::http::pagination::{Page, PageParams};
-use crate::http::problems::{BodyRejected, Forbidden, Invalid, Unauthenticated};
+use crate::http::problems::{BodyRejected, Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::http::repr;
 use crate::services::group_members::{self, GroupMemberFilter};
-use crate::services::guard::Subject;
-use crate::state::AppState;
 
 /// Body of `POST /v1/groups/{id}/members`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -63,7 +61,6 @@ fn member_location(group_id: Uuid, user_id: Uuid) -> String {
 /// Add a user to a group (`group.manage_members`; no role above the caller's own).
 #[utoipa::path(
     tag = "group members",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the group's id")),
     request_body = AddGroupMember,
     responses(
@@ -71,22 +68,22 @@ fn member_location(group_id: Uuid, user_id: Uuid) -> String {
         (status = 400, description = "`validation_failed` (e.g. an unknown role, a user that does not exist)", body = Problem, content_type = "application/problem+json"),
         Unauthenticated,
         (status = 403, description = "`forbidden`, or `role_escalation` when granting a role stronger than the caller's", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "no such group, or the caller has no role in it", body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`already_member`", body = Problem, content_type = "application/problem+json"),
         BodyRejected,
     )
 )]
 #[post("/groups/{id}/members")]
 pub async fn create_group_member(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: Json<AddGroupMember>,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     let group_id = id.into_inner();
     let body = body.into_inner();
     let role = parse_role(&body.role)?;
-    let member = group_members::create(&state.db, subject, group_id, body.user_id, role).await?;
+    let member =
+        group_members::create(caller.db(), caller.subject, group_id, body.user_id, role).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, member_location(group_id, member.user_id)))
         .json(repr::GroupMember::from(member)))
@@ -96,7 +93,6 @@ pub async fn create_group_member(
 /// the caller's own, and no change to a membership stronger than it).
 #[utoipa::path(
     tag = "group members",
-    security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "the group's id"),
         ("user_id" = Uuid, Path, description = "the member's user id"),
@@ -108,21 +104,21 @@ pub async fn create_group_member(
         (status = 400, description = "`validation_failed` (e.g. an unknown role, a user that does not exist)", body = Problem, content_type = "application/problem+json"),
         Unauthenticated,
         (status = 403, description = "`forbidden`, or `role_escalation`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "no such group, or the caller has no role in it", body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`last_system_admin` when demoting the last system admin", body = Problem, content_type = "application/problem+json"),
         BodyRejected,
     )
 )]
 #[put("/groups/{id}/members/{user_id}")]
 pub async fn upsert_group_member(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<SetGroupMemberRole>,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     let (group_id, user_id) = path.into_inner();
     let role = parse_role(&body.into_inner().role)?;
-    let upserted = group_members::upsert(&state.db, subject, group_id, user_id, role).await?;
+    let upserted =
+        group_members::upsert(caller.db(), caller.subject, group_id, user_id, role).await?;
     let location = Some(member_location(group_id, user_id));
     Ok(repr::upserted_response(
         upserted,
@@ -134,23 +130,18 @@ pub async fn upsert_group_member(
 /// List a group's members, ordered by user id (`group.view_members`).
 #[utoipa::path(
     tag = "group members",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the group's id"), GroupMemberQuery, PageParams),
     responses(
-        (status = 200, body = Page<repr::ListedGroupMember>),
-        (status = 400, description = "`validation_failed` naming the bad parameter", body = Problem, content_type = "application/problem+json"),
-        Unauthenticated, Forbidden,
-        (status = 404, description = "no such group, or the caller has no role in it", body = Problem, content_type = "application/problem+json"),
+        (status = 200, body = Page<repr::ListedGroupMember>), Invalid, Unauthenticated, Forbidden, NotFound,
     )
 )]
 #[get("/groups/{id}/members")]
 pub async fn list_group_members(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     id: web::Path<Uuid>,
     filter: Query<GroupMemberQuery>,
     page: Query<PageParams>,
-) -> Result<web::Json<Page<repr::ListedGroupMember>>, ApiError> {
+) -> Reply<Page<repr::ListedGroupMember>> {
     let group_id = id.into_inner();
     let filter = filter.into_inner();
     let role = filter.role.as_deref().map(parse_role).transpose()?;
@@ -159,7 +150,14 @@ pub async fn list_group_members(
         role,
         inherited: filter.inherited.unwrap_or(false),
     };
-    let rows = group_members::list(&state.db, subject, group_id, filter, &page.by_id()?).await?;
+    let rows = group_members::list(
+        caller.db(),
+        caller.subject,
+        group_id,
+        filter,
+        &page.by_id()?,
+    )
+    .await?;
     let page = page.page(rows, |listed| listed.membership.user_id);
     Ok(web::Json(page.map(|listed| {
         repr::ListedGroupMember::new(listed.membership, group_id, listed.inherited_from)
@@ -169,25 +167,19 @@ pub async fn list_group_members(
 /// Read one direct membership (`group.view_members`, or the member themselves).
 #[utoipa::path(
     tag = "group members",
-    security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "the group's id"),
         ("user_id" = Uuid, Path, description = "the member's user id"),
     ),
-    responses(
-        (status = 200, body = repr::GroupMember),
-        Invalid, Unauthenticated, Forbidden,
-        (status = 404, description = "no such direct membership, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, body = repr::GroupMember), Invalid, Unauthenticated, Forbidden, NotFound)
 )]
 #[get("/groups/{id}/members/{user_id}")]
 pub async fn get_group_member(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
-) -> Result<web::Json<repr::GroupMember>, ApiError> {
+) -> Reply<repr::GroupMember> {
     let (group_id, user_id) = path.into_inner();
-    let member = group_members::find(&state.db, subject, group_id, user_id).await?;
+    let member = group_members::find(caller.db(), caller.subject, group_id, user_id).await?;
     Ok(web::Json(member.into()))
 }
 
@@ -195,27 +187,21 @@ pub async fn get_group_member(
 /// themselves: leaving is always allowed, except for the last system admin).
 #[utoipa::path(
     tag = "group members",
-    security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "the group's id"),
         ("user_id" = Uuid, Path, description = "the member's user id"),
     ),
     responses(
-        (status = 204, description = "the membership is gone"),
-        Invalid, Unauthenticated,
+        (status = 204, description = "the membership is gone"), Invalid, Unauthenticated,
         (status = 403, description = "`forbidden`, or `role_escalation` for a membership stronger than the caller's", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "no such direct membership, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`last_system_admin`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/groups/{id}/members/{user_id}")]
-pub async fn delete_group_member(
-    state: web::Data<AppState>,
-    subject: Subject,
-    path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn delete_group_member(caller: Caller, path: web::Path<(Uuid, Uuid)>) -> Answer {
     let (group_id, user_id) = path.into_inner();
-    group_members::remove(&state.db, subject, group_id, user_id).await?;
+    group_members::remove(caller.db(), caller.subject, group_id, user_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -10,12 +10,10 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::error::{ApiError, Problem};
-use crate::http::extract::{Json, Query, name_field, slug_field};
+use crate::http::extract::{Answer, Caller, Json, Query, Reply, name_field, slug_field};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::problems::{BodyRejected, Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::services::groups::{self, GroupChange, GroupView, NewGroup};
-use crate::services::guard::Subject;
-use crate::state::AppState;
 
 /// A group.
 #[derive(Debug, Serialize, ToSchema)]
@@ -142,7 +140,6 @@ impl UpdateGroup {
 /// Create a root group (system admins) or a child group (group.manage on the parent).
 #[utoipa::path(
     tag = "groups",
-    security(("bearer" = [])),
     request_body = CreateGroup,
     responses(
         (status = 201, body = Group, headers(("Location" = String, description = "the new group's URL"))),
@@ -153,13 +150,9 @@ impl UpdateGroup {
     )
 )]
 #[post("/groups")]
-pub async fn create_group(
-    state: web::Data<AppState>,
-    subject: Subject,
-    body: Json<CreateGroup>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create_group(caller: Caller, body: Json<CreateGroup>) -> Answer {
     let input = body.into_inner().parse()?;
-    let view = groups::create(&state.db, subject, input).await?;
+    let view = groups::create(caller.db(), caller.subject, input).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/groups/{}", view.group.id)))
         .json(Group::from(view)))
@@ -168,88 +161,70 @@ pub async fn create_group(
 /// The groups where the caller has a direct membership (system admins: the roots).
 #[utoipa::path(
     tag = "groups",
-    security(("bearer" = [])),
     params(PageParams),
-    responses(
-        (status = 200, body = Page<Group>),
-        Invalid, Unauthenticated,
-    )
+    responses((status = 200, body = Page<Group>), Invalid, Unauthenticated)
 )]
 #[get("/groups")]
-pub async fn list_groups(
-    state: web::Data<AppState>,
-    subject: Subject,
-    page: Query<PageParams>,
-) -> Result<web::Json<Page<Group>>, ApiError> {
+pub async fn list_groups(caller: Caller, page: Query<PageParams>) -> Reply<Page<Group>> {
     let page = page.into_inner().parse()?;
-    let rows = groups::list_mine(&state.db, subject, &page.by_id()?).await?;
+    let rows = groups::list_mine(caller.db(), caller.subject, &page.by_id()?).await?;
     Ok(web::Json(page.page(rows, |v| v.group.id).map(Group::from)))
 }
 
 /// A group, with the caller's effective role (group.view).
 #[utoipa::path(
     tag = "groups",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the group's id")),
-    responses(
-        (status = 200, body = Group),
-        Invalid, Unauthenticated, NotFound,
-    )
+    responses((status = 200, body = Group), Invalid, Unauthenticated, NotFound)
 )]
 #[get("/groups/{id}")]
-pub async fn get_group(
-    state: web::Data<AppState>,
-    subject: Subject,
-    id: web::Path<Uuid>,
-) -> Result<web::Json<Group>, ApiError> {
-    let view = groups::get(&state.db, subject, id.into_inner()).await?;
+pub async fn get_group(caller: Caller, id: web::Path<Uuid>) -> Reply<Group> {
+    let view = groups::get(caller.db(), caller.subject, id.into_inner()).await?;
     Ok(web::Json(view.into()))
 }
 
 /// The direct children of a group (group.view), in id order.
 #[utoipa::path(
     tag = "groups",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the group's id"), PageParams),
-    responses(
-        (status = 200, body = Page<Group>),
-        Invalid, Unauthenticated, NotFound,
-    )
+    responses((status = 200, body = Page<Group>), Invalid, Unauthenticated, NotFound)
 )]
 #[get("/groups/{id}/children")]
 pub async fn list_children(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     id: web::Path<Uuid>,
     page: Query<PageParams>,
-) -> Result<web::Json<Page<Group>>, ApiError> {
+) -> Reply<Page<Group>> {
     let page = page.into_inner().parse()?;
-    let rows = groups::children(&state.db, subject, id.into_inner(), &page.by_id()?).await?;
+    let rows =
+        groups::children(caller.db(), caller.subject, id.into_inner(), &page.by_id()?).await?;
     Ok(web::Json(page.page(rows, |v| v.group.id).map(Group::from)))
 }
 
 /// Every group below a group (group.view), in tree order, optionally down to `max_depth`.
 #[utoipa::path(
     tag = "groups",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the group's id"), DepthParams, PageParams),
-    responses(
-        (status = 200, body = Page<Group>),
-        Invalid, Unauthenticated, NotFound,
-    )
+    responses((status = 200, body = Page<Group>), Invalid, Unauthenticated, NotFound)
 )]
 #[get("/groups/{id}/descendants")]
 pub async fn list_descendants(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     id: web::Path<Uuid>,
     depth: Query<DepthParams>,
     page: Query<PageParams>,
-) -> Result<web::Json<Page<Group>>, ApiError> {
+) -> Reply<Page<Group>> {
     let page = page.into_inner().parse()?;
     let max_depth = depth.into_inner().max_depth;
     let window = page.by_path()?;
-    let rows = groups::descendants(&state.db, subject, id.into_inner(), max_depth, &window).await?;
+    let rows = groups::descendants(
+        caller.db(),
+        caller.subject,
+        id.into_inner(),
+        max_depth,
+        &window,
+    )
+    .await?;
     Ok(web::Json(
         page.page(rows, |v| v.path.clone()).map(Group::from),
     ))
@@ -258,20 +233,12 @@ pub async fn list_descendants(
 /// The ancestors of a group (group.view), root first: a breadcrumb.
 #[utoipa::path(
     tag = "groups",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the group's id")),
-    responses(
-        (status = 200, body = Page<GroupCrumb>),
-        Invalid, Unauthenticated, NotFound,
-    )
+    responses((status = 200, body = Page<GroupCrumb>), Invalid, Unauthenticated, NotFound)
 )]
 #[get("/groups/{id}/ancestors")]
-pub async fn list_ancestors(
-    state: web::Data<AppState>,
-    subject: Subject,
-    id: web::Path<Uuid>,
-) -> Result<web::Json<Page<GroupCrumb>>, ApiError> {
-    let rows = groups::ancestors(&state.db, subject, id.into_inner()).await?;
+pub async fn list_ancestors(caller: Caller, id: web::Path<Uuid>) -> Reply<Page<GroupCrumb>> {
+    let rows = groups::ancestors(caller.db(), caller.subject, id.into_inner()).await?;
     let items = rows
         .into_iter()
         .map(|g| GroupCrumb {
@@ -292,7 +259,6 @@ pub async fn list_ancestors(
 /// current and the new parent; system admins for roots).
 #[utoipa::path(
     tag = "groups",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the group's id")),
     request_body = UpdateGroup,
     responses(
@@ -305,36 +271,29 @@ pub async fn list_ancestors(
 )]
 #[patch("/groups/{id}")]
 pub async fn update_group(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: Json<UpdateGroup>,
-) -> Result<web::Json<Group>, ApiError> {
+) -> Reply<Group> {
     let change = body.into_inner().parse()?;
-    let view = groups::update(&state.db, subject, id.into_inner(), change).await?;
+    let view = groups::update(caller.db(), caller.subject, id.into_inner(), change).await?;
     Ok(web::Json(view.into()))
 }
 
 /// Delete a group with everything below it (group.manage on the parent; roots: system admins).
 #[utoipa::path(
     tag = "groups",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the group's id")),
     responses(
-        (status = 204, description = "deleted with its subtree"),
-        Invalid, Unauthenticated,
+        (status = 204, description = "deleted with its subtree"), Invalid, Unauthenticated,
         (status = 403, description = "`forbidden`, or `role_escalation` when the subtree holds a stronger membership", body = Problem, content_type = "application/problem+json"),
         NotFound,
         (status = 409, description = "`last_system_admin`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/groups/{id}")]
-pub async fn delete_group(
-    state: web::Data<AppState>,
-    subject: Subject,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    groups::delete(&state.db, subject, id.into_inner()).await?;
+pub async fn delete_group(caller: Caller, id: web::Path<Uuid>) -> Answer {
+    groups::delete(caller.db(), caller.subject, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

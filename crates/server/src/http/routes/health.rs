@@ -16,14 +16,14 @@ pub struct Health {
 }
 
 /// Liveness: the process is up.
-#[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
+#[utoipa::path(tag = "operations", security(()), responses((status = 200, body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
 /// Readiness: the database answers within the acquire timeout.
-#[utoipa::path(tag = "operations", responses(
+#[utoipa::path(tag = "operations", security(()), responses(
     (status = 200, body = Health),
     (status = 503, description = "the database is unreachable", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -38,7 +38,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 
 /// Prometheus metrics: requests by route template and status, latency histograms, the
 /// database pool, access decisions. Bind the server privately: this route is unauthenticated.
-#[utoipa::path(tag = "operations", responses(
+#[utoipa::path(tag = "operations", security(()), responses(
     (status = 200, description = "Prometheus text exposition format", body = String, content_type = "text/plain; version=0.0.4"),
 ))]
 #[get("/metrics")]

@@ -13,10 +13,8 @@ use crate::state::AppState;
 /// The caller and their direct group and project memberships.
 #[utoipa::path(
     tag = "users",
-    security(("bearer" = [])),
     responses(
-        (status = 200, body = repr::Me),
-        Unauthenticated,
+        (status = 200, body = repr::Me), Unauthenticated,
     )
 )]
 #[get("/me")]

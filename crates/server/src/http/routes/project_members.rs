@@ -9,13 +9,11 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::error::{ApiError, Problem};
-use crate::http::extract::{Json, Query, role_field};
+use crate::http::extract::{Answer, Caller, Json, Query, Reply, role_field};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::problems::{BodyRejected, Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::http::repr::{ProjectMember, upserted_response};
-use crate::services::guard::Subject;
 use crate::services::project_members::{self, Assignment, ProjectMemberFilter, ReportingNode};
-use crate::state::AppState;
 
 /// Body of `PUT /v1/projects/{id}/members/{user_id}`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -75,7 +73,6 @@ pub struct ReportingTree {
 /// Assign a project role (project.assign_roles): an upsert that also sets the reporting line.
 #[utoipa::path(
     tag = "project members",
-    security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "the project's id"),
         ("user_id" = Uuid, Path, description = "the user's id"),
@@ -94,11 +91,10 @@ pub struct ReportingTree {
 )]
 #[put("/projects/{id}/members/{user_id}")]
 pub async fn put_project_member(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<AssignRole>,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     let (project_id, user_id) = path.into_inner();
     let body = body.into_inner();
     let assignment = Assignment {
@@ -110,36 +106,38 @@ pub async fn put_project_member(
         },
     };
     let upserted =
-        project_members::upsert(&state.db, subject, project_id, user_id, assignment).await?;
+        project_members::upsert(caller.db(), caller.subject, project_id, user_id, assignment)
+            .await?;
     Ok(upserted_response(upserted, None, ProjectMember::from))
 }
 
 /// A project's members (project.view_members), ordered by user id.
 #[utoipa::path(
     tag = "project members",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the project's id"), MemberQuery, PageParams),
-    responses(
-        (status = 200, body = Page<ProjectMember>),
-        Invalid, Unauthenticated, Forbidden, NotFound,
-    )
+    responses((status = 200, body = Page<ProjectMember>), Invalid, Unauthenticated, Forbidden, NotFound)
 )]
 #[get("/projects/{id}/members")]
 pub async fn list_project_members(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     id: web::Path<Uuid>,
     query: Query<MemberQuery>,
     page: Query<PageParams>,
-) -> Result<web::Json<Page<ProjectMember>>, ApiError> {
+) -> Reply<Page<ProjectMember>> {
     let page = page.into_inner().parse()?;
     let query = query.into_inner();
     let filter = ProjectMemberFilter {
         role: query.role.as_deref().map(parse_role).transpose()?,
         squad_id: query.squad_id,
     };
-    let rows =
-        project_members::list(&state.db, subject, id.into_inner(), filter, &page.by_id()?).await?;
+    let rows = project_members::list(
+        caller.db(),
+        caller.subject,
+        id.into_inner(),
+        filter,
+        &page.by_id()?,
+    )
+    .await?;
     Ok(web::Json(
         page.page(rows, |m| m.user_id).map(ProjectMember::from),
     ))
@@ -148,24 +146,19 @@ pub async fn list_project_members(
 /// One member of a project (project.view_members).
 #[utoipa::path(
     tag = "project members",
-    security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "the project's id"),
         ("user_id" = Uuid, Path, description = "the user's id"),
     ),
-    responses(
-        (status = 200, body = ProjectMember),
-        Invalid, Unauthenticated, Forbidden, NotFound,
-    )
+    responses((status = 200, body = ProjectMember), Invalid, Unauthenticated, Forbidden, NotFound)
 )]
 #[get("/projects/{id}/members/{user_id}")]
 pub async fn get_project_member(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
-) -> Result<web::Json<ProjectMember>, ApiError> {
+) -> Reply<ProjectMember> {
     let (project_id, user_id) = path.into_inner();
-    let member = project_members::get(&state.db, subject, project_id, user_id).await?;
+    let member = project_members::get(caller.db(), caller.subject, project_id, user_id).await?;
     Ok(web::Json(member.into()))
 }
 
@@ -173,48 +166,34 @@ pub async fn get_project_member(
 /// at least one admin; the lines of those who reported to the member are repaired.
 #[utoipa::path(
     tag = "project members",
-    security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "the project's id"),
         ("user_id" = Uuid, Path, description = "the user's id"),
     ),
     responses(
-        (status = 204, description = "removed"),
-        Invalid, Unauthenticated,
+        (status = 204, description = "removed"), Invalid, Unauthenticated,
         (status = 403, description = "`forbidden`, `role_escalation`", body = Problem, content_type = "application/problem+json"),
         NotFound,
         (status = 409, description = "`last_admin`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/projects/{id}/members/{user_id}")]
-pub async fn delete_project_member(
-    state: web::Data<AppState>,
-    subject: Subject,
-    path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn delete_project_member(caller: Caller, path: web::Path<(Uuid, Uuid)>) -> Answer {
     let (project_id, user_id) = path.into_inner();
-    project_members::remove(&state.db, subject, project_id, user_id).await?;
+    project_members::remove(caller.db(), caller.subject, project_id, user_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// The project's reporting tree (project.view_members), as nested JSON.
 #[utoipa::path(
     tag = "project members",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the project's id")),
-    responses(
-        (status = 200, body = ReportingTree),
-        Invalid, Unauthenticated, Forbidden, NotFound,
-    )
+    responses((status = 200, body = ReportingTree), Invalid, Unauthenticated, Forbidden, NotFound)
 )]
 #[get("/projects/{id}/reporting-lines")]
-pub async fn get_reporting_lines(
-    state: web::Data<AppState>,
-    subject: Subject,
-    id: web::Path<Uuid>,
-) -> Result<web::Json<ReportingTree>, ApiError> {
+pub async fn get_reporting_lines(caller: Caller, id: web::Path<Uuid>) -> Reply<ReportingTree> {
     let project_id = id.into_inner();
-    let nodes = project_members::reporting_tree(&state.db, subject, project_id).await?;
+    let nodes = project_members::reporting_tree(caller.db(), caller.subject, project_id).await?;
     Ok(web::Json(ReportingTree {
         project_id,
         roots: nodes.into_iter().map(Into::into).collect(),

@@ -9,12 +9,10 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::error::{ApiError, Problem};
-use crate::http::extract::{Json, Query, name_field, slug_field};
+use crate::http::extract::{Answer, Caller, Json, Query, Reply, name_field, slug_field};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::problems::{BodyRejected, Forbidden, Invalid, NotFound, Unauthenticated};
-use crate::services::guard::Subject;
 use crate::services::projects::{self, NewProject, ProjectChange, ProjectView};
-use crate::state::AppState;
 
 /// A project.
 #[derive(Debug, Serialize, ToSchema)]
@@ -86,29 +84,26 @@ fn parse_name_and_slug(
 /// becomes its admin.
 #[utoipa::path(
     tag = "projects",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the owning group's id")),
     request_body = CreateProject,
     responses(
-        (status = 201, body = Project, headers(("Location" = String, description = "the new project's URL"))),
-        Invalid, Unauthenticated, Forbidden, NotFound,
+        (status = 201, body = Project, headers(("Location" = String, description = "the new project's URL"))), Invalid, Unauthenticated, Forbidden, NotFound,
         (status = 409, description = "the group has a project with this slug", body = Problem, content_type = "application/problem+json"),
         BodyRejected,
     )
 )]
 #[post("/groups/{id}/projects")]
 pub async fn create_project(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: Json<CreateProject>,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     let body = body.into_inner();
     let (name, slug) = parse_name_and_slug(Some(&body.name), body.slug.as_deref())?;
     let name = name.ok_or_else(|| ApiError::invalid("name", "is required"))?;
     let view = projects::create(
-        &state.db,
-        subject,
+        caller.db(),
+        caller.subject,
         id.into_inner(),
         NewProject { name, slug },
     )
@@ -124,23 +119,19 @@ pub async fn create_project(
 /// A group's projects that the caller may view (group.view on the group).
 #[utoipa::path(
     tag = "projects",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the group's id"), PageParams),
-    responses(
-        (status = 200, body = Page<Project>),
-        Invalid, Unauthenticated, NotFound,
-    )
+    responses((status = 200, body = Page<Project>), Invalid, Unauthenticated, NotFound)
 )]
 #[get("/groups/{id}/projects")]
 pub async fn list_group_projects(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     id: web::Path<Uuid>,
     page: Query<PageParams>,
-) -> Result<web::Json<Page<Project>>, ApiError> {
+) -> Reply<Page<Project>> {
     let page = page.into_inner().parse()?;
     let window = page.by_id()?;
-    let rows = projects::list_in_group(&state.db, subject, id.into_inner(), &window).await?;
+    let rows =
+        projects::list_in_group(caller.db(), caller.subject, id.into_inner(), &window).await?;
     Ok(web::Json(
         page.page(rows, |v| v.project.id).map(Project::from),
     ))
@@ -149,67 +140,48 @@ pub async fn list_group_projects(
 /// A project (project.view), with the caller's role.
 #[utoipa::path(
     tag = "projects",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the project's id")),
-    responses(
-        (status = 200, body = Project),
-        Invalid, Unauthenticated, NotFound,
-    )
+    responses((status = 200, body = Project), Invalid, Unauthenticated, NotFound)
 )]
 #[get("/projects/{id}")]
-pub async fn get_project(
-    state: web::Data<AppState>,
-    subject: Subject,
-    id: web::Path<Uuid>,
-) -> Result<web::Json<Project>, ApiError> {
-    let view = projects::get(&state.db, subject, id.into_inner()).await?;
+pub async fn get_project(caller: Caller, id: web::Path<Uuid>) -> Reply<Project> {
+    let view = projects::get(caller.db(), caller.subject, id.into_inner()).await?;
     Ok(web::Json(view.into()))
 }
 
 /// Rename a project (project.manage_settings).
 #[utoipa::path(
     tag = "projects",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the project's id")),
     request_body = UpdateProject,
     responses(
-        (status = 200, body = Project),
-        Invalid, Unauthenticated, Forbidden, NotFound,
+        (status = 200, body = Project), Invalid, Unauthenticated, Forbidden, NotFound,
         (status = 409, description = "the group has a project with this slug", body = Problem, content_type = "application/problem+json"),
         BodyRejected,
     )
 )]
 #[patch("/projects/{id}")]
 pub async fn update_project(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: Json<UpdateProject>,
-) -> Result<web::Json<Project>, ApiError> {
+) -> Reply<Project> {
     let body = body.into_inner();
     let (name, slug) = parse_name_and_slug(body.name.as_deref(), body.slug.as_deref())?;
     let change = ProjectChange { name, slug };
-    let view = projects::update(&state.db, subject, id.into_inner(), change).await?;
+    let view = projects::update(caller.db(), caller.subject, id.into_inner(), change).await?;
     Ok(web::Json(view.into()))
 }
 
 /// Delete a project with its members and squads (project.delete).
 #[utoipa::path(
     tag = "projects",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the project's id")),
-    responses(
-        (status = 204, description = "deleted"),
-        Invalid, Unauthenticated, Forbidden, NotFound,
-    )
+    responses((status = 204, description = "deleted"), Invalid, Unauthenticated, Forbidden, NotFound)
 )]
 #[delete("/projects/{id}")]
-pub async fn delete_project(
-    state: web::Data<AppState>,
-    subject: Subject,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    projects::delete(&state.db, subject, id.into_inner()).await?;
+pub async fn delete_project(caller: Caller, id: web::Path<Uuid>) -> Answer {
+    projects::delete(caller.db(), caller.subject, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -54,11 +54,7 @@ pub struct Roles {
 /// The roles of groups and projects with their tiers and capabilities.
 #[utoipa::path(
     tag = "check",
-    security(("bearer" = [])),
-    responses(
-        (status = 200, body = Roles),
-        Unauthenticated,
-    )
+    responses((status = 200, body = Roles), Unauthenticated)
 )]
 #[get("/roles")]
 pub async fn get_roles(_subject: Subject) -> web::Json<Roles> {

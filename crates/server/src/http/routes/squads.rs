@@ -10,12 +10,10 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::error::{ApiError, Problem};
-use crate::http::extract::{Json, OptionalJson, Query};
+use crate::http::extract::{Answer, Caller, Json, OptionalJson, Query, Reply};
 use crate::http::pagination::{Page, PageParams};
-use crate::http::problems::{BodyRejected, Forbidden, Invalid, Unauthenticated};
-use crate::services::guard::Subject;
+use crate::http::problems::{BodyRejected, Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::services::squads::{self, NewSquad, SquadChange, SquadTree};
-use crate::state::AppState;
 
 /// A squad: top-level (depth 0) or a sub-squad of a top-level squad of the same project.
 #[derive(Debug, Serialize, ToSchema)]
@@ -158,27 +156,20 @@ fn squad_location(id: Uuid) -> String {
 /// as unknown: 400 `validation_failed` naming `parent_id`, like a squad that does not exist).
 #[utoipa::path(
     tag = "squads",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the project's id")),
     request_body = CreateSquad,
     responses(
         (status = 201, body = Squad, headers(("Location" = String, description = "the new squad's URL"))),
         (status = 400, description = "`validation_failed` (e.g. an empty name, an unknown `parent_id`), `squad_nesting`", body = Problem, content_type = "application/problem+json"),
-        Unauthenticated, Forbidden,
-        (status = 404, description = "no such project, or the caller has no role in it", body = Problem, content_type = "application/problem+json"),
+        Unauthenticated, Forbidden, NotFound,
         (status = 409, description = "`conflict`: a sibling squad has the name (or concurrent changes kept getting in the way)", body = Problem, content_type = "application/problem+json"),
         BodyRejected,
     )
 )]
 #[post("/projects/{id}/squads")]
-pub async fn create_squad(
-    state: web::Data<AppState>,
-    subject: Subject,
-    id: web::Path<Uuid>,
-    body: Json<CreateSquad>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create_squad(caller: Caller, id: web::Path<Uuid>, body: Json<CreateSquad>) -> Answer {
     let input = body.into_inner().parse()?;
-    let squad = squads::create(&state.db, subject, id.into_inner(), input).await?;
+    let squad = squads::create(caller.db(), caller.subject, id.into_inner(), input).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, squad_location(squad.id)))
         .json(Squad::from(squad)))
@@ -188,24 +179,17 @@ pub async fn create_squad(
 /// top-level squads, in id order.
 #[utoipa::path(
     tag = "squads",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the project's id"), PageParams),
-    responses(
-        (status = 200, body = Page<ListedSquad>),
-        (status = 400, description = "`validation_failed` naming the bad parameter", body = Problem, content_type = "application/problem+json"),
-        Unauthenticated,
-        (status = 404, description = "no such project, or the caller has no role in it", body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, body = Page<ListedSquad>), Invalid, Unauthenticated, NotFound)
 )]
 #[get("/projects/{id}/squads")]
 pub async fn list_squads(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     id: web::Path<Uuid>,
     page: Query<PageParams>,
-) -> Result<web::Json<Page<ListedSquad>>, ApiError> {
+) -> Reply<Page<ListedSquad>> {
     let page = page.into_inner().parse()?;
-    let rows = squads::list(&state.db, subject, id.into_inner(), &page.by_id()?).await?;
+    let rows = squads::list(caller.db(), caller.subject, id.into_inner(), &page.by_id()?).await?;
     Ok(web::Json(
         page.page(rows, |t| t.squad.id).map(ListedSquad::from),
     ))
@@ -214,21 +198,12 @@ pub async fn list_squads(
 /// A squad (`project.view` in its project).
 #[utoipa::path(
     tag = "squads",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the squad's id")),
-    responses(
-        (status = 200, body = Squad),
-        Invalid, Unauthenticated,
-        (status = 404, description = "no such squad, or the caller has no role in its project", body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, body = Squad), Invalid, Unauthenticated, NotFound)
 )]
 #[get("/squads/{id}")]
-pub async fn get_squad(
-    state: web::Data<AppState>,
-    subject: Subject,
-    id: web::Path<Uuid>,
-) -> Result<web::Json<Squad>, ApiError> {
-    let squad = squads::get(&state.db, subject, id.into_inner()).await?;
+pub async fn get_squad(caller: Caller, id: web::Path<Uuid>) -> Reply<Squad> {
+    let squad = squads::get(caller.db(), caller.subject, id.into_inner()).await?;
     Ok(web::Json(squad.into()))
 }
 
@@ -237,27 +212,24 @@ pub async fn get_squad(
 /// be a top-level squad of the same project: 400 `squad_nesting`.
 #[utoipa::path(
     tag = "squads",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the squad's id")),
     request_body = UpdateSquad,
     responses(
         (status = 200, description = "changed, or already as asked", body = Squad),
         (status = 400, description = "`validation_failed`, `squad_nesting`", body = Problem, content_type = "application/problem+json"),
-        Unauthenticated, Forbidden,
-        (status = 404, description = "no such squad, or the caller has no role in its project", body = Problem, content_type = "application/problem+json"),
+        Unauthenticated, Forbidden, NotFound,
         (status = 409, description = "`conflict`: a sibling squad has the name (or concurrent changes kept getting in the way)", body = Problem, content_type = "application/problem+json"),
         BodyRejected,
     )
 )]
 #[patch("/squads/{id}")]
 pub async fn update_squad(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: Json<UpdateSquad>,
-) -> Result<web::Json<Squad>, ApiError> {
+) -> Reply<Squad> {
     let change = body.into_inner().parse()?;
-    let squad = squads::update(&state.db, subject, id.into_inner(), change).await?;
+    let squad = squads::update(caller.db(), caller.subject, id.into_inner(), change).await?;
     Ok(web::Json(squad.into()))
 }
 
@@ -265,23 +237,17 @@ pub async fn update_squad(
 /// each removed membership must be one the caller could remove on its own).
 #[utoipa::path(
     tag = "squads",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the squad's id")),
     responses(
-        (status = 204, description = "deleted with its sub-squads and memberships"),
-        Invalid, Unauthenticated,
+        (status = 204, description = "deleted with its sub-squads and memberships"), Invalid, Unauthenticated,
         (status = 403, description = "`forbidden`, or `role_escalation` when the squads hold a member stronger than the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "no such squad, or the caller has no role in its project", body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`conflict`: concurrent changes kept getting in the way", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/squads/{id}")]
-pub async fn delete_squad(
-    state: web::Data<AppState>,
-    subject: Subject,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    squads::delete(&state.db, subject, id.into_inner()).await?;
+pub async fn delete_squad(caller: Caller, id: web::Path<Uuid>) -> Answer {
+    squads::delete(caller.db(), caller.subject, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -290,7 +256,6 @@ pub async fn delete_squad(
 /// Takes no body, or `{}`.
 #[utoipa::path(
     tag = "squads",
-    security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "the squad's id"),
         ("user_id" = Uuid, Path, description = "the user to add"),
@@ -302,20 +267,19 @@ pub async fn delete_squad(
         (status = 400, description = "`validation_failed`, `not_project_member`", body = Problem, content_type = "application/problem+json"),
         Unauthenticated,
         (status = 403, description = "`forbidden`, or `role_escalation` for a user whose project role is stronger than the caller's", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "no such squad, or the caller has no role in its project", body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`conflict`: concurrent changes kept getting in the way", body = Problem, content_type = "application/problem+json"),
         BodyRejected,
     )
 )]
 #[put("/squads/{id}/members/{user_id}")]
 pub async fn upsert_squad_member(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
     _body: OptionalJson<AddSquadMember>,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     let (squad_id, user_id) = path.into_inner();
-    let upserted = squads::add_member(&state.db, subject, squad_id, user_id).await?;
+    let upserted = squads::add_member(caller.db(), caller.subject, squad_id, user_id).await?;
     let location = Some(format!("/v1/squads/{squad_id}/members/{user_id}"));
     Ok(crate::http::repr::upserted_response(
         upserted,
@@ -327,24 +291,18 @@ pub async fn upsert_squad_member(
 /// A squad's members, ordered by user id (`project.view_members`).
 #[utoipa::path(
     tag = "squads",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the squad's id"), PageParams),
-    responses(
-        (status = 200, body = Page<SquadMember>),
-        (status = 400, description = "`validation_failed` naming the bad parameter", body = Problem, content_type = "application/problem+json"),
-        Unauthenticated, Forbidden,
-        (status = 404, description = "no such squad, or the caller has no role in its project", body = Problem, content_type = "application/problem+json"),
-    )
+    responses((status = 200, body = Page<SquadMember>), Invalid, Unauthenticated, Forbidden, NotFound)
 )]
 #[get("/squads/{id}/members")]
 pub async fn list_squad_members(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     id: web::Path<Uuid>,
     page: Query<PageParams>,
-) -> Result<web::Json<Page<SquadMember>>, ApiError> {
+) -> Reply<Page<SquadMember>> {
     let page = page.into_inner().parse()?;
-    let rows = squads::members(&state.db, subject, id.into_inner(), &page.by_id()?).await?;
+    let rows =
+        squads::members(caller.db(), caller.subject, id.into_inner(), &page.by_id()?).await?;
     Ok(web::Json(
         page.page(rows, |m| m.user_id).map(SquadMember::from),
     ))
@@ -354,27 +312,21 @@ pub async fn list_squad_members(
 /// rule as adding), or leave it oneself.
 #[utoipa::path(
     tag = "squads",
-    security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "the squad's id"),
         ("user_id" = Uuid, Path, description = "the member's user id"),
     ),
     responses(
-        (status = 204, description = "the user is no longer in the squad"),
-        Invalid, Unauthenticated,
+        (status = 204, description = "the user is no longer in the squad"), Invalid, Unauthenticated,
         (status = 403, description = "`forbidden`, or `role_escalation` for a member whose project role is stronger than the caller's", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "no such squad or squad member, or the caller has no role in the project", body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "`conflict`: concurrent changes kept getting in the way", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/squads/{id}/members/{user_id}")]
-pub async fn delete_squad_member(
-    state: web::Data<AppState>,
-    subject: Subject,
-    path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn delete_squad_member(caller: Caller, path: web::Path<(Uuid, Uuid)>) -> Answer {
     let (squad_id, user_id) = path.into_inner();
-    squads::remove_member(&state.db, subject, squad_id, user_id).await?;
+    squads::remove_member(caller.db(), caller.subject, squad_id, user_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

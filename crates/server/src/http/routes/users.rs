@@ -8,14 +8,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::error::{ApiError, FieldError, Problem};
-use crate::http::extract::Json;
+use crate::http::extract::{Answer, Caller, Json, Reply};
 use crate::http::pagination::{Page, PageParams, PageRequest};
 use crate::http::problems::{BodyRejected, Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::http::repr;
-use crate::services::guard::Subject;
 use crate::services::users::{self, NewUser, UserChanges, UserFilter};
 use crate::services::window::Window;
-use crate::state::AppState;
 
 /// Body of `POST /v1/users`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -55,23 +53,17 @@ impl CreateUser {
 /// Create a user (system admins and group admins).
 #[utoipa::path(
     tag = "users",
-    security(("bearer" = [])),
     request_body = CreateUser,
     responses(
-        (status = 201, body = repr::User, headers(("Location" = String, description = "the new user's URL"))),
-        Invalid, Unauthenticated, Forbidden,
+        (status = 201, body = repr::User, headers(("Location" = String, description = "the new user's URL"))), Invalid, Unauthenticated, Forbidden,
         (status = 409, description = "`email_taken`", body = Problem, content_type = "application/problem+json"),
         BodyRejected,
     )
 )]
 #[post("/users")]
-pub async fn create_user(
-    state: web::Data<AppState>,
-    subject: Subject,
-    body: Json<CreateUser>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create_user(caller: Caller, body: Json<CreateUser>) -> Answer {
     let input = body.into_inner().parse()?;
-    let user = users::create(&state.db, subject, input).await?;
+    let user = users::create(caller.db(), caller.subject, input).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/users/{}", user.id)))
         .json(repr::User::from(user)))
@@ -80,20 +72,12 @@ pub async fn create_user(
 /// Read a user the caller may see (else 404).
 #[utoipa::path(
     tag = "users",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the user's id")),
-    responses(
-        (status = 200, body = repr::User),
-        Invalid, Unauthenticated, NotFound,
-    )
+    responses((status = 200, body = repr::User), Invalid, Unauthenticated, NotFound)
 )]
 #[get("/users/{id}")]
-pub async fn get_user(
-    state: web::Data<AppState>,
-    subject: Subject,
-    id: web::Path<Uuid>,
-) -> Result<web::Json<repr::User>, ApiError> {
-    let user = users::find_visible(&state.db, subject, id.into_inner()).await?;
+pub async fn get_user(caller: Caller, id: web::Path<Uuid>) -> Reply<repr::User> {
+    let user = users::find_visible(caller.db(), caller.subject, id.into_inner()).await?;
     Ok(web::Json(user.into()))
 }
 
@@ -176,21 +160,16 @@ impl ListUsersQuery {
 /// List the users the caller may read (exactly those `GET /v1/users/{id}` answers), in id order.
 #[utoipa::path(
     tag = "users",
-    security(("bearer" = [])),
     params(ListUsersQuery),
-    responses(
-        (status = 200, body = Page<repr::User>),
-        Invalid, Unauthenticated,
-    )
+    responses((status = 200, body = Page<repr::User>), Invalid, Unauthenticated)
 )]
 #[get("/users")]
 pub async fn list_users(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     query: web::Query<ListUsersQuery>,
-) -> Result<web::Json<Page<repr::User>>, ApiError> {
+) -> Reply<Page<repr::User>> {
     let (page, window, filter) = query.into_inner().parse()?;
-    let rows = users::list_visible(&state.db, subject, &filter, &window).await?;
+    let rows = users::list_visible(caller.db(), caller.subject, &filter, &window).await?;
     Ok(web::Json(
         page.page(rows, |user| user.id).map(repr::User::from),
     ))
@@ -249,12 +228,10 @@ impl UpdateUser {
 /// Change a user: themselves their display name, a system admin both fields.
 #[utoipa::path(
     tag = "users",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the user's id")),
     request_body = UpdateUser,
     responses(
-        (status = 200, description = "the user, changed or (when nothing differed) as it was", body = repr::User),
-        Invalid, Unauthenticated,
+        (status = 200, description = "the user, changed or (when nothing differed) as it was", body = repr::User), Invalid, Unauthenticated,
         (status = 403, description = "the caller sees the user but may not make this change", body = Problem, content_type = "application/problem+json"),
         NotFound,
         (status = 409, description = "`email_taken`", body = Problem, content_type = "application/problem+json"),
@@ -263,34 +240,27 @@ impl UpdateUser {
 )]
 #[patch("/users/{id}")]
 pub async fn update_user(
-    state: web::Data<AppState>,
-    subject: Subject,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: Json<UpdateUser>,
-) -> Result<web::Json<repr::User>, ApiError> {
+) -> Reply<repr::User> {
     let changes = body.into_inner().parse()?;
-    let user = users::update(&state.db, subject, id.into_inner(), changes).await?;
+    let user = users::update(caller.db(), caller.subject, id.into_inner(), changes).await?;
     Ok(web::Json(user.into()))
 }
 
 /// Delete a user and their memberships (system admins).
 #[utoipa::path(
     tag = "users",
-    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the user's id")),
     responses(
-        (status = 204, description = "deleted"),
-        Invalid, Unauthenticated, Forbidden, NotFound,
+        (status = 204, description = "deleted"), Invalid, Unauthenticated, Forbidden, NotFound,
         (status = 409, description = "`last_system_admin`, `last_admin`, or `conflict`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/users/{id}")]
-pub async fn delete_user(
-    state: web::Data<AppState>,
-    subject: Subject,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    users::delete(&state.db, subject, id.into_inner()).await?;
+pub async fn delete_user(caller: Caller, id: web::Path<Uuid>) -> Answer {
+    users::delete(caller.db(), caller.subject, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
