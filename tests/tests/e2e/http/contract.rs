@@ -2,6 +2,7 @@
 //! spec and each is served; and real responses match the schemas documented for their status
 //! (with proof that the validator rejects a body that does not match).
 
+use domain::ProjectRole;
 use std::collections::BTreeSet;
 
 use reqwest::Method;
@@ -63,10 +64,7 @@ const SPEC_ROUTES: &[(&str, &str)] = &[
 
 async fn openapi(app: &TestApp) -> Value {
     expect_status(
-        app.request(Method::GET, "/openapi.json")
-            .send()
-            .await
-            .unwrap(),
+        app.call(None, Method::GET, "/openapi.json", None).await,
         200,
     )
     .await
@@ -96,11 +94,8 @@ async fn the_document_lists_exactly_the_served_routes(db: &TestDb) {
             .replace("{user_id}", &Uuid::now_v7().to_string());
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         let response = app
-            .as_user(&app.admin, method.clone(), &path)
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap();
+            .call(Some(&app.admin), method.clone(), &path, Some(&json!({})))
+            .await;
         let status = response.status().as_u16();
         let body: Value = response.json().await.unwrap_or(Value::Null);
         assert_ne!(status, 405, "{method} {template}");
@@ -145,35 +140,29 @@ fn validates(schema: &Value, instance: &Value) -> Result<(), String> {
 async fn responses_match_their_documented_schemas(db: &TestDb) {
     let app = spawn_app(db).await;
     let doc = openapi(&app).await;
-    let group = app.create_group("School", None).await;
-    let class = app.create_group("Class", Some(group)).await;
+    let group = app.create_group(&app.admin, "School", None).await;
+    let class = app.create_group(&app.admin, "Class", Some(group)).await;
     let user = app.create_user("pupil@example.org").await;
     let response = app
-        .as_user(
-            &app.admin,
+        .call(
+            Some(&app.admin),
             Method::PUT,
             &format!("/v1/groups/{class}/members/{}", user.id),
+            Some(&json!({ "role": "student" })),
         )
-        .json(&json!({ "role": "student" }))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert!(response.status().is_success());
-    let project = app.create_project(class, "Fair").await;
-    app.set_project_role(project, &user, "member").await;
-    let squad = expect_status(
-        app.as_user(
+    let project = app.create_project(&app.admin, class, "Fair").await;
+    app.grant_project(project, &user, ProjectRole::Member).await;
+    let squad = app
+        .expect(
             &app.admin,
             Method::POST,
             &format!("/v1/projects/{project}/squads"),
+            Some(&json!({ "name": "Robots" })),
+            &[201],
         )
-        .json(&json!({ "name": "Robots" }))
-        .send()
-        .await
-        .unwrap(),
-        201,
-    )
-    .await;
+        .await;
     let squad = squad["id"].as_str().unwrap().to_owned();
 
     let cases: Vec<(Method, &str, String, Option<Value>)> = vec![

@@ -11,7 +11,7 @@ use tests::db::TestDb;
 
 async fn walking_pages_sees_each_item_once(db: &TestDb) {
     let app = spawn_app(db).await;
-    let parent = app.create_group("Parent", None).await;
+    let parent = app.create_group(&app.admin, "Parent", None).await;
     let create = |i: usize| {
         app.as_user(&app.admin, Method::POST, "/v1/groups")
             .json(&json!({ "name": format!("Child {i}"), "parent_id": parent }))
@@ -33,14 +33,7 @@ async fn walking_pages_sees_each_item_once(db: &TestDb) {
             Some(c) => format!("/v1/groups/{parent}/children?limit=7&cursor={c}"),
             None => format!("/v1/groups/{parent}/children?limit=7"),
         };
-        let page = expect_status(
-            app.as_user(&app.admin, Method::GET, &path)
-                .send()
-                .await
-                .unwrap(),
-            200,
-        )
-        .await;
+        let page = app.get_ok(&app.admin, &path).await;
         seen.extend(
             page["items"]
                 .as_array()
