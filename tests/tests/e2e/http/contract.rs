@@ -70,6 +70,117 @@ async fn openapi(app: &TestApp) -> Value {
     .await
 }
 
+/// One role table as `/v1/roles` must list it: every row in table order, with its name, tier,
+/// scope and full capability list (the role's own and those it includes).
+fn listed<R: Copy>(
+    table: &[domain::RoleSpec<R>],
+    capabilities: impl Fn(R) -> Vec<&'static str>,
+) -> Value {
+    table
+        .iter()
+        .map(|row| {
+            json!({
+                "name": row.name,
+                "tier": row.tier,
+                "scope": row.scope,
+                "capabilities": capabilities(row.role),
+            })
+        })
+        .collect()
+}
+
+/// Every `enum` in the document that names a role, with the JSON pointer where it stands.
+fn role_enums(node: &Value, at: &str, roles: &BTreeSet<&str>, found: &mut Vec<(String, Value)>) {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::Array(values)) = map.get("enum")
+                && values
+                    .iter()
+                    .any(|v| v.as_str().is_some_and(|v| roles.contains(v)))
+            {
+                found.push((at.to_owned(), Value::Array(values.clone())));
+            }
+            for (key, child) in map {
+                role_enums(child, &format!("{at}/{key}"), roles, found);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                role_enums(child, &format!("{at}/{i}"), roles, found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The surfaces derived from the role table follow it: `/v1/roles` lists exactly
+/// `domain::GROUP_ROLES` and `domain::PROJECT_ROLES` (and every capability, in order), and every
+/// role enum of the OpenAPI document is one of the two tables' name lists, in table order.
+async fn derived_surfaces_follow_the_role_table(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let user = app.create_user("reader@example.org").await;
+    let roles = app.get_ok(&user, "/v1/roles").await;
+    let group = listed(&domain::GROUP_ROLES, |role| {
+        role.capabilities().map(|c| c.as_str()).collect()
+    });
+    let project = listed(&domain::PROJECT_ROLES, |role| {
+        role.capabilities().map(|c| c.as_str()).collect()
+    });
+    assert_eq!(roles["group_roles"], group);
+    assert_eq!(roles["project_roles"], project);
+    let capabilities: Value = domain::Capability::ALL
+        .iter()
+        .map(|c| json!({ "name": c.as_str(), "description": c.description() }))
+        .collect();
+    assert_eq!(roles["capabilities"], capabilities);
+
+    let group_names: Value = domain::GROUP_ROLES.iter().map(|r| r.name).collect();
+    let project_names: Value = domain::PROJECT_ROLES.iter().map(|r| r.name).collect();
+    let all: BTreeSet<&str> = domain::GROUP_ROLES
+        .iter()
+        .map(|r| r.name)
+        .chain(domain::PROJECT_ROLES.iter().map(|r| r.name))
+        .collect();
+    let mut found = Vec::new();
+    role_enums(&openapi(&app).await, "", &all, &mut found);
+    // Anywhere: an enum that names a role is one table's names, all of them, in table order.
+    for (at, values) in &found {
+        assert!(
+            *values == group_names || *values == project_names,
+            "the role enum at {at} is {values}, neither table's names ({group_names} or {project_names})"
+        );
+    }
+    // The role fields the document types today, each with its own table's enum (a field that
+    // lost its enum, or took the other table's, fails here).
+    let schemas = "/components/schemas";
+    let group_fields = [
+        "AddGroupMember/properties/role",
+        "SetGroupMemberRole/properties/role",
+        "GroupMember/properties/role",
+        "ListedGroupMember/properties/role",
+        "Page_ListedGroupMember/properties/items/items/properties/role",
+    ];
+    let project_fields = [
+        "AssignRole/properties/role",
+        "ProjectMember/properties/role",
+        "Page_ProjectMember/properties/items/items/properties/role",
+    ];
+    for (fields, names) in [
+        (&group_fields[..], &group_names),
+        (&project_fields[..], &project_names),
+    ] {
+        for field in fields {
+            let at = format!("{schemas}/{field}");
+            let enumerated = found.iter().find(|(pointer, _)| *pointer == at);
+            assert_eq!(
+                enumerated.map(|(_, values)| values),
+                Some(names),
+                "{at} should enumerate {names}; the role enums are at {found:?}"
+            );
+        }
+    }
+}
+
 async fn the_document_lists_exactly_the_served_routes(db: &TestDb) {
     let app = spawn_app(db).await;
     let doc = openapi(&app).await;
@@ -319,6 +430,7 @@ async fn responses_match_their_documented_schemas(db: &TestDb) {
 }
 
 both_backends!(
+    derived_surfaces_follow_the_role_table,
     the_document_lists_exactly_the_served_routes,
     responses_match_their_documented_schemas
 );
