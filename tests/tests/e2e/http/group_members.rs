@@ -2,6 +2,7 @@
 //! no-escalation and last-system-admin rules, upsert semantics, inherited listings, paging, bad
 //! input, and the audit event of every change.
 
+use domain::GroupRole;
 use reqwest::{Method, Response};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -9,6 +10,7 @@ use tests::api::uuids;
 use tests::app::{TestApp, TestUser, expect_problem, expect_status, spawn_app};
 use tests::both_backends;
 use tests::db::TestDb;
+use tests::world::{Who, World};
 use uuid::Uuid;
 
 fn members(group: Uuid) -> String {
@@ -28,17 +30,6 @@ async fn expect(response: Response, status: u16, code: Option<&str>) -> Value {
 }
 
 /// Adds `user` to `group` with `role`, as the system admin.
-async fn add(app: &TestApp, group: Uuid, user: Uuid, role: &str) {
-    let response = app
-        .post(
-            &app.admin,
-            &members(group),
-            &json!({ "user_id": user, "role": role }),
-        )
-        .await;
-    expect_status(response, 201).await;
-}
-
 /// The stored membership of `user` in `group`.
 async fn stored(app: &TestApp, group: Uuid, user: Uuid) -> Option<entity::group_members::Model> {
     entity::group_members::Entity::find()
@@ -49,11 +40,12 @@ async fn stored(app: &TestApp, group: Uuid, user: Uuid) -> Option<entity::group_
         .unwrap()
 }
 
-/// A school with one class, and a user for every role at the class: direct members of the
-/// class, members of the school (who hold their role at the class by inheritance), and a
-/// stranger with no role at all.
+/// The shared world seen from its class: a user for every role at the class — direct members
+/// of the class, members of the school above it (who hold their role at the class by
+/// inheritance) — and a stranger with no role at all.
 struct School {
-    school: Uuid,
+    /// The class's parent (the department), where the class's members hold no role.
+    parent: Uuid,
     class: Uuid,
     group_admin: TestUser,
     teacher: TestUser,
@@ -65,28 +57,19 @@ struct School {
 }
 
 impl School {
-    async fn new(app: &TestApp) -> Self {
-        let school = app.create_group(&app.admin, "School", None).await;
-        let class = app.create_group(&app.admin, "Class", Some(school)).await;
-        let user = |name: &'static str| app.create_user(name);
-        let s = Self {
-            school,
-            class,
-            group_admin: user("ga@example.org").await,
-            teacher: user("teacher@example.org").await,
-            student: user("student@example.org").await,
-            school_admin: user("school-ga@example.org").await,
-            school_teacher: user("school-teacher@example.org").await,
-            school_student: user("school-student@example.org").await,
-            stranger: user("stranger@example.org").await,
-        };
-        add(app, class, s.group_admin.id, "group_admin").await;
-        add(app, class, s.teacher.id, "teacher").await;
-        add(app, class, s.student.id, "student").await;
-        add(app, school, s.school_admin.id, "group_admin").await;
-        add(app, school, s.school_teacher.id, "teacher").await;
-        add(app, school, s.school_student.id, "student").await;
-        s
+    fn of(w: &World) -> Self {
+        let user = |who: Who| w.user(who).clone();
+        Self {
+            parent: w.dept,
+            class: w.class,
+            group_admin: user(Who::Ga),
+            teacher: user(Who::T),
+            student: user(Who::S),
+            school_admin: user(Who::GaUp),
+            school_teacher: user(Who::TUp),
+            school_student: user(Who::SUp),
+            stranger: user(Who::Str),
+        }
     }
 
     /// Every caller with a name for messages, and whether they hold `group.manage_members` /
@@ -137,9 +120,9 @@ fn guarded(powers: Option<Powers>, allowed: bool, ok: u16) -> (u16, Option<&'sta
 }
 
 async fn adding_members_follows_capabilities(db: &TestDb) {
-    let app = spawn_app(db).await;
-    let s = School::new(&app).await;
-    for (n, (name, caller, powers)) in s.callers(&app).into_iter().enumerate() {
+    let w = World::build(db).await;
+    let (app, s) = (&w.app, School::of(&w));
+    for (n, (name, caller, powers)) in s.callers(app).into_iter().enumerate() {
         let newcomer = app.create_user(&format!("new{n}@example.org")).await;
         let response = app
             .post(
@@ -165,7 +148,7 @@ async fn adding_members_follows_capabilities(db: &TestDb) {
                 .await;
             assert_eq!(expect_status(read, 200).await, body, "{name}");
         } else {
-            assert!(stored(&app, s.class, newcomer.id).await.is_none(), "{name}");
+            assert!(stored(app, s.class, newcomer.id).await.is_none(), "{name}");
         }
     }
 
@@ -181,7 +164,7 @@ async fn adding_members_follows_capabilities(db: &TestDb) {
         expect_problem(response, 409, "already_member").await;
     }
     // A group_admin of the class has no role in its parent, and no group is there at all.
-    for group in [s.school, Uuid::now_v7()] {
+    for group in [s.parent, Uuid::now_v7()] {
         let response = app
             .post(
                 &s.group_admin,
@@ -194,10 +177,10 @@ async fn adding_members_follows_capabilities(db: &TestDb) {
 }
 
 async fn escalation_is_refused(db: &TestDb) {
-    let app = spawn_app(db).await;
-    let s = School::new(&app).await;
+    let w = World::build(db).await;
+    let (app, s) = (&w.app, School::of(&w));
     let role_of = async |user: &TestUser| {
-        stored(&app, s.class, user.id)
+        stored(app, s.class, user.id)
             .await
             .map(|m| role_name(m.role))
     };
@@ -244,7 +227,8 @@ async fn escalation_is_refused(db: &TestDb) {
 
     // Only the system admin grants system_admin; then no group_admin may demote or remove it.
     let root = app.create_user("root@example.org").await;
-    add(&app, s.class, root.id, "system_admin").await;
+    app.add_group_member(&app.admin, s.class, root.id, GroupRole::SystemAdmin)
+        .await;
     for group_admin in [&s.group_admin, &s.school_admin] {
         let response = app
             .call(
@@ -316,7 +300,8 @@ async fn the_last_system_admin_stays(db: &TestDb) {
     // A second system_admin membership of the same user keeps them a system admin: either one
     // may go, but not both.
     let class = app.create_group(&app.admin, "Class", Some(org)).await;
-    add(&app, class, admin.id, "system_admin").await;
+    app.add_group_member(&app.admin, class, admin.id, GroupRole::SystemAdmin)
+        .await;
     let response = app.delete(&admin, &member(org, admin.id)).await;
     expect_status(response, 204).await;
     let response = app.delete(&admin, &member(class, admin.id)).await;
@@ -324,7 +309,8 @@ async fn the_last_system_admin_stays(db: &TestDb) {
 
     // With another system admin, the first may step down; then the other is the last one.
     let other = app.create_user("other@example.org").await;
-    add(&app, org, other.id, "system_admin").await;
+    app.add_group_member(&app.admin, org, other.id, GroupRole::SystemAdmin)
+        .await;
     let response = app
         .call(
             Some(&admin),
@@ -352,8 +338,8 @@ async fn the_last_system_admin_stays(db: &TestDb) {
 }
 
 async fn upsert_creates_then_updates_and_skips_unchanged(db: &TestDb) {
-    let app = spawn_app(db).await;
-    let s = School::new(&app).await;
+    let w = World::build(db).await;
+    let (app, s) = (&w.app, School::of(&w));
     let newcomer = app.create_user("newcomer@example.org").await;
     let path = member(s.class, newcomer.id);
     let put = async |role: &'static str| {
@@ -390,7 +376,7 @@ async fn upsert_creates_then_updates_and_skips_unchanged(db: &TestDb) {
     assert_eq!(updates[0].details["after"]["role"], "teacher");
 
     // Every caller who may not manage members gets the same answer as for POST.
-    for (name, caller, powers) in s.callers(&app) {
+    for (name, caller, powers) in s.callers(app) {
         if powers.is_some_and(|p| p.manage) {
             continue;
         }
@@ -405,7 +391,7 @@ async fn upsert_creates_then_updates_and_skips_unchanged(db: &TestDb) {
         let (status, code) = guarded(powers, false, 200);
         expect(response, status, code).await;
         assert_eq!(
-            stored(&app, s.class, newcomer.id)
+            stored(app, s.class, newcomer.id)
                 .await
                 .map(|m| role_name(m.role)),
             Some("teacher"),
@@ -415,10 +401,10 @@ async fn upsert_creates_then_updates_and_skips_unchanged(db: &TestDb) {
 }
 
 async fn reading_one_membership(db: &TestDb) {
-    let app = spawn_app(db).await;
-    let s = School::new(&app).await;
+    let w = World::build(db).await;
+    let (app, s) = (&w.app, School::of(&w));
     let path = member(s.class, s.teacher.id);
-    for (name, caller, powers) in s.callers(&app) {
+    for (name, caller, powers) in s.callers(app) {
         let response = app.call(Some(caller), Method::GET, &path, None).await;
         let may = powers.is_some_and(|p| p.view) || caller.id == s.teacher.id;
         let (status, code) = guarded(powers, may, 200);
@@ -465,10 +451,10 @@ fn sorted(mut ids: Vec<Uuid>) -> Vec<Uuid> {
 }
 
 async fn listing_direct_members(db: &TestDb) {
-    let app = spawn_app(db).await;
-    let s = School::new(&app).await;
+    let w = World::build(db).await;
+    let (app, s) = (&w.app, School::of(&w));
     let direct = sorted(vec![s.group_admin.id, s.teacher.id, s.student.id]);
-    for (name, caller, powers) in s.callers(&app) {
+    for (name, caller, powers) in s.callers(app) {
         let response = app
             .call(Some(caller), Method::GET, &members(s.class), None)
             .await;
@@ -534,19 +520,34 @@ async fn inherited_listing_shows_each_user_once_at_their_strongest_role(db: &Tes
     let only_inherited = user("only-inherited@example.org").await;
 
     // Student in the class but teacher of the school: a teacher, inherited from the school.
-    add(&app, class, promoted.id, "student").await;
-    add(&app, school, promoted.id, "teacher").await;
+    app.add_group_member(&app.admin, class, promoted.id, GroupRole::Student)
+        .await;
+    app.add_group_member(&app.admin, school, promoted.id, GroupRole::Teacher)
+        .await;
     // group_admin in the class beats student in the school: shown as the direct membership.
-    add(&app, class, direct_wins.id, "group_admin").await;
-    add(&app, school, direct_wins.id, "student").await;
+    app.add_group_member(&app.admin, class, direct_wins.id, GroupRole::GroupAdmin)
+        .await;
+    app.add_group_member(&app.admin, school, direct_wins.id, GroupRole::Student)
+        .await;
     // Teacher both here and in the department: the direct membership wins the tie.
-    add(&app, class, tie.id, "teacher").await;
-    add(&app, department, tie.id, "teacher").await;
+    app.add_group_member(&app.admin, class, tie.id, GroupRole::Teacher)
+        .await;
+    app.add_group_member(&app.admin, department, tie.id, GroupRole::Teacher)
+        .await;
     // Teacher in two ancestors: the one nearest the root, where the role starts to apply.
-    add(&app, school, ancestors_tie.id, "teacher").await;
-    add(&app, department, ancestors_tie.id, "teacher").await;
-    add(&app, class, only_direct.id, "student").await;
-    add(&app, department, only_inherited.id, "group_admin").await;
+    app.add_group_member(&app.admin, school, ancestors_tie.id, GroupRole::Teacher)
+        .await;
+    app.add_group_member(&app.admin, department, ancestors_tie.id, GroupRole::Teacher)
+        .await;
+    app.add_group_member(&app.admin, class, only_direct.id, GroupRole::Student)
+        .await;
+    app.add_group_member(
+        &app.admin,
+        department,
+        only_inherited.id,
+        GroupRole::GroupAdmin,
+    )
+    .await;
 
     let list = async |query: &str| {
         let response = app
@@ -641,7 +642,8 @@ async fn inherited_listing_shows_each_user_once_at_their_strongest_role(db: &Tes
 
     // The teacher of the department sees the class's members; a student there does not.
     let student = user("student@example.org").await;
-    add(&app, department, student.id, "student").await;
+    app.add_group_member(&app.admin, department, student.id, GroupRole::Student)
+        .await;
     let response = app
         .call(
             Some(&student),
@@ -668,7 +670,8 @@ async fn pagination_walks_every_page(db: &TestDb) {
     let mut all = Vec::new();
     for i in 0..7 {
         let user = app.create_user(&format!("member{i}@example.org")).await;
-        add(&app, group, user.id, "student").await;
+        app.add_group_member(&app.admin, group, user.id, GroupRole::Student)
+            .await;
         all.push(user.id);
     }
     let all = sorted(all);
@@ -700,15 +703,16 @@ async fn pagination_walks_every_page(db: &TestDb) {
 }
 
 async fn removing_members(db: &TestDb) {
-    let app = spawn_app(db).await;
-    let s = School::new(&app).await;
-    for (n, (name, caller, powers)) in s.callers(&app).into_iter().enumerate() {
+    let w = World::build(db).await;
+    let (app, s) = (&w.app, School::of(&w));
+    for (n, (name, caller, powers)) in s.callers(app).into_iter().enumerate() {
         let target = app.create_user(&format!("leaving{n}@example.org")).await;
-        add(&app, s.class, target.id, "student").await;
+        app.add_group_member(&app.admin, s.class, target.id, GroupRole::Student)
+            .await;
         let response = app.delete(caller, &member(s.class, target.id)).await;
         let (status, code) = guarded(powers, powers.is_some_and(|p| p.manage), 204);
         let body = expect(response, status, code).await;
-        let gone = stored(&app, s.class, target.id).await.is_none();
+        let gone = stored(app, s.class, target.id).await.is_none();
         assert_eq!(gone, status == 204, "{name}");
         if status == 204 {
             assert_eq!(body, Value::Null, "{name}");
@@ -864,8 +868,8 @@ async fn bad_input_is_named(db: &TestDb) {
 }
 
 async fn every_change_is_audited(db: &TestDb) {
-    let app = spawn_app(db).await;
-    let s = School::new(&app).await;
+    let w = World::build(db).await;
+    let (app, s) = (&w.app, School::of(&w));
     let newcomer = app.create_user("newcomer@example.org").await;
     let before = app.audit_events("group_member.create").await.len();
 
@@ -878,7 +882,7 @@ async fn every_change_is_audited(db: &TestDb) {
         )
         .await;
     expect_status(response, 201).await;
-    let row = stored(&app, s.class, newcomer.id).await.unwrap();
+    let row = stored(app, s.class, newcomer.id).await.unwrap();
     let created = app.audit_events("group_member.create").await;
     assert_eq!(created.len(), before + 1);
     let event = created
