@@ -409,11 +409,9 @@ async fn responses_match_their_documented_schemas(db: &TestDb) {
         ),
     ];
     for (method, template, path, body) in cases {
-        let mut request = app.as_user(&app.admin, method.clone(), &path);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
+        let response = app
+            .call(Some(&app.admin), method.clone(), &path, body.as_ref())
+            .await;
         let status = response.status().as_u16();
         let instance: Value = response.json().await.unwrap();
         let schema = response_schema(&doc, method.as_str(), template, status);

@@ -634,22 +634,20 @@ async fn deleting_subtrees(db: &TestDb) {
     app.grant_group(g[3], &peer, GroupRole::GroupAdmin).await;
     app.grant_group(g[2], &teacher, GroupRole::Teacher).await;
 
-    let delete = |user: &TestUser, group: Uuid| {
-        app.as_user(user, Method::DELETE, &format!("/v1/groups/{group}"))
-            .send()
-    };
+    let delete =
+        async |user: &TestUser, group: Uuid| app.delete(user, &format!("/v1/groups/{group}")).await;
     // A teacher cannot delete; a stranger cannot even see.
-    expect_problem(delete(&teacher, g[3]).await.unwrap(), 403, "forbidden").await;
+    expect_problem(delete(&teacher, g[3]).await, 403, "forbidden").await;
     let stranger = app.create_user("stranger@example.org").await;
-    expect_problem(delete(&stranger, g[3]).await.unwrap(), 404, "not_found").await;
+    expect_problem(delete(&stranger, g[3]).await, 404, "not_found").await;
     // Deleting needs group.manage on the parent: admin1 may not delete g1 itself.
-    expect_problem(delete(&admin1, g[1]).await.unwrap(), 403, "forbidden").await;
+    expect_problem(delete(&admin1, g[1]).await, 403, "forbidden").await;
 
     // A system admin membership inside the subtree is stronger than admin1: refused.
     let other_admin = app.create_user("sys2@example.org").await;
     app.grant_group(g[4], &other_admin, GroupRole::SystemAdmin)
         .await;
-    expect_problem(delete(&admin1, g[2]).await.unwrap(), 403, "role_escalation").await;
+    expect_problem(delete(&admin1, g[2]).await, 403, "role_escalation").await;
     let response = app
         .delete(
             &app.admin,
@@ -658,26 +656,16 @@ async fn deleting_subtrees(db: &TestDb) {
         .await;
     expect_status(response, 204).await;
     // Peers may remove peers: admin1 deletes g2's subtree, which holds a group_admin.
-    expect_status(delete(&admin1, g[2]).await.unwrap(), 204).await;
+    expect_status(delete(&admin1, g[2]).await, 204).await;
     assert_eq!(my_role(&app, &peer, g[3]).await, None);
 
     // The organisation root holds the only system admin: deleting it is refused.
-    let me = expect_status(get(&app, &app.admin, "/v1/me").await, 200).await;
-    let org: Uuid = me["group_memberships"][0]["group_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    expect_problem(
-        delete(&app.admin, org).await.unwrap(),
-        409,
-        "last_system_admin",
-    )
-    .await;
+    let org = app.organisation().await;
+    expect_problem(delete(&app.admin, org).await, 409, "last_system_admin").await;
     // With a second system admin elsewhere, it goes through.
     app.grant_group(g[0], &other_admin, GroupRole::SystemAdmin)
         .await;
-    expect_status(delete(&app.admin, org).await.unwrap(), 204).await;
+    expect_status(delete(&app.admin, org).await, 204).await;
     // The admin is no longer a system admin; the other one is.
     let me = expect_status(get(&app, &other_admin, "/v1/me").await, 200).await;
     assert_eq!(me["system_admin"], true);

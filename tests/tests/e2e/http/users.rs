@@ -1,6 +1,5 @@
 //! The users routes that the foundation ships: create (with its audit event) and read.
 
-use reqwest::Method;
 use serde_json::json;
 use tests::app::{expect_problem, expect_status, spawn_app};
 use tests::both_backends;
@@ -80,13 +79,13 @@ async fn only_admins_create_users_and_strangers_are_invisible(db: &TestDb) {
 /// transactions and PostgreSQL's retries), each with its own audit event.
 async fn concurrent_writes_all_land(db: &TestDb) {
     let app = spawn_app(db).await;
-    let requests = (0..24).map(|i| {
-        app.as_user(&app.admin, Method::POST, "/v1/users")
-            .json(&json!({ "email": format!("user{i}@example.org"), "display_name": format!("User {i}") }))
-            .send()
-    });
-    for response in futures_util::future::join_all(requests).await {
-        expect_status(response.unwrap(), 201).await;
+    let create = async |i: usize| {
+        let body =
+            json!({ "email": format!("user{i}@example.org"), "display_name": format!("User {i}") });
+        app.post(&app.admin, "/v1/users", &body).await
+    };
+    for response in futures_util::future::join_all((0..24).map(create)).await {
+        expect_status(response, 201).await;
     }
     let events = app.audit_events("user.create").await;
     assert_eq!(events.len(), 24);
