@@ -1,5 +1,8 @@
-//! `spawn_app()`: the real server on a random port against a fresh database, plus typed
-//! request helpers and users seeded per role.
+//! `spawn_app()`: the real server on a random port against a fresh database, and the request
+//! helpers every suite shares: [`TestApp::call`] (the response), [`TestApp::send`] (status and
+//! JSON, for looking at any answer), [`TestApp::expect`] and [`TestApp::refused`] (an answer
+//! that must be what the test says, or a panic naming the request). Helpers per resource are in
+//! `api`.
 
 use std::time::Duration;
 
@@ -246,15 +249,19 @@ impl TestApp {
     }
 }
 
-/// Asserts the status and returns the JSON body (`Null` when empty).
+/// Asserts the status and returns the JSON body (`Null` when empty). The panic names the path
+/// answered (a response keeps its URL, not its method).
 pub async fn expect_status(response: Response, status: u16) -> Value {
     let actual = response.status().as_u16();
+    let path = response.url().path().to_owned();
     let text = response.text().await.expect("a body");
-    assert_eq!(actual, status, "unexpected status; body: {text}");
+    assert_eq!(actual, status, "{path}: unexpected status; body: {text}");
     if text.is_empty() {
         Value::Null
     } else {
-        serde_json::from_str(&text).expect("a JSON body")
+        serde_json::from_str(&text).unwrap_or_else(|e| {
+            panic!("{path}: {actual} with a body that is not JSON ({e}): {text}")
+        })
     }
 }
 

@@ -21,7 +21,7 @@ use crate::db::TestDb;
 // Principals and targets
 // ---------------------------------------------------------------------------------------------
 
-/// The principals, in the order of the table's columns.
+/// The principals, in the order of the authorization matrix's columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Who {
     /// The system admin (bootstrapped; also admin of both projects, which they created).

@@ -1,7 +1,7 @@
 //! The authorization matrix: every `/v1` route of the spec × every principal × the caller's own
 //! object and another tenant's, each with the status the spec promises, over real HTTP.
 //!
-//! One fixture world per backend (see [`build`]): a school → department → class tree, an
+//! One fixture world per backend (the shared [`World`], in `tests::world`): a school → department → class tree, an
 //! unrelated second tree, a project in the class with two squads and a sub-squad, and a second
 //! project in the other tree; fourteen principals hold one standing each ([`Who`]). The
 //! [`table`] gives, per route and target, the expected answer for each principal: no role at the
@@ -9,6 +9,8 @@
 //! objects made (by the system admin) for that one case, so the fixture stays as built; the
 //! throwaway users and groups are deleted again when their row is done, which keeps the list
 //! walks short. The few cases aimed at fixture objects themselves (refusals only) run last.
+//! The routes and how to build a request for each ([`Route`], [`prepare`]) are the shared
+//! catalogue in `tests::routes`; the table, the runs and the tally are the matrix's own.
 //!
 //! In the same run:
 //! - every case whose route is guarded by one capability ([`check_mapping`]) also asks
