@@ -1,5 +1,8 @@
-//! `spawn_app()`: the real server on a random port against a fresh database, plus typed
-//! request helpers and users seeded per role.
+//! `spawn_app()`: the real server on a random port against a fresh database, and the request
+//! helpers every suite shares: [`TestApp::call`] (the response), [`TestApp::send`] (status and
+//! JSON, for looking at any answer), [`TestApp::expect`] and [`TestApp::refused`] (an answer
+//! that must be what the test says, or a panic naming the request). Helpers per resource are in
+//! `api`.
 
 use std::time::Duration;
 
@@ -108,115 +111,157 @@ impl TestApp {
             .expect("token")
     }
 
-    /// Creates a user through the API, as the system admin.
-    pub async fn create_user(&self, email: &str) -> TestUser {
-        let response = self
-            .as_user(&self.admin, Method::POST, "/v1/users")
-            .json(&serde_json::json!({ "email": email, "display_name": email }))
+    /// Sends a request as `actor` (or without credentials), with `body` as JSON. Panics, naming
+    /// the request, when it cannot be sent: the server is gone, which no test expects.
+    pub async fn call(
+        &self,
+        actor: Option<&TestUser>,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = match actor {
+            Some(user) => self.as_user(user, method.clone(), path),
+            None => self.request(method.clone(), path),
+        };
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request
             .send()
             .await
-            .expect("request sent");
-        let body = expect_status(response, 201).await;
-        let id: Uuid = body["id"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .expect("an id");
-        TestUser {
-            id,
-            email: email.to_lowercase(),
-            token: self.token_for(id),
+            .unwrap_or_else(|e| panic!("{method} {path}: not sent: {e}"))
+    }
+
+    /// The raw answer to a request: its status and its body as JSON (`Null` when empty, a JSON
+    /// string when the body is not JSON), for tests that look at refusals themselves.
+    pub async fn send(
+        &self,
+        actor: Option<&TestUser>,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let (status, text) = self.send_text(actor, method, path, body).await;
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, body)
+    }
+
+    /// The status and the body as text.
+    async fn send_text(
+        &self,
+        actor: Option<&TestUser>,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, String) {
+        let response = self.call(actor, method.clone(), path, body).await;
+        let status = response.status().as_u16();
+        let text = response
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: no body: {e}"));
+        (status, text)
+    }
+
+    /// Sends a request as `actor` that must succeed with one of `statuses`; returns the JSON
+    /// body (`Null` when empty). The panic names the request, the status and the body, so a
+    /// failed step says which step it was.
+    pub async fn expect(
+        &self,
+        actor: &TestUser,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        statuses: &[u16],
+    ) -> Value {
+        let (status, text) = self
+            .send_text(Some(actor), method.clone(), path, body)
+            .await;
+        let request = format!("{method} {path} as {}", actor.email);
+        assert!(
+            statuses.contains(&status),
+            "{request}: expected {statuses:?}, got {status} {text}"
+        );
+        if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|e| {
+                panic!("{request}: {status} with a body that is not JSON ({e}): {text}")
+            })
         }
     }
-}
 
-impl TestApp {
-    /// Creates a group through the API, as the system admin; returns its id.
-    pub async fn create_group(&self, name: &str, parent: Option<Uuid>) -> Uuid {
-        let response = self
-            .as_user(&self.admin, Method::POST, "/v1/groups")
-            .json(&serde_json::json!({ "name": name, "parent_id": parent }))
-            .send()
+    /// `POST path` as `actor` with a JSON `body`.
+    pub async fn post(&self, actor: &TestUser, path: &str, body: &Value) -> Response {
+        self.call(Some(actor), Method::POST, path, Some(body)).await
+    }
+
+    /// `PATCH path` as `actor` with a JSON `body`.
+    pub async fn patch(&self, actor: &TestUser, path: &str, body: &Value) -> Response {
+        self.call(Some(actor), Method::PATCH, path, Some(body))
             .await
-            .expect("request sent");
-        let body = expect_status(response, 201).await;
-        body["id"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .expect("an id")
+    }
+
+    /// `DELETE path` as `actor`.
+    pub async fn delete(&self, actor: &TestUser, path: &str) -> Response {
+        self.call(Some(actor), Method::DELETE, path, None).await
+    }
+
+    /// `GET path` as `actor`, which must answer 200; returns the body.
+    pub async fn get_ok(&self, actor: &TestUser, path: &str) -> Value {
+        self.expect(actor, Method::GET, path, None, &[200]).await
+    }
+
+    /// `GET path` as `actor`, which must be refused with `status` and problem `code`.
+    pub async fn get_refused(
+        &self,
+        actor: &TestUser,
+        path: &str,
+        status: u16,
+        code: &str,
+    ) -> Value {
+        self.refused(actor, Method::GET, path, None, status, code)
+            .await
+    }
+
+    /// Sends a request as `actor` that must be refused with `status` and problem `code`
+    /// (see [`expect_problem`]); returns the problem.
+    pub async fn refused(
+        &self,
+        actor: &TestUser,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        status: u16,
+        code: &str,
+    ) -> Value {
+        expect_problem(
+            self.call(Some(actor), method, path, body).await,
+            status,
+            code,
+        )
+        .await
     }
 }
 
-impl TestApp {
-    /// Creates a project in `group` through the API, as the system admin; returns its id.
-    pub async fn create_project(&self, group: Uuid, name: &str) -> Uuid {
-        let response = self
-            .as_user(
-                &self.admin,
-                Method::POST,
-                &format!("/v1/groups/{group}/projects"),
-            )
-            .json(&serde_json::json!({ "name": name }))
-            .send()
-            .await
-            .expect("request sent");
-        let body = expect_status(response, 201).await;
-        body["id"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .expect("an id")
-    }
-
-    /// Gives `user` a direct group `role` through the API, as the system admin.
-    pub async fn set_group_role(&self, group: Uuid, user: &TestUser, role: &str) {
-        let response = self
-            .as_user(
-                &self.admin,
-                Method::PUT,
-                &format!("/v1/groups/{group}/members/{}", user.id),
-            )
-            .json(&serde_json::json!({ "role": role }))
-            .send()
-            .await
-            .expect("request sent");
-        let status = response.status().as_u16();
-        let body = response.text().await.expect("a body");
-        assert!(
-            status == 200 || status == 201,
-            "set_group_role: {status} {body}"
-        );
-    }
-
-    /// Gives `user` the project `role` through the API, as the system admin; returns the member.
-    pub async fn set_project_role(&self, project: Uuid, user: &TestUser, role: &str) -> Value {
-        let response = self
-            .as_user(
-                &self.admin,
-                Method::PUT,
-                &format!("/v1/projects/{project}/members/{}", user.id),
-            )
-            .json(&serde_json::json!({ "role": role }))
-            .send()
-            .await
-            .expect("request sent");
-        let status = response.status().as_u16();
-        let body = response.text().await.expect("a body");
-        assert!(
-            status == 200 || status == 201,
-            "set_project_role: {status} {body}"
-        );
-        serde_json::from_str(&body).expect("a JSON body")
-    }
-}
-
-/// Asserts the status and returns the JSON body (`Null` when empty).
+/// Asserts the status and returns the JSON body (`Null` when empty). The panic names the path
+/// answered (a response keeps its URL, not its method).
 pub async fn expect_status(response: Response, status: u16) -> Value {
     let actual = response.status().as_u16();
+    let path = response.url().path().to_owned();
     let text = response.text().await.expect("a body");
-    assert_eq!(actual, status, "unexpected status; body: {text}");
+    assert_eq!(actual, status, "{path}: unexpected status; body: {text}");
     if text.is_empty() {
         Value::Null
     } else {
-        serde_json::from_str(&text).expect("a JSON body")
+        serde_json::from_str(&text).unwrap_or_else(|e| {
+            panic!("{path}: {actual} with a body that is not JSON ({e}): {text}")
+        })
     }
 }
 

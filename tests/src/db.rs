@@ -275,25 +275,19 @@ pub async fn with_db(backend: Backend, setup: Setup, body: impl AsyncFnOnce(&Tes
 macro_rules! both_backends {
     (@test $setup:ident, $name:ident) => {
         mod $name {
-            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                $crate::db::with_db(
-                    $crate::db::Backend::Sqlite,
-                    $crate::db::Setup::$setup,
-                    super::$name,
-                )
-                .await;
-            }
-
-            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                $crate::db::with_db(
-                    $crate::db::Backend::Postgres,
-                    $crate::db::Setup::$setup,
-                    super::$name,
-                )
-                .await;
-            }
+            $crate::both_backends!(@variant sqlite, Sqlite, $setup, $name);
+            $crate::both_backends!(@variant postgres, Postgres, $setup, $name);
+        }
+    };
+    (@variant $variant:ident, $backend:ident, $setup:ident, $name:ident) => {
+        #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $variant() {
+            $crate::db::with_db(
+                $crate::db::Backend::$backend,
+                $crate::db::Setup::$setup,
+                super::$name,
+            )
+            .await;
         }
     };
     (empty: $($name:ident),+ $(,)?) => {

@@ -1,7 +1,11 @@
-//! Test support for Roster's end-to-end tests: fresh databases on each backend (`db`) and the
-//! real server on a random port with request helpers (`app`).
+//! Test support for Roster's end-to-end tests: fresh databases on each backend (`db`), the real
+//! server on a random port with request helpers (`app`) and typed helpers per resource (`api`),
+//! the shared fixture world (`world`) and the catalogue of `/v1` routes (`routes`).
 // Test support may panic on broken preconditions: that is how a test fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod api;
 pub mod app;
 pub mod db;
+pub mod routes;
+pub mod world;

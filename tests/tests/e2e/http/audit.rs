@@ -1,8 +1,8 @@
 //! The audit routes: who may read which part of the trail, filters and pages.
 
-use reqwest::Method;
+use domain::{GroupRole, ProjectRole};
 use serde_json::Value;
-use tests::app::{TestApp, TestUser, expect_problem, expect_status, spawn_app};
+use tests::app::{TestApp, TestUser, spawn_app};
 use tests::both_backends;
 use tests::db::TestDb;
 
@@ -10,11 +10,7 @@ async fn events(app: &TestApp, user: &TestUser, path: &str) -> Vec<Value> {
     let mut found = Vec::new();
     let mut next = path.to_owned();
     loop {
-        let page = expect_status(
-            app.as_user(user, Method::GET, &next).send().await.unwrap(),
-            200,
-        )
-        .await;
+        let page = app.get_ok(user, &next).await;
         found.extend(page["items"].as_array().unwrap().iter().cloned());
         match page["next_cursor"].as_str() {
             Some(cursor) => {
@@ -35,19 +31,20 @@ fn actions(events: &[Value]) -> Vec<&str> {
 
 async fn the_trail_by_scope(db: &TestDb) {
     let app = spawn_app(db).await;
-    let school = app.create_group("School", None).await;
-    let class = app.create_group("Class", Some(school)).await;
-    let other = app.create_group("Other", None).await;
+    let school = app.create_group(&app.admin, "School", None).await;
+    let class = app.create_group(&app.admin, "Class", Some(school)).await;
+    let other = app.create_group(&app.admin, "Other", None).await;
     let head = app.create_user("head@example.org").await;
     let teacher = app.create_user("teacher@example.org").await;
-    app.set_group_role(school, &head, "group_admin").await;
-    app.set_group_role(class, &teacher, "teacher").await;
-    app.set_group_role(other, &teacher, "student").await;
-    let project = app.create_project(class, "P").await;
+    app.grant_group(school, &head, GroupRole::GroupAdmin).await;
+    app.grant_group(class, &teacher, GroupRole::Teacher).await;
+    app.grant_group(other, &teacher, GroupRole::Student).await;
+    let project = app.create_project(&app.admin, class, "P").await;
     let pm = app.create_user("pm@example.org").await;
     let member = app.create_user("member@example.org").await;
-    app.set_project_role(project, &pm, "pm").await;
-    app.set_project_role(project, &member, "member").await;
+    app.grant_project(project, &pm, ProjectRole::Pm).await;
+    app.grant_project(project, &member, ProjectRole::Member)
+        .await;
 
     // Everything: system admins only, oldest first, with the bootstrap event first.
     let all = events(&app, &app.admin, "/v1/audit?limit=3").await;
@@ -57,15 +54,7 @@ async fn the_trail_by_scope(db: &TestDb) {
     let mut sorted = ids.clone();
     sorted.sort();
     assert_eq!(ids, sorted);
-    expect_problem(
-        app.as_user(&head, Method::GET, "/v1/audit")
-            .send()
-            .await
-            .unwrap(),
-        403,
-        "forbidden",
-    )
-    .await;
+    app.get_refused(&head, "/v1/audit", 403, "forbidden").await;
 
     // Filters.
     let by_type = events(&app, &app.admin, "/v1/audit?resource_type=project_member").await;
@@ -92,11 +81,9 @@ async fn the_trail_by_scope(db: &TestDb) {
         "limit=501",
         "resource_type=",
     ] {
-        expect_problem(
-            app.as_user(&app.admin, Method::GET, &format!("/v1/audit?{bad}"))
-                .send()
-                .await
-                .unwrap(),
+        app.get_refused(
+            &app.admin,
+            &format!("/v1/audit?{bad}"),
             400,
             "validation_failed",
         )
@@ -114,24 +101,15 @@ async fn the_trail_by_scope(db: &TestDb) {
             .iter()
             .all(|e| e["resource_id"] != other.to_string())
     );
-    expect_problem(
-        app.as_user(&teacher, Method::GET, &format!("/v1/groups/{class}/audit"))
-            .send()
-            .await
-            .unwrap(),
+    app.get_refused(
+        &teacher,
+        &format!("/v1/groups/{class}/audit"),
         403,
         "forbidden",
     )
     .await;
-    expect_problem(
-        app.as_user(&pm, Method::GET, &format!("/v1/groups/{class}/audit"))
-            .send()
-            .await
-            .unwrap(),
-        404,
-        "not_found",
-    )
-    .await;
+    app.get_refused(&pm, &format!("/v1/groups/{class}/audit"), 404, "not_found")
+        .await;
 
     // A project's trail: project.manage_settings (pm yes, member no).
     let project_trail = events(&app, &pm, &format!("/v1/projects/{project}/audit")).await;
@@ -143,15 +121,9 @@ async fn the_trail_by_scope(db: &TestDb) {
             "project_member.create"
         ]
     );
-    expect_problem(
-        app.as_user(
-            &member,
-            Method::GET,
-            &format!("/v1/projects/{project}/audit"),
-        )
-        .send()
-        .await
-        .unwrap(),
+    app.get_refused(
+        &member,
+        &format!("/v1/projects/{project}/audit"),
         403,
         "forbidden",
     )

@@ -26,10 +26,8 @@ fn now() -> i64 {
 async fn me_answers_with_a_valid_token(db: &TestDb) {
     let app = spawn_app(db).await;
     let response = app
-        .as_user(&app.admin, Method::GET, "/v1/me")
-        .send()
-        .await
-        .unwrap();
+        .call(Some(&app.admin), Method::GET, "/v1/me", None)
+        .await;
     let me = expect_status(response, 200).await;
     assert_eq!(me["user"]["id"], app.admin.id.to_string());
     assert_eq!(me["user"]["email"], "admin@localhost");
@@ -38,14 +36,7 @@ async fn me_answers_with_a_valid_token(db: &TestDb) {
     assert_eq!(me["project_memberships"], json!([]));
 
     let plain = app.create_user("plain@example.org").await;
-    let me = expect_status(
-        app.as_user(&plain, Method::GET, "/v1/me")
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let me = app.get_ok(&plain, "/v1/me").await;
     assert_eq!(me["system_admin"], false);
     assert_eq!(me["group_memberships"], json!([]));
 }
@@ -150,23 +141,12 @@ async fn every_bad_token_is_refused(db: &TestDb) {
 async fn a_deleted_users_token_stops_working(db: &TestDb) {
     let app = spawn_app(db).await;
     let user = app.create_user("leaving@example.org").await;
-    expect_status(
-        app.as_user(&user, Method::GET, "/v1/me")
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    app.get_ok(&user, "/v1/me").await;
     entity::users::Entity::delete_by_id(user.id)
         .exec(&app.db)
         .await
         .unwrap();
-    let response = app
-        .as_user(&user, Method::GET, "/v1/me")
-        .send()
-        .await
-        .unwrap();
+    let response = app.call(Some(&user), Method::GET, "/v1/me", None).await;
     expect_problem(response, 401, "unauthenticated").await;
 }
 

@@ -1,19 +1,17 @@
 //! `/v1/roles`, `/v1/check` and `/v1/check/batch`: answers, `granted_by`, reasons, and
 //! revocation that takes effect on the very next request.
 
+use domain::{GroupRole, ProjectRole};
 use reqwest::Method;
 use serde_json::{Value, json};
+use tests::api::strs;
 use tests::app::{TestApp, TestUser, expect_problem, expect_status, spawn_app};
 use tests::both_backends;
 use tests::db::TestDb;
 use uuid::Uuid;
 
 async fn check(app: &TestApp, caller: &TestUser, body: Value) -> reqwest::Response {
-    app.as_user(caller, Method::POST, "/v1/check")
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    app.post(caller, "/v1/check", &body).await
 }
 
 async fn answer(app: &TestApp, caller: &TestUser, body: Value) -> Value {
@@ -23,20 +21,8 @@ async fn answer(app: &TestApp, caller: &TestUser, body: Value) -> Value {
 async fn roles_come_from_the_domain_table(db: &TestDb) {
     let app = spawn_app(db).await;
     let user = app.create_user("any@example.org").await;
-    let roles = expect_status(
-        app.as_user(&user, Method::GET, "/v1/roles")
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
-    let names: Vec<&str> = roles["group_roles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
+    let roles = app.get_ok(&user, "/v1/roles").await;
+    let names: Vec<&str> = strs(&roles["group_roles"], "name");
     assert_eq!(names, ["system_admin", "group_admin", "teacher", "student"]);
     let tiers: Vec<u64> = roles["project_roles"]
         .as_array()
@@ -45,7 +31,7 @@ async fn roles_come_from_the_domain_table(db: &TestDb) {
         .map(|r| r["tier"].as_u64().unwrap())
         .collect();
     assert_eq!(tiers, [0, 1, 2, 3]);
-    for role in domain::GroupRole::ALL {
+    for role in GroupRole::ALL {
         let listed = roles["group_roles"]
             .as_array()
             .unwrap()
@@ -66,7 +52,7 @@ async fn roles_come_from_the_domain_table(db: &TestDb) {
         domain::Capability::ALL.len()
     );
     expect_problem(
-        app.request(Method::GET, "/v1/roles").send().await.unwrap(),
+        app.call(None, Method::GET, "/v1/roles", None).await,
         401,
         "unauthenticated",
     )
@@ -75,15 +61,18 @@ async fn roles_come_from_the_domain_table(db: &TestDb) {
 
 async fn granted_by_names_the_membership(db: &TestDb) {
     let app = spawn_app(db).await;
-    let school = app.create_group("School", None).await;
-    let science = app.create_group("Science", Some(school)).await;
-    let class = app.create_group("Class 7B", Some(science)).await;
+    let school = app.create_group(&app.admin, "School", None).await;
+    let science = app.create_group(&app.admin, "Science", Some(school)).await;
+    let class = app
+        .create_group(&app.admin, "Class 7B", Some(science))
+        .await;
     let head = app.create_user("head@example.org").await;
     let student = app.create_user("student@example.org").await;
-    app.set_group_role(science, &head, "group_admin").await;
-    app.set_group_role(class, &student, "student").await;
-    let project = app.create_project(class, "Robots").await;
-    app.set_project_role(project, &student, "member").await;
+    app.grant_group(science, &head, GroupRole::GroupAdmin).await;
+    app.grant_group(class, &student, GroupRole::Student).await;
+    let project = app.create_project(&app.admin, class, "Robots").await;
+    app.grant_project(project, &student, ProjectRole::Member)
+        .await;
 
     // Inherited from an ancestor.
     let a = answer(&app, &head, json!({ "capability": "group.manage_members", "resource": { "type": "group", "id": class } })).await;
@@ -142,14 +131,7 @@ async fn granted_by_names_the_membership(db: &TestDb) {
         json!({ "type": "project", "id": project, "role": "member" })
     );
     // System admin, everywhere.
-    let me = expect_status(
-        app.as_user(&app.admin, Method::GET, "/v1/me")
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let me = app.get_ok(&app.admin, "/v1/me").await;
     let org = me["group_memberships"][0]["group_id"].clone();
     let a = answer(
         &app,
@@ -198,7 +180,7 @@ async fn granted_by_names_the_membership(db: &TestDb) {
 
 async fn bad_checks_are_named(db: &TestDb) {
     let app = spawn_app(db).await;
-    let group = app.create_group("G", None).await;
+    let group = app.create_group(&app.admin, "G", None).await;
     for (body, field) in [
         (
             json!({ "capability": "group.fly", "resource": { "type": "group", "id": group } }),
@@ -245,9 +227,9 @@ async fn bad_checks_are_named(db: &TestDb) {
 
 async fn batches_answer_in_order(db: &TestDb) {
     let app = spawn_app(db).await;
-    let group = app.create_group("G", None).await;
+    let group = app.create_group(&app.admin, "G", None).await;
     let teacher = app.create_user("t@example.org").await;
-    app.set_group_role(group, &teacher, "teacher").await;
+    app.grant_group(group, &teacher, GroupRole::Teacher).await;
     let caps = [
         "group.view",
         "group.manage",
@@ -259,11 +241,8 @@ async fn batches_answer_in_order(db: &TestDb) {
         .map(|c| json!({ "capability": c, "resource": { "type": "group", "id": group } }))
         .collect();
     let response = app
-        .as_user(&teacher, Method::POST, "/v1/check/batch")
-        .json(&json!({ "checks": checks }))
-        .send()
-        .await
-        .unwrap();
+        .post(&teacher, "/v1/check/batch", &json!({ "checks": checks }))
+        .await;
     let body = expect_status(response, 200).await;
     let allowed: Vec<bool> = body["results"]
         .as_array()
@@ -277,109 +256,90 @@ async fn batches_answer_in_order(db: &TestDb) {
         assert_eq!(answer(&app, &teacher, c.clone()).await, body["results"][i]);
     }
     let too_many: Vec<Value> = (0..101).map(|_| checks[0].clone()).collect();
-    let problem = expect_problem(
-        app.as_user(&teacher, Method::POST, "/v1/check/batch")
-            .json(&json!({ "checks": too_many }))
-            .send()
-            .await
-            .unwrap(),
-        400,
-        "validation_failed",
-    )
-    .await;
+    let problem = app
+        .refused(
+            &teacher,
+            Method::POST,
+            "/v1/check/batch",
+            Some(&json!({ "checks": too_many })),
+            400,
+            "validation_failed",
+        )
+        .await;
     assert_eq!(problem["errors"][0]["field"], "checks");
-    expect_problem(
-        app.as_user(&teacher, Method::POST, "/v1/check/batch")
-            .json(&json!({ "checks": [] }))
-            .send()
-            .await
-            .unwrap(),
+    app.refused(
+        &teacher,
+        Method::POST,
+        "/v1/check/batch",
+        Some(&json!({ "checks": [] })),
         400,
         "validation_failed",
     )
     .await;
     let mut bad = checks.clone();
     bad[2] = json!({ "capability": "nope", "resource": { "type": "group", "id": group } });
-    let problem = expect_problem(
-        app.as_user(&teacher, Method::POST, "/v1/check/batch")
-            .json(&json!({ "checks": bad }))
-            .send()
-            .await
-            .unwrap(),
-        400,
-        "validation_failed",
-    )
-    .await;
+    let problem = app
+        .refused(
+            &teacher,
+            Method::POST,
+            "/v1/check/batch",
+            Some(&json!({ "checks": bad })),
+            400,
+            "validation_failed",
+        )
+        .await;
     assert_eq!(problem["errors"][0]["field"], "checks[2].capability");
     let hundred: Vec<Value> = (0..100).map(|i| checks[i % 4].clone()).collect();
-    let body = expect_status(
-        app.as_user(&teacher, Method::POST, "/v1/check/batch")
-            .json(&json!({ "checks": hundred }))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let body = app
+        .expect(
+            &teacher,
+            Method::POST,
+            "/v1/check/batch",
+            Some(&json!({ "checks": hundred })),
+            &[200],
+        )
+        .await;
     assert_eq!(body["results"].as_array().unwrap().len(), 100);
 }
 
 /// After a membership is demoted or removed, the very next request is judged by the new state.
 async fn revocation_is_immediate(db: &TestDb) {
     let app = spawn_app(db).await;
-    let group = app.create_group("G", None).await;
+    let group = app.create_group(&app.admin, "G", None).await;
     let user = app.create_user("u@example.org").await;
     let view_members =
         json!({ "capability": "group.view_members", "resource": { "type": "group", "id": group } });
     for round in 0..5 {
-        app.set_group_role(group, &user, "teacher").await;
+        app.grant_group(group, &user, GroupRole::Teacher).await;
         assert_eq!(
             answer(&app, &user, view_members.clone()).await["allowed"],
             true,
             "round {round}"
         );
-        expect_status(
-            app.as_user(&user, Method::GET, &format!("/v1/groups/{group}/members"))
-                .send()
-                .await
-                .unwrap(),
-            200,
-        )
-        .await;
-        app.set_group_role(group, &user, "student").await;
+        app.get_ok(&user, &format!("/v1/groups/{group}/members"))
+            .await;
+        app.grant_group(group, &user, GroupRole::Student).await;
         assert_eq!(
             answer(&app, &user, view_members.clone()).await["allowed"],
             false,
             "round {round}"
         );
-        expect_problem(
-            app.as_user(&user, Method::GET, &format!("/v1/groups/{group}/members"))
-                .send()
-                .await
-                .unwrap(),
+        app.get_refused(
+            &user,
+            &format!("/v1/groups/{group}/members"),
             403,
             "forbidden",
         )
         .await;
         let response = app
-            .as_user(
+            .delete(
                 &app.admin,
-                Method::DELETE,
                 &format!("/v1/groups/{group}/members/{}", user.id),
             )
-            .send()
-            .await
-            .unwrap();
+            .await;
         expect_status(response, 204).await;
-        expect_problem(
-            app.as_user(&user, Method::GET, &format!("/v1/groups/{group}"))
-                .send()
-                .await
-                .unwrap(),
-            404,
-            "not_found",
-        )
-        .await;
+        app.get_refused(&user, &format!("/v1/groups/{group}"), 404, "not_found")
+            .await;
         let a = answer(
             &app,
             &user,

@@ -2,6 +2,7 @@
 //! spec and each is served; and real responses match the schemas documented for their status
 //! (with proof that the validator rejects a body that does not match).
 
+use domain::ProjectRole;
 use std::collections::BTreeSet;
 
 use reqwest::Method;
@@ -63,13 +64,121 @@ const SPEC_ROUTES: &[(&str, &str)] = &[
 
 async fn openapi(app: &TestApp) -> Value {
     expect_status(
-        app.request(Method::GET, "/openapi.json")
-            .send()
-            .await
-            .unwrap(),
+        app.call(None, Method::GET, "/openapi.json", None).await,
         200,
     )
     .await
+}
+
+/// One role table as `/v1/roles` must list it: every row in table order, with its name, tier,
+/// scope and full capability list (the role's own and those it includes).
+fn listed<R: Copy>(
+    table: &[domain::RoleSpec<R>],
+    capabilities: impl Fn(R) -> Vec<&'static str>,
+) -> Value {
+    table
+        .iter()
+        .map(|row| {
+            json!({
+                "name": row.name,
+                "tier": row.tier,
+                "scope": row.scope,
+                "capabilities": capabilities(row.role),
+            })
+        })
+        .collect()
+}
+
+/// Every `enum` in the document that names a role, with the JSON pointer where it stands.
+fn role_enums(node: &Value, at: &str, roles: &BTreeSet<&str>, found: &mut Vec<(String, Value)>) {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::Array(values)) = map.get("enum")
+                && values
+                    .iter()
+                    .any(|v| v.as_str().is_some_and(|v| roles.contains(v)))
+            {
+                found.push((at.to_owned(), Value::Array(values.clone())));
+            }
+            for (key, child) in map {
+                role_enums(child, &format!("{at}/{key}"), roles, found);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                role_enums(child, &format!("{at}/{i}"), roles, found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The surfaces derived from the role table follow it: `/v1/roles` lists exactly
+/// `domain::GROUP_ROLES` and `domain::PROJECT_ROLES` (and every capability, in order), and every
+/// role enum of the OpenAPI document is one of the two tables' name lists, in table order.
+async fn derived_surfaces_follow_the_role_table(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let user = app.create_user("reader@example.org").await;
+    let roles = app.get_ok(&user, "/v1/roles").await;
+    let group = listed(&domain::GROUP_ROLES, |role| {
+        role.capabilities().map(|c| c.as_str()).collect()
+    });
+    let project = listed(&domain::PROJECT_ROLES, |role| {
+        role.capabilities().map(|c| c.as_str()).collect()
+    });
+    assert_eq!(roles["group_roles"], group);
+    assert_eq!(roles["project_roles"], project);
+    let capabilities: Value = domain::Capability::ALL
+        .iter()
+        .map(|c| json!({ "name": c.as_str(), "description": c.description() }))
+        .collect();
+    assert_eq!(roles["capabilities"], capabilities);
+
+    let group_names: Value = domain::GROUP_ROLES.iter().map(|r| r.name).collect();
+    let project_names: Value = domain::PROJECT_ROLES.iter().map(|r| r.name).collect();
+    let all: BTreeSet<&str> = domain::GROUP_ROLES
+        .iter()
+        .map(|r| r.name)
+        .chain(domain::PROJECT_ROLES.iter().map(|r| r.name))
+        .collect();
+    let mut found = Vec::new();
+    role_enums(&openapi(&app).await, "", &all, &mut found);
+    // Anywhere: an enum that names a role is one table's names, all of them, in table order.
+    for (at, values) in &found {
+        assert!(
+            *values == group_names || *values == project_names,
+            "the role enum at {at} is {values}, neither table's names ({group_names} or {project_names})"
+        );
+    }
+    // The role fields the document types today, each with its own table's enum (a field that
+    // lost its enum, or took the other table's, fails here).
+    let schemas = "/components/schemas";
+    let group_fields = [
+        "AddGroupMember/properties/role",
+        "SetGroupMemberRole/properties/role",
+        "GroupMember/properties/role",
+        "ListedGroupMember/properties/role",
+        "Page_ListedGroupMember/properties/items/items/properties/role",
+    ];
+    let project_fields = [
+        "AssignRole/properties/role",
+        "ProjectMember/properties/role",
+        "Page_ProjectMember/properties/items/items/properties/role",
+    ];
+    for (fields, names) in [
+        (&group_fields[..], &group_names),
+        (&project_fields[..], &project_names),
+    ] {
+        for field in fields {
+            let at = format!("{schemas}/{field}");
+            let enumerated = found.iter().find(|(pointer, _)| *pointer == at);
+            assert_eq!(
+                enumerated.map(|(_, values)| values),
+                Some(names),
+                "{at} should enumerate {names}; the role enums are at {found:?}"
+            );
+        }
+    }
 }
 
 async fn the_document_lists_exactly_the_served_routes(db: &TestDb) {
@@ -96,11 +205,8 @@ async fn the_document_lists_exactly_the_served_routes(db: &TestDb) {
             .replace("{user_id}", &Uuid::now_v7().to_string());
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         let response = app
-            .as_user(&app.admin, method.clone(), &path)
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap();
+            .call(Some(&app.admin), method.clone(), &path, Some(&json!({})))
+            .await;
         let status = response.status().as_u16();
         let body: Value = response.json().await.unwrap_or(Value::Null);
         assert_ne!(status, 405, "{method} {template}");
@@ -145,35 +251,29 @@ fn validates(schema: &Value, instance: &Value) -> Result<(), String> {
 async fn responses_match_their_documented_schemas(db: &TestDb) {
     let app = spawn_app(db).await;
     let doc = openapi(&app).await;
-    let group = app.create_group("School", None).await;
-    let class = app.create_group("Class", Some(group)).await;
+    let group = app.create_group(&app.admin, "School", None).await;
+    let class = app.create_group(&app.admin, "Class", Some(group)).await;
     let user = app.create_user("pupil@example.org").await;
     let response = app
-        .as_user(
-            &app.admin,
+        .call(
+            Some(&app.admin),
             Method::PUT,
             &format!("/v1/groups/{class}/members/{}", user.id),
+            Some(&json!({ "role": "student" })),
         )
-        .json(&json!({ "role": "student" }))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert!(response.status().is_success());
-    let project = app.create_project(class, "Fair").await;
-    app.set_project_role(project, &user, "member").await;
-    let squad = expect_status(
-        app.as_user(
+    let project = app.create_project(&app.admin, class, "Fair").await;
+    app.grant_project(project, &user, ProjectRole::Member).await;
+    let squad = app
+        .expect(
             &app.admin,
             Method::POST,
             &format!("/v1/projects/{project}/squads"),
+            Some(&json!({ "name": "Robots" })),
+            &[201],
         )
-        .json(&json!({ "name": "Robots" }))
-        .send()
-        .await
-        .unwrap(),
-        201,
-    )
-    .await;
+        .await;
     let squad = squad["id"].as_str().unwrap().to_owned();
 
     let cases: Vec<(Method, &str, String, Option<Value>)> = vec![
@@ -309,11 +409,9 @@ async fn responses_match_their_documented_schemas(db: &TestDb) {
         ),
     ];
     for (method, template, path, body) in cases {
-        let mut request = app.as_user(&app.admin, method.clone(), &path);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
+        let response = app
+            .call(Some(&app.admin), method.clone(), &path, body.as_ref())
+            .await;
         let status = response.status().as_u16();
         let instance: Value = response.json().await.unwrap();
         let schema = response_schema(&doc, method.as_str(), template, status);
@@ -330,6 +428,7 @@ async fn responses_match_their_documented_schemas(db: &TestDb) {
 }
 
 both_backends!(
+    derived_surfaces_follow_the_role_table,
     the_document_lists_exactly_the_served_routes,
     responses_match_their_documented_schemas
 );

@@ -37,14 +37,7 @@ async fn the_demo_loads_once(db: &TestDb) {
     // Reporting lines as the rule computes them: everyone under the only squad lead (Ada),
     // who reports to the pm (Darwin), who reports to the admin (Curie).
     let ids: std::collections::HashMap<String, String> = {
-        let page = expect_status(
-            app.as_user(&app.admin, Method::GET, "/v1/users?limit=50")
-                .send()
-                .await
-                .unwrap(),
-            200,
-        )
-        .await;
+        let page = app.get_ok(&app.admin, "/v1/users?limit=50").await;
         page["items"]
             .as_array()
             .unwrap()
@@ -57,18 +50,12 @@ async fn the_demo_loads_once(db: &TestDb) {
             })
             .collect()
     };
-    let tree = expect_status(
-        app.as_user(
+    let tree = app
+        .get_ok(
             &app.admin,
-            Method::GET,
             &format!("/v1/projects/{}/reporting-lines", loaded.project),
         )
-        .send()
-        .await
-        .unwrap(),
-        200,
-    )
-    .await;
+        .await;
     let curie = &tree["roots"][0];
     assert_eq!(curie["user_id"], ids["curie@example.org"]);
     assert_eq!(curie["role"], "admin");

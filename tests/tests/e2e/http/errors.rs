@@ -3,6 +3,7 @@
 
 use reqwest::Method;
 use sea_orm::ConnectionTrait;
+use tests::api::strs;
 use tests::app::{expect_problem, spawn_app};
 use tests::both_backends;
 use tests::db::TestDb;
@@ -71,12 +72,7 @@ async fn malformed_bodies_are_named(db: &TestDb) {
         "validation_failed",
     )
     .await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields: Vec<&str> = strs(&body["errors"], "field");
     assert_eq!(fields, ["email", "display_name"], "{body}");
 
     expect_problem(
@@ -115,44 +111,23 @@ async fn oversized_bodies_are_refused(db: &TestDb) {
 async fn unknown_routes_methods_and_ids(db: &TestDb) {
     let app = spawn_app(db).await;
     expect_problem(
-        app.request(Method::GET, "/nowhere").send().await.unwrap(),
+        app.call(None, Method::GET, "/nowhere", None).await,
         404,
         "not_found",
     )
     .await;
-    expect_problem(
-        app.as_user(&app.admin, Method::GET, "/v1/nowhere")
-            .send()
-            .await
-            .unwrap(),
-        404,
-        "not_found",
-    )
-    .await;
+    app.get_refused(&app.admin, "/v1/nowhere", 404, "not_found")
+        .await;
 
-    let response = app
-        .request(Method::DELETE, "/healthz")
-        .send()
-        .await
-        .unwrap();
+    let response = app.call(None, Method::DELETE, "/healthz", None).await;
     assert_eq!(response.headers()["allow"], "GET");
     expect_problem(response, 405, "method_not_allowed").await;
-    let response = app
-        .as_user(&app.admin, Method::DELETE, "/v1/me")
-        .send()
-        .await
-        .unwrap();
+    let response = app.delete(&app.admin, "/v1/me").await;
     expect_problem(response, 405, "method_not_allowed").await;
 
-    let body = expect_problem(
-        app.as_user(&app.admin, Method::GET, "/v1/users/not-a-uuid")
-            .send()
-            .await
-            .unwrap(),
-        400,
-        "validation_failed",
-    )
-    .await;
+    let body = app
+        .get_refused(&app.admin, "/v1/users/not-a-uuid", 400, "validation_failed")
+        .await;
     assert_eq!(body["errors"][0]["field"], "id", "{body}");
 }
 
@@ -165,11 +140,12 @@ async fn a_500_leaks_nothing(db: &TestDb) {
         .await
         .unwrap();
     let response = app
-        .as_user(&app.admin, Method::POST, "/v1/users")
-        .json(&serde_json::json!({ "email": "x@example.org", "display_name": "X" }))
-        .send()
-        .await
-        .unwrap();
+        .post(
+            &app.admin,
+            "/v1/users",
+            &serde_json::json!({ "email": "x@example.org", "display_name": "X" }),
+        )
+        .await;
     let body = expect_problem(response, 500, "internal").await;
     let text = body.to_string().to_lowercase();
     for leak in [

@@ -2,12 +2,15 @@
 //! no-escalation and last-system-admin rules, upsert semantics, inherited listings, paging, bad
 //! input, and the audit event of every change.
 
+use domain::GroupRole;
 use reqwest::{Method, Response};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
+use tests::api::uuids;
 use tests::app::{TestApp, TestUser, expect_problem, expect_status, spawn_app};
 use tests::both_backends;
 use tests::db::TestDb;
+use tests::world::{Who, World};
 use uuid::Uuid;
 
 fn members(group: Uuid) -> String {
@@ -16,22 +19,6 @@ fn members(group: Uuid) -> String {
 
 fn member(group: Uuid, user: Uuid) -> String {
     format!("/v1/groups/{group}/members/{user}")
-}
-
-/// Sends a request as `user`, with a JSON body when one is given.
-async fn send(
-    app: &TestApp,
-    user: &TestUser,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> Response {
-    let request = app.as_user(user, method, path);
-    let request = match body {
-        Some(body) => request.json(&body),
-        None => request,
-    };
-    request.send().await.unwrap()
 }
 
 /// Asserts a success status, or a problem with `code` when one is given.
@@ -43,18 +30,6 @@ async fn expect(response: Response, status: u16, code: Option<&str>) -> Value {
 }
 
 /// Adds `user` to `group` with `role`, as the system admin.
-async fn add(app: &TestApp, group: Uuid, user: Uuid, role: &str) {
-    let response = send(
-        app,
-        &app.admin,
-        Method::POST,
-        &members(group),
-        Some(json!({ "user_id": user, "role": role })),
-    )
-    .await;
-    expect_status(response, 201).await;
-}
-
 /// The stored membership of `user` in `group`.
 async fn stored(app: &TestApp, group: Uuid, user: Uuid) -> Option<entity::group_members::Model> {
     entity::group_members::Entity::find()
@@ -65,33 +40,12 @@ async fn stored(app: &TestApp, group: Uuid, user: Uuid) -> Option<entity::group_
         .unwrap()
 }
 
-async fn events(app: &TestApp, action: &str) -> Vec<entity::audit_events::Model> {
-    entity::audit_events::Entity::find()
-        .filter(entity::audit_events::Column::Action.eq(action))
-        .all(&app.db)
-        .await
-        .unwrap()
-}
-
-/// The group holding the bootstrap admin's `system_admin` membership.
-async fn organisation(app: &TestApp) -> Uuid {
-    let me = expect_status(
-        send(app, &app.admin, Method::GET, "/v1/me", None).await,
-        200,
-    )
-    .await;
-    me["group_memberships"][0]["group_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
-/// A school with one class, and a user for every role at the class: direct members of the
-/// class, members of the school (who hold their role at the class by inheritance), and a
-/// stranger with no role at all.
+/// The shared world seen from its class: a user for every role at the class — direct members
+/// of the class, members of the school above it (who hold their role at the class by
+/// inheritance) — and a stranger with no role at all.
 struct School {
-    school: Uuid,
+    /// The class's parent (the department), where the class's members hold no role.
+    parent: Uuid,
     class: Uuid,
     group_admin: TestUser,
     teacher: TestUser,
@@ -103,28 +57,19 @@ struct School {
 }
 
 impl School {
-    async fn new(app: &TestApp) -> Self {
-        let school = app.create_group("School", None).await;
-        let class = app.create_group("Class", Some(school)).await;
-        let user = |name: &'static str| app.create_user(name);
-        let s = Self {
-            school,
-            class,
-            group_admin: user("ga@example.org").await,
-            teacher: user("teacher@example.org").await,
-            student: user("student@example.org").await,
-            school_admin: user("school-ga@example.org").await,
-            school_teacher: user("school-teacher@example.org").await,
-            school_student: user("school-student@example.org").await,
-            stranger: user("stranger@example.org").await,
-        };
-        add(app, class, s.group_admin.id, "group_admin").await;
-        add(app, class, s.teacher.id, "teacher").await;
-        add(app, class, s.student.id, "student").await;
-        add(app, school, s.school_admin.id, "group_admin").await;
-        add(app, school, s.school_teacher.id, "teacher").await;
-        add(app, school, s.school_student.id, "student").await;
-        s
+    fn of(w: &World) -> Self {
+        let user = |who: Who| w.user(who).clone();
+        Self {
+            parent: w.dept,
+            class: w.class,
+            group_admin: user(Who::Ga),
+            teacher: user(Who::T),
+            student: user(Who::S),
+            school_admin: user(Who::GaUp),
+            school_teacher: user(Who::TUp),
+            school_student: user(Who::SUp),
+            stranger: user(Who::Str),
+        }
     }
 
     /// Every caller with a name for messages, and whether they hold `group.manage_members` /
@@ -175,18 +120,17 @@ fn guarded(powers: Option<Powers>, allowed: bool, ok: u16) -> (u16, Option<&'sta
 }
 
 async fn adding_members_follows_capabilities(db: &TestDb) {
-    let app = spawn_app(db).await;
-    let s = School::new(&app).await;
-    for (n, (name, caller, powers)) in s.callers(&app).into_iter().enumerate() {
+    let w = World::build(db).await;
+    let (app, s) = (&w.app, School::of(&w));
+    for (n, (name, caller, powers)) in s.callers(app).into_iter().enumerate() {
         let newcomer = app.create_user(&format!("new{n}@example.org")).await;
-        let response = send(
-            &app,
-            caller,
-            Method::POST,
-            &members(s.class),
-            Some(json!({ "user_id": newcomer.id, "role": "student" })),
-        )
-        .await;
+        let response = app
+            .post(
+                caller,
+                &members(s.class),
+                &json!({ "user_id": newcomer.id, "role": "student" }),
+            )
+            .await;
         let location = response
             .headers()
             .get("location")
@@ -199,84 +143,83 @@ async fn adding_members_follows_capabilities(db: &TestDb) {
             assert_eq!(body["group_id"], s.class.to_string(), "{name}");
             assert_eq!(body["role"], "student", "{name}");
             assert!(body["created_at"].is_string() && body["updated_at"].is_string());
-            let read = send(&app, caller, Method::GET, &location.unwrap(), None).await;
+            let read = app
+                .call(Some(caller), Method::GET, &location.unwrap(), None)
+                .await;
             assert_eq!(expect_status(read, 200).await, body, "{name}");
         } else {
-            assert!(stored(&app, s.class, newcomer.id).await.is_none(), "{name}");
+            assert!(stored(app, s.class, newcomer.id).await.is_none(), "{name}");
         }
     }
 
     // Already a member, whatever the role asked for.
     for role in ["student", "teacher"] {
-        let response = send(
-            &app,
-            &s.group_admin,
-            Method::POST,
-            &members(s.class),
-            Some(json!({ "user_id": s.student.id, "role": role })),
-        )
-        .await;
+        let response = app
+            .post(
+                &s.group_admin,
+                &members(s.class),
+                &json!({ "user_id": s.student.id, "role": role }),
+            )
+            .await;
         expect_problem(response, 409, "already_member").await;
     }
     // A group_admin of the class has no role in its parent, and no group is there at all.
-    for group in [s.school, Uuid::now_v7()] {
-        let response = send(
-            &app,
-            &s.group_admin,
-            Method::POST,
-            &members(group),
-            Some(json!({ "user_id": s.stranger.id, "role": "student" })),
-        )
-        .await;
+    for group in [s.parent, Uuid::now_v7()] {
+        let response = app
+            .post(
+                &s.group_admin,
+                &members(group),
+                &json!({ "user_id": s.stranger.id, "role": "student" }),
+            )
+            .await;
         expect_problem(response, 404, "not_found").await;
     }
 }
 
 async fn escalation_is_refused(db: &TestDb) {
-    let app = spawn_app(db).await;
-    let s = School::new(&app).await;
+    let w = World::build(db).await;
+    let (app, s) = (&w.app, School::of(&w));
     let role_of = async |user: &TestUser| {
-        stored(&app, s.class, user.id)
+        stored(app, s.class, user.id)
             .await
             .map(|m| role_name(m.role))
     };
 
     // A student cannot promote themselves: they lack group.manage_members, which is checked
     // before the tier rule, so the answer is `forbidden`.
-    let response = send(
-        &app,
-        &s.student,
-        Method::PUT,
-        &member(s.class, s.student.id),
-        Some(json!({ "role": "teacher" })),
-    )
-    .await;
+    let response = app
+        .call(
+            Some(&s.student),
+            Method::PUT,
+            &member(s.class, s.student.id),
+            Some(&json!({ "role": "teacher" })),
+        )
+        .await;
     expect_problem(response, 403, "forbidden").await;
     assert_eq!(role_of(&s.student).await, Some("student"));
 
     // A group_admin cannot grant system_admin, by POST or PUT.
-    let response = send(
-        &app,
-        &s.group_admin,
-        Method::POST,
-        &members(s.class),
-        Some(json!({ "user_id": s.stranger.id, "role": "system_admin" })),
-    )
-    .await;
+    let response = app
+        .post(
+            &s.group_admin,
+            &members(s.class),
+            &json!({ "user_id": s.stranger.id, "role": "system_admin" }),
+        )
+        .await;
     let body = expect_problem(response, 403, "role_escalation").await;
     assert!(
         body["detail"].as_str().unwrap().contains("system_admin"),
         "{body}"
     );
     for target in [&s.student, &s.stranger] {
-        let response = send(
-            &app,
-            &s.school_admin,
-            Method::PUT,
-            &member(s.class, target.id),
-            Some(json!({ "role": "system_admin" })),
-        )
-        .await;
+        let response = app
+            .call(
+                Some(&s.school_admin),
+                Method::PUT,
+                &member(s.class, target.id),
+                Some(&json!({ "role": "system_admin" })),
+            )
+            .await;
         expect_problem(response, 403, "role_escalation").await;
     }
     assert_eq!(role_of(&s.stranger).await, None);
@@ -284,61 +227,47 @@ async fn escalation_is_refused(db: &TestDb) {
 
     // Only the system admin grants system_admin; then no group_admin may demote or remove it.
     let root = app.create_user("root@example.org").await;
-    add(&app, s.class, root.id, "system_admin").await;
+    app.add_group_member(&app.admin, s.class, root.id, GroupRole::SystemAdmin)
+        .await;
     for group_admin in [&s.group_admin, &s.school_admin] {
-        let response = send(
-            &app,
-            group_admin,
-            Method::PUT,
-            &member(s.class, root.id),
-            Some(json!({ "role": "student" })),
-        )
-        .await;
+        let response = app
+            .call(
+                Some(group_admin),
+                Method::PUT,
+                &member(s.class, root.id),
+                Some(&json!({ "role": "student" })),
+            )
+            .await;
         expect_problem(response, 403, "role_escalation").await;
-        let response = send(
-            &app,
-            group_admin,
-            Method::DELETE,
-            &member(s.class, root.id),
-            None,
-        )
-        .await;
+        let response = app.delete(group_admin, &member(s.class, root.id)).await;
         expect_problem(response, 403, "role_escalation").await;
     }
     assert_eq!(role_of(&root).await, Some("system_admin"));
 
     // A teacher cannot remove a group_admin (nor anyone: they do not manage members).
     for target in [&s.group_admin, &s.student] {
-        let response = send(
-            &app,
-            &s.teacher,
-            Method::DELETE,
-            &member(s.class, target.id),
-            None,
-        )
-        .await;
+        let response = app.delete(&s.teacher, &member(s.class, target.id)).await;
         expect_problem(response, 403, "forbidden").await;
     }
     assert_eq!(role_of(&s.group_admin).await, Some("group_admin"));
 
     // Peers manage peers: group_admins grant group_admin and change each other.
-    let response = send(
-        &app,
-        &s.group_admin,
-        Method::POST,
-        &members(s.class),
-        Some(json!({ "user_id": s.stranger.id, "role": "group_admin" })),
-    )
-    .await;
+    let response = app
+        .post(
+            &s.group_admin,
+            &members(s.class),
+            &json!({ "user_id": s.stranger.id, "role": "group_admin" }),
+        )
+        .await;
     expect_status(response, 201).await;
-    let response = send(
-        &app,
-        &s.school_admin,
-        Method::PUT,
-        &member(s.class, s.group_admin.id),
-        Some(json!({ "role": "teacher" })),
-    )
-    .await;
+    let response = app
+        .call(
+            Some(&s.school_admin),
+            Method::PUT,
+            &member(s.class, s.group_admin.id),
+            Some(&json!({ "role": "teacher" })),
+        )
+        .await;
     assert_eq!(expect_status(response, 200).await["role"], "teacher");
 }
 
@@ -354,56 +283,53 @@ fn role_name(role: entity::roles::MemberRole) -> &'static str {
 
 async fn the_last_system_admin_stays(db: &TestDb) {
     let app = spawn_app(db).await;
-    let org = organisation(&app).await;
+    let org = app.organisation().await;
     let admin = app.admin.clone();
 
     // Alone, the system admin can neither leave nor step down; an unchanged PUT is fine.
-    let response = send(&app, &admin, Method::DELETE, &member(org, admin.id), None).await;
+    let response = app.delete(&admin, &member(org, admin.id)).await;
     expect_problem(response, 409, "last_system_admin").await;
     let own = member(org, admin.id);
-    let put = |role: &'static str| {
-        send(
-            &app,
-            &admin,
-            Method::PUT,
-            &own,
-            Some(json!({ "role": role })),
-        )
+    let put = async |role: &'static str| {
+        let body = json!({ "role": role });
+        app.call(Some(&admin), Method::PUT, &own, Some(&body)).await
     };
     expect_problem(put("group_admin").await, 409, "last_system_admin").await;
     expect_status(put("system_admin").await, 200).await;
 
     // A second system_admin membership of the same user keeps them a system admin: either one
     // may go, but not both.
-    let class = app.create_group("Class", Some(org)).await;
-    add(&app, class, admin.id, "system_admin").await;
-    let response = send(&app, &admin, Method::DELETE, &member(org, admin.id), None).await;
+    let class = app.create_group(&app.admin, "Class", Some(org)).await;
+    app.add_group_member(&app.admin, class, admin.id, GroupRole::SystemAdmin)
+        .await;
+    let response = app.delete(&admin, &member(org, admin.id)).await;
     expect_status(response, 204).await;
-    let response = send(&app, &admin, Method::DELETE, &member(class, admin.id), None).await;
+    let response = app.delete(&admin, &member(class, admin.id)).await;
     expect_problem(response, 409, "last_system_admin").await;
 
     // With another system admin, the first may step down; then the other is the last one.
     let other = app.create_user("other@example.org").await;
-    add(&app, org, other.id, "system_admin").await;
-    let response = send(
-        &app,
-        &admin,
-        Method::PUT,
-        &member(class, admin.id),
-        Some(json!({ "role": "teacher" })),
-    )
-    .await;
+    app.add_group_member(&app.admin, org, other.id, GroupRole::SystemAdmin)
+        .await;
+    let response = app
+        .call(
+            Some(&admin),
+            Method::PUT,
+            &member(class, admin.id),
+            Some(&json!({ "role": "teacher" })),
+        )
+        .await;
     assert_eq!(expect_status(response, 200).await["role"], "teacher");
-    let response = send(&app, &other, Method::DELETE, &member(org, other.id), None).await;
+    let response = app.delete(&other, &member(org, other.id)).await;
     expect_problem(response, 409, "last_system_admin").await;
-    let response = send(
-        &app,
-        &other,
-        Method::PUT,
-        &member(org, other.id),
-        Some(json!({ "role": "student" })),
-    )
-    .await;
+    let response = app
+        .call(
+            Some(&other),
+            Method::PUT,
+            &member(org, other.id),
+            Some(&json!({ "role": "student" })),
+        )
+        .await;
     expect_problem(response, 409, "last_system_admin").await;
     assert_eq!(
         stored(&app, org, other.id).await.map(|m| role_name(m.role)),
@@ -412,21 +338,17 @@ async fn the_last_system_admin_stays(db: &TestDb) {
 }
 
 async fn upsert_creates_then_updates_and_skips_unchanged(db: &TestDb) {
-    let app = spawn_app(db).await;
-    let s = School::new(&app).await;
+    let w = World::build(db).await;
+    let (app, s) = (&w.app, School::of(&w));
     let newcomer = app.create_user("newcomer@example.org").await;
     let path = member(s.class, newcomer.id);
-    let put = |role: &'static str| {
-        send(
-            &app,
-            &s.group_admin,
-            Method::PUT,
-            &path,
-            Some(json!({ "role": role })),
-        )
+    let put = async |role: &'static str| {
+        let body = json!({ "role": role });
+        app.call(Some(&s.group_admin), Method::PUT, &path, Some(&body))
+            .await
     };
 
-    let creates = events(&app, "group_member.create").await.len();
+    let creates = app.audit_events("group_member.create").await.len();
     let response = put("student").await;
     assert_eq!(
         response.headers()["location"].to_str().unwrap(),
@@ -434,39 +356,42 @@ async fn upsert_creates_then_updates_and_skips_unchanged(db: &TestDb) {
     );
     let created = expect_status(response, 201).await;
     assert_eq!(created["role"], "student");
-    assert_eq!(events(&app, "group_member.create").await.len(), creates + 1);
+    assert_eq!(
+        app.audit_events("group_member.create").await.len(),
+        creates + 1
+    );
 
     let unchanged = expect_status(put("student").await, 200).await;
     assert_eq!(unchanged, created);
-    assert!(events(&app, "group_member.update").await.is_empty());
+    assert!(app.audit_events("group_member.update").await.is_empty());
 
     let updated = expect_status(put("teacher").await, 200).await;
     assert_eq!(updated["role"], "teacher");
     assert_eq!(updated["created_at"], created["created_at"]);
     assert_ne!(updated["updated_at"], created["updated_at"]);
     expect_status(put("teacher").await, 200).await;
-    let updates = events(&app, "group_member.update").await;
+    let updates = app.audit_events("group_member.update").await;
     assert_eq!(updates.len(), 1);
     assert_eq!(updates[0].details["before"]["role"], "student");
     assert_eq!(updates[0].details["after"]["role"], "teacher");
 
     // Every caller who may not manage members gets the same answer as for POST.
-    for (name, caller, powers) in s.callers(&app) {
+    for (name, caller, powers) in s.callers(app) {
         if powers.is_some_and(|p| p.manage) {
             continue;
         }
-        let response = send(
-            &app,
-            caller,
-            Method::PUT,
-            &path,
-            Some(json!({ "role": "student" })),
-        )
-        .await;
+        let response = app
+            .call(
+                Some(caller),
+                Method::PUT,
+                &path,
+                Some(&json!({ "role": "student" })),
+            )
+            .await;
         let (status, code) = guarded(powers, false, 200);
         expect(response, status, code).await;
         assert_eq!(
-            stored(&app, s.class, newcomer.id)
+            stored(app, s.class, newcomer.id)
                 .await
                 .map(|m| role_name(m.role)),
             Some("teacher"),
@@ -476,11 +401,11 @@ async fn upsert_creates_then_updates_and_skips_unchanged(db: &TestDb) {
 }
 
 async fn reading_one_membership(db: &TestDb) {
-    let app = spawn_app(db).await;
-    let s = School::new(&app).await;
+    let w = World::build(db).await;
+    let (app, s) = (&w.app, School::of(&w));
     let path = member(s.class, s.teacher.id);
-    for (name, caller, powers) in s.callers(&app) {
-        let response = send(&app, caller, Method::GET, &path, None).await;
+    for (name, caller, powers) in s.callers(app) {
+        let response = app.call(Some(caller), Method::GET, &path, None).await;
         let may = powers.is_some_and(|p| p.view) || caller.id == s.teacher.id;
         let (status, code) = guarded(powers, may, 200);
         let body = expect(response, status, code).await;
@@ -491,14 +416,14 @@ async fn reading_one_membership(db: &TestDb) {
         }
     }
     // Members read their own membership, even without group.view_members.
-    let own = send(
-        &app,
-        &s.student,
-        Method::GET,
-        &member(s.class, s.student.id),
-        None,
-    )
-    .await;
+    let own = app
+        .call(
+            Some(&s.student),
+            Method::GET,
+            &member(s.class, s.student.id),
+            None,
+        )
+        .await;
     assert_eq!(expect_status(own, 200).await["role"], "student");
     // Only direct memberships exist here: an inherited role is no membership of the class.
     for (caller, group, user) in [
@@ -508,19 +433,16 @@ async fn reading_one_membership(db: &TestDb) {
         (&app.admin, Uuid::now_v7(), s.teacher.id),
         (&s.stranger, Uuid::now_v7(), s.stranger.id),
     ] {
-        let response = send(&app, caller, Method::GET, &member(group, user), None).await;
+        let response = app
+            .call(Some(caller), Method::GET, &member(group, user), None)
+            .await;
         expect_problem(response, 404, "not_found").await;
     }
 }
 
 /// The user ids of a listing, in order.
 fn ids(body: &Value) -> Vec<Uuid> {
-    body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|item| item["user_id"].as_str().unwrap().parse().unwrap())
-        .collect()
+    uuids(&body["items"], "user_id")
 }
 
 fn sorted(mut ids: Vec<Uuid>) -> Vec<Uuid> {
@@ -529,11 +451,13 @@ fn sorted(mut ids: Vec<Uuid>) -> Vec<Uuid> {
 }
 
 async fn listing_direct_members(db: &TestDb) {
-    let app = spawn_app(db).await;
-    let s = School::new(&app).await;
+    let w = World::build(db).await;
+    let (app, s) = (&w.app, School::of(&w));
     let direct = sorted(vec![s.group_admin.id, s.teacher.id, s.student.id]);
-    for (name, caller, powers) in s.callers(&app) {
-        let response = send(&app, caller, Method::GET, &members(s.class), None).await;
+    for (name, caller, powers) in s.callers(app) {
+        let response = app
+            .call(Some(caller), Method::GET, &members(s.class), None)
+            .await;
         let (status, code) = guarded(powers, powers.is_some_and(|p| p.view), 200);
         let body = expect(response, status, code).await;
         if status == 200 {
@@ -547,9 +471,8 @@ async fn listing_direct_members(db: &TestDb) {
     }
 
     let list = async |query: &str| {
-        send(
-            &app,
-            &s.teacher,
+        app.call(
+            Some(&s.teacher),
             Method::GET,
             &format!("{}?{query}", members(s.class)),
             None,
@@ -581,9 +504,13 @@ async fn listing_direct_members(db: &TestDb) {
 async fn inherited_listing_shows_each_user_once_at_their_strongest_role(db: &TestDb) {
     let app = spawn_app(db).await;
     // school → department → class
-    let school = app.create_group("School", None).await;
-    let department = app.create_group("Department", Some(school)).await;
-    let class = app.create_group("Class", Some(department)).await;
+    let school = app.create_group(&app.admin, "School", None).await;
+    let department = app
+        .create_group(&app.admin, "Department", Some(school))
+        .await;
+    let class = app
+        .create_group(&app.admin, "Class", Some(department))
+        .await;
     let user = |name: &'static str| app.create_user(name);
     let promoted = user("promoted@example.org").await;
     let direct_wins = user("direct-wins@example.org").await;
@@ -593,29 +520,44 @@ async fn inherited_listing_shows_each_user_once_at_their_strongest_role(db: &Tes
     let only_inherited = user("only-inherited@example.org").await;
 
     // Student in the class but teacher of the school: a teacher, inherited from the school.
-    add(&app, class, promoted.id, "student").await;
-    add(&app, school, promoted.id, "teacher").await;
+    app.add_group_member(&app.admin, class, promoted.id, GroupRole::Student)
+        .await;
+    app.add_group_member(&app.admin, school, promoted.id, GroupRole::Teacher)
+        .await;
     // group_admin in the class beats student in the school: shown as the direct membership.
-    add(&app, class, direct_wins.id, "group_admin").await;
-    add(&app, school, direct_wins.id, "student").await;
+    app.add_group_member(&app.admin, class, direct_wins.id, GroupRole::GroupAdmin)
+        .await;
+    app.add_group_member(&app.admin, school, direct_wins.id, GroupRole::Student)
+        .await;
     // Teacher both here and in the department: the direct membership wins the tie.
-    add(&app, class, tie.id, "teacher").await;
-    add(&app, department, tie.id, "teacher").await;
+    app.add_group_member(&app.admin, class, tie.id, GroupRole::Teacher)
+        .await;
+    app.add_group_member(&app.admin, department, tie.id, GroupRole::Teacher)
+        .await;
     // Teacher in two ancestors: the one nearest the root, where the role starts to apply.
-    add(&app, school, ancestors_tie.id, "teacher").await;
-    add(&app, department, ancestors_tie.id, "teacher").await;
-    add(&app, class, only_direct.id, "student").await;
-    add(&app, department, only_inherited.id, "group_admin").await;
+    app.add_group_member(&app.admin, school, ancestors_tie.id, GroupRole::Teacher)
+        .await;
+    app.add_group_member(&app.admin, department, ancestors_tie.id, GroupRole::Teacher)
+        .await;
+    app.add_group_member(&app.admin, class, only_direct.id, GroupRole::Student)
+        .await;
+    app.add_group_member(
+        &app.admin,
+        department,
+        only_inherited.id,
+        GroupRole::GroupAdmin,
+    )
+    .await;
 
     let list = async |query: &str| {
-        let response = send(
-            &app,
-            &app.admin,
-            Method::GET,
-            &format!("{}?{query}", members(class)),
-            None,
-        )
-        .await;
+        let response = app
+            .call(
+                Some(&app.admin),
+                Method::GET,
+                &format!("{}?{query}", members(class)),
+                None,
+            )
+            .await;
         expect_status(response, 200).await
     };
 
@@ -700,34 +642,36 @@ async fn inherited_listing_shows_each_user_once_at_their_strongest_role(db: &Tes
 
     // The teacher of the department sees the class's members; a student there does not.
     let student = user("student@example.org").await;
-    add(&app, department, student.id, "student").await;
-    let response = send(
-        &app,
-        &student,
-        Method::GET,
-        &format!("{}?inherited=true", members(class)),
-        None,
-    )
-    .await;
+    app.add_group_member(&app.admin, department, student.id, GroupRole::Student)
+        .await;
+    let response = app
+        .call(
+            Some(&student),
+            Method::GET,
+            &format!("{}?inherited=true", members(class)),
+            None,
+        )
+        .await;
     expect_problem(response, 403, "forbidden").await;
-    let response = send(
-        &app,
-        &tie,
-        Method::GET,
-        &format!("{}?inherited=true", members(class)),
-        None,
-    )
-    .await;
+    let response = app
+        .call(
+            Some(&tie),
+            Method::GET,
+            &format!("{}?inherited=true", members(class)),
+            None,
+        )
+        .await;
     assert_eq!(ids(&expect_status(response, 200).await).len(), 7);
 }
 
 async fn pagination_walks_every_page(db: &TestDb) {
     let app = spawn_app(db).await;
-    let group = app.create_group("Big class", None).await;
+    let group = app.create_group(&app.admin, "Big class", None).await;
     let mut all = Vec::new();
     for i in 0..7 {
         let user = app.create_user(&format!("member{i}@example.org")).await;
-        add(&app, group, user.id, "student").await;
+        app.add_group_member(&app.admin, group, user.id, GroupRole::Student)
+            .await;
         all.push(user.id);
     }
     let all = sorted(all);
@@ -739,7 +683,7 @@ async fn pagination_walks_every_page(db: &TestDb) {
             Some(c) => format!("{}?limit=3&cursor={c}", members(group)),
             None => format!("{}?limit=3", members(group)),
         };
-        let page = expect_status(send(&app, &app.admin, Method::GET, &path, None).await, 200).await;
+        let page = app.get_ok(&app.admin, &path).await;
         sizes.push(ids(&page).len());
         seen.extend(ids(&page));
         match page["next_cursor"].as_str() {
@@ -751,7 +695,7 @@ async fn pagination_walks_every_page(db: &TestDb) {
     assert_eq!(seen, all);
     // A limit that ends exactly on the last item says so: no empty page follows.
     let path = format!("{}?limit=7", members(group));
-    let page = expect_status(send(&app, &app.admin, Method::GET, &path, None).await, 200).await;
+    let page = app.get_ok(&app.admin, &path).await;
     assert_eq!(
         (ids(&page).len(), page["next_cursor"].clone()),
         (7, Value::Null)
@@ -759,22 +703,16 @@ async fn pagination_walks_every_page(db: &TestDb) {
 }
 
 async fn removing_members(db: &TestDb) {
-    let app = spawn_app(db).await;
-    let s = School::new(&app).await;
-    for (n, (name, caller, powers)) in s.callers(&app).into_iter().enumerate() {
+    let w = World::build(db).await;
+    let (app, s) = (&w.app, School::of(&w));
+    for (n, (name, caller, powers)) in s.callers(app).into_iter().enumerate() {
         let target = app.create_user(&format!("leaving{n}@example.org")).await;
-        add(&app, s.class, target.id, "student").await;
-        let response = send(
-            &app,
-            caller,
-            Method::DELETE,
-            &member(s.class, target.id),
-            None,
-        )
-        .await;
+        app.add_group_member(&app.admin, s.class, target.id, GroupRole::Student)
+            .await;
+        let response = app.delete(caller, &member(s.class, target.id)).await;
         let (status, code) = guarded(powers, powers.is_some_and(|p| p.manage), 204);
         let body = expect(response, status, code).await;
-        let gone = stored(&app, s.class, target.id).await.is_none();
+        let gone = stored(app, s.class, target.id).await.is_none();
         assert_eq!(gone, status == 204, "{name}");
         if status == 204 {
             assert_eq!(body, Value::Null, "{name}");
@@ -784,34 +722,29 @@ async fn removing_members(db: &TestDb) {
     // Everyone may leave, whatever their role; a second attempt finds nothing.
     for leaver in [&s.student, &s.teacher, &s.group_admin] {
         let path = member(s.class, leaver.id);
-        let response = send(&app, leaver, Method::DELETE, &path, None).await;
+        let response = app.delete(leaver, &path).await;
         expect_status(response, 204).await;
-        let response = send(&app, leaver, Method::DELETE, &path, None).await;
+        let response = app.delete(leaver, &path).await;
         expect_problem(response, 404, "not_found").await;
     }
     // An inherited role is not a membership of the class to leave.
-    let response = send(
-        &app,
-        &s.school_student,
-        Method::DELETE,
-        &member(s.class, s.school_student.id),
-        None,
-    )
-    .await;
+    let response = app
+        .delete(&s.school_student, &member(s.class, s.school_student.id))
+        .await;
     expect_problem(response, 404, "not_found").await;
     // Nor can anyone remove a membership that does not exist, or in a group that does not.
     for path in [
         member(s.class, s.stranger.id),
         member(Uuid::now_v7(), s.stranger.id),
     ] {
-        let response = send(&app, &app.admin, Method::DELETE, &path, None).await;
+        let response = app.delete(&app.admin, &path).await;
         expect_problem(response, 404, "not_found").await;
     }
 }
 
 async fn bad_input_is_named(db: &TestDb) {
     let app = spawn_app(db).await;
-    let group = app.create_group("School", None).await;
+    let group = app.create_group(&app.admin, "School", None).await;
     let user = app.create_user("user@example.org").await;
     let cases = [
         (
@@ -888,7 +821,9 @@ async fn bad_input_is_named(db: &TestDb) {
         ),
     ];
     for (method, path, body, field) in cases {
-        let response = send(&app, &app.admin, method.clone(), &path, Some(body.clone())).await;
+        let response = app
+            .call(Some(&app.admin), method.clone(), &path, Some(&body.clone()))
+            .await;
         let problem = expect_problem(response, 400, "validation_failed").await;
         assert_eq!(
             problem["errors"][0]["field"], field,
@@ -918,7 +853,9 @@ async fn bad_input_is_named(db: &TestDb) {
             "id",
         ),
     ] {
-        let response = send(&app, &app.admin, method.clone(), &path, None).await;
+        let response = app
+            .call(Some(&app.admin), method.clone(), &path, None)
+            .await;
         let problem = expect_problem(response, 400, "validation_failed").await;
         assert_eq!(
             problem["errors"][0]["field"], field,
@@ -927,27 +864,26 @@ async fn bad_input_is_named(db: &TestDb) {
     }
     // Nothing was written by any of it.
     assert!(stored(&app, group, user.id).await.is_none());
-    assert!(events(&app, "group_member.create").await.is_empty());
+    assert!(app.audit_events("group_member.create").await.is_empty());
 }
 
 async fn every_change_is_audited(db: &TestDb) {
-    let app = spawn_app(db).await;
-    let s = School::new(&app).await;
+    let w = World::build(db).await;
+    let (app, s) = (&w.app, School::of(&w));
     let newcomer = app.create_user("newcomer@example.org").await;
-    let before = events(&app, "group_member.create").await.len();
+    let before = app.audit_events("group_member.create").await.len();
 
     // Created by the class's group_admin.
-    let response = send(
-        &app,
-        &s.group_admin,
-        Method::POST,
-        &members(s.class),
-        Some(json!({ "user_id": newcomer.id, "role": "student" })),
-    )
-    .await;
+    let response = app
+        .post(
+            &s.group_admin,
+            &members(s.class),
+            &json!({ "user_id": newcomer.id, "role": "student" }),
+        )
+        .await;
     expect_status(response, 201).await;
-    let row = stored(&app, s.class, newcomer.id).await.unwrap();
-    let created = events(&app, "group_member.create").await;
+    let row = stored(app, s.class, newcomer.id).await.unwrap();
+    let created = app.audit_events("group_member.create").await;
     assert_eq!(created.len(), before + 1);
     let event = created
         .iter()
@@ -965,16 +901,16 @@ async fn every_change_is_audited(db: &TestDb) {
     );
 
     // Changed by a group_admin of the school (inherited).
-    let response = send(
-        &app,
-        &s.school_admin,
-        Method::PUT,
-        &member(s.class, newcomer.id),
-        Some(json!({ "role": "teacher" })),
-    )
-    .await;
+    let response = app
+        .call(
+            Some(&s.school_admin),
+            Method::PUT,
+            &member(s.class, newcomer.id),
+            Some(&json!({ "role": "teacher" })),
+        )
+        .await;
     expect_status(response, 200).await;
-    let updated = events(&app, "group_member.update").await;
+    let updated = app.audit_events("group_member.update").await;
     assert_eq!(updated.len(), 1);
     assert_eq!(updated[0].actor_id, Some(s.school_admin.id));
     assert_eq!(updated[0].resource_id, Some(row.id));
@@ -985,16 +921,9 @@ async fn every_change_is_audited(db: &TestDb) {
     );
 
     // Left by the member themselves.
-    let response = send(
-        &app,
-        &newcomer,
-        Method::DELETE,
-        &member(s.class, newcomer.id),
-        None,
-    )
-    .await;
+    let response = app.delete(&newcomer, &member(s.class, newcomer.id)).await;
     expect_status(response, 204).await;
-    let deleted = events(&app, "group_member.delete").await;
+    let deleted = app.audit_events("group_member.delete").await;
     assert_eq!(deleted.len(), 1);
     assert_eq!(deleted[0].actor_id, Some(newcomer.id));
     assert_eq!(deleted[0].resource_id, Some(row.id));
@@ -1005,25 +934,11 @@ async fn every_change_is_audited(db: &TestDb) {
     );
 
     // Removed by the system admin; refused changes write nothing.
-    let response = send(
-        &app,
-        &s.teacher,
-        Method::DELETE,
-        &member(s.class, s.student.id),
-        None,
-    )
-    .await;
+    let response = app.delete(&s.teacher, &member(s.class, s.student.id)).await;
     expect_problem(response, 403, "forbidden").await;
-    let response = send(
-        &app,
-        &app.admin,
-        Method::DELETE,
-        &member(s.class, s.student.id),
-        None,
-    )
-    .await;
+    let response = app.delete(&app.admin, &member(s.class, s.student.id)).await;
     expect_status(response, 204).await;
-    let deleted = events(&app, "group_member.delete").await;
+    let deleted = app.audit_events("group_member.delete").await;
     assert_eq!(deleted.len(), 2);
     let by_admin = deleted
         .iter()
@@ -1040,7 +955,7 @@ async fn every_change_is_audited(db: &TestDb) {
 /// exactly one through, whether they leave or demote themselves.
 async fn concurrent_step_downs_keep_one_system_admin(db: &TestDb) {
     let app = spawn_app(db).await;
-    let org = organisation(&app).await;
+    let org = app.organisation().await;
     let mut survivor = app.admin.clone();
     // Created up front: the bootstrap admin may no longer be a system admin in round 2.
     let others = [
@@ -1049,14 +964,13 @@ async fn concurrent_step_downs_keep_one_system_admin(db: &TestDb) {
     ];
     let bodies = [None, Some(json!({ "role": "group_admin" }))];
     for (round, (other, body)) in others.into_iter().zip(bodies).enumerate() {
-        let response = send(
-            &app,
-            &survivor,
-            Method::POST,
-            &members(org),
-            Some(json!({ "user_id": other.id, "role": "system_admin" })),
-        )
-        .await;
+        let response = app
+            .post(
+                &survivor,
+                &members(org),
+                &json!({ "user_id": other.id, "role": "system_admin" }),
+            )
+            .await;
         expect_status(response, 201).await;
         let method = if body.is_some() {
             Method::PUT
@@ -1065,7 +979,8 @@ async fn concurrent_step_downs_keep_one_system_admin(db: &TestDb) {
         };
         let step_down = async |user: &TestUser| {
             let path = member(org, user.id);
-            send(&app, user, method.clone(), &path, body.clone()).await
+            app.call(Some(user), method.clone(), &path, body.clone().as_ref())
+                .await
         };
         let pair = [survivor.clone(), other];
         let (first, second) =

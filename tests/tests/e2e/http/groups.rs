@@ -1,32 +1,26 @@
 //! The group tree over HTTP: creation rules, reads with effective roles, listings, moves and
 //! subtree deletion — with every role that may and may not.
 
+use domain::GroupRole;
 use reqwest::Method;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
+use tests::api::strs;
 use tests::app::{TestApp, TestUser, expect_problem, expect_status, spawn_app};
 use tests::both_backends;
 use tests::db::TestDb;
 use uuid::Uuid;
 
 async fn get(app: &TestApp, user: &TestUser, path: &str) -> reqwest::Response {
-    app.as_user(user, Method::GET, path).send().await.unwrap()
+    app.call(Some(user), Method::GET, path, None).await
 }
 
 async fn create(app: &TestApp, user: &TestUser, body: Value) -> reqwest::Response {
-    app.as_user(user, Method::POST, "/v1/groups")
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    app.post(user, "/v1/groups", &body).await
 }
 
 async fn patch(app: &TestApp, user: &TestUser, group: Uuid, body: Value) -> reqwest::Response {
-    app.as_user(user, Method::PATCH, &format!("/v1/groups/{group}"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    app.patch(user, &format!("/v1/groups/{group}"), &body).await
 }
 
 async fn my_role(app: &TestApp, user: &TestUser, group: Uuid) -> Option<String> {
@@ -43,14 +37,6 @@ async fn my_role(app: &TestApp, user: &TestUser, group: Uuid) -> Option<String> 
             None
         }
     }
-}
-
-async fn audit_count(app: &TestApp, action: &str) -> u64 {
-    entity::audit_events::Entity::find()
-        .filter(entity::audit_events::Column::Action.eq(action))
-        .count(&app.db)
-        .await
-        .unwrap()
 }
 
 async fn creating_groups(db: &TestDb) {
@@ -73,13 +59,15 @@ async fn creating_groups(db: &TestDb) {
         format!("/v1/groups/{}", school["id"].as_str().unwrap())
     );
     let school_id: Uuid = school["id"].as_str().unwrap().parse().unwrap();
-    assert_eq!(audit_count(&app, "group.create").await, 1);
+    assert_eq!(app.audit_count("group.create").await, 1);
 
     let head = app.create_user("head@example.org").await;
     let teacher = app.create_user("teacher@example.org").await;
     let stranger = app.create_user("stranger@example.org").await;
-    app.set_group_role(school_id, &head, "group_admin").await;
-    app.set_group_role(school_id, &teacher, "teacher").await;
+    app.grant_group(school_id, &head, GroupRole::GroupAdmin)
+        .await;
+    app.grant_group(school_id, &teacher, GroupRole::Teacher)
+        .await;
 
     // Roots: system admins only.
     expect_problem(
@@ -196,11 +184,11 @@ async fn creating_groups(db: &TestDb) {
 
 /// A chain root → g1 → g2 → g3 → g4 (depth 4, five levels) with memberships at several levels.
 async fn chain(app: &TestApp) -> Vec<Uuid> {
-    let mut ids = vec![app.create_group("Level 0", None).await];
+    let mut ids = vec![app.create_group(&app.admin, "Level 0", None).await];
     for level in 1..5 {
         let parent = ids[level - 1];
         ids.push(
-            app.create_group(&format!("Level {level}"), Some(parent))
+            app.create_group(&app.admin, &format!("Level {level}"), Some(parent))
                 .await,
         );
     }
@@ -211,8 +199,8 @@ async fn effective_roles_follow_the_tree(db: &TestDb) {
     let app = spawn_app(db).await;
     let g = chain(&app).await;
     let user = app.create_user("climber@example.org").await;
-    app.set_group_role(g[1], &user, "student").await;
-    app.set_group_role(g[3], &user, "group_admin").await;
+    app.grant_group(g[1], &user, GroupRole::Student).await;
+    app.grant_group(g[3], &user, GroupRole::GroupAdmin).await;
     let expected = [
         None,
         Some("student"),
@@ -230,7 +218,7 @@ async fn effective_roles_follow_the_tree(db: &TestDb) {
 
     // A side branch under the root; move g3 (with g4) under it. The student role from g1 no
     // longer reaches g3/g4; the direct group_admin role in g3 travels with the subtree.
-    let side = app.create_group("Side", Some(g[0])).await;
+    let side = app.create_group(&app.admin, "Side", Some(g[0])).await;
     let moved = expect_status(
         patch(&app, &app.admin, g[3], json!({ "parent_id": side })).await,
         200,
@@ -238,7 +226,7 @@ async fn effective_roles_follow_the_tree(db: &TestDb) {
     .await;
     assert_eq!(moved["depth"], 2);
     assert_eq!(moved["ancestor_ids"], json!([g[0], side]));
-    assert_eq!(audit_count(&app, "group.move").await, 1);
+    assert_eq!(app.audit_count("group.move").await, 1);
     let g4 = expect_status(
         get(&app, &app.admin, &format!("/v1/groups/{}", g[4])).await,
         200,
@@ -259,10 +247,8 @@ async fn effective_roles_follow_the_tree(db: &TestDb) {
 
     // Delete g1's subtree (g1, g2): the student membership goes with it.
     let response = app
-        .as_user(&app.admin, Method::DELETE, &format!("/v1/groups/{}", g[1]))
-        .send()
-        .await
-        .unwrap();
+        .delete(&app.admin, &format!("/v1/groups/{}", g[1]))
+        .await;
     expect_status(response, 204).await;
     assert_eq!(my_role(&app, &user, g[1]).await, None);
     expect_problem(
@@ -291,9 +277,9 @@ async fn effective_roles_follow_the_tree(db: &TestDb) {
 async fn tree_listings(db: &TestDb) {
     let app = spawn_app(db).await;
     let g = chain(&app).await;
-    let branch = app.create_group("Branch", Some(g[1])).await;
+    let branch = app.create_group(&app.admin, "Branch", Some(g[1])).await;
     let student = app.create_user("student@example.org").await;
-    app.set_group_role(g[4], &student, "student").await;
+    app.grant_group(g[4], &student, GroupRole::Student).await;
 
     // Descendants of g1, in tree order: g2, g3, g4, then Branch or before it by path order.
     let page = expect_status(
@@ -306,12 +292,7 @@ async fn tree_listings(db: &TestDb) {
         200,
     )
     .await;
-    let ids: Vec<&str> = page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = strs(&page["items"], "id");
     assert_eq!(ids.len(), 4);
     let depths: Vec<u64> = page["items"]
         .as_array()
@@ -410,12 +391,7 @@ async fn tree_listings(db: &TestDb) {
         200,
     )
     .await;
-    let crumb_ids: Vec<&str> = crumbs["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap())
-        .collect();
+    let crumb_ids: Vec<&str> = strs(&crumbs["items"], "id");
     let want: Vec<String> = g[..4].iter().map(Uuid::to_string).collect();
     assert_eq!(crumb_ids, want);
     assert_eq!(crumbs["items"][0]["depth"], 0);
@@ -445,12 +421,7 @@ async fn tree_listings(db: &TestDb) {
     assert_eq!(mine["items"][0]["id"], g[4].to_string());
     assert_eq!(mine["items"][0]["my_role"], "student");
     let roots = expect_status(get(&app, &app.admin, "/v1/groups").await, 200).await;
-    let root_ids: Vec<&str> = roots["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap())
-        .collect();
+    let root_ids: Vec<&str> = strs(&roots["items"], "id");
     assert!(root_ids.contains(&g[0].to_string().as_str()));
     assert!(
         roots["items"]
@@ -464,9 +435,9 @@ async fn tree_listings(db: &TestDb) {
 async fn renaming_and_moving_rules(db: &TestDb) {
     let app = spawn_app(db).await;
     let g = chain(&app).await;
-    let other_root = app.create_group("Other", None).await;
+    let other_root = app.create_group(&app.admin, "Other", None).await;
     let admin1 = app.create_user("admin1@example.org").await;
-    app.set_group_role(g[1], &admin1, "group_admin").await;
+    app.grant_group(g[1], &admin1, GroupRole::GroupAdmin).await;
 
     // Rename: group.manage; a no-op writes no audit event.
     let renamed = expect_status(
@@ -481,14 +452,14 @@ async fn renaming_and_moving_rules(db: &TestDb) {
     )
     .await;
     assert_eq!(renamed["name"], "Renamed");
-    assert_eq!(audit_count(&app, "group.update").await, 1);
+    assert_eq!(app.audit_count("group.update").await, 1);
     expect_status(
         patch(&app, &admin1, g[2], json!({ "name": "Renamed" })).await,
         200,
     )
     .await;
     expect_status(patch(&app, &admin1, g[2], json!({})).await, 200).await;
-    assert_eq!(audit_count(&app, "group.update").await, 1);
+    assert_eq!(app.audit_count("group.update").await, 1);
 
     // Cycles and depth.
     expect_problem(
@@ -519,13 +490,15 @@ async fn renaming_and_moving_rules(db: &TestDb) {
     let mut deep = vec![other_root];
     for level in 1..=16 {
         deep.push(
-            app.create_group(&format!("Deep {level}"), Some(deep[level - 1]))
+            app.create_group(&app.admin, &format!("Deep {level}"), Some(deep[level - 1]))
                 .await,
         );
     }
     // g1's subtree is 4 levels tall (g1..g4); under depth 16 its leaf would sit at 20: allowed.
     // Under depth 16's child it would be 21: refused.
-    let deeper = app.create_group("Deep 17", Some(deep[16])).await;
+    let deeper = app
+        .create_group(&app.admin, "Deep 17", Some(deep[16]))
+        .await;
     expect_problem(
         patch(&app, &app.admin, g[1], json!({ "parent_id": deeper })).await,
         400,
@@ -562,9 +535,9 @@ async fn renaming_and_moving_rules(db: &TestDb) {
 
     // Moving a group you administer under a group you do not administer: refused.
     let teacher_there = app.create_user("teacher-there@example.org").await;
-    app.set_group_role(g[2], &teacher_there, "group_admin")
+    app.grant_group(g[2], &teacher_there, GroupRole::GroupAdmin)
         .await;
-    app.set_group_role(other_root, &teacher_there, "teacher")
+    app.grant_group(other_root, &teacher_there, GroupRole::Teacher)
         .await;
     expect_problem(
         patch(
@@ -579,7 +552,7 @@ async fn renaming_and_moving_rules(db: &TestDb) {
     )
     .await;
     // Under a group they cannot see at all: it reads as unknown.
-    let invisible = app.create_group("Invisible", None).await;
+    let invisible = app.create_group(&app.admin, "Invisible", None).await;
     let problem = expect_problem(
         patch(
             &app,
@@ -594,8 +567,8 @@ async fn renaming_and_moving_rules(db: &TestDb) {
     .await;
     assert_eq!(problem["errors"][0]["field"], "parent_id");
     // Administering the group and the target, but not the group's current parent: refused.
-    let mine = app.create_group("Mine", None).await;
-    app.set_group_role(mine, &teacher_there, "group_admin")
+    let mine = app.create_group(&app.admin, "Mine", None).await;
+    app.grant_group(mine, &teacher_there, GroupRole::GroupAdmin)
         .await;
     expect_problem(
         patch(&app, &teacher_there, g[2], json!({ "parent_id": mine })).await,
@@ -633,7 +606,7 @@ async fn renaming_and_moving_rules(db: &TestDb) {
     .await;
     // Students and teachers cannot rename.
     let student = app.create_user("student@example.org").await;
-    app.set_group_role(g[1], &student, "student").await;
+    app.grant_group(g[1], &student, GroupRole::Student).await;
     expect_problem(
         patch(&app, &student, g[1], json!({ "name": "Ours" })).await,
         403,
@@ -641,8 +614,8 @@ async fn renaming_and_moving_rules(db: &TestDb) {
     )
     .await;
     // Slug clash among new siblings on a move.
-    app.create_group("Twin", Some(g[0])).await;
-    let b = app.create_group("Twin", Some(g[1])).await;
+    app.create_group(&app.admin, "Twin", Some(g[0])).await;
+    let b = app.create_group(&app.admin, "Twin", Some(g[1])).await;
     expect_problem(
         patch(&app, &app.admin, b, json!({ "parent_id": g[0] })).await,
         409,
@@ -657,55 +630,42 @@ async fn deleting_subtrees(db: &TestDb) {
     let admin1 = app.create_user("admin1@example.org").await;
     let peer = app.create_user("peer@example.org").await;
     let teacher = app.create_user("teacher@example.org").await;
-    app.set_group_role(g[1], &admin1, "group_admin").await;
-    app.set_group_role(g[3], &peer, "group_admin").await;
-    app.set_group_role(g[2], &teacher, "teacher").await;
+    app.grant_group(g[1], &admin1, GroupRole::GroupAdmin).await;
+    app.grant_group(g[3], &peer, GroupRole::GroupAdmin).await;
+    app.grant_group(g[2], &teacher, GroupRole::Teacher).await;
 
-    let delete = |user: &TestUser, group: Uuid| {
-        app.as_user(user, Method::DELETE, &format!("/v1/groups/{group}"))
-            .send()
-    };
+    let delete =
+        async |user: &TestUser, group: Uuid| app.delete(user, &format!("/v1/groups/{group}")).await;
     // A teacher cannot delete; a stranger cannot even see.
-    expect_problem(delete(&teacher, g[3]).await.unwrap(), 403, "forbidden").await;
+    expect_problem(delete(&teacher, g[3]).await, 403, "forbidden").await;
     let stranger = app.create_user("stranger@example.org").await;
-    expect_problem(delete(&stranger, g[3]).await.unwrap(), 404, "not_found").await;
+    expect_problem(delete(&stranger, g[3]).await, 404, "not_found").await;
     // Deleting needs group.manage on the parent: admin1 may not delete g1 itself.
-    expect_problem(delete(&admin1, g[1]).await.unwrap(), 403, "forbidden").await;
+    expect_problem(delete(&admin1, g[1]).await, 403, "forbidden").await;
 
     // A system admin membership inside the subtree is stronger than admin1: refused.
     let other_admin = app.create_user("sys2@example.org").await;
-    app.set_group_role(g[4], &other_admin, "system_admin").await;
-    expect_problem(delete(&admin1, g[2]).await.unwrap(), 403, "role_escalation").await;
+    app.grant_group(g[4], &other_admin, GroupRole::SystemAdmin)
+        .await;
+    expect_problem(delete(&admin1, g[2]).await, 403, "role_escalation").await;
     let response = app
-        .as_user(
+        .delete(
             &app.admin,
-            Method::DELETE,
             &format!("/v1/groups/{}/members/{}", g[4], other_admin.id),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     expect_status(response, 204).await;
     // Peers may remove peers: admin1 deletes g2's subtree, which holds a group_admin.
-    expect_status(delete(&admin1, g[2]).await.unwrap(), 204).await;
+    expect_status(delete(&admin1, g[2]).await, 204).await;
     assert_eq!(my_role(&app, &peer, g[3]).await, None);
 
     // The organisation root holds the only system admin: deleting it is refused.
-    let me = expect_status(get(&app, &app.admin, "/v1/me").await, 200).await;
-    let org: Uuid = me["group_memberships"][0]["group_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    expect_problem(
-        delete(&app.admin, org).await.unwrap(),
-        409,
-        "last_system_admin",
-    )
-    .await;
+    let org = app.organisation().await;
+    expect_problem(delete(&app.admin, org).await, 409, "last_system_admin").await;
     // With a second system admin elsewhere, it goes through.
-    app.set_group_role(g[0], &other_admin, "system_admin").await;
-    expect_status(delete(&app.admin, org).await.unwrap(), 204).await;
+    app.grant_group(g[0], &other_admin, GroupRole::SystemAdmin)
+        .await;
+    expect_status(delete(&app.admin, org).await, 204).await;
     // The admin is no longer a system admin; the other one is.
     let me = expect_status(get(&app, &other_admin, "/v1/me").await, 200).await;
     assert_eq!(me["system_admin"], true);

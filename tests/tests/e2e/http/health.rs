@@ -9,17 +9,9 @@ use tests::db::TestDb;
 
 async fn health_and_readiness_answer(db: &TestDb) {
     let app = tests::app::spawn_app(db).await;
-    let health = expect_status(
-        app.request(Method::GET, "/healthz").send().await.unwrap(),
-        200,
-    )
-    .await;
+    let health = expect_status(app.call(None, Method::GET, "/healthz", None).await, 200).await;
     assert_eq!(health["status"], "ok");
-    let ready = expect_status(
-        app.request(Method::GET, "/readyz").send().await.unwrap(),
-        200,
-    )
-    .await;
+    let ready = expect_status(app.call(None, Method::GET, "/readyz", None).await, 200).await;
     assert_eq!(ready["status"], "ok");
 }
 
@@ -30,33 +22,22 @@ async fn readiness_fails_fast_without_a_database(db: &TestDb) {
     // Closing the server's pool is what an unreachable database looks like from inside.
     app.db.clone().close().await.unwrap();
     let started = Instant::now();
-    let response = app.request(Method::GET, "/readyz").send().await.unwrap();
+    let response = app.call(None, Method::GET, "/readyz", None).await;
     expect_problem(response, 503, "service_unavailable").await;
     // Not a performance bound: it proves the probe does not hang on a dead database.
     assert!(started.elapsed() < Duration::from_secs(10));
     // Liveness does not depend on the database.
-    expect_status(
-        app.request(Method::GET, "/healthz").send().await.unwrap(),
-        200,
-    )
-    .await;
+    expect_status(app.call(None, Method::GET, "/healthz", None).await, 200).await;
 }
 
 async fn metrics_count_routes_pool_and_decisions(db: &TestDb) {
     let app = tests::app::spawn_app(db).await;
-    let group = app.create_group("Metered", None).await;
+    let group = app.create_group(&app.admin, "Metered", None).await;
     for _ in 0..3 {
         let path = format!("/v1/groups/{group}");
-        expect_status(
-            app.as_user(&app.admin, Method::GET, &path)
-                .send()
-                .await
-                .unwrap(),
-            200,
-        )
-        .await;
+        app.get_ok(&app.admin, &path).await;
     }
-    let response = app.request(Method::GET, "/metrics").send().await.unwrap();
+    let response = app.call(None, Method::GET, "/metrics", None).await;
     assert!(
         response.headers()["content-type"]
             .to_str()

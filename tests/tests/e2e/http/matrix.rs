@@ -1,7 +1,7 @@
 //! The authorization matrix: every `/v1` route of the spec × every principal × the caller's own
 //! object and another tenant's, each with the status the spec promises, over real HTTP.
 //!
-//! One fixture world per backend (see [`build`]): a school → department → class tree, an
+//! One fixture world per backend (the shared [`World`], in `tests::world`): a school → department → class tree, an
 //! unrelated second tree, a project in the class with two squads and a sub-squad, and a second
 //! project in the other tree; fourteen principals hold one standing each ([`Who`]). The
 //! [`table`] gives, per route and target, the expected answer for each principal: no role at the
@@ -9,6 +9,8 @@
 //! objects made (by the system admin) for that one case, so the fixture stays as built; the
 //! throwaway users and groups are deleted again when their row is done, which keeps the list
 //! walks short. The few cases aimed at fixture objects themselves (refusals only) run last.
+//! The routes and how to build a request for each ([`Route`], [`prepare`]) are the shared
+//! catalogue in `tests::routes`; the table, the runs and the tally are the matrix's own.
 //!
 //! In the same run:
 //! - every case whose route is guarded by one capability ([`check_mapping`]) also asks
@@ -25,122 +27,20 @@
 //! `/v1/check` agreements and list-item reads).
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, Ordering};
 
+use domain::{GroupRole, ProjectRole};
 use futures_util::stream::{self, StreamExt};
 use reqwest::Method;
 use serde_json::{Value, json};
-use tests::app::{TestApp, TestUser, spawn_app};
+use tests::api::percent_encode;
+use tests::app::TestUser;
 use tests::both_backends;
 use tests::db::TestDb;
+use tests::routes::{
+    Ids, On, Prepared, Route, SPEC_ROUTES, check_mapping, delete, get, prepare, put,
+};
+use tests::world::{CLASS, MECHANICS, Target, Who, World, brief};
 use uuid::Uuid;
-
-// ---------------------------------------------------------------------------------------------
-// Principals and targets
-// ---------------------------------------------------------------------------------------------
-
-/// The principals, in the order of the table's columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Who {
-    /// The system admin (bootstrapped; also admin of both projects, which they created).
-    Sa,
-    /// group_admin, teacher, student of the class directly.
-    Ga,
-    T,
-    S,
-    /// group_admin, teacher, student of the school: inherited at the department and the class.
-    GaUp,
-    TUp,
-    SUp,
-    /// admin, pm of the project (no group role anywhere).
-    Pa,
-    Pm,
-    /// squad_lead in Mechanics (and so of its sub-squad Wheels).
-    Sl,
-    /// squad_lead in Software, the other top-level squad.
-    SlOther,
-    /// member of the project, in Mechanics.
-    Mem,
-    /// member of the other project and student of the other tree's class.
-    Out,
-    /// a user with no membership at all.
-    Str,
-}
-
-impl Who {
-    const ALL: [Who; 14] = [
-        Who::Sa,
-        Who::Ga,
-        Who::T,
-        Who::S,
-        Who::GaUp,
-        Who::TUp,
-        Who::SUp,
-        Who::Pa,
-        Who::Pm,
-        Who::Sl,
-        Who::SlOther,
-        Who::Mem,
-        Who::Out,
-        Who::Str,
-    ];
-
-    fn label(self) -> &'static str {
-        match self {
-            Who::Sa => "SA",
-            Who::Ga => "GA",
-            Who::T => "T",
-            Who::S => "S",
-            Who::GaUp => "GA^",
-            Who::TUp => "T^",
-            Who::SUp => "S^",
-            Who::Pa => "PA",
-            Who::Pm => "PM",
-            Who::Sl => "SL",
-            Who::SlOther => "SL~",
-            Who::Mem => "MEM",
-            Who::Out => "OUT",
-            Who::Str => "STR",
-        }
-    }
-
-    /// The role this principal holds in the project of `target` (Robots, or Debate for
-    /// `Other`), which throwaway projects mirror.
-    fn project_role(self, target: Target) -> Option<&'static str> {
-        match (target, self) {
-            (Target::Other, Who::Out) => Some("member"),
-            (Target::Other, _) => None,
-            (_, Who::Pa) => Some("admin"),
-            (_, Who::Pm) => Some("pm"),
-            (_, Who::Sl | Who::SlOther) => Some("squad_lead"),
-            (_, Who::Mem) => Some("member"),
-            _ => None,
-        }
-    }
-}
-
-/// Which object a case is about; its meaning depends on the route's resource:
-///
-/// | target  | groups                  | projects | squads                 | users            |
-/// |---------|-------------------------|----------|------------------------|------------------|
-/// | Own     | Class 7B                | Robots   | Mechanics              | S (class)        |
-/// | Up      | Science (class parent)  | –        | –                      | T^ (school)      |
-/// | Sub     | –                       | –        | Wheels (in Mechanics)  | MEM (project)    |
-/// | Sibling | –                       | –        | Software               | –                |
-/// | Other   | Class 9C (other tree)   | Debate   | Openers (in Debate)    | OUT              |
-/// | Mine    | –                       | –        | –                      | the caller       |
-/// | Missing | an id that names nothing, for every kind                                        |
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Target {
-    Own,
-    Up,
-    Sub,
-    Sibling,
-    Other,
-    Mine,
-    Missing,
-}
 
 // ---------------------------------------------------------------------------------------------
 // Expected answers
@@ -194,334 +94,6 @@ const N404: Want = want(404, "not_found");
 const C409: Want = want(409, "already_member");
 /// 409 `last_admin`.
 const L409: Want = want(409, "last_admin");
-
-// ---------------------------------------------------------------------------------------------
-// Routes
-// ---------------------------------------------------------------------------------------------
-
-/// One way of calling one route; several variants share a route when they probe different
-/// rules (escalation, unknown ids, other tenants).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Route {
-    Me,
-    Roles,
-    Check,
-    CheckBatch,
-    /// `/v1/check` about another user.
-    CheckOther,
-    Audit,
-    CreateUser,
-    ListUsers,
-    GetUser,
-    PatchUser,
-    /// Changing one's own email: system admins only.
-    PatchOwnEmail,
-    DeleteUser,
-    CreateRootGroup,
-    CreateChildGroup,
-    ListGroups,
-    GetGroup,
-    ListChildren,
-    ListDescendants,
-    ListAncestors,
-    /// Rename a throwaway child of the target.
-    RenameGroup,
-    /// "Rename" the target to its own name: allowed, and nothing changes.
-    RenameGroupUnchanged,
-    /// Move a throwaway child of the class under the target.
-    MoveGroup,
-    MoveGroupToRoot,
-    /// Delete a throwaway child of the target (group.manage on the target).
-    DeleteGroup,
-    /// Delete a throwaway child of the class that holds a system_admin membership.
-    DeleteGroupHoldingSystemAdmin,
-    GroupAudit,
-    AddGroupMember,
-    /// Grant a peer's role (group_admin): peers may manage peers.
-    AddGroupAdmin,
-    AddGroupSystemAdmin,
-    AddGroupMemberUnknownUser,
-    AddGroupMemberTwice,
-    PutGroupMember,
-    PutGroupMemberUnchanged,
-    PutGroupSystemAdmin,
-    ListGroupMembers,
-    GetGroupMember,
-    /// The membership of someone who has none here.
-    GetGroupMemberAbsent,
-    DeleteGroupMember,
-    DeleteGroupSystemAdmin,
-    CreateProject,
-    ListGroupProjects,
-    GetProject,
-    RenameProject,
-    /// Delete a throwaway project in which the principal holds their usual project role.
-    DeleteProject,
-    ProjectAudit,
-    PutProjectMember,
-    PutProjectAdmin,
-    DemoteProjectAdmin,
-    PutProjectMemberUnchanged,
-    PutProjectMemberUnknownUser,
-    ListProjectMembers,
-    /// `?squad_id=` naming a squad of the other project.
-    ListProjectMembersOfForeignSquad,
-    GetProjectMember,
-    GetProjectMemberAbsent,
-    ReportingLines,
-    DeleteProjectMember,
-    DeleteProjectAdmin,
-    CreateSquad,
-    /// A parent squad from the other project.
-    CreateSquadUnderForeignParent,
-    ListSquads,
-    GetSquad,
-    RenameSquad,
-    RenameSquadUnchanged,
-    MoveSquadUnderForeignParent,
-    DeleteSquad,
-    /// Delete a throwaway squad that holds a project admin.
-    DeleteSquadHoldingAdmin,
-    PutSquadMember,
-    /// Add a pm to a squad.
-    PutSquadMemberStronger,
-    /// Add a member of the other project.
-    PutSquadMemberOutsider,
-    ListSquadMembers,
-    DeleteSquadMember,
-    DeleteSquadMemberStronger,
-    /// Fixture objects themselves, for principals who must be refused: run last.
-    DeleteFixtureGroup,
-    DeleteFixtureProject,
-    DeleteFixtureSquad,
-    DeleteFixtureUser,
-}
-
-impl Route {
-    /// The route as the spec's table names it.
-    fn endpoint(self) -> &'static str {
-        use Route::*;
-        match self {
-            Me => "GET /v1/me",
-            Roles => "GET /v1/roles",
-            Check | CheckOther => "POST /v1/check",
-            CheckBatch => "POST /v1/check/batch",
-            Audit => "GET /v1/audit",
-            CreateUser => "POST /v1/users",
-            ListUsers => "GET /v1/users",
-            GetUser => "GET /v1/users/{id}",
-            PatchUser | PatchOwnEmail => "PATCH /v1/users/{id}",
-            DeleteUser | DeleteFixtureUser => "DELETE /v1/users/{id}",
-            CreateRootGroup | CreateChildGroup => "POST /v1/groups",
-            ListGroups => "GET /v1/groups",
-            GetGroup => "GET /v1/groups/{id}",
-            ListChildren => "GET /v1/groups/{id}/children",
-            ListDescendants => "GET /v1/groups/{id}/descendants",
-            ListAncestors => "GET /v1/groups/{id}/ancestors",
-            RenameGroup | RenameGroupUnchanged | MoveGroup | MoveGroupToRoot => {
-                "PATCH /v1/groups/{id}"
-            }
-            DeleteGroup | DeleteGroupHoldingSystemAdmin | DeleteFixtureGroup => {
-                "DELETE /v1/groups/{id}"
-            }
-            GroupAudit => "GET /v1/groups/{id}/audit",
-            AddGroupMember
-            | AddGroupAdmin
-            | AddGroupSystemAdmin
-            | AddGroupMemberUnknownUser
-            | AddGroupMemberTwice => "POST /v1/groups/{id}/members",
-            PutGroupMember | PutGroupMemberUnchanged | PutGroupSystemAdmin => {
-                "PUT /v1/groups/{id}/members/{user_id}"
-            }
-            ListGroupMembers => "GET /v1/groups/{id}/members",
-            GetGroupMember | GetGroupMemberAbsent => "GET /v1/groups/{id}/members/{user_id}",
-            DeleteGroupMember | DeleteGroupSystemAdmin => {
-                "DELETE /v1/groups/{id}/members/{user_id}"
-            }
-            CreateProject => "POST /v1/groups/{id}/projects",
-            ListGroupProjects => "GET /v1/groups/{id}/projects",
-            GetProject => "GET /v1/projects/{id}",
-            RenameProject => "PATCH /v1/projects/{id}",
-            DeleteProject | DeleteFixtureProject => "DELETE /v1/projects/{id}",
-            ProjectAudit => "GET /v1/projects/{id}/audit",
-            PutProjectMember
-            | PutProjectAdmin
-            | DemoteProjectAdmin
-            | PutProjectMemberUnchanged
-            | PutProjectMemberUnknownUser => "PUT /v1/projects/{id}/members/{user_id}",
-            ListProjectMembers | ListProjectMembersOfForeignSquad => {
-                "GET /v1/projects/{id}/members"
-            }
-            GetProjectMember | GetProjectMemberAbsent => "GET /v1/projects/{id}/members/{user_id}",
-            ReportingLines => "GET /v1/projects/{id}/reporting-lines",
-            DeleteProjectMember | DeleteProjectAdmin => {
-                "DELETE /v1/projects/{id}/members/{user_id}"
-            }
-            CreateSquad | CreateSquadUnderForeignParent => "POST /v1/projects/{id}/squads",
-            ListSquads => "GET /v1/projects/{id}/squads",
-            GetSquad => "GET /v1/squads/{id}",
-            RenameSquad | RenameSquadUnchanged | MoveSquadUnderForeignParent => {
-                "PATCH /v1/squads/{id}"
-            }
-            DeleteSquad | DeleteSquadHoldingAdmin | DeleteFixtureSquad => "DELETE /v1/squads/{id}",
-            PutSquadMember | PutSquadMemberStronger | PutSquadMemberOutsider => {
-                "PUT /v1/squads/{id}/members/{user_id}"
-            }
-            ListSquadMembers => "GET /v1/squads/{id}/members",
-            DeleteSquadMember | DeleteSquadMemberStronger => {
-                "DELETE /v1/squads/{id}/members/{user_id}"
-            }
-        }
-    }
-
-    /// Cases aimed at the fixture's own objects: refusals only, run after everything else.
-    fn touches_fixture(self) -> bool {
-        matches!(
-            self,
-            Route::DeleteFixtureGroup
-                | Route::DeleteFixtureProject
-                | Route::DeleteFixtureSquad
-                | Route::DeleteFixtureUser
-        )
-    }
-}
-
-/// Every `/v1` route of the spec (§4); the table must call each of them.
-const SPEC_ROUTES: &[&str] = &[
-    "GET /v1/me",
-    "POST /v1/users",
-    "GET /v1/users",
-    "GET /v1/users/{id}",
-    "PATCH /v1/users/{id}",
-    "DELETE /v1/users/{id}",
-    "POST /v1/groups",
-    "GET /v1/groups",
-    "GET /v1/groups/{id}",
-    "GET /v1/groups/{id}/children",
-    "GET /v1/groups/{id}/descendants",
-    "GET /v1/groups/{id}/ancestors",
-    "PATCH /v1/groups/{id}",
-    "DELETE /v1/groups/{id}",
-    "POST /v1/groups/{id}/members",
-    "PUT /v1/groups/{id}/members/{user_id}",
-    "GET /v1/groups/{id}/members",
-    "GET /v1/groups/{id}/members/{user_id}",
-    "DELETE /v1/groups/{id}/members/{user_id}",
-    "POST /v1/groups/{id}/projects",
-    "GET /v1/groups/{id}/projects",
-    "GET /v1/projects/{id}",
-    "PATCH /v1/projects/{id}",
-    "DELETE /v1/projects/{id}",
-    "PUT /v1/projects/{id}/members/{user_id}",
-    "GET /v1/projects/{id}/members",
-    "GET /v1/projects/{id}/members/{user_id}",
-    "DELETE /v1/projects/{id}/members/{user_id}",
-    "GET /v1/projects/{id}/reporting-lines",
-    "POST /v1/projects/{id}/squads",
-    "GET /v1/projects/{id}/squads",
-    "GET /v1/squads/{id}",
-    "PATCH /v1/squads/{id}",
-    "DELETE /v1/squads/{id}",
-    "PUT /v1/squads/{id}/members/{user_id}",
-    "GET /v1/squads/{id}/members",
-    "DELETE /v1/squads/{id}/members/{user_id}",
-    "GET /v1/roles",
-    "POST /v1/check",
-    "POST /v1/check/batch",
-    "GET /v1/audit",
-    "GET /v1/groups/{id}/audit",
-    "GET /v1/projects/{id}/audit",
-];
-
-// ---------------------------------------------------------------------------------------------
-// The route ↔ capability mapping for `/v1/check`
-// ---------------------------------------------------------------------------------------------
-
-/// Where a mapped check asks.
-#[derive(Debug, Clone, Copy)]
-enum On {
-    /// `{type: system}`.
-    System,
-    /// The group in the path (or the throwaway the case acts on).
-    Group,
-    /// The parent of the group created or deleted.
-    Parent,
-    /// The project in the path.
-    Project,
-    /// The squad in the path.
-    Squad,
-}
-
-impl On {
-    /// Whether the check is about the route's own resource, so that "no role" means 404 there.
-    fn is_route_resource(self) -> bool {
-        matches!(self, On::Group | On::Project | On::Squad)
-    }
-}
-
-/// The capability (and where) each guarded route checks — the mapping the `/v1/check`
-/// agreement uses:
-///
-/// | route                                                          | capability                   | on      |
-/// |----------------------------------------------------------------|------------------------------|---------|
-/// | POST /v1/groups (root), DELETE /v1/users/{id}, GET /v1/audit   | system.manage                | system  |
-/// | POST /v1/groups (child)                                        | group.manage                 | parent  |
-/// | GET /v1/groups/{id}, /children, /descendants, /ancestors, /projects | group.view              | group   |
-/// | PATCH /v1/groups/{id} (rename), GET /v1/groups/{id}/audit      | group.manage                 | group   |
-/// | DELETE /v1/groups/{id}                                         | group.manage                 | parent  |
-/// | POST, PUT, DELETE /v1/groups/{id}/members[/{user_id}]          | group.manage_members         | group   |
-/// | GET /v1/groups/{id}/members[/{user_id}]                        | group.view_members           | group   |
-/// | POST /v1/groups/{id}/projects                                  | group.create_projects        | group   |
-/// | GET /v1/projects/{id}, GET /v1/projects/{id}/squads            | project.view                 | project |
-/// | PATCH /v1/projects/{id}, GET /v1/projects/{id}/audit           | project.manage_settings      | project |
-/// | DELETE /v1/projects/{id}                                       | project.delete               | project |
-/// | PUT, DELETE /v1/projects/{id}/members/{user_id}                | project.assign_roles         | project |
-/// | GET /v1/projects/{id}/members[/{user_id}], /reporting-lines    | project.view_members         | project |
-/// | POST /v1/projects/{id}/squads                                  | project.manage_squads        | project |
-/// | GET /v1/squads/{id}                                            | project.view                 | squad   |
-/// | PATCH, DELETE /v1/squads/{id}                                  | project.manage_squads        | squad   |
-/// | PUT, DELETE /v1/squads/{id}/members/{user_id}                  | project.manage_squad_members | squad   |
-/// | GET /v1/squads/{id}/members                                    | project.view_members         | squad   |
-///
-/// Not mapped, because another rule decides them: anything about oneself (reading one's own
-/// group membership, leaving, `/v1/users/{id}` of oneself), escalation and last-admin cases,
-/// unknown or foreign ids in bodies, moves (two groups decide), user visibility and creation
-/// (no single capability), and routes any user may call.
-fn check_mapping(route: Route) -> Option<(&'static str, On)> {
-    use Route::*;
-    Some(match route {
-        CreateRootGroup | DeleteUser | DeleteFixtureUser | Audit => ("system.manage", On::System),
-        CreateChildGroup | DeleteGroup | DeleteFixtureGroup => ("group.manage", On::Parent),
-        GetGroup | ListChildren | ListDescendants | ListAncestors | ListGroupProjects => {
-            ("group.view", On::Group)
-        }
-        RenameGroup | RenameGroupUnchanged | GroupAudit => ("group.manage", On::Group),
-        AddGroupMember
-        | AddGroupAdmin
-        | PutGroupMember
-        | PutGroupMemberUnchanged
-        | DeleteGroupMember => ("group.manage_members", On::Group),
-        ListGroupMembers | GetGroupMember => ("group.view_members", On::Group),
-        CreateProject => ("group.create_projects", On::Group),
-        GetProject | ListSquads => ("project.view", On::Project),
-        RenameProject | ProjectAudit => ("project.manage_settings", On::Project),
-        DeleteProject | DeleteFixtureProject => ("project.delete", On::Project),
-        PutProjectMember | PutProjectMemberUnchanged | DeleteProjectMember => {
-            ("project.assign_roles", On::Project)
-        }
-        ListProjectMembers | GetProjectMember | ReportingLines => {
-            ("project.view_members", On::Project)
-        }
-        CreateSquad => ("project.manage_squads", On::Project),
-        GetSquad => ("project.view", On::Squad),
-        RenameSquad | RenameSquadUnchanged | DeleteSquad | DeleteFixtureSquad => {
-            ("project.manage_squads", On::Squad)
-        }
-        PutSquadMember | DeleteSquadMember => ("project.manage_squad_members", On::Squad),
-        ListSquadMembers => ("project.view_members", On::Squad),
-        _ => return None,
-    })
-}
 
 // ---------------------------------------------------------------------------------------------
 // The table
@@ -767,723 +339,6 @@ fn table() -> Vec<Row> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The fixture world
-// ---------------------------------------------------------------------------------------------
-
-const CLASS: &str = "Class 7B";
-const DEPT: &str = "Science";
-const ACADEMY_CLASS: &str = "Class 9C";
-const MECHANICS: &str = "Mechanics";
-const WHEELS: &str = "Wheels";
-const OPENERS: &str = "Openers";
-
-struct World {
-    app: TestApp,
-    /// Indexed by `Who as usize`.
-    people: Vec<TestUser>,
-    /// A teacher of the department (a direct member there, for member reads).
-    dept_teacher: TestUser,
-    /// The bootstrap root that holds the system admin.
-    org: Uuid,
-    /// Springfield (root) → Science → Class 7B.
-    school: Uuid,
-    dept: Uuid,
-    class: Uuid,
-    /// Shelbyville (root) → Class 9C: the other tenant.
-    academy: Uuid,
-    academy_class: Uuid,
-    /// Robots, in the class: Mechanics (with the sub-squad Wheels) and Software.
-    p: Uuid,
-    s1: Uuid,
-    s1a: Uuid,
-    s2: Uuid,
-    /// Debate, in the other tree, with the squad Openers.
-    q: Uuid,
-    qs: Uuid,
-    seq: AtomicU32,
-    /// Users and groups made for one case (as `/v1/users/…` and `/v1/groups/…` paths),
-    /// deleted after its row so that the lists stay short.
-    throwaways: Mutex<Vec<String>>,
-    /// An id no object has, and a user with that id (never stored).
-    missing: Uuid,
-    ghost: TestUser,
-}
-
-async fn build(db: &TestDb) -> World {
-    let app = spawn_app(db).await;
-    let (_, me) = send(&app, Some(&app.admin), Method::GET, "/v1/me", None).await;
-    let org = me["group_memberships"][0]["group_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let school = app.create_group("Springfield", None).await;
-    let dept = app.create_group(DEPT, Some(school)).await;
-    let class = app.create_group(CLASS, Some(dept)).await;
-    let academy = app.create_group("Shelbyville", None).await;
-    let academy_class = app.create_group(ACADEMY_CLASS, Some(academy)).await;
-
-    let mut people = Vec::new();
-    for who in Who::ALL {
-        people.push(match who {
-            Who::Sa => app.admin.clone(),
-            _ => {
-                let email = format!("{who:?}@matrix.test").to_lowercase();
-                app.create_user(&email).await
-            }
-        });
-    }
-    let person = |who: Who| &people[who as usize];
-    let dept_teacher = app.create_user("dept-teacher@matrix.test").await;
-    let ghost = TestUser {
-        id: Uuid::now_v7(),
-        email: "ghost@matrix.test".into(),
-        token: String::new(),
-    };
-    for (group, who, role) in [
-        (class, Who::Ga, "group_admin"),
-        (class, Who::T, "teacher"),
-        (class, Who::S, "student"),
-        (school, Who::GaUp, "group_admin"),
-        (school, Who::TUp, "teacher"),
-        (school, Who::SUp, "student"),
-        (academy_class, Who::Out, "student"),
-    ] {
-        grant(&app, group, person(who).id, role).await;
-    }
-    grant(&app, dept, dept_teacher.id, "teacher").await;
-
-    let p = app.create_project(class, "Robots").await;
-    for who in [Who::Pa, Who::Pm, Who::Sl, Who::SlOther, Who::Mem] {
-        let role = who.project_role(Target::Own).unwrap();
-        app.set_project_role(p, person(who), role).await;
-    }
-    let s1 = add_squad(&app, p, MECHANICS, None).await;
-    let s1a = add_squad(&app, p, WHEELS, Some(s1)).await;
-    let s2 = add_squad(&app, p, "Software", None).await;
-    join(&app, s1, person(Who::Sl).id).await;
-    join(&app, s2, person(Who::SlOther).id).await;
-    join(&app, s1, person(Who::Mem).id).await;
-
-    let q = app.create_project(academy_class, "Debate").await;
-    app.set_project_role(q, person(Who::Out), "member").await;
-    let qs = add_squad(&app, q, OPENERS, None).await;
-    join(&app, qs, person(Who::Out).id).await;
-
-    World {
-        app,
-        people,
-        dept_teacher,
-        org,
-        school,
-        dept,
-        class,
-        academy,
-        academy_class,
-        p,
-        s1,
-        s1a,
-        s2,
-        q,
-        qs,
-        missing: ghost.id,
-        ghost,
-        seq: AtomicU32::new(0),
-        throwaways: Mutex::new(Vec::new()),
-    }
-}
-
-/// Gives `user` a direct `role` in `group`, as the system admin.
-async fn grant(app: &TestApp, group: Uuid, user: Uuid, role: &str) {
-    let path = format!("/v1/groups/{group}/members/{user}");
-    let body = json!({ "role": role });
-    let (status, body) = send(app, Some(&app.admin), Method::PUT, &path, Some(&body)).await;
-    assert!(status == 200 || status == 201, "grant: {status} {body}");
-}
-
-/// Creates a squad as the system admin; returns its id.
-async fn add_squad(app: &TestApp, project: Uuid, name: &str, parent: Option<Uuid>) -> Uuid {
-    let path = format!("/v1/projects/{project}/squads");
-    let body = json!({ "name": name, "parent_id": parent });
-    let (status, body) = send(app, Some(&app.admin), Method::POST, &path, Some(&body)).await;
-    assert_eq!(status, 201, "add_squad: {body}");
-    body["id"].as_str().unwrap().parse().unwrap()
-}
-
-/// Puts `user` (a member of the squad's project) into `squad`, as the system admin.
-async fn join(app: &TestApp, squad: Uuid, user: Uuid) {
-    let path = format!("/v1/squads/{squad}/members/{user}");
-    let (status, body) = send(app, Some(&app.admin), Method::PUT, &path, None).await;
-    assert!(status == 200 || status == 201, "join: {status} {body}");
-}
-
-impl World {
-    fn user(&self, who: Who) -> &TestUser {
-        &self.people[who as usize]
-    }
-
-    fn next(&self) -> u32 {
-        self.seq.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// A new user with no membership, deleted again by [`World::clean_up`].
-    async fn fresh_user(&self) -> TestUser {
-        let n = self.next();
-        let user = self.app.create_user(&format!("u{n}@matrix.test")).await;
-        let path = format!("/v1/users/{}", user.id);
-        self.throwaways.lock().unwrap().push(path);
-        user
-    }
-
-    /// Deletes the users and groups made for the cases run since the last call, users first
-    /// (those a case deleted itself are gone already).
-    async fn clean_up(&self, tally: &mut Tally) {
-        let mut paths = std::mem::take(&mut *self.throwaways.lock().unwrap());
-        paths.sort_by_key(|path| !path.starts_with("/v1/users/"));
-        for path in paths {
-            let (status, body) = send(
-                &self.app,
-                Some(&self.app.admin),
-                Method::DELETE,
-                &path,
-                None,
-            )
-            .await;
-            if status != 204 && status != 404 {
-                tally.cases += 1;
-                tally.unexpected.push(format!(
-                    "clean-up: DELETE {path} answered {status} {}",
-                    brief(&body)
-                ));
-            }
-        }
-    }
-
-    /// A fresh user holding `role` in `project`.
-    async fn fresh_member(&self, project: Uuid, role: &str) -> TestUser {
-        let user = self.fresh_user().await;
-        self.app.set_project_role(project, &user, role).await;
-        user
-    }
-
-    /// A new group under `parent`, deleted again by [`World::clean_up`].
-    async fn child_group(&self, parent: Uuid) -> Uuid {
-        let n = self.next();
-        let group = self
-            .app
-            .create_group(&format!("Child {n}"), Some(parent))
-            .await;
-        let path = format!("/v1/groups/{group}");
-        self.throwaways.lock().unwrap().push(path);
-        group
-    }
-
-    async fn top_squad(&self, project: Uuid) -> Uuid {
-        let n = self.next();
-        add_squad(&self.app, project, &format!("Squad {n}"), None).await
-    }
-
-    /// The group a target names.
-    fn group(&self, target: Target) -> Uuid {
-        match target {
-            Target::Up => self.dept,
-            Target::Other => self.academy_class,
-            Target::Missing => self.missing,
-            _ => self.class,
-        }
-    }
-
-    /// A direct member of the target group, with their role there.
-    fn group_member(&self, target: Target) -> (&TestUser, &'static str) {
-        match target {
-            Target::Up => (&self.dept_teacher, "teacher"),
-            Target::Other => (self.user(Who::Out), "student"),
-            _ => (self.user(Who::S), "student"),
-        }
-    }
-
-    fn project(&self, target: Target) -> Uuid {
-        match target {
-            Target::Other => self.q,
-            Target::Missing => self.missing,
-            _ => self.p,
-        }
-    }
-
-    fn squad(&self, target: Target) -> Uuid {
-        match target {
-            Target::Sub => self.s1a,
-            Target::Sibling => self.s2,
-            Target::Other => self.qs,
-            Target::Missing => self.missing,
-            _ => self.s1,
-        }
-    }
-
-    fn squad_name(&self, target: Target) -> &'static str {
-        match target {
-            Target::Sub => WHEELS,
-            Target::Other => OPENERS,
-            _ => MECHANICS,
-        }
-    }
-
-    fn group_name(&self, target: Target) -> &'static str {
-        match target {
-            Target::Up => DEPT,
-            Target::Other => ACADEMY_CLASS,
-            _ => CLASS,
-        }
-    }
-
-    /// The user a target names (see [`Target`]).
-    fn target_user(&self, target: Target, who: Who) -> &TestUser {
-        match target {
-            Target::Up => self.user(Who::TUp),
-            Target::Sub => self.user(Who::Mem),
-            Target::Other => self.user(Who::Out),
-            Target::Mine => self.user(who),
-            Target::Missing => &self.ghost,
-            _ => self.user(Who::S),
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Turning a row's cell into a request
-// ---------------------------------------------------------------------------------------------
-
-/// The resources a case touches, for its `/v1/check`.
-#[derive(Debug, Default, Clone, Copy)]
-struct Ids {
-    group: Option<Uuid>,
-    parent: Option<Uuid>,
-    project: Option<Uuid>,
-    squad: Option<Uuid>,
-}
-
-/// A concrete request for one case.
-struct Prepared {
-    method: Method,
-    path: String,
-    body: Option<Value>,
-    ids: Ids,
-    /// Another rule decides, not a capability: the caller acts on themselves (the "self"
-    /// rule), or on a user that does not exist.
-    other_rule: bool,
-}
-
-impl Prepared {
-    fn new(method: Method, path: impl Into<String>) -> Self {
-        Self {
-            method,
-            path: path.into(),
-            body: None,
-            ids: Ids::default(),
-            other_rule: false,
-        }
-    }
-
-    fn body(mut self, body: Value) -> Self {
-        self.body = Some(body);
-        self
-    }
-
-    fn group(mut self, id: Uuid) -> Self {
-        self.ids.group = Some(id);
-        self
-    }
-
-    fn parent(mut self, id: Uuid) -> Self {
-        self.ids.parent = Some(id);
-        self
-    }
-
-    fn project(mut self, id: Uuid) -> Self {
-        self.ids.project = Some(id);
-        self
-    }
-
-    fn squad(mut self, id: Uuid) -> Self {
-        self.ids.squad = Some(id);
-        self
-    }
-
-    fn other_rule(mut self, yes: bool) -> Self {
-        self.other_rule = yes;
-        self
-    }
-}
-
-fn get(path: impl Into<String>) -> Prepared {
-    Prepared::new(Method::GET, path)
-}
-
-fn post(path: impl Into<String>, body: Value) -> Prepared {
-    Prepared::new(Method::POST, path).body(body)
-}
-
-fn put(path: impl Into<String>, body: Value) -> Prepared {
-    Prepared::new(Method::PUT, path).body(body)
-}
-
-fn patch(path: impl Into<String>, body: Value) -> Prepared {
-    Prepared::new(Method::PATCH, path).body(body)
-}
-
-fn delete(path: impl Into<String>) -> Prepared {
-    Prepared::new(Method::DELETE, path)
-}
-
-/// Builds the request of `route` on `target` for `who`, creating (as the system admin) the
-/// throwaway objects a write acts on.
-async fn prepare(w: &World, route: Route, target: Target, who: Who) -> Prepared {
-    use Route::*;
-    let me = w.user(who);
-    let n = w.next();
-    let g = w.group(target);
-    let p = w.project(target);
-    let sq = w.squad(target);
-    match route {
-        Me => get("/v1/me"),
-        Roles => get("/v1/roles"),
-        Check => post(
-            "/v1/check",
-            json!({ "capability": "group.view", "resource": { "type": "group", "id": w.class } }),
-        ),
-        CheckBatch => post(
-            "/v1/check/batch",
-            json!({ "checks": [
-                { "capability": "group.view", "resource": { "type": "group", "id": w.class } },
-                { "capability": "project.view", "resource": { "type": "project", "id": w.p } },
-                { "capability": "project.view", "resource": { "type": "squad", "id": w.s1 } },
-                { "capability": "system.manage", "resource": { "type": "system" } },
-            ] }),
-        ),
-        CheckOther => post(
-            "/v1/check",
-            json!({
-                "user_id": w.dept_teacher.id,
-                "capability": "project.view",
-                "resource": { "type": "project", "id": w.p },
-            }),
-        ),
-        Audit => get("/v1/audit"),
-
-        CreateUser => post(
-            "/v1/users",
-            json!({ "email": format!("new{n}@matrix.test"), "display_name": format!("New {n}") }),
-        ),
-        ListUsers => get("/v1/users"),
-        GetUser => {
-            let user = w.target_user(target, who);
-            get(format!("/v1/users/{}", user.id)).other_rule(user.id == me.id)
-        }
-        PatchUser => {
-            let user = w.target_user(target, who);
-            patch(
-                format!("/v1/users/{}", user.id),
-                json!({ "display_name": format!("Renamed {n}") }),
-            )
-            .other_rule(user.id == me.id)
-        }
-        PatchOwnEmail => patch(
-            format!("/v1/users/{}", me.id),
-            json!({ "email": format!("moved{n}@matrix.test") }),
-        )
-        .other_rule(true),
-        DeleteUser => {
-            let user = w.fresh_user().await;
-            grant(&w.app, g, user.id, "student").await;
-            w.app.set_project_role(p, &user, "member").await;
-            delete(format!("/v1/users/{}", user.id))
-        }
-
-        CreateRootGroup => post("/v1/groups", json!({ "name": format!("Root {n}") })),
-        CreateChildGroup => post(
-            "/v1/groups",
-            json!({ "name": format!("Child {n}"), "parent_id": g }),
-        )
-        .parent(g),
-        ListGroups => get("/v1/groups"),
-        GetGroup => get(format!("/v1/groups/{g}")).group(g),
-        ListChildren => get(format!("/v1/groups/{g}/children")).group(g),
-        ListDescendants => get(format!("/v1/groups/{g}/descendants")).group(g),
-        ListAncestors => get(format!("/v1/groups/{g}/ancestors")).group(g),
-        RenameGroup => {
-            let child = w.child_group(g).await;
-            patch(
-                format!("/v1/groups/{child}"),
-                json!({ "name": format!("Renamed {n}") }),
-            )
-            .group(child)
-        }
-        RenameGroupUnchanged => patch(
-            format!("/v1/groups/{g}"),
-            json!({ "name": w.group_name(target) }),
-        )
-        .group(g),
-        MoveGroup => {
-            let child = w.child_group(w.class).await;
-            patch(format!("/v1/groups/{child}"), json!({ "parent_id": g })).group(child)
-        }
-        MoveGroupToRoot => {
-            let child = w.child_group(w.class).await;
-            patch(format!("/v1/groups/{child}"), json!({ "parent_id": null })).group(child)
-        }
-        DeleteGroup => {
-            let child = w.child_group(g).await;
-            delete(format!("/v1/groups/{child}")).group(child).parent(g)
-        }
-        DeleteGroupHoldingSystemAdmin => {
-            let child = w.child_group(w.class).await;
-            let user = w.fresh_user().await;
-            grant(&w.app, child, user.id, "system_admin").await;
-            delete(format!("/v1/groups/{child}"))
-                .group(child)
-                .parent(w.class)
-        }
-        GroupAudit => get(format!("/v1/groups/{g}/audit")).group(g),
-
-        AddGroupMember | AddGroupAdmin | AddGroupSystemAdmin => {
-            let user = w.fresh_user().await;
-            let role = match route {
-                AddGroupAdmin => "group_admin",
-                AddGroupSystemAdmin => "system_admin",
-                _ => "student",
-            };
-            post(
-                format!("/v1/groups/{g}/members"),
-                json!({ "user_id": user.id, "role": role }),
-            )
-            .group(g)
-        }
-        AddGroupMemberUnknownUser => post(
-            format!("/v1/groups/{g}/members"),
-            json!({ "user_id": Uuid::now_v7(), "role": "student" }),
-        )
-        .group(g),
-        AddGroupMemberTwice => {
-            let (user, role) = w.group_member(target);
-            post(
-                format!("/v1/groups/{g}/members"),
-                json!({ "user_id": user.id, "role": role }),
-            )
-            .group(g)
-        }
-        PutGroupMember | PutGroupSystemAdmin => {
-            let user = w.fresh_user().await;
-            let role = if route == PutGroupSystemAdmin {
-                "system_admin"
-            } else {
-                "student"
-            };
-            put(
-                format!("/v1/groups/{g}/members/{}", user.id),
-                json!({ "role": role }),
-            )
-            .group(g)
-        }
-        PutGroupMemberUnchanged => {
-            let (user, role) = match target {
-                Target::Own => (w.user(Who::T), "teacher"),
-                _ => w.group_member(target),
-            };
-            put(
-                format!("/v1/groups/{g}/members/{}", user.id),
-                json!({ "role": role }),
-            )
-            .group(g)
-        }
-        ListGroupMembers => get(format!("/v1/groups/{g}/members")).group(g),
-        GetGroupMember => {
-            let (user, _) = w.group_member(target);
-            get(format!("/v1/groups/{g}/members/{}", user.id))
-                .group(g)
-                .other_rule(user.id == me.id)
-        }
-        GetGroupMemberAbsent => {
-            get(format!("/v1/groups/{g}/members/{}", w.user(Who::Pm).id)).group(g)
-        }
-        DeleteGroupMember | DeleteGroupSystemAdmin => {
-            let user = w.fresh_user().await;
-            let role = if route == DeleteGroupSystemAdmin {
-                "system_admin"
-            } else {
-                "student"
-            };
-            grant(&w.app, g, user.id, role).await;
-            delete(format!("/v1/groups/{g}/members/{}", user.id)).group(g)
-        }
-
-        CreateProject => post(
-            format!("/v1/groups/{g}/projects"),
-            json!({ "name": format!("Project {n}") }),
-        )
-        .group(g),
-        ListGroupProjects => get(format!("/v1/groups/{g}/projects")).group(g),
-        GetProject => get(format!("/v1/projects/{p}")).project(p),
-        RenameProject => patch(
-            format!("/v1/projects/{p}"),
-            json!({ "name": format!("Robots {n}") }),
-        )
-        .project(p),
-        DeleteProject => {
-            let home = w.group(target);
-            let project = w.app.create_project(home, &format!("Doomed {n}")).await;
-            if let Some(role) = who.project_role(target) {
-                w.app.set_project_role(project, me, role).await;
-            }
-            delete(format!("/v1/projects/{project}")).project(project)
-        }
-        ProjectAudit => get(format!("/v1/projects/{p}/audit")).project(p),
-
-        PutProjectMember | PutProjectAdmin => {
-            let user = w.fresh_user().await;
-            let role = if route == PutProjectAdmin {
-                "admin"
-            } else {
-                "member"
-            };
-            put(
-                format!("/v1/projects/{p}/members/{}", user.id),
-                json!({ "role": role }),
-            )
-            .project(p)
-        }
-        DemoteProjectAdmin => {
-            let user = w.fresh_member(p, "admin").await;
-            put(
-                format!("/v1/projects/{p}/members/{}", user.id),
-                json!({ "role": "pm" }),
-            )
-            .project(p)
-        }
-        PutProjectMemberUnchanged => {
-            let user = if target == Target::Other {
-                w.user(Who::Out)
-            } else {
-                w.user(Who::Mem)
-            };
-            put(
-                format!("/v1/projects/{p}/members/{}", user.id),
-                json!({ "role": "member" }),
-            )
-            .project(p)
-        }
-        PutProjectMemberUnknownUser => put(
-            format!("/v1/projects/{p}/members/{}", Uuid::now_v7()),
-            json!({ "role": "member" }),
-        )
-        .project(p),
-        ListProjectMembers => get(format!("/v1/projects/{p}/members")).project(p),
-        ListProjectMembersOfForeignSquad => {
-            get(format!("/v1/projects/{}/members?squad_id={}", w.p, w.qs)).project(w.p)
-        }
-        GetProjectMember => {
-            let user = if target == Target::Other {
-                w.user(Who::Out)
-            } else {
-                w.user(Who::Mem)
-            };
-            get(format!("/v1/projects/{p}/members/{}", user.id)).project(p)
-        }
-        GetProjectMemberAbsent => {
-            get(format!("/v1/projects/{p}/members/{}", w.user(Who::S).id)).project(p)
-        }
-        ReportingLines => get(format!("/v1/projects/{p}/reporting-lines")).project(p),
-        DeleteProjectMember | DeleteProjectAdmin => {
-            let role = if route == DeleteProjectAdmin {
-                "admin"
-            } else {
-                "member"
-            };
-            let user = w.fresh_member(p, role).await;
-            delete(format!("/v1/projects/{p}/members/{}", user.id)).project(p)
-        }
-
-        CreateSquad => {
-            let parent = (target == Target::Sub).then_some(w.s1);
-            post(
-                format!("/v1/projects/{p}/squads"),
-                json!({ "name": format!("Squad {n}"), "parent_id": parent }),
-            )
-            .project(p)
-        }
-        CreateSquadUnderForeignParent => post(
-            format!("/v1/projects/{}/squads", w.p),
-            json!({ "name": format!("Squad {n}"), "parent_id": w.qs }),
-        )
-        .project(w.p),
-        ListSquads => get(format!("/v1/projects/{p}/squads")).project(p),
-        GetSquad => get(format!("/v1/squads/{sq}")).squad(sq),
-        RenameSquad => {
-            let squad = w.top_squad(p).await;
-            patch(
-                format!("/v1/squads/{squad}"),
-                json!({ "name": format!("Renamed {n}") }),
-            )
-            .squad(squad)
-        }
-        RenameSquadUnchanged => patch(
-            format!("/v1/squads/{sq}"),
-            json!({ "name": w.squad_name(target) }),
-        )
-        .squad(sq),
-        MoveSquadUnderForeignParent => {
-            let squad = w.top_squad(w.p).await;
-            patch(format!("/v1/squads/{squad}"), json!({ "parent_id": w.qs })).squad(squad)
-        }
-        DeleteSquad => {
-            let squad = w.top_squad(p).await;
-            delete(format!("/v1/squads/{squad}")).squad(squad)
-        }
-        DeleteSquadHoldingAdmin => {
-            let squad = w.top_squad(w.p).await;
-            join(&w.app, squad, w.app.admin.id).await;
-            delete(format!("/v1/squads/{squad}")).squad(squad)
-        }
-        PutSquadMember | PutSquadMemberStronger => {
-            let role = if route == PutSquadMemberStronger {
-                "pm"
-            } else {
-                "member"
-            };
-            let user = w.fresh_member(p, role).await;
-            Prepared::new(Method::PUT, format!("/v1/squads/{sq}/members/{}", user.id)).squad(sq)
-        }
-        PutSquadMemberOutsider => Prepared::new(
-            Method::PUT,
-            format!("/v1/squads/{sq}/members/{}", w.user(Who::Out).id),
-        )
-        .squad(sq),
-        ListSquadMembers => get(format!("/v1/squads/{sq}/members")).squad(sq),
-        DeleteSquadMember | DeleteSquadMemberStronger => {
-            let role = if route == DeleteSquadMemberStronger {
-                "pm"
-            } else {
-                "member"
-            };
-            let user = w.fresh_member(p, role).await;
-            join(&w.app, sq, user.id).await;
-            delete(format!("/v1/squads/{sq}/members/{}", user.id)).squad(sq)
-        }
-
-        DeleteFixtureGroup => {
-            let parent = if target == Target::Missing { g } else { w.dept };
-            delete(format!("/v1/groups/{g}")).group(g).parent(parent)
-        }
-        DeleteFixtureProject => delete(format!("/v1/projects/{p}")).project(p),
-        DeleteFixtureSquad => delete(format!("/v1/squads/{sq}")).squad(sq),
-        DeleteFixtureUser => {
-            let user = w.target_user(target, who);
-            let other_rule = user.id == me.id || target == Target::Missing;
-            delete(format!("/v1/users/{}", user.id)).other_rule(other_rule)
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Running cases and collecting mismatches
 // ---------------------------------------------------------------------------------------------
 
@@ -1495,6 +350,14 @@ struct Tally {
 }
 
 impl Tally {
+    /// Deletes the world's throwaways; each deletion that failed counts as an unexpected case.
+    async fn clean_up(&mut self, w: &World) {
+        for failed in w.clean_up().await {
+            self.cases += 1;
+            self.unexpected.push(failed);
+        }
+    }
+
     fn merge(&mut self, other: Tally) {
         self.cases += other.cases;
         self.unexpected.extend(other.unexpected);
@@ -1556,41 +419,6 @@ impl Tally {
     }
 }
 
-/// A body shortened for a report line.
-fn brief(body: &Value) -> String {
-    let text = body.to_string();
-    match text.char_indices().nth(240) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text,
-    }
-}
-
-/// Sends a request (as `actor`, or without credentials) and returns the status and the body.
-async fn send(
-    app: &TestApp,
-    actor: Option<&TestUser>,
-    method: Method,
-    path: &str,
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let mut request = match actor {
-        Some(user) => app.as_user(user, method, path),
-        None => app.request(method, path),
-    };
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or(Value::String(text))
-    };
-    (status, body)
-}
-
 /// Asks `/v1/check` whether `actor` has `capability` at the case's resource.
 async fn check_as(
     w: &World,
@@ -1610,7 +438,10 @@ async fn check_as(
         On::Squad => json!({ "type": "squad", "id": id(ids.squad) }),
     };
     let body = json!({ "capability": capability, "resource": resource });
-    let (status, answer) = send(&w.app, Some(actor), Method::POST, "/v1/check", Some(&body)).await;
+    let (status, answer) = w
+        .app
+        .send(Some(actor), Method::POST, "/v1/check", Some(&body))
+        .await;
     if status == 200 {
         Some(answer)
     } else {
@@ -1644,7 +475,7 @@ async fn run_row(w: &World, tally: &mut Tally, row: &Row) {
     for case in cases {
         tally.merge(case);
     }
-    w.clean_up(tally).await;
+    tally.clean_up(w).await;
 }
 
 /// Runs one cell of the table.
@@ -1668,14 +499,7 @@ async fn run_case(w: &World, row: &Row, who: Who) -> Tally {
         }
         None => None,
     };
-    let (status, body) = send(
-        &w.app,
-        Some(actor),
-        prepared.method,
-        &prepared.path,
-        prepared.body.as_ref(),
-    )
-    .await;
+    let (status, body) = prepared.send(&w.app, Some(actor)).await;
     tally.expect(&label, want, row.field, status, &body);
     if let (Some((capability, on)), Some(answer)) = (mapped, answer) {
         tally.agree(&label, capability, on, &answer, status);
@@ -1693,16 +517,9 @@ async fn anonymous(w: &World, tally: &mut Tally, rows: &[Row]) {
         seen.push(row.route);
         let prepared = prepare(w, row.route, row.target, Who::Str).await;
         let label = format!("anonymous {} [{:?}]", row.route.endpoint(), row.route);
-        let (status, body) = send(
-            &w.app,
-            None,
-            prepared.method,
-            &prepared.path,
-            prepared.body.as_ref(),
-        )
-        .await;
+        let (status, body) = prepared.send(&w.app, None).await;
         tally.expect(&label, U401, None, status, &body);
-        w.clean_up(tally).await;
+        tally.clean_up(w).await;
     }
 }
 
@@ -2068,14 +885,15 @@ async fn run_probes(w: &World, tally: &mut Tally, kind: &str, probes: Vec<Probe>
     let answers: Vec<(String, &Probe, u16, Value)> = stream::iter(calls)
         .map(|(probe, who)| async move {
             let label = format!("{} {kind}: {} {}", who.label(), probe.method, probe.path);
-            let (status, body) = send(
-                &w.app,
-                Some(w.user(who)),
-                probe.method.clone(),
-                &probe.path,
-                probe.body.as_ref(),
-            )
-            .await;
+            let (status, body) = w
+                .app
+                .send(
+                    Some(w.user(who)),
+                    probe.method.clone(),
+                    &probe.path,
+                    probe.body.as_ref(),
+                )
+                .await;
             (label, probe, status, body)
         })
         .buffered(PARALLEL)
@@ -2099,14 +917,7 @@ async fn run_self(
     request: Prepared,
     want: Want,
 ) {
-    let (status, body) = send(
-        &w.app,
-        Some(actor),
-        request.method,
-        &request.path,
-        request.body.as_ref(),
-    )
-    .await;
+    let (status, body) = request.send(&w.app, Some(actor)).await;
     tally.expect(&format!("self: {label}"), want, None, status, &body);
 }
 
@@ -2117,7 +928,9 @@ async fn self_cases(w: &World, tally: &mut Tally) {
     let run = run_self;
 
     let student = w.fresh_user().await;
-    grant(&w.app, class, student.id, "student").await;
+    w.app
+        .put_group_member(w.admin(), class, student.id, GroupRole::Student)
+        .await;
     let own = format!("/v1/groups/{class}/members/{}", student.id);
     run(
         w,
@@ -2147,8 +960,8 @@ async fn self_cases(w: &World, tally: &mut Tally) {
     )
     .await;
 
-    let member = w.fresh_member(p, "member").await;
-    join(&w.app, s1, member.id).await;
+    let member = w.fresh_member(p, ProjectRole::Member).await;
+    w.app.put_squad_member(w.admin(), s1, member.id).await;
     let squad = format!("/v1/squads/{s1}/members/{}", member.id);
     run(
         w,
@@ -2181,16 +994,19 @@ async fn self_cases(w: &World, tally: &mut Tally) {
 
     // The only admin of a project may not leave it, nor step down.
     let teacher = w.fresh_user().await;
-    grant(&w.app, class, teacher.id, "teacher").await;
+    w.app
+        .put_group_member(w.admin(), class, teacher.id, GroupRole::Teacher)
+        .await;
     let body = json!({ "name": format!("Solo {}", w.next()) });
-    let (status, created) = send(
-        &w.app,
-        Some(&teacher),
-        Method::POST,
-        &format!("/v1/groups/{class}/projects"),
-        Some(&body),
-    )
-    .await;
+    let (status, created) = w
+        .app
+        .send(
+            Some(&teacher),
+            Method::POST,
+            &format!("/v1/groups/{class}/projects"),
+            Some(&body),
+        )
+        .await;
     assert_eq!(status, 201, "{created}");
     let solo = created["id"].as_str().unwrap();
     let mine = format!("/v1/projects/{solo}/members/{}", teacher.id);
@@ -2266,12 +1082,7 @@ async fn walk(w: &World, tally: &mut Tally, actor: &TestUser, path: &str) -> Opt
             Some(cursor) => format!("{path}{sep}limit=3&cursor={}", percent_encode(cursor)),
             None => format!("{path}{sep}limit=3"),
         };
-        let response = w
-            .app
-            .as_user(actor, Method::GET, &url)
-            .send()
-            .await
-            .unwrap();
+        let response = w.app.call(Some(actor), Method::GET, &url, None).await;
         let status = response.status().as_u16();
         let body: Value = response.json().await.unwrap_or(Value::Null);
         if status != 200 {
@@ -2291,18 +1102,6 @@ async fn walk(w: &World, tally: &mut Tally, actor: &TestUser, path: &str) -> Opt
             None => return Some(items),
         }
     }
-}
-
-/// `text` with every byte outside RFC 3986's unreserved set percent-encoded.
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn ids_of(items: &[Value], key: &str) -> Vec<Uuid> {
@@ -2325,7 +1124,7 @@ async fn reads(
     wanted.retain(|(path, want, _)| seen.insert((path.clone(), *want)));
     let answers: Vec<(String, u16, String, u16)> = stream::iter(wanted)
         .map(|(path, want, why)| async move {
-            let (status, _) = send(&w.app, Some(actor), Method::GET, &path, None).await;
+            let (status, _) = w.app.send(Some(actor), Method::GET, &path, None).await;
             (path, want, why, status)
         })
         .buffered(PARALLEL)
@@ -2488,7 +1287,7 @@ async fn authorization_matrix(db: &TestDb) {
         "the table names a route the spec lacks"
     );
 
-    let w = build(db).await;
+    let w = World::build(db).await;
     let mut tally = Tally::default();
     anonymous(&w, &mut tally, &rows).await;
     for row in rows.iter().filter(|row| !row.route.touches_fixture()) {
@@ -2497,7 +1296,7 @@ async fn authorization_matrix(db: &TestDb) {
     run_probes(&w, &mut tally, "privileged field", privileged_fields(&w)).await;
     run_probes(&w, &mut tally, "malformed id", malformed_ids(&w)).await;
     self_cases(&w, &mut tally).await;
-    w.clean_up(&mut tally).await;
+    tally.clean_up(&w).await;
     list_walks(&w, &mut tally).await;
     for row in rows.iter().filter(|row| row.route.touches_fixture()) {
         run_row(&w, &mut tally, row).await;

@@ -3,7 +3,6 @@
 
 use std::collections::HashSet;
 
-use reqwest::Method;
 use serde_json::json;
 use tests::app::{expect_status, spawn_app};
 use tests::both_backends;
@@ -11,16 +10,15 @@ use tests::db::TestDb;
 
 async fn walking_pages_sees_each_item_once(db: &TestDb) {
     let app = spawn_app(db).await;
-    let parent = app.create_group("Parent", None).await;
-    let create = |i: usize| {
-        app.as_user(&app.admin, Method::POST, "/v1/groups")
-            .json(&json!({ "name": format!("Child {i}"), "parent_id": parent }))
-            .send()
+    let parent = app.create_group(&app.admin, "Parent", None).await;
+    let create = async |i: usize| {
+        let body = json!({ "name": format!("Child {i}"), "parent_id": parent });
+        app.post(&app.admin, "/v1/groups", &body).await
     };
     let mut before = HashSet::new();
     for chunk in (0..300).collect::<Vec<_>>().chunks(25) {
         for response in futures_util::future::join_all(chunk.iter().map(|i| create(*i))).await {
-            let body = expect_status(response.unwrap(), 201).await;
+            let body = expect_status(response, 201).await;
             before.insert(body["id"].as_str().unwrap().to_owned());
         }
     }
@@ -33,14 +31,7 @@ async fn walking_pages_sees_each_item_once(db: &TestDb) {
             Some(c) => format!("/v1/groups/{parent}/children?limit=7&cursor={c}"),
             None => format!("/v1/groups/{parent}/children?limit=7"),
         };
-        let page = expect_status(
-            app.as_user(&app.admin, Method::GET, &path)
-                .send()
-                .await
-                .unwrap(),
-            200,
-        )
-        .await;
+        let page = app.get_ok(&app.admin, &path).await;
         seen.extend(
             page["items"]
                 .as_array()
@@ -51,7 +42,7 @@ async fn walking_pages_sees_each_item_once(db: &TestDb) {
         pages += 1;
         // Concurrent inserts while walking: ids are time-ordered, so these land after the cursor.
         if pages % 5 == 0 {
-            let body = expect_status(create(1000 + pages).await.unwrap(), 201).await;
+            let body = expect_status(create(1000 + pages).await, 201).await;
             added_during_walk.insert(body["id"].as_str().unwrap().to_owned());
         }
         match page["next_cursor"].as_str() {

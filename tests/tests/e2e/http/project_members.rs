@@ -1,11 +1,13 @@
 //! Project roles over HTTP: the upsert, no escalation, the last admin (also under concurrent
 //! requests), and reporting lines as the spec's rule computes and repairs them.
 
+use domain::ProjectRole;
 use std::collections::{HashMap, HashSet};
 
 use reqwest::Method;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
+use tests::api::strs;
 use tests::app::{TestApp, TestUser, expect_problem, expect_status, spawn_app};
 use tests::both_backends;
 use tests::db::TestDb;
@@ -13,8 +15,8 @@ use uuid::Uuid;
 
 /// A project with its creator (the system admin) as the first admin.
 async fn project(app: &TestApp) -> Uuid {
-    let group = app.create_group("Org", None).await;
-    app.create_project(group, "Apollo").await
+    let group = app.create_group(&app.admin, "Org", None).await;
+    app.create_project(&app.admin, group, "Apollo").await
 }
 
 async fn put(
@@ -24,15 +26,13 @@ async fn put(
     user: &TestUser,
     body: Value,
 ) -> reqwest::Response {
-    app.as_user(
-        actor,
+    app.call(
+        Some(actor),
         Method::PUT,
         &format!("/v1/projects/{project}/members/{}", user.id),
+        Some(&body),
     )
-    .json(&body)
-    .send()
     .await
-    .unwrap()
 }
 
 async fn remove(
@@ -41,30 +41,21 @@ async fn remove(
     project: Uuid,
     user: &TestUser,
 ) -> reqwest::Response {
-    app.as_user(
+    app.delete(
         actor,
-        Method::DELETE,
         &format!("/v1/projects/{project}/members/{}", user.id),
     )
-    .send()
     .await
-    .unwrap()
 }
 
 /// Every member's manager, by user id.
 async fn lines(app: &TestApp, project: Uuid) -> HashMap<Uuid, Option<Uuid>> {
-    let page = expect_status(
-        app.as_user(
+    let page = app
+        .get_ok(
             &app.admin,
-            Method::GET,
             &format!("/v1/projects/{project}/members?limit=500"),
         )
-        .send()
-        .await
-        .unwrap(),
-        200,
-    )
-    .await;
+        .await;
     page["items"]
         .as_array()
         .unwrap()
@@ -75,14 +66,6 @@ async fn lines(app: &TestApp, project: Uuid) -> HashMap<Uuid, Option<Uuid>> {
             (user, to)
         })
         .collect()
-}
-
-async fn audit_count(app: &TestApp, action: &str) -> u64 {
-    entity::audit_events::Entity::find()
-        .filter(entity::audit_events::Column::Action.eq(action))
-        .count(&app.db)
-        .await
-        .unwrap()
 }
 
 async fn upserts_and_escalation(db: &TestDb) {
@@ -101,7 +84,7 @@ async fn upserts_and_escalation(db: &TestDb) {
     assert_eq!(created["tier"], 1);
     assert_eq!(created["reports_to"], app.admin.id.to_string());
     assert_eq!(created["reports_to_explicit"], false);
-    assert_eq!(audit_count(&app, "project_member.create").await, 2 - 1);
+    assert_eq!(app.audit_count("project_member.create").await, 2 - 1);
     // Unchanged: 200, no audit event.
     expect_status(
         put(&app, &app.admin, p, &pm, json!({ "role": "pm" })).await,
@@ -120,7 +103,7 @@ async fn upserts_and_escalation(db: &TestDb) {
         200,
     )
     .await;
-    assert_eq!(audit_count(&app, "project_member.update").await, 0);
+    assert_eq!(app.audit_count("project_member.update").await, 0);
 
     // A pm assigns members and peers, never admins, and never touches an admin.
     expect_status(
@@ -129,7 +112,7 @@ async fn upserts_and_escalation(db: &TestDb) {
     )
     .await;
     expect_status(put(&app, &pm, p, &ann, json!({ "role": "pm" })).await, 200).await;
-    assert_eq!(audit_count(&app, "project_member.update").await, 1);
+    assert_eq!(app.audit_count("project_member.update").await, 1);
     expect_problem(
         put(&app, &pm, p, &ann, json!({ "role": "admin" })).await,
         403,
@@ -150,7 +133,7 @@ async fn upserts_and_escalation(db: &TestDb) {
     .await;
     // A member cannot assign; a stranger cannot see the project.
     let mia = app.create_user("mia@example.org").await;
-    app.set_project_role(p, &mia, "member").await;
+    app.grant_project(p, &mia, ProjectRole::Member).await;
     expect_problem(
         put(&app, &mia, p, &mia, json!({ "role": "pm" })).await,
         403,
@@ -165,53 +148,27 @@ async fn upserts_and_escalation(db: &TestDb) {
     .await;
 
     // Reads: members may view members; strangers may not.
-    let one = expect_status(
-        app.as_user(
-            &mia,
-            Method::GET,
-            &format!("/v1/projects/{p}/members/{}", pm.id),
-        )
-        .send()
-        .await
-        .unwrap(),
-        200,
-    )
-    .await;
+    let one = app
+        .get_ok(&mia, &format!("/v1/projects/{p}/members/{}", pm.id))
+        .await;
     assert_eq!(one["role"], "pm");
-    expect_problem(
-        app.as_user(&stranger, Method::GET, &format!("/v1/projects/{p}/members"))
-            .send()
-            .await
-            .unwrap(),
+    app.get_refused(
+        &stranger,
+        &format!("/v1/projects/{p}/members"),
         404,
         "not_found",
     )
     .await;
-    expect_problem(
-        app.as_user(
-            &mia,
-            Method::GET,
-            &format!("/v1/projects/{p}/members/{}", stranger.id),
-        )
-        .send()
-        .await
-        .unwrap(),
+    app.get_refused(
+        &mia,
+        &format!("/v1/projects/{p}/members/{}", stranger.id),
         404,
         "not_found",
     )
     .await;
-    let pms = expect_status(
-        app.as_user(
-            &mia,
-            Method::GET,
-            &format!("/v1/projects/{p}/members?role=pm"),
-        )
-        .send()
-        .await
-        .unwrap(),
-        200,
-    )
-    .await;
+    let pms = app
+        .get_ok(&mia, &format!("/v1/projects/{p}/members?role=pm"))
+        .await;
     assert_eq!(pms["items"].as_array().unwrap().len(), 2);
 
     // Bad input.
@@ -241,59 +198,41 @@ async fn upserts_and_escalation(db: &TestDb) {
     )
     .await;
     assert_eq!(problem["errors"][0]["field"], "user_id");
-    let problem = expect_problem(
-        app.as_user(
+    let problem = app
+        .get_refused(
             &mia,
-            Method::GET,
             &format!("/v1/projects/{p}/members?role=boss"),
+            400,
+            "validation_failed",
         )
-        .send()
-        .await
-        .unwrap(),
-        400,
-        "validation_failed",
-    )
-    .await;
+        .await;
     assert_eq!(problem["errors"][0]["field"], "role");
-    expect_problem(
-        app.as_user(&mia, Method::GET, "/v1/projects/nope/members")
-            .send()
-            .await
-            .unwrap(),
-        400,
-        "validation_failed",
-    )
-    .await;
+    app.get_refused(&mia, "/v1/projects/nope/members", 400, "validation_failed")
+        .await;
 }
 
 async fn the_last_admin_stays(db: &TestDb) {
     let app = spawn_app(db).await;
-    let group = app.create_group("Org", None).await;
+    let group = app.create_group(&app.admin, "Org", None).await;
     let owner = app.create_user("owner@example.org").await;
     let response = app
-        .as_user(
-            &app.admin,
+        .call(
+            Some(&app.admin),
             Method::PUT,
             &format!("/v1/groups/{group}/members/{}", owner.id),
+            Some(&json!({ "role": "teacher" })),
         )
-        .json(&json!({ "role": "teacher" }))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert!(response.status().is_success());
-    let created = expect_status(
-        app.as_user(
+    let created = app
+        .expect(
             &owner,
             Method::POST,
             &format!("/v1/groups/{group}/projects"),
+            Some(&json!({ "name": "Solo" })),
+            &[201],
         )
-        .json(&json!({ "name": "Solo" }))
-        .send()
-        .await
-        .unwrap(),
-        201,
-    )
-    .await;
+        .await;
     let p: Uuid = created["id"].as_str().unwrap().parse().unwrap();
     // The only admin can neither leave, be demoted, nor be removed.
     expect_problem(remove(&app, &owner, p, &owner).await, 409, "last_admin").await;
@@ -312,11 +251,11 @@ async fn the_last_admin_stays(db: &TestDb) {
     )
     .await;
     expect_status(remove(&app, &owner, p, &owner).await, 204).await;
-    assert_eq!(audit_count(&app, "project_member.leave").await, 1);
+    assert_eq!(app.audit_count("project_member.leave").await, 1);
     expect_problem(remove(&app, &second, p, &second).await, 409, "last_admin").await;
     // A plain member leaves freely.
     let member = app.create_user("member@example.org").await;
-    app.set_project_role(p, &member, "member").await;
+    app.grant_project(p, &member, ProjectRole::Member).await;
     expect_status(remove(&app, &member, p, &member).await, 204).await;
     expect_problem(remove(&app, &member, p, &member).await, 404, "not_found").await;
 }
@@ -328,15 +267,15 @@ async fn reporting_lines_follow_the_rule(db: &TestDb) {
     let u = |name: &str| format!("{name}@example.org");
     let m1 = app.create_user(&u("m1")).await;
     // Only an admin present: the member reports to the admin.
-    let member = app.set_project_role(p, &m1, "member").await;
+    let member = app.grant_project(p, &m1, ProjectRole::Member).await;
     assert_eq!(member["reports_to"], admin.to_string());
     // A pm arrives: members re-point to the nearest stronger tier.
     let pm = app.create_user(&u("pm")).await;
-    app.set_project_role(p, &pm, "pm").await;
+    app.grant_project(p, &pm, ProjectRole::Pm).await;
     assert_eq!(lines(&app, p).await[&m1.id], Some(pm.id));
     // A squad_lead arrives: squadless members now report to them.
     let lead = app.create_user(&u("lead")).await;
-    app.set_project_role(p, &lead, "squad_lead").await;
+    app.grant_project(p, &lead, ProjectRole::SquadLead).await;
     let now = lines(&app, p).await;
     assert_eq!(now[&m1.id], Some(lead.id));
     assert_eq!(now[&lead.id], Some(pm.id));
@@ -344,7 +283,7 @@ async fn reporting_lines_follow_the_rule(db: &TestDb) {
     assert_eq!(now[&admin], None);
     // An explicit line to a same-tier member is refused; to a stronger one, kept.
     let m2 = app.create_user(&u("m2")).await;
-    app.set_project_role(p, &m2, "member").await;
+    app.grant_project(p, &m2, ProjectRole::Member).await;
     expect_problem(
         put(
             &app,
@@ -445,9 +384,9 @@ async fn reporting_lines_follow_the_rule(db: &TestDb) {
 
     // Promoting a member above their manager repairs both lines.
     let lead2 = app.create_user(&u("lead2")).await;
-    app.set_project_role(p, &lead2, "squad_lead").await;
+    app.grant_project(p, &lead2, ProjectRole::SquadLead).await;
     assert_eq!(lines(&app, p).await[&m1.id], Some(lead2.id));
-    let promoted = app.set_project_role(p, &m1, "pm").await;
+    let promoted = app.grant_project(p, &m1, ProjectRole::Pm).await;
     assert_eq!(promoted["reports_to"], admin.to_string());
     let now = lines(&app, p).await;
     // lead2 now has two pms above: the earlier membership wins the tie, and m1 joined (as a
@@ -468,34 +407,22 @@ async fn reporting_lines_follow_the_rule(db: &TestDb) {
         200,
     )
     .await;
-    app.set_project_role(p, &m1, "member").await;
+    app.grant_project(p, &m1, ProjectRole::Member).await;
     let now = lines(&app, p).await;
     assert_eq!(now[&m2.id], Some(lead2.id));
 
     // The tree: admin at the root, then pms, then leads, then members.
-    let tree = expect_status(
-        app.as_user(
-            &m2,
-            Method::GET,
-            &format!("/v1/projects/{p}/reporting-lines"),
-        )
-        .send()
-        .await
-        .unwrap(),
-        200,
-    )
-    .await;
+    let tree = app
+        .get_ok(&m2, &format!("/v1/projects/{p}/reporting-lines"))
+        .await;
     let roots = tree["roots"].as_array().unwrap();
     assert_eq!(roots.len(), 1);
     assert_eq!(roots[0]["user_id"], admin.to_string());
     assert_eq!(roots[0]["reports"][0]["user_id"], pm.id.to_string());
     let under_pm = roots[0]["reports"][0]["reports"].as_array().unwrap();
     assert_eq!(under_pm[0]["user_id"], lead2.id.to_string());
-    let under_lead: HashSet<&str> = under_pm[0]["reports"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["user_id"].as_str().unwrap())
+    let under_lead: HashSet<&str> = strs(&under_pm[0]["reports"], "user_id")
+        .into_iter()
         .collect();
     assert_eq!(
         under_lead,
@@ -511,8 +438,12 @@ async fn concurrent_role_changes_keep_the_invariants(db: &TestDb) {
     let mut users = Vec::new();
     for i in 0..8 {
         let user = app.create_user(&format!("u{i}@example.org")).await;
-        app.set_project_role(p, &user, if i < 2 { "admin" } else { "member" })
-            .await;
+        let role = if i < 2 {
+            ProjectRole::Admin
+        } else {
+            ProjectRole::Member
+        };
+        app.put_project_member(&app.admin, p, user.id, role).await;
         users.push(user);
     }
     // The system admin leaves, so users 0 and 1 are the only admins.
@@ -623,9 +554,9 @@ async fn deleting_a_user_repairs_lines(db: &TestDb) {
     let lead = app.create_user("lead@example.org").await;
     let m1 = app.create_user("m1@example.org").await;
     let m2 = app.create_user("m2@example.org").await;
-    app.set_project_role(p, &pm, "pm").await;
-    app.set_project_role(p, &lead, "squad_lead").await;
-    app.set_project_role(p, &m1, "member").await;
+    app.grant_project(p, &pm, ProjectRole::Pm).await;
+    app.grant_project(p, &lead, ProjectRole::SquadLead).await;
+    app.grant_project(p, &m1, ProjectRole::Member).await;
     expect_status(
         put(
             &app,
@@ -640,30 +571,15 @@ async fn deleting_a_user_repairs_lines(db: &TestDb) {
     .await;
     assert_eq!(lines(&app, p).await[&m1.id], Some(lead.id));
     let response = app
-        .as_user(
-            &app.admin,
-            Method::DELETE,
-            &format!("/v1/users/{}", lead.id),
-        )
-        .send()
-        .await
-        .unwrap();
+        .delete(&app.admin, &format!("/v1/users/{}", lead.id))
+        .await;
     expect_status(response, 204).await;
     let now = lines(&app, p).await;
     assert_eq!(now[&m1.id], Some(pm.id));
     assert_eq!(now[&m2.id], Some(pm.id));
-    let m2_row = expect_status(
-        app.as_user(
-            &app.admin,
-            Method::GET,
-            &format!("/v1/projects/{p}/members/{}", m2.id),
-        )
-        .send()
-        .await
-        .unwrap(),
-        200,
-    )
-    .await;
+    let m2_row = app
+        .get_ok(&app.admin, &format!("/v1/projects/{p}/members/{}", m2.id))
+        .await;
     assert_eq!(m2_row["reports_to_explicit"], false);
     check_invariants(&app, p).await;
 }

@@ -2,9 +2,11 @@
 //! cascading deletes, squad membership with its squad_lead scoping and tier rule, and the
 //! reporting lines that squad changes repair — with every role that may and may not.
 
+use domain::ProjectRole;
 use reqwest::{Method, Response};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
+use tests::api::{id_of, uuids};
 use tests::app::{TestApp, TestUser, expect_problem, expect_status, spawn_app};
 use tests::both_backends;
 use tests::db::TestDb;
@@ -32,9 +34,9 @@ struct Team {
 }
 
 async fn team(app: &TestApp) -> Team {
-    let group = app.create_group("Org", None).await;
-    let project = app.create_project(group, "Apollo").await;
-    let other_project = app.create_project(group, "Gemini").await;
+    let group = app.create_group(&app.admin, "Org", None).await;
+    let project = app.create_project(&app.admin, group, "Apollo").await;
+    let other_project = app.create_project(&app.admin, group, "Gemini").await;
     let project_admin = app.create_user("project-admin@example.org").await;
     let pm = app.create_user("pm@example.org").await;
     let lead = app.create_user("lead@example.org").await;
@@ -43,14 +45,16 @@ async fn team(app: &TestApp) -> Team {
     let member = app.create_user("member@example.org").await;
     let outsider = app.create_user("outsider@example.org").await;
     let stranger = app.create_user("stranger@example.org").await;
-    app.set_project_role(project, &project_admin, "admin").await;
-    app.set_project_role(project, &pm, "pm").await;
+    app.grant_project(project, &project_admin, ProjectRole::Admin)
+        .await;
+    app.grant_project(project, &pm, ProjectRole::Pm).await;
     for squad_lead in [&lead, &parent_lead, &other_lead] {
-        app.set_project_role(project, squad_lead, "squad_lead")
+        app.grant_project(project, squad_lead, ProjectRole::SquadLead)
             .await;
     }
-    app.set_project_role(project, &member, "member").await;
-    app.set_project_role(other_project, &outsider, "member")
+    app.grant_project(project, &member, ProjectRole::Member)
+        .await;
+    app.grant_project(other_project, &outsider, ProjectRole::Member)
         .await;
 
     let parent = new_squad(app, project, "Platform", None).await;
@@ -82,29 +86,9 @@ async fn team(app: &TestApp) -> Team {
     }
 }
 
-async fn call(
-    app: &TestApp,
-    user: &TestUser,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> Response {
-    let mut request = app.as_user(user, method, path);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.unwrap()
-}
-
 async fn create(app: &TestApp, user: &TestUser, project: Uuid, body: Value) -> Response {
-    call(
-        app,
-        user,
-        Method::POST,
-        &format!("/v1/projects/{project}/squads"),
-        Some(body),
-    )
-    .await
+    app.post(user, &format!("/v1/projects/{project}/squads"), &body)
+        .await
 }
 
 /// Creates a squad as the system admin; returns its id.
@@ -114,36 +98,21 @@ async fn new_squad(app: &TestApp, project: Uuid, name: &str, parent: Option<Uuid
 }
 
 async fn get(app: &TestApp, user: &TestUser, path: &str) -> Response {
-    call(app, user, Method::GET, path, None).await
+    app.call(Some(user), Method::GET, path, None).await
 }
 
 async fn patch(app: &TestApp, user: &TestUser, squad: Uuid, body: Value) -> Response {
-    call(
-        app,
-        user,
-        Method::PATCH,
-        &format!("/v1/squads/{squad}"),
-        Some(body),
-    )
-    .await
+    app.patch(user, &format!("/v1/squads/{squad}"), &body).await
 }
 
 async fn delete(app: &TestApp, user: &TestUser, squad: Uuid) -> Response {
-    call(
-        app,
-        user,
-        Method::DELETE,
-        &format!("/v1/squads/{squad}"),
-        None,
-    )
-    .await
+    app.delete(user, &format!("/v1/squads/{squad}")).await
 }
 
 /// `PUT /v1/squads/{squad}/members/{user}` without a body.
 async fn put_member(app: &TestApp, actor: &TestUser, squad: Uuid, user: Uuid) -> Response {
-    call(
-        app,
-        actor,
+    app.call(
+        Some(actor),
         Method::PUT,
         &format!("/v1/squads/{squad}/members/{user}"),
         None,
@@ -152,28 +121,13 @@ async fn put_member(app: &TestApp, actor: &TestUser, squad: Uuid, user: Uuid) ->
 }
 
 async fn remove_member(app: &TestApp, actor: &TestUser, squad: Uuid, user: Uuid) -> Response {
-    call(
-        app,
-        actor,
-        Method::DELETE,
-        &format!("/v1/squads/{squad}/members/{user}"),
-        None,
-    )
-    .await
-}
-
-fn id_of(body: &Value) -> Uuid {
-    body["id"].as_str().unwrap().parse().unwrap()
+    app.delete(actor, &format!("/v1/squads/{squad}/members/{user}"))
+        .await
 }
 
 /// The user ids in a page of squad members, in order.
 fn user_ids(page: &Value) -> Vec<Uuid> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["user_id"].as_str().unwrap().parse().unwrap())
-        .collect()
+    uuids(&page["items"], "user_id")
 }
 
 /// Every member of `squad`, read as the system admin.
@@ -187,25 +141,6 @@ async fn reports_to(app: &TestApp, project: Uuid, user: &TestUser) -> Option<Uui
     let path = format!("/v1/projects/{project}/members/{}", user.id);
     let member = expect_status(get(app, &app.admin, &path).await, 200).await;
     member["reports_to"].as_str().map(|s| s.parse().unwrap())
-}
-
-async fn audit_events(app: &TestApp, action: &str) -> Vec<entity::audit_events::Model> {
-    entity::audit_events::Entity::find()
-        .filter(entity::audit_events::Column::Action.eq(action))
-        .all(&app.db)
-        .await
-        .unwrap()
-}
-
-/// The one audit event with `action` about `resource`.
-async fn audit_event(app: &TestApp, action: &str, resource: Uuid) -> entity::audit_events::Model {
-    let mut events: Vec<_> = audit_events(app, action)
-        .await
-        .into_iter()
-        .filter(|e| e.resource_id == Some(resource))
-        .collect();
-    assert_eq!(events.len(), 1, "{action} events about {resource}");
-    events.remove(0)
 }
 
 async fn stored_squad(app: &TestApp, squad: Uuid) -> Option<entity::squads::Model> {
@@ -242,7 +177,7 @@ async fn creating_squads(db: &TestDb) {
         for field in ["created_at", "updated_at"] {
             assert!(squad[field].is_string(), "{squad}");
         }
-        let event = audit_event(&app, "squad.create", id).await;
+        let event = app.audit_event("squad.create", id).await;
         assert_eq!(event.actor_id, Some(user.id));
         assert_eq!(event.project_id, Some(t.project));
         assert_eq!(event.resource_type, "squad");
@@ -395,19 +330,16 @@ async fn creating_squads(db: &TestDb) {
         .await;
         assert_eq!(problem["errors"][0]["field"], field, "{problem}");
     }
-    let problem = expect_problem(
-        call(
-            &app,
+    let problem = app
+        .refused(
             &app.admin,
             Method::POST,
             "/v1/projects/nope/squads",
-            Some(json!({ "name": "Ok" })),
+            Some(&json!({ "name": "Ok" })),
+            400,
+            "validation_failed",
         )
-        .await,
-        400,
-        "validation_failed",
-    )
-    .await;
+        .await;
     assert_eq!(problem["errors"][0]["field"], "id");
 }
 
@@ -558,7 +490,7 @@ async fn updating_squads(db: &TestDb) {
     .await;
     assert_eq!(renamed["name"], "Databases");
     assert_eq!(renamed["parent_id"], t.parent.to_string());
-    let event = audit_event(&app, "squad.update", t.sub).await;
+    let event = app.audit_event("squad.update", t.sub).await;
     assert_eq!(event.actor_id, Some(t.pm.id));
     assert_eq!(event.project_id, Some(t.project));
     assert_eq!(event.details["before"]["name"], "Storage");
@@ -573,7 +505,7 @@ async fn updating_squads(db: &TestDb) {
         let same = expect_status(patch(&app, &t.pm, t.sub, body).await, 200).await;
         assert_eq!(same["updated_at"], renamed["updated_at"]);
     }
-    assert_eq!(audit_events(&app, "squad.update").await.len(), 1);
+    assert_eq!(app.audit_events("squad.update").await.len(), 1);
     // Squad leads (even of this squad or its parent) and members: 403; no role: 404.
     for user in [&t.lead, &t.parent_lead, &t.member] {
         expect_problem(
@@ -635,7 +567,7 @@ async fn updating_squads(db: &TestDb) {
     assert_eq!(top["depth"], 0);
     let stored = stored_squad(&app, t.sub).await.unwrap();
     assert_eq!((stored.depth, stored.parent_depth), (0, None));
-    let event = audit_events(&app, "squad.update").await;
+    let event = app.audit_events("squad.update").await;
     assert_eq!(event.len(), 2);
     let moved = expect_status(
         patch(
@@ -743,7 +675,7 @@ async fn deleting_squads(db: &TestDb) {
         let path = format!("/v1/projects/{}/members/{}", t.project, user.id);
         expect_status(get(&app, &app.admin, &path).await, 200).await;
     }
-    let event = audit_event(&app, "squad.delete", t.parent).await;
+    let event = app.audit_event("squad.delete", t.parent).await;
     assert_eq!(event.actor_id, Some(t.project_admin.id));
     assert_eq!(event.project_id, Some(t.project));
     assert_eq!(event.details["before"]["name"], "Platform");
@@ -758,12 +690,16 @@ async fn deleting_squads(db: &TestDb) {
     expect_problem(delete(&app, &t.pm, t.other_squad).await, 404, "not_found").await;
     // The other project's squads are untouched.
     assert!(stored_squad(&app, t.foreign_squad).await.is_some());
-    let problem = expect_problem(
-        call(&app, &app.admin, Method::DELETE, "/v1/squads/123", None).await,
-        400,
-        "validation_failed",
-    )
-    .await;
+    let problem = app
+        .refused(
+            &app.admin,
+            Method::DELETE,
+            "/v1/squads/123",
+            None,
+            400,
+            "validation_failed",
+        )
+        .await;
     assert_eq!(problem["errors"][0]["field"], "id");
 }
 
@@ -773,7 +709,8 @@ async fn adding_squad_members(db: &TestDb) {
     let mut members = Vec::new();
     for n in 0..6 {
         let user = app.create_user(&format!("member{n}@example.org")).await;
-        app.set_project_role(t.project, &user, "member").await;
+        app.grant_project(t.project, &user, ProjectRole::Member)
+            .await;
         members.push(user);
     }
 
@@ -795,14 +732,12 @@ async fn adding_squad_members(db: &TestDb) {
         assert!(added["created_at"].is_string());
     }
     // Already there: 200, the same membership, no audit event.
-    let before = audit_events(&app, "squad_member.create").await.len();
+    let before = app.audit_events("squad_member.create").await.len();
     let again = expect_status(put_member(&app, &t.pm, t.parent, members[0].id).await, 200).await;
     assert_eq!(again["user_id"], members[0].id.to_string());
-    assert_eq!(
-        audit_events(&app, "squad_member.create").await.len(),
-        before
-    );
-    let event = audit_events(&app, "squad_member.create")
+    assert_eq!(app.audit_events("squad_member.create").await.len(), before);
+    let event = app
+        .audit_events("squad_member.create")
         .await
         .into_iter()
         .find(|e| e.actor_id == Some(t.pm.id))
@@ -894,34 +829,22 @@ async fn adding_squad_members(db: &TestDb) {
 
     // The body: none, or `{}`.
     let path = format!("/v1/squads/{}/members/{}", t.other_squad, members[5].id);
-    expect_status(
-        call(&app, &t.pm, Method::PUT, &path, Some(json!({}))).await,
-        201,
-    )
-    .await;
-    expect_status(
-        call(&app, &t.pm, Method::PUT, &path, Some(json!({}))).await,
-        200,
-    )
-    .await;
-    expect_status(
-        call(&app, &t.pm, Method::PUT, &path, Some(Value::Null)).await,
-        200,
-    )
-    .await;
-    let problem = expect_problem(
-        call(
-            &app,
+    app.expect(&t.pm, Method::PUT, &path, Some(&json!({})), &[201])
+        .await;
+    app.expect(&t.pm, Method::PUT, &path, Some(&json!({})), &[200])
+        .await;
+    app.expect(&t.pm, Method::PUT, &path, Some(&Value::Null), &[200])
+        .await;
+    let problem = app
+        .refused(
             &t.pm,
             Method::PUT,
             &path,
-            Some(json!({ "role": "member" })),
+            Some(&json!({ "role": "member" })),
+            400,
+            "validation_failed",
         )
-        .await,
-        400,
-        "validation_failed",
-    )
-    .await;
+        .await;
     assert_eq!(problem["errors"][0]["field"], "role");
     let response = app
         .as_user(&t.pm, Method::PUT, &path)
@@ -943,12 +866,9 @@ async fn adding_squad_members(db: &TestDb) {
         (format!("/v1/squads/x/members/{}", members[5].id), "id"),
         (format!("/v1/squads/{}/members/x", t.sub), "user_id"),
     ] {
-        let problem = expect_problem(
-            call(&app, &t.pm, Method::PUT, &path, None).await,
-            400,
-            "validation_failed",
-        )
-        .await;
+        let problem = app
+            .refused(&t.pm, Method::PUT, &path, None, 400, "validation_failed")
+            .await;
         assert_eq!(problem["errors"][0]["field"], field, "{problem}");
     }
 
@@ -1013,8 +933,10 @@ async fn removing_squad_members(db: &TestDb) {
     let t = team(&app).await;
     let colleague = app.create_user("colleague@example.org").await;
     let peer = app.create_user("peer@example.org").await;
-    app.set_project_role(t.project, &colleague, "member").await;
-    app.set_project_role(t.project, &peer, "squad_lead").await;
+    app.grant_project(t.project, &colleague, ProjectRole::Member)
+        .await;
+    app.grant_project(t.project, &peer, ProjectRole::SquadLead)
+        .await;
     for user in [&t.member, &colleague, &t.pm, &peer] {
         expect_status(put_member(&app, &app.admin, t.sub, user.id).await, 201).await;
     }
@@ -1056,7 +978,7 @@ async fn removing_squad_members(db: &TestDb) {
         204,
     )
     .await;
-    let events = audit_events(&app, "squad_member.delete").await;
+    let events = app.audit_events("squad_member.delete").await;
     let event = events
         .iter()
         .find(|e| e.actor_id == Some(t.lead.id))
@@ -1090,7 +1012,7 @@ async fn removing_squad_members(db: &TestDb) {
     expect_status(remove_member(&app, &t.pm, t.sub, t.pm.id).await, 204).await;
     assert_eq!(squad_members(&app, t.sub).await, Vec::<Uuid>::new());
     assert_eq!(squad_members(&app, t.parent).await, Vec::<Uuid>::new());
-    assert_eq!(audit_events(&app, "squad_member.delete").await.len(), 6);
+    assert_eq!(app.audit_events("squad_member.delete").await.len(), 6);
     expect_problem(
         remove_member(&app, &app.admin, Uuid::now_v7(), t.member.id).await,
         404,
@@ -1101,15 +1023,17 @@ async fn removing_squad_members(db: &TestDb) {
 
 async fn reporting_lines_follow_squads(db: &TestDb) {
     let app = spawn_app(db).await;
-    let group = app.create_group("Org", None).await;
-    let project = app.create_project(group, "Apollo").await;
+    let group = app.create_group(&app.admin, "Org", None).await;
+    let project = app.create_project(&app.admin, group, "Apollo").await;
     // Two squad leads; the first to join is every squadless member's manager.
     let first = app.create_user("first-lead@example.org").await;
     let second = app.create_user("second-lead@example.org").await;
     let dev = app.create_user("dev@example.org").await;
-    app.set_project_role(project, &first, "squad_lead").await;
-    app.set_project_role(project, &second, "squad_lead").await;
-    app.set_project_role(project, &dev, "member").await;
+    app.grant_project(project, &first, ProjectRole::SquadLead)
+        .await;
+    app.grant_project(project, &second, ProjectRole::SquadLead)
+        .await;
+    app.grant_project(project, &dev, ProjectRole::Member).await;
     assert_eq!(reports_to(&app, project, &dev).await, Some(first.id));
 
     let squad = new_squad(&app, project, "Core", None).await;
@@ -1121,7 +1045,7 @@ async fn reporting_lines_follow_squads(db: &TestDb) {
     let response = put_member(&app, &second, squad, dev.id).await;
     expect_status(response, 201).await;
     assert_eq!(reports_to(&app, project, &dev).await, Some(second.id));
-    let events = audit_events(&app, "squad_member.create").await;
+    let events = app.audit_events("squad_member.create").await;
     let joined = events
         .iter()
         .find(|e| e.actor_id == Some(second.id))
@@ -1134,7 +1058,7 @@ async fn reporting_lines_follow_squads(db: &TestDb) {
     // Leaving moves them back.
     expect_status(remove_member(&app, &dev, squad, dev.id).await, 204).await;
     assert_eq!(reports_to(&app, project, &dev).await, Some(first.id));
-    let left = audit_events(&app, "squad_member.delete").await;
+    let left = app.audit_events("squad_member.delete").await;
     assert_eq!(
         left[0].details["reporting_line_repairs"],
         json!([{ "user_id": dev.id, "reports_to": first.id, "explicit": false }])
@@ -1150,7 +1074,7 @@ async fn reporting_lines_follow_squads(db: &TestDb) {
     )
     .await;
     assert_eq!(reports_to(&app, project, &dev).await, Some(first.id));
-    let moved = audit_event(&app, "squad.update", sub).await;
+    let moved = app.audit_event("squad.update", sub).await;
     assert_eq!(
         moved.details["reporting_line_repairs"],
         json!([{ "user_id": dev.id, "reports_to": first.id, "explicit": false }])
@@ -1166,7 +1090,7 @@ async fn reporting_lines_follow_squads(db: &TestDb) {
     // Deleting the squad (with its sub-squad) leaves the dev squadless again.
     expect_status(delete(&app, &app.admin, squad).await, 204).await;
     assert_eq!(reports_to(&app, project, &dev).await, Some(first.id));
-    let deleted = audit_event(&app, "squad.delete", squad).await;
+    let deleted = app.audit_event("squad.delete", squad).await;
     assert_eq!(
         deleted.details["reporting_line_repairs"],
         json!([{ "user_id": dev.id, "reports_to": first.id, "explicit": false }])
@@ -1194,7 +1118,8 @@ async fn concurrent_changes_serialise(db: &TestDb) {
     let mut statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
     statuses.sort();
     assert_eq!(statuses, [200, 200, 200, 200, 200, 200, 200, 201]);
-    let created = audit_events(&app, "squad_member.create")
+    let created = app
+        .audit_events("squad_member.create")
         .await
         .into_iter()
         .filter(|e| e.details["after"]["user_id"] == t.member.id.to_string())
@@ -1211,7 +1136,8 @@ async fn concurrent_changes_serialise(db: &TestDb) {
     let mut devs = Vec::new();
     for n in 0..6 {
         let dev = app.create_user(&format!("dev{n}@example.org")).await;
-        app.set_project_role(t.project, &dev, "member").await;
+        app.grant_project(t.project, &dev, ProjectRole::Member)
+            .await;
         devs.push(dev);
     }
     // Squadless members report to the earliest squad lead, who leads `sub`.

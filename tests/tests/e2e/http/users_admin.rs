@@ -8,6 +8,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
 use serde_json::{Value, json};
+use tests::api::{percent_encode, strs};
 use tests::app::{TestApp, TestUser, expect_problem, expect_status, spawn_app};
 use tests::both_backends;
 use tests::db::TestDb;
@@ -75,67 +76,10 @@ async fn add_project_member(
     .unwrap();
 }
 
-/// Creates a user with a display name of its own (`create_user` uses the email for both).
-async fn create_named(app: &TestApp, email: &str, display_name: &str) -> TestUser {
-    create_named_as(app, &app.admin, email, display_name).await
-}
-
-/// Creates a user as `actor` (for when the bootstrap admin may be gone).
-async fn create_user_as(app: &TestApp, actor: &TestUser, email: &str) -> TestUser {
-    create_named_as(app, actor, email, email).await
-}
-
-async fn create_named_as(
-    app: &TestApp,
-    actor: &TestUser,
-    email: &str,
-    display_name: &str,
-) -> TestUser {
-    let response = app
-        .as_user(actor, Method::POST, "/v1/users")
-        .json(&json!({ "email": email, "display_name": display_name }))
-        .send()
-        .await
-        .unwrap();
-    let body = expect_status(response, 201).await;
-    let id: Uuid = body["id"].as_str().unwrap().parse().unwrap();
-    TestUser {
-        id,
-        email: email.to_lowercase(),
-        token: app.token_for(id),
-    }
-}
-
-/// The group holding the bootstrap admin's `system_admin` membership.
-async fn organisation(app: &TestApp) -> Uuid {
-    entity::group_members::Entity::find()
-        .filter(entity::group_members::Column::UserId.eq(app.admin.id))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .group_id
-}
-
-/// Percent-encodes a query value (everything but RFC 3986's unreserved characters).
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// `GET /v1/users?{query}` as `user`.
 async fn get_list(app: &TestApp, user: &TestUser, query: &str) -> Response {
-    app.as_user(user, Method::GET, &format!("/v1/users?{query}"))
-        .send()
+    app.call(Some(user), Method::GET, &format!("/v1/users?{query}"), None)
         .await
-        .unwrap()
 }
 
 /// Every page of `GET /v1/users?{filters}` as `user`, `limit` at a time; the ids in the order
@@ -150,7 +94,7 @@ async fn list_all(app: &TestApp, user: &TestUser, filters: &str, limit: usize) -
             query.push_str(filters);
         }
         if let Some(cursor) = &cursor {
-            query.push_str(&format!("&cursor={}", encode(cursor)));
+            query.push_str(&format!("&cursor={}", percent_encode(cursor)));
         }
         let page = expect_status(get_list(app, user, &query).await, 200).await;
         let items = page["items"].as_array().unwrap();
@@ -190,10 +134,8 @@ async fn assert_lists(
     assert_eq!(listed, expected, "what {} lists", user.email);
     for id in everyone {
         let response = app
-            .as_user(user, Method::GET, &format!("/v1/users/{id}"))
-            .send()
-            .await
-            .unwrap();
+            .call(Some(user), Method::GET, &format!("/v1/users/{id}"), None)
+            .await;
         if listed.contains(id) {
             expect_status(response, 200).await;
         } else {
@@ -206,39 +148,12 @@ fn ids(users: &[&TestUser]) -> Vec<Uuid> {
     users.iter().map(|u| u.id).collect()
 }
 
-/// How many audit events with `action` exist.
-async fn audit_count(app: &TestApp, action: &str) -> u64 {
-    entity::audit_events::Entity::find()
-        .filter(entity::audit_events::Column::Action.eq(action))
-        .count(&app.db)
-        .await
-        .unwrap()
-}
-
-/// The audit events with `action`, oldest first.
-async fn audit_events(app: &TestApp, action: &str) -> Vec<entity::audit_events::Model> {
-    let mut events = entity::audit_events::Entity::find()
-        .filter(entity::audit_events::Column::Action.eq(action))
-        .all(&app.db)
-        .await
-        .unwrap();
-    events.sort_by_key(|e| e.id);
-    events
-}
-
 async fn patch(app: &TestApp, actor: &TestUser, id: Uuid, body: Value) -> Response {
-    app.as_user(actor, Method::PATCH, &format!("/v1/users/{id}"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    app.patch(actor, &format!("/v1/users/{id}"), &body).await
 }
 
 async fn delete(app: &TestApp, actor: &TestUser, id: Uuid) -> Response {
-    app.as_user(actor, Method::DELETE, &format!("/v1/users/{id}"))
-        .send()
-        .await
-        .unwrap()
+    app.delete(actor, &format!("/v1/users/{id}")).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -259,11 +174,11 @@ async fn a_plain_user_lists_only_themselves(db: &TestDb) {
 async fn sharing_a_group_or_an_ancestor_makes_users_visible(db: &TestDb) {
     use entity::roles::MemberRole::{Student, Teacher};
     let app = spawn_app(db).await;
-    let school = app.create_group("School", None).await;
-    let dept = app.create_group("Sciences", Some(school)).await;
-    let class = app.create_group("Physics 1", Some(dept)).await;
-    let other_dept = app.create_group("Arts", Some(school)).await;
-    let elsewhere = app.create_group("Elsewhere", None).await;
+    let school = app.create_group(&app.admin, "School", None).await;
+    let dept = app.create_group(&app.admin, "Sciences", Some(school)).await;
+    let class = app.create_group(&app.admin, "Physics 1", Some(dept)).await;
+    let other_dept = app.create_group(&app.admin, "Arts", Some(school)).await;
+    let elsewhere = app.create_group(&app.admin, "Elsewhere", None).await;
 
     let head = app.create_user("head@example.org").await; // teacher of the school
     let student = app.create_user("student@example.org").await; // student of the class
@@ -321,7 +236,7 @@ async fn sharing_a_group_or_an_ancestor_makes_users_visible(db: &TestDb) {
 async fn sharing_a_project_makes_users_visible(db: &TestDb) {
     use entity::roles::ProjectRole::{Admin, Member};
     let app = spawn_app(db).await;
-    let group = app.create_group("Company", None).await;
+    let group = app.create_group(&app.admin, "Company", None).await;
     let apollo = create_project(&app, group, "apollo").await;
     let gemini = create_project(&app, group, "gemini").await;
     let lead = app.create_user("lead@example.org").await;
@@ -343,7 +258,7 @@ async fn sharing_a_project_makes_users_visible(db: &TestDb) {
 /// System admins and group admins (of any group) manage users, so they list everyone.
 async fn admins_list_everyone(db: &TestDb) {
     let app = spawn_app(db).await;
-    let club = app.create_group("Club", None).await;
+    let club = app.create_group(&app.admin, "Club", None).await;
     let keeper = app.create_user("keeper@example.org").await;
     add_group_member(&app, keeper.id, club, entity::roles::MemberRole::GroupAdmin).await;
     let stranger = app.create_user("stranger@example.org").await;
@@ -360,20 +275,38 @@ async fn admins_list_everyone(db: &TestDb) {
 
 async fn filters_match_email_exactly_and_text_ignoring_case(db: &TestDb) {
     let app = spawn_app(db).await;
-    let ada = create_named(&app, "ada@example.org", "Ada Lovelace").await;
-    let grace = create_named(&app, "grace@navy.example", "Grace HOPPER").await;
-    let percent = create_named(&app, "p@example.org", "100% sure").await;
-    let hundred = create_named(&app, "h@example.org", "100 percent").await;
-    let under = create_named(&app, "a_b@example.org", "Under Score").await;
-    let axb = create_named(&app, "axb@example.org", "Ex").await;
-    let slash = create_named(&app, "s@example.org", "back\\slash").await;
+    let ada = app
+        .create_user_as(&app.admin, "ada@example.org", "Ada Lovelace")
+        .await;
+    let grace = app
+        .create_user_as(&app.admin, "grace@navy.example", "Grace HOPPER")
+        .await;
+    let percent = app
+        .create_user_as(&app.admin, "p@example.org", "100% sure")
+        .await;
+    let hundred = app
+        .create_user_as(&app.admin, "h@example.org", "100 percent")
+        .await;
+    let under = app
+        .create_user_as(&app.admin, "a_b@example.org", "Under Score")
+        .await;
+    let axb = app
+        .create_user_as(&app.admin, "axb@example.org", "Ex")
+        .await;
+    let slash = app
+        .create_user_as(&app.admin, "s@example.org", "back\\slash")
+        .await;
 
     let filtered = async |user: &TestUser, filters: &str| -> Vec<Uuid> {
         list_all(&app, user, filters, 500).await
     };
     let admin = &app.admin;
     assert_eq!(
-        filtered(admin, &format!("email={}", encode(" ADA@Example.org "))).await,
+        filtered(
+            admin,
+            &format!("email={}", percent_encode(" ADA@Example.org "))
+        )
+        .await,
         [ada.id]
     );
     assert_eq!(
@@ -386,17 +319,17 @@ async fn filters_match_email_exactly_and_text_ignoring_case(db: &TestDb) {
     assert_eq!(filtered(admin, "q=lovelace").await, [ada.id]);
     // Wildcards match themselves.
     assert_eq!(
-        filtered(admin, &format!("q={}", encode("%"))).await,
+        filtered(admin, &format!("q={}", percent_encode("%"))).await,
         [percent.id]
     );
     assert_eq!(filtered(admin, "q=100").await, [percent.id, hundred.id]);
     assert_eq!(
-        filtered(admin, &format!("q={}", encode("a_b"))).await,
+        filtered(admin, &format!("q={}", percent_encode("a_b"))).await,
         [under.id]
     );
     assert_eq!(filtered(admin, "q=_").await, [under.id]);
     assert_eq!(
-        filtered(admin, &format!("q={}", encode("\\"))).await,
+        filtered(admin, &format!("q={}", percent_encode("\\"))).await,
         [slash.id]
     );
     assert_eq!(filtered(admin, "q=axb").await, [axb.id]);
@@ -423,7 +356,7 @@ async fn filters_match_email_exactly_and_text_ignoring_case(db: &TestDb) {
 /// and for a teacher who sees only half of them.
 async fn pagination_walks_every_visible_user_once(db: &TestDb) {
     let app = spawn_app(db).await;
-    let group = app.create_group("Big", None).await;
+    let group = app.create_group(&app.admin, "Big", None).await;
     let teacher = app.create_user("teacher@example.org").await;
     add_group_member(&app, teacher.id, group, entity::roles::MemberRole::Teacher).await;
     let mut all = vec![app.admin.id, teacher.id];
@@ -478,12 +411,7 @@ async fn bad_list_parameters_are_named(db: &TestDb) {
             "validation_failed",
         )
         .await;
-        let fields: Vec<&str> = body["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap())
-            .collect();
+        let fields: Vec<&str> = strs(&body["errors"], "field");
         assert_eq!(fields, [field], "{query}: {body}");
     }
     let long = "x".repeat(255);
@@ -510,15 +438,10 @@ async fn bad_list_parameters_are_named(db: &TestDb) {
 
 async fn users_change_their_own_display_name_only(db: &TestDb) {
     let app = spawn_app(db).await;
-    let ada = create_named(&app, "ada@example.org", "Ada").await;
-    let before = expect_status(
-        app.as_user(&ada, Method::GET, &format!("/v1/users/{}", ada.id))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let ada = app
+        .create_user_as(&app.admin, "ada@example.org", "Ada")
+        .await;
+    let before = app.get_ok(&ada, &format!("/v1/users/{}", ada.id)).await;
 
     let after = expect_status(
         patch(&app, &ada, ada.id, json!({ "display_name": "  Ada King " })).await,
@@ -533,7 +456,7 @@ async fn users_change_their_own_display_name_only(db: &TestDb) {
     };
     assert!(updated(&after) > updated(&before), "{before} → {after}");
 
-    let events = audit_events(&app, "user.update").await;
+    let events = app.audit_events("user.update").await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].actor_id, Some(ada.id));
     assert_eq!(events[0].resource_type, "user");
@@ -575,7 +498,7 @@ async fn users_change_their_own_display_name_only(db: &TestDb) {
     assert_eq!(same, after);
     // Nothing of the refused or empty requests was stored or audited.
     expect_status(patch(&app, &ada, ada.id, json!({})).await, 200).await;
-    assert_eq!(audit_count(&app, "user.update").await, 1);
+    assert_eq!(app.audit_count("user.update").await, 1);
     let stored = entity::users::Entity::find_by_id(ada.id)
         .one(&app.db)
         .await
@@ -588,8 +511,10 @@ async fn users_change_their_own_display_name_only(db: &TestDb) {
 async fn only_system_admins_change_other_users(db: &TestDb) {
     use entity::roles::MemberRole::{GroupAdmin, Student};
     let app = spawn_app(db).await;
-    let club = app.create_group("Club", None).await;
-    let ada = create_named(&app, "ada@example.org", "Ada").await;
+    let club = app.create_group(&app.admin, "Club", None).await;
+    let ada = app
+        .create_user_as(&app.admin, "ada@example.org", "Ada")
+        .await;
     let classmate = app.create_user("classmate@example.org").await;
     let keeper = app.create_user("keeper@example.org").await;
     let stranger = app.create_user("stranger@example.org").await;
@@ -624,7 +549,7 @@ async fn only_system_admins_change_other_users(db: &TestDb) {
         "not_found",
     )
     .await;
-    assert_eq!(audit_count(&app, "user.update").await, 0);
+    assert_eq!(app.audit_count("user.update").await, 0);
 
     // A system admin changes both; the email is stored lower-case.
     let changed = expect_status(
@@ -640,7 +565,7 @@ async fn only_system_admins_change_other_users(db: &TestDb) {
     .await;
     assert_eq!(changed["email"], "countess@example.org");
     assert_eq!(changed["display_name"], "Countess");
-    let events = audit_events(&app, "user.update").await;
+    let events = app.audit_events("user.update").await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].actor_id, Some(app.admin.id));
     assert_eq!(events[0].details["before"]["email"], "ada@example.org");
@@ -672,7 +597,7 @@ async fn only_system_admins_change_other_users(db: &TestDb) {
     )
     .await;
     assert_eq!(again, changed);
-    assert_eq!(audit_count(&app, "user.update").await, 1);
+    assert_eq!(app.audit_count("user.update").await, 1);
 }
 
 async fn bad_patch_bodies_are_named(db: &TestDb) {
@@ -697,26 +622,21 @@ async fn bad_patch_bodies_are_named(db: &TestDb) {
             "validation_failed",
         )
         .await;
-        let named: Vec<&str> = problem["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap())
-            .collect();
+        let named: Vec<&str> = strs(&problem["errors"], "field");
         assert_eq!(named, fields, "{body}: {problem}");
     }
-    let problem = expect_problem(
-        app.as_user(&app.admin, Method::PATCH, "/v1/users/not-a-uuid")
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap(),
-        400,
-        "validation_failed",
-    )
-    .await;
+    let problem = app
+        .refused(
+            &app.admin,
+            Method::PATCH,
+            "/v1/users/not-a-uuid",
+            Some(&json!({})),
+            400,
+            "validation_failed",
+        )
+        .await;
     assert_eq!(problem["errors"][0]["field"], "id");
-    assert_eq!(audit_count(&app, "user.update").await, 0);
+    assert_eq!(app.audit_count("user.update").await, 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -725,7 +645,7 @@ async fn bad_patch_bodies_are_named(db: &TestDb) {
 
 async fn only_system_admins_delete_users(db: &TestDb) {
     let app = spawn_app(db).await;
-    let club = app.create_group("Club", None).await;
+    let club = app.create_group(&app.admin, "Club", None).await;
     let ada = app.create_user("ada@example.org").await;
     let classmate = app.create_user("classmate@example.org").await;
     let keeper = app.create_user("keeper@example.org").await;
@@ -744,24 +664,17 @@ async fn only_system_admins_delete_users(db: &TestDb) {
         "not_found",
     )
     .await;
-    expect_problem(
-        app.as_user(&app.admin, Method::DELETE, "/v1/users/42")
-            .send()
-            .await
-            .unwrap(),
+    app.refused(
+        &app.admin,
+        Method::DELETE,
+        "/v1/users/42",
+        None,
         400,
         "validation_failed",
     )
     .await;
-    assert_eq!(audit_count(&app, "user.delete").await, 0);
-    expect_status(
-        app.as_user(&ada, Method::GET, "/v1/me")
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    assert_eq!(app.audit_count("user.delete").await, 0);
+    app.get_ok(&ada, "/v1/me").await;
 }
 
 /// A normal deletion: 204, the memberships go with the user, the user's token stops working,
@@ -769,43 +682,29 @@ async fn only_system_admins_delete_users(db: &TestDb) {
 async fn deleting_a_user_removes_them_and_their_memberships(db: &TestDb) {
     use entity::roles::ProjectRole::{Admin, Member};
     let app = spawn_app(db).await;
-    let club = app.create_group("Club", None).await;
+    let club = app.create_group(&app.admin, "Club", None).await;
     let apollo = create_project(&app, club, "apollo").await;
     let gemini = create_project(&app, club, "gemini").await;
     let lead = app.create_user("lead@example.org").await;
-    let ada = create_named(&app, "ada@example.org", "Ada").await;
+    let ada = app
+        .create_user_as(&app.admin, "ada@example.org", "Ada")
+        .await;
     add_group_member(&app, ada.id, club, entity::roles::MemberRole::Teacher).await;
     add_project_member(&app, apollo, lead.id, Admin).await;
     add_project_member(&app, gemini, lead.id, Admin).await;
     add_project_member(&app, apollo, ada.id, Member).await;
     add_project_member(&app, gemini, ada.id, Member).await;
-    expect_status(
-        app.as_user(&ada, Method::GET, "/v1/me")
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    app.get_ok(&ada, "/v1/me").await;
 
     let response = delete(&app, &app.admin, ada.id).await;
     assert_eq!(response.status().as_u16(), 204);
     assert!(response.text().await.unwrap().is_empty());
 
-    expect_problem(
-        app.as_user(&ada, Method::GET, "/v1/me")
-            .send()
-            .await
-            .unwrap(),
-        401,
-        "unauthenticated",
-    )
-    .await;
-    expect_problem(
-        app.as_user(&app.admin, Method::GET, &format!("/v1/users/{}", ada.id))
-            .send()
-            .await
-            .unwrap(),
+    app.get_refused(&ada, "/v1/me", 401, "unauthenticated")
+        .await;
+    app.get_refused(
+        &app.admin,
+        &format!("/v1/users/{}", ada.id),
         404,
         "not_found",
     )
@@ -824,7 +723,7 @@ async fn deleting_a_user_removes_them_and_their_memberships(db: &TestDb) {
             .unwrap();
     assert_eq!(left, 0);
 
-    let events = audit_events(&app, "user.delete").await;
+    let events = app.audit_events("user.delete").await;
     assert_eq!(events.len(), 1);
     let event = &events[0];
     assert_eq!(event.actor_id, Some(app.admin.id));
@@ -851,7 +750,7 @@ async fn deleting_a_user_removes_them_and_their_memberships(db: &TestDb) {
 async fn the_last_admin_of_a_project_is_not_deleted(db: &TestDb) {
     use entity::roles::ProjectRole::{Admin, Member, Pm};
     let app = spawn_app(db).await;
-    let club = app.create_group("Club", None).await;
+    let club = app.create_group(&app.admin, "Club", None).await;
     let apollo = create_project(&app, club, "apollo").await;
     let gemini = create_project(&app, club, "gemini").await;
     let lead = app.create_user("lead@example.org").await;
@@ -864,7 +763,7 @@ async fn the_last_admin_of_a_project_is_not_deleted(db: &TestDb) {
 
     // Sole admin of apollo (a pm is not an admin), co-admin of gemini.
     expect_problem(delete(&app, &app.admin, lead.id).await, 409, "last_admin").await;
-    assert_eq!(audit_count(&app, "user.delete").await, 0);
+    assert_eq!(app.audit_count("user.delete").await, 0);
     // Nothing was removed by the refused request.
     let memberships = entity::project_members::Entity::find()
         .filter(entity::project_members::Column::UserId.eq(lead.id))
@@ -889,7 +788,7 @@ async fn the_last_admin_of_a_project_is_not_deleted(db: &TestDb) {
     expect_status(delete(&app, &app.admin, lead.id).await, 204).await;
     // And now `second` is the last admin of both.
     expect_problem(delete(&app, &app.admin, second.id).await, 409, "last_admin").await;
-    assert_eq!(audit_count(&app, "user.delete").await, 1);
+    assert_eq!(app.audit_count("user.delete").await, 1);
 }
 
 async fn the_last_system_admin_is_not_deleted(db: &TestDb) {
@@ -903,7 +802,7 @@ async fn the_last_system_admin_is_not_deleted(db: &TestDb) {
     .await;
 
     // A second system admin, whose membership is in another group than the first's.
-    let other_root = app.create_group("Other", None).await;
+    let other_root = app.create_group(&app.admin, "Other", None).await;
     let deputy = app.create_user("deputy@example.org").await;
     add_group_member(
         &app,
@@ -916,22 +815,15 @@ async fn the_last_system_admin_is_not_deleted(db: &TestDb) {
     add_group_member(
         &app,
         deputy.id,
-        organisation(&app).await,
+        app.organisation().await,
         entity::roles::MemberRole::SystemAdmin,
     )
     .await;
 
     // With two, the first may delete themselves (the same rules as for anyone).
     expect_status(delete(&app, &app.admin, app.admin.id).await, 204).await;
-    expect_problem(
-        app.as_user(&app.admin, Method::GET, "/v1/me")
-            .send()
-            .await
-            .unwrap(),
-        401,
-        "unauthenticated",
-    )
-    .await;
+    app.get_refused(&app.admin, "/v1/me", 401, "unauthenticated")
+        .await;
     // The deputy is now the last one.
     expect_problem(
         delete(&app, &deputy, deputy.id).await,
@@ -943,7 +835,7 @@ async fn the_last_system_admin_is_not_deleted(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(remaining, 1);
-    let events = audit_events(&app, "user.delete").await;
+    let events = app.audit_events("user.delete").await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].actor_id, Some(app.admin.id));
     assert_eq!(events[0].resource_id, Some(app.admin.id));
@@ -955,10 +847,11 @@ async fn the_last_system_admin_is_not_deleted(db: &TestDb) {
 /// pits the survivor of the last one against a new deputy.
 async fn concurrent_deletions_keep_a_system_admin(db: &TestDb) {
     let app = spawn_app(db).await;
-    let org = organisation(&app).await;
+    let org = app.organisation().await;
     let mut survivor = app.admin.clone();
     for round in 0..4 {
-        let deputy = create_user_as(&app, &survivor, &format!("deputy{round}@example.org")).await;
+        let email = format!("deputy{round}@example.org");
+        let deputy = app.create_user_as(&survivor, &email, &email).await;
         add_group_member(&app, deputy.id, org, entity::roles::MemberRole::SystemAdmin).await;
         let (first, second) = tokio::join!(
             delete(&app, &survivor, deputy.id),

@@ -31,10 +31,7 @@ async fn every_entity_round_trips(db: &TestDb) {
     .await
     .expect("insert user");
     assert_eq!(
-        users::Entity::find_by_id(user.id)
-            .one(&conn)
-            .await
-            .expect("find"),
+        support::find::<users::Entity>(&conn, user.id).await,
         Some(user.clone())
     );
 
@@ -47,10 +44,7 @@ async fn every_entity_round_trips(db: &TestDb) {
         format!("{}.{}", label(root.id), label(child.id))
     );
     for group in [&root, &child] {
-        let found = groups::Entity::find_by_id(group.id)
-            .one(&conn)
-            .await
-            .expect("find");
+        let found = support::find::<groups::Entity>(&conn, group.id).await;
         assert_eq!(
             found.as_ref(),
             Some(group),
@@ -101,10 +95,7 @@ async fn every_entity_round_trips(db: &TestDb) {
     let moved = moved.update(&conn).await.expect("update a group");
     assert_eq!(moved.path, label(child.id));
     assert_eq!(
-        groups::Entity::find_by_id(child.id)
-            .one(&conn)
-            .await
-            .expect("find"),
+        support::find::<groups::Entity>(&conn, child.id).await,
         Some(moved)
     );
     // insert_many goes through the cast too.
@@ -143,20 +134,14 @@ async fn every_entity_round_trips(db: &TestDb) {
     ] {
         let member = support::user(&conn).await;
         let membership = support::group_member(&conn, &member, &root, role).await;
-        let found = group_members::Entity::find_by_id(membership.id)
-            .one(&conn)
-            .await
-            .expect("find");
+        let found = support::find::<group_members::Entity>(&conn, membership.id).await;
         assert_eq!(found, Some(membership));
     }
 
     // Projects and project members, with and without a reporting line, in every role.
     let project = support::project(&conn, &root, "apollo").await;
     assert_eq!(
-        projects::Entity::find_by_id(project.id)
-            .one(&conn)
-            .await
-            .expect("find"),
+        support::find::<projects::Entity>(&conn, project.id).await,
         Some(project.clone())
     );
     let admin = support::project_member(&conn, &project, &user, ProjectRole::Admin, None).await;
@@ -168,10 +153,7 @@ async fn every_entity_round_trips(db: &TestDb) {
         members.push(support::project_member(&conn, &project, &someone, role, Some(user.id)).await);
     }
     for member in &members {
-        let found = project_members::Entity::find_by_id(member.id)
-            .one(&conn)
-            .await
-            .expect("find");
+        let found = support::find::<project_members::Entity>(&conn, member.id).await;
         assert_eq!(found.as_ref(), Some(member));
     }
     assert_eq!(members[3].reports_to, Some(user.id));
@@ -189,16 +171,10 @@ async fn every_entity_round_trips(db: &TestDb) {
         (1, Some(top.id), Some(0))
     );
     for squad in [&top, &sub] {
-        let found = squads::Entity::find_by_id(squad.id)
-            .one(&conn)
-            .await
-            .expect("find");
+        let found = support::find::<squads::Entity>(&conn, squad.id).await;
         assert_eq!(found.as_ref(), Some(squad));
         let member = support::squad_member(&conn, squad, &user).await;
-        let found = squad_members::Entity::find_by_id(member.id)
-            .one(&conn)
-            .await
-            .expect("find");
+        let found = support::find::<squad_members::Entity>(&conn, member.id).await;
         assert_eq!(found, Some(member));
     }
 
@@ -239,10 +215,7 @@ async fn every_entity_round_trips(db: &TestDb) {
     .await
     .expect("insert a bare audit event");
     for event in [full, bare] {
-        let found = audit_events::Entity::find_by_id(event.id)
-            .one(&conn)
-            .await
-            .expect("find");
+        let found = support::find::<audit_events::Entity>(&conn, event.id).await;
         assert_eq!(found, Some(event));
     }
 }
@@ -254,24 +227,11 @@ async fn reports_to_explicit_defaults_to_false(db: &TestDb) {
     let project = support::project(&conn, &group, "p").await;
     let user = support::user(&conn).await;
     let id = Uuid::now_v7();
-    support::exec(
-        &conn,
-        "INSERT INTO project_members (id, project_id, user_id, role, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'member', $4, $5)",
-        [
-            id.into(),
-            project.id.into(),
-            user.id.into(),
-            now().into(),
-            now().into(),
-        ],
-    )
-    .await
-    .expect("insert without reports_to_explicit");
-    let member = project_members::Entity::find_by_id(id)
-        .one(&conn)
+    support::insert_project_role(&conn, id, project.id, user.id, "member")
         .await
-        .expect("find")
+        .expect("insert without reports_to_explicit");
+    let member = support::find::<project_members::Entity>(&conn, id)
+        .await
         .expect("the row");
     assert!(!member.reports_to_explicit);
     assert_eq!(member.reports_to, None);

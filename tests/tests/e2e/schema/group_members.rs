@@ -13,7 +13,7 @@ use tests::db::{Backend, TestDb};
 use uuid::Uuid;
 
 use super::support::{
-    self, ColumnInfo, Refusal, applied_versions, assert_refused, columns, exec, index_named, now,
+    self, ColumnInfo, Refusal, applied_versions, assert_refused, columns, index_named, now,
     pg_enum_values,
 };
 
@@ -93,10 +93,8 @@ async fn ac02_fields(db: &TestDb) {
         role,
         created_at,
         updated_at,
-    } = group_members::Entity::find_by_id(created.id)
-        .one(&conn)
+    } = support::find::<group_members::Entity>(&conn, created.id)
         .await
-        .expect("find")
         .expect("the row");
     // The types are part of the criterion: UUID ids, UTC timestamps, the role enum.
     let _: (Uuid, Uuid, Uuid, MemberRole) = (id, user_id, group_id, role);
@@ -161,17 +159,13 @@ async fn ac04_cascade_from_groups(db: &TestDb) {
     assert_eq!(remaining.len(), 1);
     assert_eq!(remaining[0].group_id, other.id);
     assert!(
-        groups::Entity::find_by_id(child.id)
-            .one(&conn)
+        support::find::<groups::Entity>(&conn, child.id)
             .await
-            .expect("find")
             .is_none()
     );
     assert!(
-        users::Entity::find_by_id(user.id)
-            .one(&conn)
+        support::find::<users::Entity>(&conn, user.id)
             .await
-            .expect("find")
             .is_some()
     );
 }
@@ -190,30 +184,13 @@ async fn ac05_role_enum(db: &TestDb) {
     for role in MemberRole::iter() {
         let user = support::user(&conn).await;
         let stored = support::group_member(&conn, &user, &group, role).await;
-        let found = group_members::Entity::find_by_id(stored.id)
-            .one(&conn)
-            .await
-            .expect("find");
+        let found = support::find::<group_members::Entity>(&conn, stored.id).await;
         assert_eq!(found.map(|m| m.role), Some(role));
     }
 
     let user = support::user(&conn).await;
     for bogus in ["superuser", "Teacher", "admin", ""] {
-        let result = exec(
-            &conn,
-            &format!(
-                "INSERT INTO group_members (id, user_id, group_id, role, created_at, updated_at) \
-                 VALUES ($1, $2, $3, '{bogus}', $4, $5)"
-            ),
-            [
-                Uuid::now_v7().into(),
-                user.id.into(),
-                group.id.into(),
-                now().into(),
-                now().into(),
-            ],
-        )
-        .await;
+        let result = support::insert_group_role(&conn, user.id, group.id, bogus).await;
         assert_refused(
             db.backend,
             result,

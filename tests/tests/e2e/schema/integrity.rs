@@ -149,10 +149,8 @@ async fn moving_squad_with_children_refused(db: &TestDb) {
     move_squad(&conn, a.id, Some(b.id))
         .await
         .expect("A, now childless, moves under B");
-    let moved = squads::Entity::find_by_id(a.id)
-        .one(&conn)
+    let moved = support::find::<squads::Entity>(&conn, a.id)
         .await
-        .expect("find")
         .expect("A");
     assert_eq!(
         (moved.parent_id, moved.parent_depth, moved.depth),
@@ -288,19 +286,7 @@ async fn second_group_role_refused(db: &TestDb) {
     let user = support::user(&conn).await;
     let group = support::group(&conn, None, "org").await;
     support::group_member(&conn, &user, &group, MemberRole::Student).await;
-    let result = exec(
-        &conn,
-        "INSERT INTO group_members (id, user_id, group_id, role, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'teacher', $4, $5)",
-        [
-            Uuid::now_v7().into(),
-            user.id.into(),
-            group.id.into(),
-            now().into(),
-            now().into(),
-        ],
-    )
-    .await;
+    let result = support::insert_group_role(&conn, user.id, group.id, "teacher").await;
     assert_refused(
         db.backend,
         result,
@@ -315,19 +301,8 @@ async fn second_project_role_refused(db: &TestDb) {
     let group = support::group(&conn, None, "org").await;
     let project = support::project(&conn, &group, "p").await;
     support::project_member(&conn, &project, &user, ProjectRole::Member, None).await;
-    let result = exec(
-        &conn,
-        "INSERT INTO project_members (id, project_id, user_id, role, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'admin', $4, $5)",
-        [
-            Uuid::now_v7().into(),
-            project.id.into(),
-            user.id.into(),
-            now().into(),
-            now().into(),
-        ],
-    )
-    .await;
+    let id = Uuid::now_v7();
+    let result = support::insert_project_role(&conn, id, project.id, user.id, "admin").await;
     assert_refused(
         db.backend,
         result,
@@ -531,24 +506,17 @@ async fn deleting_user_nulls_reports_to_and_keeps_audit(db: &TestDb) {
         .await
         .expect("delete the boss");
 
-    let worker_now = project_members::Entity::find_by_id(explicit.id)
-        .one(&conn)
+    let worker_now = support::find::<project_members::Entity>(&conn, explicit.id)
         .await
-        .expect("find")
         .expect("the worker keeps their membership");
     assert_eq!(worker_now.reports_to, None);
     // The flag is the service's to recompute (in the same transaction): the database keeps it.
     assert!(worker_now.reports_to_explicit);
-    let unrelated_now = project_members::Entity::find_by_id(unrelated.id)
-        .one(&conn)
-        .await
-        .expect("find");
+    let unrelated_now = support::find::<project_members::Entity>(&conn, unrelated.id).await;
     assert_eq!(unrelated_now, Some(unrelated));
     assert!(
-        project_members::Entity::find_by_id(boss_membership.id)
-            .one(&conn)
+        support::find::<project_members::Entity>(&conn, boss_membership.id)
             .await
-            .expect("find")
             .is_none()
     );
     let boss_groups = group_members::Entity::find()
@@ -558,10 +526,7 @@ async fn deleting_user_nulls_reports_to_and_keeps_audit(db: &TestDb) {
         .expect("count");
     assert_eq!(boss_groups, 0);
     assert_eq!(
-        audit_events::Entity::find_by_id(event.id)
-            .one(&conn)
-            .await
-            .expect("find"),
+        support::find::<audit_events::Entity>(&conn, event.id).await,
         Some(event)
     );
 }
@@ -647,10 +612,8 @@ async fn deleting_group_cascades_through_everything_below(db: &TestDb) {
         1
     );
     assert!(
-        users::Entity::find_by_id(user.id)
-            .one(&conn)
+        support::find::<users::Entity>(&conn, user.id)
             .await
-            .expect("find")
             .is_some()
     );
 }

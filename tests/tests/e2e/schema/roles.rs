@@ -7,7 +7,7 @@ use tests::both_backends;
 use tests::db::{Backend, TestDb};
 use uuid::Uuid;
 
-use super::support::{self, Refusal, assert_refused, exec, now, pg_enum_values};
+use super::support::{self, Refusal, assert_refused, exec, pg_enum_values};
 
 /// For each role table: the domain's names (strongest first), the entity enum's stored values,
 /// and what the database accepts — PostgreSQL's enum type in the same order; on SQLite, every
@@ -28,27 +28,9 @@ async fn role_names_agree_across_layers(db: &TestDb) {
     let group = support::group(&conn, None, "org").await;
     let project = support::project(&conn, &group, "p").await;
     let insert_group_role =
-        async |role: &str| {
-            exec(
-            &conn,
-            &format!(
-                "INSERT INTO group_members (id, user_id, group_id, role, created_at, updated_at) \
-                 VALUES ($1, $2, $3, '{role}', $4, $5)"
-            ),
-            [Uuid::now_v7().into(), user.id.into(), group.id.into(), now().into(), now().into()],
-        )
-        .await
-        };
+        async |role: &str| support::insert_group_role(&conn, user.id, group.id, role).await;
     let insert_project_role = async |role: &str| {
-        exec(
-            &conn,
-            &format!(
-                "INSERT INTO project_members (id, project_id, user_id, role, created_at, updated_at) \
-                 VALUES ($1, $2, $3, '{role}', $4, $5)"
-            ),
-            [Uuid::now_v7().into(), project.id.into(), user.id.into(), now().into(), now().into()],
-        )
-        .await
+        support::insert_project_role(&conn, Uuid::now_v7(), project.id, user.id, role).await
     };
     let clear = async || {
         exec(&conn, "DELETE FROM group_members", [])
@@ -163,19 +145,8 @@ async fn users_hold_different_roles_per_project(db: &TestDb) {
     .await;
     assert_eq!(roles[0].try_get::<i64>("", "n").expect("n"), 2);
 
-    let second = exec(
-        &conn,
-        "INSERT INTO project_members (id, project_id, user_id, role, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'pm', $4, $5)",
-        [
-            Uuid::now_v7().into(),
-            apollo.id.into(),
-            user.id.into(),
-            now().into(),
-            now().into(),
-        ],
-    )
-    .await;
+    let second =
+        support::insert_project_role(&conn, Uuid::now_v7(), apollo.id, user.id, "pm").await;
     assert_refused(
         db.backend,
         second,

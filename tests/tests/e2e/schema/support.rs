@@ -9,7 +9,7 @@ use entity::{group_members, groups, project_members, projects, squad_members, sq
 use sea_orm::sqlx::error::DatabaseError;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
-    ExecResult, QueryResult, RuntimeErr, SqlErr, Statement, Value,
+    EntityTrait, ExecResult, PrimaryKeyTrait, QueryResult, RuntimeErr, SqlErr, Statement, Value,
 };
 use tests::db::Backend;
 use uuid::Uuid;
@@ -185,6 +185,58 @@ pub async fn exec(
     values: impl IntoIterator<Item = Value>,
 ) -> Result<ExecResult, DbErr> {
     conn.execute_raw(statement(conn, sql, values)).await
+}
+
+/// The row of entity `E` with primary key `id`, if any.
+pub async fn find<E>(conn: &DatabaseConnection, id: Uuid) -> Option<E::Model>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
+    E::find_by_id(id).one(conn).await.expect("find")
+}
+
+/// Inserts a group membership with hand-written SQL, `role` spelled as raw text: what the
+/// database itself accepts, whatever the entity's enum allows.
+pub async fn insert_group_role(
+    conn: &DatabaseConnection,
+    user: Uuid,
+    group: Uuid,
+    role: &str,
+) -> Result<ExecResult, DbErr> {
+    let sql = format!(
+        "INSERT INTO group_members (id, user_id, group_id, role, created_at, updated_at) \
+         VALUES ($1, $2, $3, '{role}', $4, $5)"
+    );
+    let values = [Uuid::now_v7(), user, group].map(Value::from);
+    exec(
+        conn,
+        &sql,
+        values.into_iter().chain([now().into(), now().into()]),
+    )
+    .await
+}
+
+/// Inserts a project membership with id `id` by hand-written SQL, `role` as raw text (see
+/// [`insert_group_role`]); `reports_to` and `reports_to_explicit` are left to their defaults.
+pub async fn insert_project_role(
+    conn: &DatabaseConnection,
+    id: Uuid,
+    project: Uuid,
+    user: Uuid,
+    role: &str,
+) -> Result<ExecResult, DbErr> {
+    let sql = format!(
+        "INSERT INTO project_members (id, project_id, user_id, role, created_at, updated_at) \
+         VALUES ($1, $2, $3, '{role}', $4, $5)"
+    );
+    let values = [id, project, user].map(Value::from);
+    exec(
+        conn,
+        &sql,
+        values.into_iter().chain([now().into(), now().into()]),
+    )
+    .await
 }
 
 /// Runs a hand-written query (see [`statement`]).
