@@ -93,7 +93,7 @@ impl RosterModel {
             None => Vec::new(),
         };
         let grant = domain::effective_group_role(None, &on_path);
-        domain::decide_group(capability, grant).allowed
+        domain::decide_group(capability, grant).allowed()
     }
 }
 

@@ -1,7 +1,7 @@
 //! G3 — the hierarchy at scale: 10³ → 10⁶ groups on PostgreSQL (10³ → 10⁵ on SQLite).
 //!
 //! Per scale, on one connection, sequentially, interleaved across scales and queries:
-//! - `desc`: Roster's descendants query (`services::tree::subtree`, ordered by path) of a
+//! - `desc`: Roster's descendants query (`sql::tree::subtree`, ordered by path) of a
 //!   subtree of exactly 111 groups (110 rows), and the same rows by a recursive CTE on
 //!   `parent_id`; on PostgreSQL also a B-tree range on the ltree column (`p < path < p.g`), the
 //!   candidate replacement for `<@`;
@@ -23,7 +23,9 @@ use uuid::Uuid;
 use crate::load::{median, quantile};
 use crate::model::Shape;
 use crate::seed::{self, Backend, Places, Seeded};
-use roster_server::services::{check, groups, tree};
+use roster_server::services::guard::Subject;
+use roster_server::services::{check, groups};
+use roster_server::sql::tree;
 
 pub const QUERIES: [&str; 7] = [
     "desc_roster",
@@ -64,7 +66,7 @@ struct Subject {
     seeded: Seeded,
     one: DatabaseConnection,
     pool: DatabaseConnection,
-    admin: roster_server::auth::Principal,
+    admin: Subject,
     subtree_root: usize,
     parents: [Uuid; 2],
     moves: usize,
@@ -117,9 +119,7 @@ pub async fn run(
         let home = crate::model::parent(subtree_root);
         // Another group at the same depth as the current parent: the subtree keeps its depth.
         let other = if home > 0 { home - 1 } else { home + 1 };
-        let admin = roster_server::auth::Principal::load(&pool, seeded.admin)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("the admin is missing"))?;
+        let admin = Subject::load(&pool, seeded.admin).await?;
         let leaf = tree.len() - 1;
         results.push(ScaleResult {
             groups,
@@ -265,7 +265,7 @@ async fn measure(
             let probes = &org.probes;
             for i in 0..QUERY_ITERS {
                 let probe = probes[i % probes.len()];
-                let subject_of = roster_server::services::access::Subject {
+                let subject_of = Subject {
                     user_id: org.users[probe.user],
                     system_admin_at: None,
                 };
@@ -293,7 +293,7 @@ async fn measure(
                     ..Default::default()
                 };
                 let t = Instant::now();
-                groups::update(&subject.pool, &subject.admin, id, change)
+                groups::update(&subject.pool, subject.admin, id, change)
                     .await
                     .map_err(|e| anyhow::anyhow!("move: {e}"))?;
                 ns.push(t.elapsed().as_nanos() as u64);
@@ -305,7 +305,7 @@ async fn measure(
                     parent: Some(Some(subject.parents[1])),
                     ..Default::default()
                 };
-                groups::update(&subject.pool, &subject.admin, id, change)
+                groups::update(&subject.pool, subject.admin, id, change)
                     .await
                     .map_err(|e| anyhow::anyhow!("move: {e}"))?;
                 subject.moves += 1;

@@ -1,9 +1,10 @@
 //! User accounts: who may create users and read every one of them, and who may change or
 //! delete an account.
 //!
-//! These are decisions like [`crate::decide_group`], so route guards treat them alike, but
-//! they never conceal existence: creating a user has no resource to hide, and changing or
-//! deleting one is decided only after the caller has been shown to see that user.
+//! These are decisions like [`crate::decide_group`], so route guards treat them alike. Reading
+//! an account conceals the ones the caller cannot see; the others never conceal existence:
+//! creating a user has no resource to hide, and changing or deleting one is decided only after
+//! the caller has been shown to see that user.
 
 use uuid::Uuid;
 
@@ -26,6 +27,29 @@ pub fn decide_user_management(strongest: Option<GroupGrant>) -> Decision<GroupGr
         _ => "only system admins and group admins manage users".to_owned(),
     };
     visible(verdict, reason)
+}
+
+/// Decides reading one account, given the account if it is `visible` to the caller: themselves,
+/// every account for those who manage users, else the users who share a project or a group
+/// scope with them. The server evaluates that rule as one SQL condition (so that reading one
+/// user and listing users cannot disagree) and passes what it found; the decision hands the
+/// account on, and conceals one the caller cannot see, like a group they have no role in.
+pub fn decide_account_read<A>(visible: Option<A>) -> Decision<A> {
+    let (verdict, reason) = match visible {
+        Some(account) => (
+            Verdict::Granted(account),
+            "the account is visible to the caller",
+        ),
+        None => (
+            Verdict::NoRole,
+            "the account shares no scope with the caller",
+        ),
+    };
+    Decision {
+        verdict,
+        reason: reason.to_owned(),
+        conceals_existence: true,
+    }
 }
 
 /// What a change to a user account touches.
@@ -168,6 +192,15 @@ mod tests {
             assert!(decision.reason.contains(reason), "{}", decision.reason);
             assert!(!decision.conceals_existence);
         }
+    }
+
+    #[test]
+    fn unseen_accounts_are_concealed() {
+        let seen = decide_account_read(Some("ada"));
+        assert_eq!(seen.verdict, Verdict::Granted("ada"));
+        let unseen = decide_account_read::<&str>(None);
+        assert_eq!(unseen.verdict, Verdict::NoRole);
+        assert!(seen.conceals_existence && unseen.conceals_existence);
     }
 
     #[test]

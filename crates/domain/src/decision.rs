@@ -81,7 +81,7 @@ pub struct Decision<G> {
     pub conceals_existence: bool,
 }
 
-impl<G: Copy> Decision<G> {
+impl<G> Decision<G> {
     /// Whether the capability is granted.
     pub fn allowed(&self) -> bool {
         matches!(self.verdict, Verdict::Granted(_))
@@ -97,16 +97,6 @@ impl<G: Copy> Decision<G> {
         }
     }
 
-    /// The grant the user holds here, allowed or not.
-    pub fn grant(&self) -> Option<G> {
-        match self.verdict {
-            Verdict::Granted(g) | Verdict::LacksCapability(g) | Verdict::NotApplicable(Some(g)) => {
-                Some(g)
-            }
-            Verdict::NoRole | Verdict::NotApplicable(None) => None,
-        }
-    }
-
     /// The same decision about a resource the caller is known to see (e.g. the parent of a
     /// group they act on): having no role there is then a refusal, not a reason to hide it.
     #[must_use]
@@ -114,6 +104,18 @@ impl<G: Copy> Decision<G> {
         Self {
             conceals_existence: false,
             ..self
+        }
+    }
+}
+
+impl<G: Copy> Decision<G> {
+    /// The grant the user holds here, allowed or not.
+    pub fn grant(&self) -> Option<G> {
+        match self.verdict {
+            Verdict::Granted(g) | Verdict::LacksCapability(g) | Verdict::NotApplicable(Some(g)) => {
+                Some(g)
+            }
+            Verdict::NoRole | Verdict::NotApplicable(None) => None,
         }
     }
 }

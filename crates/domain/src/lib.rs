@@ -55,7 +55,7 @@ pub mod table;
 
 pub use accounts::{
     AccountChange, AccountGrant, decide_account_change, decide_account_deletion,
-    decide_user_management,
+    decide_account_read, decide_user_management,
 };
 pub use admins::{
     LastAdmin, check_admins_remain, grants_system_admin, removes_project_admin,

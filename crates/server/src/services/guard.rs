@@ -47,7 +47,7 @@ impl Subject {
 
 /// Turns a route's decision into its answer: allowed → the grant; no role → 404 where the
 /// decision conceals existence, else 403; a role without the capability → 403.
-pub fn allow<G: Copy>(decision: domain::Decision<G>) -> Result<G, ApiError> {
+pub fn allow<G>(decision: domain::Decision<G>) -> Result<G, ApiError> {
     metrics::record_decision(DecisionSource::Route, decision.allowed());
     match decision.verdict {
         domain::Verdict::Granted(grant) => Ok(grant),

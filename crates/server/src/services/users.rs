@@ -207,11 +207,11 @@ pub async fn find_visible(
     id: Uuid,
 ) -> Result<entity::users::Model, ApiError> {
     let visibility = Visibility::of(db, subject).await?;
-    entity::users::Entity::find_by_id(id)
+    let user = entity::users::Entity::find_by_id(id)
         .filter(visibility.condition(db.get_database_backend()))
         .one(db)
-        .await?
-        .ok_or(ApiError::NotFound)
+        .await?;
+    guard::allow(domain::decide_account_read(user))
 }
 
 /// The paths of the groups `user` is a direct member of.
