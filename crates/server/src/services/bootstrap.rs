@@ -12,7 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::audit::AuditRecord;
-use super::write::{Lock, Outcome, write};
+use super::write::{Lock, Written, write};
 use crate::auth::count_system_admins;
 use crate::convert;
 use crate::error::ApiError;
@@ -40,7 +40,7 @@ pub async fn bootstrap(
         .map_err(|e| ApiError::invalid("group", e.to_string()))?;
     write(db, &[Lock::SystemAdmins], async |tx| {
         if count_system_admins(tx).await? > 0 {
-            return Ok(Outcome::unchanged(None));
+            return Ok(Written::unchanged(None));
         }
         let now = chrono::Utc::now();
         let user = match entity::users::Entity::find()
@@ -114,7 +114,7 @@ pub async fn bootstrap(
                 serde_json::Value::Null,
                 json!({ "user_id": user.id, "email": user.email, "group_id": group.id, "role": "system_admin" }),
             );
-        Ok(Outcome::changed(Some(Bootstrapped { user, group }), audit))
+        Ok(Written::changed(Some(Bootstrapped { user, group }), audit))
     })
     .await
 }

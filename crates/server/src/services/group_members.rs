@@ -24,7 +24,7 @@ use super::access;
 use super::audit::AuditRecord;
 use super::guard::Subject;
 use super::window::Window;
-use super::write::{Lock, Outcome, write_as};
+use super::write::{Lock, Written, write_as};
 use crate::auth;
 use crate::convert;
 use crate::error::ApiError;
@@ -68,7 +68,7 @@ pub async fn create(
         let created = insert(tx, group_id, user_id, role).await?;
         let audit = record(subject, "group_member.create", &created)
             .change(serde_json::Value::Null, membership_json(&created));
-        Ok(Outcome::changed(created, audit))
+        Ok(Written::changed(created, audit))
     })
     .await
 }
@@ -95,10 +95,10 @@ pub async fn upsert(
                 let created = insert(tx, group_id, user_id, role).await?;
                 let audit = record(subject, "group_member.create", &created)
                     .change(serde_json::Value::Null, membership_json(&created));
-                return Ok(Outcome::changed(Upserted::Created(created), audit));
+                return Ok(Written::changed(Upserted::Created(created), audit));
             }
             (Some(current), domain::GroupRoleChange::Unchanged) => {
-                return Ok(Outcome::unchanged(Upserted::Unchanged(current)));
+                return Ok(Written::unchanged(Upserted::Unchanged(current)));
             }
             (
                 Some(current),
@@ -119,7 +119,7 @@ pub async fn upsert(
         let updated = changed.update(tx).await?;
         let audit = record(subject, "group_member.update", &updated)
             .change(before, membership_json(&updated));
-        Ok(Outcome::changed(Upserted::Updated(updated), audit))
+        Ok(Written::changed(Upserted::Updated(updated), audit))
     })
     .await
 }
@@ -150,14 +150,14 @@ pub async fn remove(
         Entity::delete_by_id(current.id).exec(tx).await?;
         let audit = record(subject, "group_member.delete", &current)
             .change(membership_json(&current), serde_json::Value::Null);
-        Ok(Outcome::changed((), audit))
+        Ok(Written::changed((), audit))
     })
     .await
 }
 
 /// `GET /v1/groups/{id}/members/{user_id}`: the direct membership, for those who may see the
 /// group's members and for the member themselves; otherwise (or when absent) 404.
-pub async fn find(
+pub async fn get(
     db: &impl ConnectionTrait,
     subject: Subject,
     group_id: Uuid,

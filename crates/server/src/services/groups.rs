@@ -14,7 +14,7 @@ use super::access::{self, MembershipIndex};
 use super::audit::AuditRecord;
 use super::guard::Subject;
 use super::window::Window;
-use super::write::{Lock, Outcome, write_as};
+use super::write::{Lock, Written, write_as};
 use crate::convert;
 use crate::error::ApiError;
 use crate::sql::tree;
@@ -101,7 +101,7 @@ pub async fn create(
         let audit = AuditRecord::new(Some(subject.user_id), "group.create", "group", id)
             .in_group(id)
             .change(serde_json::Value::Null, group_json(&group));
-        Ok(Outcome::changed(
+        Ok(Written::changed(
             GroupView {
                 group,
                 path,
@@ -231,7 +231,7 @@ pub async fn update(
             .map_or(before.slug.clone(), |s| s.as_str().to_owned());
         let unchanged = new_parent.is_none() && name == before.name && slug == before.slug;
         if unchanged {
-            return Ok(Outcome::unchanged(GroupView {
+            return Ok(Written::unchanged(GroupView {
                 group: before,
                 path: old_path,
                 my_role: Some(access.grant.role),
@@ -266,7 +266,7 @@ pub async fn update(
         let audit = AuditRecord::new(Some(subject.user_id), action, "group", id)
             .in_group(id)
             .change(group_json(&before), group_json(&group));
-        Ok(Outcome::changed(
+        Ok(Written::changed(
             GroupView {
                 group,
                 path: new_path,
@@ -358,7 +358,7 @@ pub async fn delete(db: &DatabaseConnection, subject: Subject, id: Uuid) -> Resu
             "projects": contents.projects.len(),
             "project_ids": contents.projects,
         });
-        Ok(Outcome::changed((), audit))
+        Ok(Written::changed((), audit))
     })
     .await
 }

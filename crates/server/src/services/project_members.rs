@@ -18,7 +18,7 @@ use super::audit::AuditRecord;
 use super::guard::Subject;
 use super::reporting;
 use super::window::Window;
-use super::write::{Lock, Outcome, write_as};
+use super::write::{Lock, Written, write_as};
 use crate::convert;
 use crate::error::ApiError;
 use domain::Capability;
@@ -59,7 +59,7 @@ pub async fn upsert(
             access::authorize_project(tx, subject, project_id, Capability::ProjectAssignRoles)
                 .await?;
         super::users::require_exists(tx, user_id, "user_id").await?;
-        let current = find(tx, project_id, user_id).await?;
+        let current = find_row(tx, project_id, user_id).await?;
         let current_role = current.as_ref().map(|m| convert::project_role(m.role));
         domain::check_project_grant(access.grant.role, current_role, Some(assignment.role))?;
         if domain::removes_project_admin(current_role, Some(assignment.role)) {
@@ -80,7 +80,7 @@ pub async fn upsert(
             domain::validate_explicit_reports_to(assignment.role, facts.member(target))?;
         }
         if let Some(m) = current.as_ref().filter(|_| plan.unchanged) {
-            return Ok(Outcome::unchanged(Upserted::Unchanged(m.clone())));
+            return Ok(Written::unchanged(Upserted::Unchanged(m.clone())));
         }
         let now = chrono::Utc::now();
         match current.clone() {
@@ -109,7 +109,7 @@ pub async fn upsert(
             }
         }
         let repairs = reporting::repair(tx, project_id).await?;
-        let member = find(tx, project_id, user_id)
+        let member = find_row(tx, project_id, user_id)
             .await?
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the upserted member vanished")))?;
         let (action, upserted) = match current {
@@ -123,7 +123,7 @@ pub async fn upsert(
                 current.as_ref().map_or(Value::Null, member_json),
                 member_json(&member),
             );
-        Ok(Outcome::changed(
+        Ok(Written::changed(
             upserted,
             audit.with_line_repairs(&repairs),
         ))
@@ -150,7 +150,7 @@ pub(crate) async fn ensure_admin_remains(
     )?)
 }
 
-async fn find(
+async fn find_row(
     db: &impl ConnectionTrait,
     project_id: Uuid,
     user_id: Uuid,
@@ -203,7 +203,7 @@ pub async fn get(
     user_id: Uuid,
 ) -> Result<entity::project_members::Model, ApiError> {
     access::authorize_project(db, subject, project_id, Capability::ProjectViewMembers).await?;
-    find(db, project_id, user_id)
+    find_row(db, project_id, user_id)
         .await?
         .ok_or(ApiError::NotFound)
 }
@@ -221,7 +221,7 @@ pub async fn remove(
         let leaving = user_id == subject.user_id;
         let needed = domain::membership_capability(leaving, Capability::ProjectAssignRoles);
         let access = access::authorize_project(tx, subject, project_id, needed).await?;
-        let member = find(tx, project_id, user_id)
+        let member = find_row(tx, project_id, user_id)
             .await?
             .ok_or(ApiError::NotFound)?;
         let role = convert::project_role(member.role);
@@ -244,7 +244,7 @@ pub async fn remove(
             .in_group(access.project.group_id)
             .in_project(project_id)
             .change(member_json(&member), Value::Null);
-        Ok(Outcome::changed((), audit.with_line_repairs(&repairs)))
+        Ok(Written::changed((), audit.with_line_repairs(&repairs)))
     })
     .await
 }

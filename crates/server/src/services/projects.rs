@@ -12,7 +12,7 @@ use super::access;
 use super::audit::AuditRecord;
 use super::guard::Subject;
 use super::window::Window;
-use super::write::{Lock, Outcome, write_as};
+use super::write::{Lock, Written, write_as};
 use crate::convert;
 use crate::error::ApiError;
 use domain::Capability;
@@ -80,7 +80,7 @@ pub async fn create(
             .in_group(group_id)
             .in_project(id)
             .change(serde_json::Value::Null, project_json(&project));
-        Ok(Outcome::changed(
+        Ok(Written::changed(
             ProjectView {
                 project,
                 my_role: Some(domain::ProjectRole::Admin),
@@ -170,7 +170,7 @@ pub async fn update(
             .map_or(before.slug.clone(), |s| s.as_str().to_owned());
         let my_role = Some(access.grant.role);
         if name == before.name && slug == before.slug {
-            return Ok(Outcome::unchanged(ProjectView {
+            return Ok(Written::unchanged(ProjectView {
                 project: before,
                 my_role,
             }));
@@ -187,7 +187,7 @@ pub async fn update(
             .in_group(project.group_id)
             .in_project(id)
             .change(project_json(&before), project_json(&project));
-        Ok(Outcome::changed(ProjectView { project, my_role }, audit))
+        Ok(Written::changed(ProjectView { project, my_role }, audit))
     })
     .await
 }
@@ -210,7 +210,7 @@ pub async fn delete(db: &DatabaseConnection, subject: Subject, id: Uuid) -> Resu
             .in_project(id)
             .change(project_json(&access.project), serde_json::Value::Null);
         audit.details["deleted"] = json!({ "members": members, "squads": squads });
-        Ok(Outcome::changed((), audit))
+        Ok(Written::changed((), audit))
     })
     .await
 }

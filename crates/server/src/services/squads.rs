@@ -25,7 +25,7 @@ use super::audit::AuditRecord;
 use super::guard::Subject;
 use super::reporting;
 use super::window::Window;
-use super::write::{Lock, Outcome, write_as};
+use super::write::{Lock, Written, write_as};
 use crate::convert;
 use crate::error::ApiError;
 use domain::Capability;
@@ -89,7 +89,7 @@ pub async fn create(
         let changes = reporting::repair(tx, project_id).await?;
         let audit =
             squad_record(subject, "squad.create", &squad).change(Value::Null, squad_json(&squad));
-        Ok(Outcome::changed(squad, audit.with_line_repairs(&changes)))
+        Ok(Written::changed(squad, audit.with_line_repairs(&changes)))
     })
     .await
 }
@@ -180,7 +180,7 @@ pub async fn update(
             .as_ref()
             .map_or(before.name.clone(), |n| n.as_str().to_owned());
         if new_parent.is_none() && name == before.name {
-            return Ok(Outcome::unchanged(before));
+            return Ok(Written::unchanged(before));
         }
         ensure_name_free(tx, project_id, parent_id, &name, Some(id)).await?;
         let mut row = before.clone().into_active_model();
@@ -193,7 +193,7 @@ pub async fn update(
         let changes = reporting::repair(tx, project_id).await?;
         let audit = squad_record(subject, "squad.update", &squad)
             .change(squad_json(&before), squad_json(&squad));
-        Ok(Outcome::changed(squad, audit.with_line_repairs(&changes)))
+        Ok(Written::changed(squad, audit.with_line_repairs(&changes)))
     })
     .await
 }
@@ -242,7 +242,7 @@ pub async fn delete(db: &DatabaseConnection, subject: Subject, id: Uuid) -> Resu
             "sub_squad_ids": sub_squads,
             "memberships": memberships.len(),
         });
-        Ok(Outcome::changed((), audit.with_line_repairs(&changes)))
+        Ok(Written::changed((), audit.with_line_repairs(&changes)))
     })
     .await
 }
@@ -267,8 +267,8 @@ pub async fn add_member(
             .remove(&user_id)
             .ok_or(ApiError::NotProjectMember)?;
         domain::check_squad_member_management(access.grant.role, target)?;
-        if let Some(existing) = find_member(tx, squad_id, user_id).await? {
-            return Ok(Outcome::unchanged(Upserted::Unchanged(existing)));
+        if let Some(existing) = find_row(tx, squad_id, user_id).await? {
+            return Ok(Written::unchanged(Upserted::Unchanged(existing)));
         }
         let row = entity::squad_members::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -283,7 +283,7 @@ pub async fn add_member(
         let changes = reporting::repair(tx, project_id).await?;
         let audit = member_record(subject, "squad_member.create", &member)
             .change(Value::Null, member_json(&member));
-        Ok(Outcome::changed(
+        Ok(Written::changed(
             Upserted::Created(member),
             audit.with_line_repairs(&changes),
         ))
@@ -320,7 +320,7 @@ pub async fn remove_member(
         let capability =
             domain::membership_capability(leaving, Capability::ProjectManageSquadMembers);
         let access = access::authorize_squad(tx, subject, squad_id, capability).await?;
-        let member = find_member(tx, squad_id, user_id)
+        let member = find_row(tx, squad_id, user_id)
             .await?
             .ok_or(ApiError::NotFound)?;
         if !leaving {
@@ -340,7 +340,7 @@ pub async fn remove_member(
         let changes = reporting::repair(tx, project_id).await?;
         let audit = member_record(subject, "squad_member.delete", &member)
             .change(member_json(&member), Value::Null);
-        Ok(Outcome::changed((), audit.with_line_repairs(&changes)))
+        Ok(Written::changed((), audit.with_line_repairs(&changes)))
     })
     .await
 }
@@ -442,7 +442,7 @@ async fn project_roles(
         .collect())
 }
 
-async fn find_member(
+async fn find_row(
     db: &impl ConnectionTrait,
     squad_id: Uuid,
     user_id: Uuid,

@@ -16,7 +16,7 @@ use super::access;
 use super::audit::AuditRecord;
 use super::guard::{self, Subject};
 use super::window::Window;
-use super::write::{Lock, Outcome, write_as};
+use super::write::{Lock, Written, write_as};
 use crate::auth::{count_system_admins, system_admin_group};
 use crate::error::ApiError;
 
@@ -88,7 +88,7 @@ pub async fn create(
             .map_err(email_taken)?;
         let audit = AuditRecord::new(Some(subject.user_id), "user.create", "user", user.id)
             .change(serde_json::Value::Null, user_json(&user));
-        Ok(Outcome::changed(user, audit))
+        Ok(Written::changed(user, audit))
     })
     .await
 }
@@ -330,7 +330,7 @@ pub async fn update(
             change,
         ))?;
         if email.is_none() && display_name.is_none() {
-            return Ok(Outcome::unchanged(before));
+            return Ok(Written::unchanged(before));
         }
         let mut user: entity::users::ActiveModel = before.clone().into();
         if let Some(email) = email {
@@ -347,7 +347,7 @@ pub async fn update(
         })?;
         let audit = AuditRecord::new(Some(subject.user_id), "user.update", "user", id)
             .change(user_json(&before), user_json(&after));
-        Ok(Outcome::changed(after, audit))
+        Ok(Written::changed(after, audit))
     })
     .await
 }
@@ -396,7 +396,7 @@ async fn delete_locked(
     subject: Subject,
     id: Uuid,
     locked: &BTreeSet<Uuid>,
-) -> Result<Outcome<Deletion>, ApiError> {
+) -> Result<Written<Deletion>, ApiError> {
     find_visible(tx, subject, id).await?;
     guard::allow(domain::decide_account_deletion(subject.system_admin_at))?;
     // The row lock makes concurrent inserts that reference the user (a new membership) wait for
@@ -413,7 +413,7 @@ async fn delete_locked(
         .await?;
     let projects: BTreeSet<Uuid> = memberships.iter().map(|m| m.project_id).collect();
     if !projects.is_subset(locked) {
-        return Ok(Outcome::unchanged(Deletion::InMoreProjects(projects)));
+        return Ok(Written::unchanged(Deletion::InMoreProjects(projects)));
     }
     if system_admin_group(tx, id).await?.is_some() {
         let others = count_system_admins(tx).await?.saturating_sub(1);
@@ -455,7 +455,7 @@ async fn delete_locked(
         "project_ids": projects,
     });
     audit.details["reporting_line_repairs"] = serde_json::Value::Object(repairs);
-    Ok(Outcome::changed(Deletion::Deleted, audit))
+    Ok(Written::changed(Deletion::Deleted, audit))
 }
 
 /// The projects `user` is a member of.

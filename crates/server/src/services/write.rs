@@ -10,14 +10,15 @@
 use std::time::Duration;
 
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement,
-    TransactionOptions, TransactionTrait, sea_query::Value,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionOptions,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
 use super::audit::{self, AuditRecord};
 use super::guard::Subject;
 use crate::error::ApiError;
+use crate::sql::locks;
 
 /// How many times a contended transaction is run before the client gets 409 `conflict`.
 const MAX_ATTEMPTS: u32 = 6;
@@ -35,25 +36,18 @@ pub enum Lock {
     Project(Uuid),
 }
 
-impl Lock {
-    /// Advisory-lock keys: an arbitrary fixed prefix ("RSTR") so Roster's keys are recognisable.
-    const fn advisory_key(self) -> Option<i64> {
-        match self {
-            Self::GroupTree => Some(0x5253_5452_0000_0001),
-            Self::SystemAdmins => Some(0x5253_5452_0000_0002),
-            Self::Project(_) => None,
-        }
-    }
-}
+/// Advisory-lock keys: an arbitrary fixed prefix ("RSTR") so Roster's keys are recognisable.
+const GROUP_TREE_KEY: i64 = 0x5253_5452_0000_0001;
+const SYSTEM_ADMINS_KEY: i64 = 0x5253_5452_0000_0002;
 
 /// What a unit of work produced: its value and, when it changed something, its audit event.
 #[derive(Debug)]
-pub struct Outcome<T> {
+pub struct Written<T> {
     pub value: T,
     pub audit: Option<AuditRecord>,
 }
 
-impl<T> Outcome<T> {
+impl<T> Written<T> {
     /// The work changed state and records it.
     pub fn changed(value: T, audit: AuditRecord) -> Self {
         Self {
@@ -72,7 +66,7 @@ impl<T> Outcome<T> {
 pub async fn write<T>(
     db: &DatabaseConnection,
     locks: &[Lock],
-    work: impl AsyncFn(&DatabaseTransaction) -> Result<Outcome<T>, ApiError>,
+    work: impl AsyncFn(&DatabaseTransaction) -> Result<Written<T>, ApiError>,
 ) -> Result<T, ApiError> {
     let mut locks = locks.to_vec();
     locks.sort();
@@ -95,7 +89,7 @@ pub async fn write_as<T>(
     db: &DatabaseConnection,
     subject: Subject,
     locks: &[Lock],
-    work: impl AsyncFn(&DatabaseTransaction, Subject) -> Result<Outcome<T>, ApiError>,
+    work: impl AsyncFn(&DatabaseTransaction, Subject) -> Result<Written<T>, ApiError>,
 ) -> Result<T, ApiError> {
     write(db, locks, async |tx| {
         let current = subject.reread(tx).await?;
@@ -107,7 +101,7 @@ pub async fn write_as<T>(
 async fn run_once<T>(
     db: &DatabaseConnection,
     locks: &[Lock],
-    work: &impl AsyncFn(&DatabaseTransaction) -> Result<Outcome<T>, ApiError>,
+    work: &impl AsyncFn(&DatabaseTransaction) -> Result<Written<T>, ApiError>,
 ) -> Result<T, ApiError> {
     let tx = db
         .begin_with_options(TransactionOptions {
@@ -120,7 +114,7 @@ async fn run_once<T>(
         take(&tx, *lock).await?;
     }
     // On error the transaction is dropped, which rolls it back.
-    let Outcome { value, audit } = work(&tx).await?;
+    let Written { value, audit } = work(&tx).await?;
     if let Some(record) = audit {
         audit::insert(&tx, record).await?;
     }
@@ -133,18 +127,10 @@ async fn take(tx: &DatabaseTransaction, lock: Lock) -> Result<(), ApiError> {
     if tx.get_database_backend() != DbBackend::Postgres {
         return Ok(());
     }
-    let statement = match (lock, lock.advisory_key()) {
-        (_, Some(key)) => Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_advisory_xact_lock($1)",
-            [Value::from(key)],
-        ),
-        (Lock::Project(id), None) => Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT 1 FROM projects WHERE id = $1 FOR UPDATE",
-            [Value::from(id)],
-        ),
-        (_, None) => return Ok(()),
+    let statement = match lock {
+        Lock::GroupTree => locks::advisory(GROUP_TREE_KEY),
+        Lock::SystemAdmins => locks::advisory(SYSTEM_ADMINS_KEY),
+        Lock::Project(id) => locks::project_row(id),
     };
     tx.query_all_raw(statement).await?;
     Ok(())

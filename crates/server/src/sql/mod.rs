@@ -1,8 +1,9 @@
-//! Roster's hand-written SQL, one module per concern: [`facts`] (what a decision reads) and
-//! [`tree`] (subtrees of the group tree). Each statement is written once; where PostgreSQL and
+//! Roster's hand-written SQL, one module per concern: [`facts`] (what a decision reads),
+//! [`locks`] (the write path's locks) and [`tree`] (subtrees of the group tree). Each statement is written once; where PostgreSQL and
 //! SQLite differ, the difference is a fragment from [`Dialect`].
 
 pub mod facts;
+pub mod locks;
 pub mod tree;
 
 use sea_orm::{DbBackend, Statement, Value};

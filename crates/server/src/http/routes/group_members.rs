@@ -179,7 +179,7 @@ pub async fn get_group_member(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Reply<repr::GroupMember> {
     let (group_id, user_id) = path.into_inner();
-    let member = group_members::find(caller.db(), caller.subject, group_id, user_id).await?;
+    let member = group_members::get(caller.db(), caller.subject, group_id, user_id).await?;
     Ok(web::Json(member.into()))
 }
 

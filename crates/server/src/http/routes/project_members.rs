@@ -32,7 +32,7 @@ pub struct AssignRole {
 /// Filters of the member list.
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct MemberQuery {
+pub struct ProjectMemberQuery {
     /// Only members with this role.
     pub role: Option<String>,
     /// Only members of this squad (of the same project).
@@ -114,14 +114,14 @@ pub async fn put_project_member(
 /// A project's members (project.view_members), ordered by user id.
 #[utoipa::path(
     tag = "project members",
-    params(("id" = Uuid, Path, description = "the project's id"), MemberQuery, PageParams),
+    params(("id" = Uuid, Path, description = "the project's id"), ProjectMemberQuery, PageParams),
     responses((status = 200, body = Page<ProjectMember>), Invalid, Unauthenticated, Forbidden, NotFound)
 )]
 #[get("/projects/{id}/members")]
 pub async fn list_project_members(
     caller: Caller,
     id: web::Path<Uuid>,
-    query: Query<MemberQuery>,
+    query: Query<ProjectMemberQuery>,
     page: Query<PageParams>,
 ) -> Reply<Page<ProjectMember>> {
     let page = page.into_inner().parse()?;
