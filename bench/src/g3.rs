@@ -23,7 +23,7 @@ use uuid::Uuid;
 use crate::load::{median, quantile};
 use crate::model::Shape;
 use crate::seed::{self, Backend, Places, Seeded};
-use roster_server::services::guard::Subject;
+use roster_server::services::guard;
 use roster_server::services::{check, groups};
 use roster_server::sql::tree;
 
@@ -66,7 +66,7 @@ struct Subject {
     seeded: Seeded,
     one: DatabaseConnection,
     pool: DatabaseConnection,
-    admin: Subject,
+    admin: guard::Subject,
     subtree_root: usize,
     parents: [Uuid; 2],
     moves: usize,
@@ -119,7 +119,7 @@ pub async fn run(
         let home = crate::model::parent(subtree_root);
         // Another group at the same depth as the current parent: the subtree keeps its depth.
         let other = if home > 0 { home - 1 } else { home + 1 };
-        let admin = Subject::load(&pool, seeded.admin).await?;
+        let admin = guard::Subject::load(&pool, seeded.admin).await?;
         let leaf = tree.len() - 1;
         results.push(ScaleResult {
             groups,
@@ -265,7 +265,7 @@ async fn measure(
             let probes = &org.probes;
             for i in 0..QUERY_ITERS {
                 let probe = probes[i % probes.len()];
-                let subject_of = Subject {
+                let subject_of = guard::Subject {
                     user_id: org.users[probe.user],
                     system_admin_at: None,
                 };
