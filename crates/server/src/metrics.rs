@@ -96,7 +96,7 @@ pub async fn track(
     let route = req
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
-    let method = req.method().as_str().to_owned();
+    let method = method_label(req.method());
     let response = next.call(req).await;
     if let Some(m) = METRICS.as_ref() {
         let status = match &response {
@@ -104,13 +104,33 @@ pub async fn track(
             Err(e) => e.as_response_error().status_code().as_u16(),
         };
         m.requests
-            .with_label_values(&[route.as_str(), method.as_str(), &status.to_string()])
+            .with_label_values(&[route.as_str(), method, &status.to_string()])
             .inc();
         m.latency
-            .with_label_values(&[route.as_str(), method.as_str()])
+            .with_label_values(&[route.as_str(), method])
             .observe(started.elapsed().as_secs_f64());
     }
     response
+}
+
+/// The method as a label from a bounded set: HTTP's own methods by name, anything a client
+/// invents as `other` (a label per invented method would let anyone grow the registry without
+/// bound). Routes are bounded already: a request is labelled with the template it matched or
+/// `unmatched`, never with its raw path.
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method as M;
+    match *method {
+        M::GET => "GET",
+        M::HEAD => "HEAD",
+        M::POST => "POST",
+        M::PUT => "PUT",
+        M::PATCH => "PATCH",
+        M::DELETE => "DELETE",
+        M::OPTIONS => "OPTIONS",
+        M::CONNECT => "CONNECT",
+        M::TRACE => "TRACE",
+        _ => "other",
+    }
 }
 
 /// The metrics in Prometheus' text format, with the pool gauges read now.
@@ -145,4 +165,20 @@ fn pool_stats(db: &DatabaseConnection) -> (i64, i64) {
         _ => (0, 0),
     };
     (i64::from(size), i64::try_from(idle).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::Method;
+
+    #[test]
+    fn invented_methods_share_one_label() {
+        for name in ["M1XXXX", "PURGE", "get", "BREW"] {
+            let method = Method::from_bytes(name.as_bytes()).unwrap_or(Method::GET);
+            assert_eq!(method_label(&method), "other", "{name}");
+        }
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::DELETE), "DELETE");
+    }
 }

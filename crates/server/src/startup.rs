@@ -134,18 +134,14 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()))
             .service(web::redirect("/docs", "/docs/"))
             .default_service(web::to(fallback::no_route))
+            .wrap(from_fn(crate::http::head::as_get))
             .wrap(ErrorHandlers::new().default_handler(fallback::ensure_problem))
             .wrap(from_fn(crate::metrics::track))
-            .wrap(tracing_actix())
+            .wrap(from_fn(crate::http::access_log::log))
     })
     .listen(listener)?;
     if let Some(workers) = workers {
         server = server.workers(workers);
     }
     Ok(server.run())
-}
-
-/// Request logging through `tracing`: method, path, status and latency of every request.
-fn tracing_actix() -> actix_web::middleware::Logger {
-    actix_web::middleware::Logger::new("%r %s %Dms").log_target("roster::http")
 }

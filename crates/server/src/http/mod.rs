@@ -1,7 +1,9 @@
 //! The HTTP layer: extractors, representations, routes, the OpenAPI document, error fallbacks.
 
+pub mod access_log;
 pub mod extract;
 pub mod fallback;
+pub mod head;
 pub mod openapi;
 pub mod pagination;
 pub mod problems;

@@ -64,8 +64,51 @@ async fn metrics_count_routes_pool_and_decisions(db: &TestDb) {
     assert!(text.contains(r#"roster_db_pool_connections{state="in_use"}"#));
 }
 
+/// Labels come from bounded sets, whatever a client sends: invented methods are `other`, and
+/// unknown paths never become labels (an unauthenticated client could otherwise grow the
+/// registry, and the process, without bound).
+async fn metrics_labels_stay_bounded(db: &TestDb) {
+    let app = tests::app::spawn_app(db).await;
+    let tag = uuid::Uuid::now_v7().simple().to_string();
+    for n in 0..20 {
+        let invented = format!("M{n}X{tag}");
+        let method = Method::from_bytes(invented.as_bytes()).expect("a token is a method");
+        app.request(method.clone(), "/healthz")
+            .send()
+            .await
+            .expect("sent");
+        app.request(method, &format!("/v1/groups/{tag}{n}"))
+            .send()
+            .await
+            .expect("sent");
+        app.request(Method::GET, &format!("/nowhere/{tag}/{n}"))
+            .send()
+            .await
+            .expect("sent");
+    }
+    let text = app
+        .call(None, Method::GET, "/metrics", None)
+        .await
+        .text()
+        .await
+        .expect("the metrics are text");
+    assert!(
+        !text.contains(&tag),
+        "a client-chosen method or path became a label:\n{}",
+        text.lines()
+            .filter(|l| l.contains(&tag))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(
+        text.contains(r#"method="other""#),
+        "invented methods count as other"
+    );
+}
+
 both_backends!(
     health_and_readiness_answer,
     readiness_fails_fast_without_a_database,
-    metrics_count_routes_pool_and_decisions
+    metrics_count_routes_pool_and_decisions,
+    metrics_labels_stay_bounded
 );

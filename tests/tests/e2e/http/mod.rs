@@ -14,6 +14,7 @@ mod matrix;
 mod pagination;
 mod project_members;
 mod projects;
+mod protocol;
 mod squads;
 mod users;
 mod users_admin;
