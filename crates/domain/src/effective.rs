@@ -195,6 +195,14 @@ pub fn effective_project_role(
     }
 }
 
+/// The effective role of a user at a project itself, given their role in it: a squad lead leads
+/// only squads, so at the project — outside every squad — they act as a member (spec §3).
+/// Other roles are unchanged. `my_role` fields still show the role held; decisions at the
+/// project, and `/v1/check` on it, use this one.
+pub fn effective_at_project(project: Option<ProjectGrant>) -> Option<ProjectGrant> {
+    effective_squad_role(project, false)
+}
+
 /// Whether the user's role at a squad of the project depends on the squads they belong to:
 /// only a squad lead's does (see [`effective_squad_role`]), so only then must they be read.
 pub fn depends_on_squads(project: Option<ProjectGrant>) -> bool {
@@ -398,6 +406,19 @@ mod tests {
             bridged(system(7)).unwrap().source,
             GrantSource::System { group_id: id(7) }
         );
+    }
+
+    #[test]
+    fn at_the_project_itself_a_squad_lead_is_a_member() {
+        for role in ProjectRole::ALL {
+            let held = ProjectGrant::own(id(1), role);
+            let at_project = effective_at_project(Some(held)).unwrap();
+            let want = if role == SquadLead { Member } else { role };
+            assert_eq!(at_project.role, want, "{role}");
+            // The membership behind it is still the one held.
+            assert_eq!(at_project.source_role, held.source_role, "{role}");
+        }
+        assert_eq!(effective_at_project(None), None);
     }
 
     #[test]

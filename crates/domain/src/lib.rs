@@ -70,8 +70,8 @@ pub use decision::{
     Decision, Grant, Outcome, Verdict, decide_group, decide_project, decide_system,
 };
 pub use effective::{
-    GrantSource, GrantedBy, GroupGrant, ProjectGrant, depends_on_squads, effective_group_role,
-    effective_project_role, effective_squad_role,
+    GrantSource, GrantedBy, GroupGrant, ProjectGrant, depends_on_squads, effective_at_project,
+    effective_group_role, effective_project_role, effective_squad_role,
 };
 pub use escalation::{
     Escalation, check_group_grant, check_group_removals, check_project_grant,

@@ -191,11 +191,13 @@ pub async fn authorize_visible_group(
     guard::allow(domain::decide_group(capability, grant).on_visible_resource())
 }
 
-/// A project the subject may act on, with their effective role there.
+/// A project the subject may act on, with their effective role at the project itself (the
+/// decision's grant) and the role they hold there (assigned or bridged; what `my_role` shows).
 #[derive(Debug, Clone)]
 pub struct ProjectAccess {
     pub project: entity::projects::Model,
     pub grant: domain::ProjectGrant,
+    pub held: domain::ProjectRole,
 }
 
 /// The subject's effective role in `project`: bridged from the owning group (system admin,
@@ -248,9 +250,14 @@ pub async fn authorize_project(
     capability: Capability,
 ) -> Result<ProjectAccess, ApiError> {
     let project = load_project(db, id).await?;
-    let grant = project_grant(db, subject, &project).await?;
-    let grant = guard::allow(domain::decide_project(capability, grant))?;
-    Ok(ProjectAccess { project, grant })
+    let held = project_grant(db, subject, &project).await?;
+    let at_project = domain::effective_at_project(held);
+    let grant = guard::allow(domain::decide_project(capability, at_project))?;
+    Ok(ProjectAccess {
+        project,
+        grant,
+        held: held.map_or(grant.role, |held| held.role),
+    })
 }
 
 /// A squad the subject may act on, with their effective role there (a squad_lead leads only

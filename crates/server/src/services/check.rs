@@ -116,7 +116,8 @@ pub async fn answer(
             let Some(grant) = access::project_grant(db, subject, &project).await? else {
                 return Ok(invisible("project"));
             };
-            let decision = domain::decide_project(capability, Some(grant));
+            let at_project = domain::effective_at_project(Some(grant));
+            let decision = domain::decide_project(capability, at_project);
             let here = format!("project '{}'", project.name);
             let reason = explain(db, &decision, capability, &here, None, &HashMap::new()).await?;
             Ok(from_decision(&decision, reason))

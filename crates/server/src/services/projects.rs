@@ -145,7 +145,7 @@ pub async fn get(
     let access = access::authorize_project(db, subject, id, Capability::ProjectView).await?;
     Ok(ProjectView {
         project: access.project,
-        my_role: Some(access.grant.role),
+        my_role: Some(access.held),
     })
 }
 
@@ -168,7 +168,7 @@ pub async fn update(
             .slug
             .as_ref()
             .map_or(before.slug.clone(), |s| s.as_str().to_owned());
-        let my_role = Some(access.grant.role);
+        let my_role = Some(access.held);
         if name == before.name && slug == before.slug {
             return Ok(Written::unchanged(ProjectView {
                 project: before,

@@ -4,6 +4,7 @@ mod audit;
 mod auth;
 mod bootstrap;
 mod check;
+mod check_everywhere;
 mod contract;
 mod demo;
 mod errors;
