@@ -773,7 +773,7 @@ pub async fn prepare(w: &World, route: Route, target: Target, who: Who) -> Prepa
         ProjectAudit => get(format!("/v1/projects/{p}/audit")).project(p),
 
         PutProjectMember | PutProjectAdmin => {
-            let user = w.fresh_user().await;
+            let user = w.fresh_user_known_to(who).await;
             let role = if route == PutProjectAdmin {
                 ProjectRole::Admin
             } else {

@@ -312,6 +312,30 @@ impl World {
         user
     }
 
+    /// A new user whom `who` may read (spec §4: the two share a project), as a project admin
+    /// needs before adding someone: both are members of a throwaway project in a throwaway
+    /// group under the class, which [`World::clean_up`] deletes with its memberships.
+    pub async fn fresh_user_known_to(&self, who: Who) -> TestUser {
+        let user = self.fresh_user().await;
+        let lobby = self.child_group(self.class).await;
+        let n = self.next();
+        let project = self
+            .app
+            .create_project(self.admin(), lobby, &format!("Lobby {n}"))
+            .await;
+        let mut members = vec![user.id];
+        // The system admin created the lobby and is its admin already.
+        if who != Who::Sa {
+            members.push(self.user(who).id);
+        }
+        for id in members {
+            self.app
+                .put_project_member(self.admin(), project, id, ProjectRole::Member)
+                .await;
+        }
+        user
+    }
+
     /// A new group under `parent`, deleted again by [`World::clean_up`].
     pub async fn child_group(&self, parent: Uuid) -> Uuid {
         let n = self.next();

@@ -66,7 +66,7 @@ pub async fn answer_for(
         Some(user_id) => {
             access::authorize_system(caller, domain::Capability::SystemManage)
                 .map_err(|e| e.attempting("checking the access of other users"))?;
-            super::users::require_exists(db, user_id, "user_id").await?;
+            super::users::require_visible(db, caller, user_id, "user_id").await?;
             Subject::load(db, user_id).await?
         }
     };

@@ -118,7 +118,9 @@ pub async fn load(db: &DatabaseConnection, admin: Subject) -> Result<Option<Demo
             role,
             line: domain::LineRequest::Keep,
         };
-        project_members::upsert(db, curie, project, user, assignment).await?;
+        // Curie may add only the users she may read (spec §4), and Darwin teaches in another
+        // department: the demo's system admin assigns the roles, as a group admin would.
+        project_members::upsert(db, admin, project, user, assignment).await?;
     }
     let squad = async |name: &str, parent: Option<Uuid>| -> Result<Uuid, ApiError> {
         let input = squads::NewSquad {

@@ -60,7 +60,7 @@ pub async fn create(
     write_as(db, subject, &locks_for(Some(role)), async |tx, subject| {
         let access =
             access::authorize_group(tx, subject, group_id, Capability::GroupManageMembers).await?;
-        super::users::require_exists(tx, user_id, "user_id").await?;
+        super::users::require_visible(tx, subject, user_id, "user_id").await?;
         if find_row(tx, group_id, user_id).await?.is_some() {
             return Err(ApiError::AlreadyMember);
         }
@@ -86,7 +86,7 @@ pub async fn upsert(
     write_as(db, subject, &locks_for(None), async |tx, subject| {
         let access =
             access::authorize_group(tx, subject, group_id, Capability::GroupManageMembers).await?;
-        super::users::require_exists(tx, user_id, "user_id").await?;
+        super::users::require_visible(tx, subject, user_id, "user_id").await?;
         let current = find_row(tx, group_id, user_id).await?;
         let current_role = current.as_ref().map(|m| convert::group_role(m.role));
         domain::check_group_grant(access.grant.role, current_role, Some(role))?;

@@ -58,7 +58,7 @@ pub async fn upsert(
         let access =
             access::authorize_project(tx, subject, project_id, Capability::ProjectAssignRoles)
                 .await?;
-        super::users::require_exists(tx, user_id, "user_id").await?;
+        super::users::require_visible(tx, subject, user_id, "user_id").await?;
         let current = find_row(tx, project_id, user_id).await?;
         let current_role = current.as_ref().map(|m| convert::project_role(m.role));
         domain::check_project_grant(access.grant.role, current_role, Some(assignment.role))?;

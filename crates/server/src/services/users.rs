@@ -51,14 +51,22 @@ pub async fn memberships_of(
     Ok(Memberships { groups, projects })
 }
 
-/// The user `id` exists, or the request is invalid: 400 naming `field`, with one wording for
-/// every body or path that names a user.
-pub async fn require_exists(
+/// The user `id` exists and `subject` may read it ([`Visibility`]), or the request is invalid:
+/// 400 naming `field`, worded as for a user that does not exist — so that naming a user in a
+/// body or path (adding them to a project, checking their access) cannot probe for users the
+/// caller may not see, nor draw them into the caller's scope.
+pub async fn require_visible(
     db: &impl ConnectionTrait,
+    subject: Subject,
     id: Uuid,
     field: &str,
 ) -> Result<(), ApiError> {
-    match entity::users::Entity::find_by_id(id).one(db).await? {
+    let visibility = Visibility::of(db, subject).await?;
+    let found = entity::users::Entity::find_by_id(id)
+        .filter(visibility.condition(db.get_database_backend()))
+        .one(db)
+        .await?;
+    match found {
         Some(_) => Ok(()),
         None => Err(ApiError::invalid(field, "does not name an existing user")),
     }

@@ -1,7 +1,7 @@
 //! Project roles over HTTP: the upsert, no escalation, the last admin (also under concurrent
 //! requests), and reporting lines as the spec's rule computes and repairs them.
 
-use domain::ProjectRole;
+use domain::{GroupRole, ProjectRole};
 use std::collections::{HashMap, HashSet};
 
 use reqwest::Method;
@@ -74,6 +74,11 @@ async fn upserts_and_escalation(db: &TestDb) {
     let pm = app.create_user("pm@example.org").await;
     let ann = app.create_user("ann@example.org").await;
     let stranger = app.create_user("stranger@example.org").await;
+    // A pm adds only users they may read (spec §4): pm and ann share a group.
+    let lab = app.create_group(&app.admin, "Lab", None).await;
+    for user in [&pm, &ann] {
+        app.grant_group(lab, user, GroupRole::Student).await;
+    }
 
     let created = expect_status(
         put(&app, &app.admin, p, &pm, json!({ "role": "pm" })).await,
@@ -243,8 +248,10 @@ async fn the_last_admin_stays(db: &TestDb) {
     )
     .await;
     expect_problem(remove(&app, &app.admin, p, &owner).await, 409, "last_admin").await;
-    // With a second admin, the first may leave.
+    // With a second admin, the first may leave. (The owner adds a user they may read: a
+    // member of their group.)
     let second = app.create_user("second@example.org").await;
+    app.grant_group(group, &second, GroupRole::Student).await;
     expect_status(
         put(&app, &owner, p, &second, json!({ "role": "admin" })).await,
         201,
@@ -258,6 +265,64 @@ async fn the_last_admin_stays(db: &TestDb) {
     app.grant_project(p, &member, ProjectRole::Member).await;
     expect_status(remove(&app, &member, p, &member).await, 204).await;
     expect_problem(remove(&app, &member, p, &member).await, 404, "not_found").await;
+}
+
+/// Naming a user the actor may not read (spec §4) answers exactly as naming no user, and adds
+/// nobody: a project admin cannot probe other tenants' users, nor pull them into a project
+/// (and so into their own scope).
+async fn users_outside_the_actors_scope_read_as_unknown(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let school = app.create_group(&app.admin, "School", None).await;
+    let teacher = app.create_user("teacher@example.org").await;
+    app.grant_group(school, &teacher, GroupRole::Teacher).await;
+    let pupil = app.create_user("pupil@example.org").await;
+    app.grant_group(school, &pupil, GroupRole::Student).await;
+    let elsewhere = app.create_group(&app.admin, "Elsewhere", None).await;
+    let outsider = app.create_user("outsider@example.org").await;
+    app.grant_group(elsewhere, &outsider, GroupRole::Student)
+        .await;
+    let created = app
+        .expect(
+            &teacher,
+            Method::POST,
+            &format!("/v1/groups/{school}/projects"),
+            Some(&json!({ "name": "Fair" })),
+            &[201],
+        )
+        .await;
+    let p: Uuid = created["id"].as_str().unwrap().parse().unwrap();
+    let ghost = TestUser {
+        id: Uuid::now_v7(),
+        email: "ghost@example.org".into(),
+        token: String::new(),
+    };
+    let unknown = expect_status(
+        put(&app, &teacher, p, &ghost, json!({ "role": "member" })).await,
+        400,
+    )
+    .await;
+    let hidden = expect_status(
+        put(&app, &teacher, p, &outsider, json!({ "role": "member" })).await,
+        400,
+    )
+    .await;
+    assert_eq!(
+        hidden, unknown,
+        "a hidden user reads as one that does not exist"
+    );
+    app.get_refused(
+        &app.admin,
+        &format!("/v1/projects/{p}/members/{}", outsider.id),
+        404,
+        "not_found",
+    )
+    .await;
+    // A user the teacher may read is added.
+    expect_status(
+        put(&app, &teacher, p, &pupil, json!({ "role": "member" })).await,
+        201,
+    )
+    .await;
 }
 
 async fn reporting_lines_follow_the_rule(db: &TestDb) {
@@ -588,6 +653,7 @@ both_backends!(
     deleting_a_user_repairs_lines,
     upserts_and_escalation,
     the_last_admin_stays,
+    users_outside_the_actors_scope_read_as_unknown,
     reporting_lines_follow_the_rule,
     concurrent_role_changes_keep_the_invariants
 );
