@@ -67,13 +67,9 @@ pub async fn load_group_facts(
     let mut roles = HashMap::new();
     let mut names = HashMap::new();
     for row in &rows {
-        let Some(member_group) = row.try_get::<Option<Uuid>>("", "member_group_id")? else {
+        let Some((member_group, role)) = membership_in(row)? else {
             continue;
         };
-        let role: String = row.try_get("", "member_role")?;
-        let role = domain::GroupRole::from_str(&role).map_err(|e| {
-            ApiError::internal(anyhow::anyhow!("a stored group role is not valid: {e}"))
-        })?;
         roles.insert(member_group, role);
         if let Some(name) = row.try_get::<Option<String>>("", "member_group_name")? {
             names.insert(member_group, name);
@@ -86,6 +82,118 @@ pub async fn load_group_facts(
         grant,
         names,
     }))
+}
+
+/// The membership a facts row carries (`member_group_id`, `member_role`), if any.
+fn membership_in(
+    row: &sea_orm::QueryResult,
+) -> Result<Option<(Uuid, domain::GroupRole)>, ApiError> {
+    let Some(group) = row.try_get::<Option<Uuid>>("", "member_group_id")? else {
+        return Ok(None);
+    };
+    let role: String = row.try_get("", "member_role")?;
+    let role = domain::GroupRole::from_str(&role).map_err(|e| {
+        ApiError::internal(anyhow::anyhow!("a stored group role is not valid: {e}"))
+    })?;
+    Ok(Some((group, role)))
+}
+
+/// A project, the squad asked about (for [`SQUAD_FACTS`](crate::sql::facts::SQUAD_FACTS)), and
+/// the subject's role in the project (assigned, or bridged from the owning group).
+struct ProjectFacts {
+    squad: Option<entity::squads::Model>,
+    project: entity::projects::Model,
+    held: Option<domain::ProjectGrant>,
+}
+
+/// Reads a project (or, `squad`, a squad and its project) with everything that decides the
+/// subject's role there, in one statement; `None` when it does not exist.
+async fn load_project_facts(
+    db: &impl ConnectionTrait,
+    subject: Subject,
+    id: Uuid,
+    squad: bool,
+) -> Result<Option<ProjectFacts>, ApiError> {
+    let statement = if squad {
+        &crate::sql::facts::SQUAD_FACTS
+    } else {
+        &crate::sql::facts::PROJECT_FACTS
+    }
+    .statement(
+        db.get_database_backend(),
+        [id.into(), subject.user_id.into()],
+    );
+    let rows = db.query_all_raw(statement).await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let project = entity::projects::Model::from_query_result(first, "p_")?;
+    let squad = squad
+        .then(|| entity::squads::Model::from_query_result(first, "s_"))
+        .transpose()?;
+    let path: String = first.try_get("", "group_path")?;
+    let path = domain::GroupPath::parse(&path).map_err(|e| {
+        ApiError::internal(anyhow::anyhow!(
+            "group {} has a malformed path: {e}",
+            project.group_id
+        ))
+    })?;
+    let own = first
+        .try_get::<Option<String>>("", "own_role")?
+        .map(|role| domain::ProjectRole::from_str(&role))
+        .transpose()
+        .map_err(|e| {
+            ApiError::internal(anyhow::anyhow!("a stored project role is not valid: {e}"))
+        })?;
+    let mut roles = HashMap::new();
+    for row in &rows {
+        if let Some((group, role)) = membership_in(row)? {
+            roles.insert(group, role);
+        }
+    }
+    let owning_group = MembershipIndex { subject, roles }.grant_at(&path);
+    let held =
+        domain::effective_project_role(subject.system_admin_at, owning_group, project.id, own);
+    Ok(Some(ProjectFacts {
+        squad,
+        project,
+        held,
+    }))
+}
+
+/// Project `id` and the subject's role there (held: assigned or bridged); `None` when there is
+/// no such project.
+pub async fn project_with_grant(
+    db: &impl ConnectionTrait,
+    subject: Subject,
+    id: Uuid,
+) -> Result<Option<(entity::projects::Model, Option<domain::ProjectGrant>)>, ApiError> {
+    Ok(load_project_facts(db, subject, id, false)
+        .await?
+        .map(|facts| (facts.project, facts.held)))
+}
+
+/// Squad `id`, its project and the subject's role in that project; `None` when there is no
+/// such squad.
+pub async fn squad_with_grant(
+    db: &impl ConnectionTrait,
+    subject: Subject,
+    id: Uuid,
+) -> Result<
+    Option<(
+        entity::squads::Model,
+        entity::projects::Model,
+        Option<domain::ProjectGrant>,
+    )>,
+    ApiError,
+> {
+    let Some(facts) = load_project_facts(db, subject, id, true).await? else {
+        return Ok(None);
+    };
+    let squad = facts.squad.ok_or_else(|| {
+        ApiError::internal(anyhow::anyhow!("the squad facts came without the squad"))
+    })?;
+    Ok(Some((squad, facts.project, facts.held)))
 }
 
 /// The subject's effective role at the group with `path` (inherited down the tree): one read
@@ -249,8 +357,9 @@ pub async fn authorize_project(
     id: Uuid,
     capability: Capability,
 ) -> Result<ProjectAccess, ApiError> {
-    let project = load_project(db, id).await?;
-    let held = project_grant(db, subject, &project).await?;
+    let (project, held) = project_with_grant(db, subject, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let at_project = domain::effective_at_project(held);
     let grant = guard::allow(domain::decide_project(capability, at_project))?;
     Ok(ProjectAccess {
@@ -298,12 +407,9 @@ pub async fn authorize_squad(
     id: Uuid,
     capability: Capability,
 ) -> Result<SquadAccess, ApiError> {
-    let squad = entity::squads::Entity::find_by_id(id)
-        .one(db)
+    let (squad, project, in_project) = squad_with_grant(db, subject, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let project = load_project(db, squad.project_id).await?;
-    let in_project = project_grant(db, subject, &project).await?;
     let grant = squad_grant(db, subject, &squad, in_project).await?;
     let grant = guard::allow(domain::decide_project(capability, grant))?;
     Ok(SquadAccess {

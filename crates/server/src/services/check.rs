@@ -110,10 +110,8 @@ pub async fn answer(
             Ok(from_decision(&decision, reason))
         }
         Resource::Project(id) => {
-            let Some(project) = entity::projects::Entity::find_by_id(id).one(db).await? else {
-                return Ok(invisible("project"));
-            };
-            let Some(grant) = access::project_grant(db, subject, &project).await? else {
+            let Some((project, Some(grant))) = access::project_with_grant(db, subject, id).await?
+            else {
                 return Ok(invisible("project"));
             };
             let at_project = domain::effective_at_project(Some(grant));
@@ -123,11 +121,11 @@ pub async fn answer(
             Ok(from_decision(&decision, reason))
         }
         Resource::Squad(id) => {
-            let Some(squad) = entity::squads::Entity::find_by_id(id).one(db).await? else {
+            let Some((squad, project, in_project)) =
+                access::squad_with_grant(db, subject, id).await?
+            else {
                 return Ok(invisible("squad"));
             };
-            let project = access::load_project(db, squad.project_id).await?;
-            let in_project = access::project_grant(db, subject, &project).await?;
             let Some(grant) = access::squad_grant(db, subject, &squad, in_project).await? else {
                 return Ok(invisible("squad"));
             };

@@ -1,5 +1,7 @@
-//! The statements on the hot path of every decision: the caller ([`PRINCIPAL`]) and a group
-//! with the subject's memberships on its path ([`GROUP_FACTS`]), each one round trip.
+//! The statements on the hot path of every decision: the caller ([`PRINCIPAL`]), a group with
+//! the subject's memberships on its path ([`GROUP_FACTS`]), and a project or squad with the
+//! subject's memberships that decide there ([`PROJECT_FACTS`], [`SQUAD_FACTS`]) — each one round
+//! trip, whether the resource exists or not.
 
 use std::sync::LazyLock;
 
@@ -29,24 +31,7 @@ FROM users u WHERE u.id = {}",
 /// `k` in 0..=depth (each label is 32 hex digits and a dot; depth ≤ 20; ids are 16-byte blobs).
 pub static GROUP_FACTS: LazyLock<Prepared> = LazyLock::new(|| {
     Prepared::new(|d| {
-        let on_path = match d {
-            Dialect::Postgres => {
-                "m.group_id = ANY (CAST(string_to_array(CAST(g.path AS text), '.') AS uuid[]))"
-                    .to_owned()
-            }
-            Dialect::Sqlite => {
-                let labels: Vec<String> = (0..=domain::MAX_GROUP_DEPTH)
-                    .map(|k| format!("({k})"))
-                    .collect();
-                format!(
-                    "m.group_id IN (
-     SELECT unhex(substr(g.path, 1 + 33 * k.column1, 32))
-     FROM (VALUES {}) AS k
-     WHERE k.column1 <= g.depth)",
-                    labels.join(", ")
-                )
-            }
-        };
+        let on_path = on_path_of_g(d);
         format!(
             "SELECT g.id, g.parent_id, g.name, g.slug, {path} AS path, g.depth, g.created_at,
        g.updated_at, m.group_id AS member_group_id, {role} AS member_role,
@@ -62,3 +47,70 @@ WHERE g.id = {group}",
         )
     })
 });
+
+/// `m.group_id` is one of the groups on the path of the group aliased `g`: the path's labels
+/// decoded by the database, as [`GROUP_FACTS`] explains.
+fn on_path_of_g(d: Dialect) -> String {
+    match d {
+        Dialect::Postgres => {
+            "m.group_id = ANY (CAST(string_to_array(CAST(g.path AS text), '.') AS uuid[]))"
+                .to_owned()
+        }
+        Dialect::Sqlite => {
+            let labels: Vec<String> = (0..=domain::MAX_GROUP_DEPTH)
+                .map(|k| format!("({k})"))
+                .collect();
+            format!(
+                "m.group_id IN (
+     SELECT unhex(substr(g.path, 1 + 33 * k.column1, 32))
+     FROM (VALUES {}) AS k
+     WHERE k.column1 <= g.depth)",
+                labels.join(", ")
+            )
+        }
+    }
+}
+
+/// What deciding at a project needs, in one statement: the project (columns prefixed `p_`),
+/// its owning group's path, the subject's (parameter 2) memberships on that path, and their own
+/// role in the project. One row per membership on the path (or one with nulls); no row when the
+/// project (parameter 1) does not exist — so a project that exists but is hidden from the
+/// subject costs the same one round trip as one that does not exist.
+pub static PROJECT_FACTS: LazyLock<Prepared> =
+    LazyLock::new(|| Prepared::new(|d| project_facts(d, false)));
+
+/// As [`PROJECT_FACTS`] for the squad (parameter 1, columns prefixed `s_`) and its project.
+pub static SQUAD_FACTS: LazyLock<Prepared> =
+    LazyLock::new(|| Prepared::new(|d| project_facts(d, true)));
+
+fn project_facts(d: Dialect, squad: bool) -> String {
+    let (squad_columns, from, key) = if squad {
+        (
+            "s.id AS s_id, s.project_id AS s_project_id, s.parent_id AS s_parent_id,
+       s.parent_depth AS s_parent_depth, s.name AS s_name, s.depth AS s_depth,
+       s.created_at AS s_created_at, s.updated_at AS s_updated_at,",
+            "squads s JOIN projects p ON p.id = s.project_id",
+            "s.id",
+        )
+    } else {
+        ("", "projects p", "p.id")
+    };
+    format!(
+        "SELECT {squad_columns}
+       p.id AS p_id, p.group_id AS p_group_id, p.name AS p_name, p.slug AS p_slug,
+       p.created_at AS p_created_at, p.updated_at AS p_updated_at,
+       {path} AS group_path, m.group_id AS member_group_id, {role} AS member_role,
+       {own} AS own_role
+FROM {from}
+JOIN groups g ON g.id = p.group_id
+LEFT JOIN group_members m ON m.user_id = {user} AND {on_path}
+LEFT JOIN project_members pm ON pm.project_id = p.id AND pm.user_id = {user}
+WHERE {key} = {id}",
+        path = d.text("g.path"),
+        role = d.text("m.role"),
+        own = d.text("pm.role"),
+        on_path = on_path_of_g(d),
+        user = d.param(2),
+        id = d.param(1),
+    )
+}
