@@ -15,5 +15,6 @@ mod pagination;
 mod project_members;
 mod projects;
 mod squads;
+mod startup;
 mod users;
 mod users_admin;
