@@ -5,7 +5,10 @@ use std::time::Duration;
 use anyhow::Context;
 use migration::MigratorTrait;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+    TransactionOptions, TransactionTrait, Value,
+};
 
 use crate::settings::{Settings, sqlite_file};
 
@@ -48,11 +51,74 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
     Ok(db)
 }
 
-/// Applies every pending migration.
+/// The PostgreSQL advisory lock key that serialises migrations ("RSTR" and 3; the write path's
+/// locks are 1 and 2).
+const MIGRATIONS_KEY: i64 = 0x5253_5452_0000_0003;
+
+/// How long an instance keeps retrying when SQLite stays busy past its busy timeout, which
+/// happens only while another instance is migrating a large database.
+const MIGRATION_BUSY_PATIENCE: Duration = Duration::from_secs(120);
+
+/// Applies every pending migration, one instance at a time: several servers started at once on
+/// an empty database must not all create the same tables.
+///
+/// The SeaORM migrator reads `seaql_migrations`, then applies each pending migration in a
+/// transaction it begins on the executor it is given. Given the pool, each of those could run on
+/// another connection, outside any lock this function held on its own. So the whole run goes
+/// through ONE transaction, which is one connection; the migrator's own transactions become
+/// savepoints in it, and the lock is held by that transaction:
+///
+/// - PostgreSQL: `pg_advisory_xact_lock` first. Another instance waits on it and, once the
+///   first commits, finds every migration applied (READ COMMITTED reads each statement's
+///   snapshot, after the lock). DDL is transactional there, and the lock goes with the
+///   transaction, also if the process dies.
+/// - SQLite: `BEGIN EXCLUSIVE`, which excludes every other writer of the file (in WAL mode,
+///   readers go on). A second instance's `BEGIN` waits for it in the busy handler, and DDL is
+///   transactional in SQLite too. A file lock beside the database would also serialise, but
+///   would need cleaning up and is not seen by other tools; the database's own lock is.
+///
+/// A run is all or nothing: a failing migration rolls back every migration of that start.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    migration::Migrator::up(db, None)
-        .await
-        .context("cannot apply the database migrations")
+    let started = std::time::Instant::now();
+    let mut attempt: u32 = 0;
+    loop {
+        match migrate_once(db).await {
+            // Only SQLite's busy errors reach here in practice: the PostgreSQL lock waits.
+            Err(error)
+                if crate::error::is_retryable(&error)
+                    && started.elapsed() < MIGRATION_BUSY_PATIENCE =>
+            {
+                attempt = attempt.saturating_add(1);
+                tracing::info!(
+                    attempt,
+                    "another instance is migrating the database; waiting"
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            result => return result.context("cannot apply the database migrations"),
+        }
+    }
+}
+
+async fn migrate_once(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let tx = db
+        .begin_with_options(TransactionOptions {
+            isolation_level: None,
+            access_mode: None,
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Exclusive),
+        })
+        .await?;
+    if tx.get_database_backend() == DbBackend::Postgres {
+        tx.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [Value::from(MIGRATIONS_KEY)],
+        ))
+        .await?;
+    }
+    // On error the transaction is dropped, which rolls it back and releases the lock.
+    migration::Migrator::up(&tx, None).await?;
+    tx.commit().await
 }
 
 /// Answers whether the database responds, within the pool's acquire timeout.

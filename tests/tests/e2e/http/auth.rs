@@ -6,7 +6,9 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::Method;
 use sea_orm::EntityTrait;
 use serde_json::json;
-use tests::app::{TEST_SECRET, expect_problem, expect_status, spawn_app};
+use tests::app::{
+    TEST_SECRET, TestApp, expect_problem, expect_status, spawn_app, spawn_app_with, test_settings,
+};
 use tests::both_backends;
 use tests::db::TestDb;
 
@@ -21,6 +23,77 @@ fn sign(alg: Algorithm, secret: &[u8], claims: serde_json::Value) -> String {
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
+}
+
+/// A token with exactly this header and these claims (as JSON text), signed HS256 with the test
+/// secret: for headers `jsonwebtoken::Header` cannot express (a malformed `crit`).
+fn sign_raw(header: &str, claims: &serde_json::Value) -> String {
+    let message = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let signature = jsonwebtoken::crypto::sign(
+        message.as_bytes(),
+        &EncodingKey::from_secret(TEST_SECRET.as_bytes()),
+        Algorithm::HS256,
+    )
+    .unwrap();
+    format!("{message}.{signature}")
+}
+
+/// `claims` signed HS256 with the test secret and a plain header.
+fn sign_test(claims: serde_json::Value) -> String {
+    sign(Algorithm::HS256, TEST_SECRET.as_bytes(), claims)
+}
+
+/// An app whose tokens must carry `iss` = `roster-test` and `aud` = `roster-api`.
+async fn spawn_app_with_issuer_and_audience(db: &TestDb) -> TestApp {
+    let mut settings = test_settings(db);
+    settings.jwt_issuer = Some(ISSUER.to_owned());
+    settings.jwt_audience = Some(AUDIENCE.to_owned());
+    spawn_app_with(settings).await
+}
+
+const ISSUER: &str = "roster-test";
+const AUDIENCE: &str = "roster-api";
+
+/// `GET /v1/me` with `token` must answer 200.
+async fn accepted(app: &TestApp, case: &str, token: &str) {
+    let response = app
+        .request(Method::GET, "/v1/me")
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap();
+    assert_eq!(status, 200, "{case}: {body}");
+}
+
+/// `GET /v1/me` with `token` must answer 401 `unauthenticated` with `WWW-Authenticate: Bearer`
+/// and a detail that mentions `detail_names`.
+async fn refused(app: &TestApp, case: &str, token: &str, detail_names: &str) {
+    let response = app
+        .request(Method::GET, "/v1/me")
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response
+            .headers()
+            .get("www-authenticate")
+            .map(|v| v.to_str().unwrap()),
+        Some("Bearer"),
+        "{case}"
+    );
+    let body = expect_problem(response, 401, "unauthenticated").await;
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(detail_names),
+        "{case}: the detail `{detail}` should name `{detail_names}`"
+    );
 }
 
 async fn me_answers_with_a_valid_token(db: &TestDb) {
@@ -150,8 +223,155 @@ async fn a_deleted_users_token_stops_working(db: &TestDb) {
     expect_problem(response, 401, "unauthenticated").await;
 }
 
+async fn a_configured_issuer_and_audience_are_required(db: &TestDb) {
+    let app = spawn_app_with_issuer_and_audience(db).await;
+    let sub = app.admin.id.to_string();
+    let exp = now() + 600;
+    accepted(
+        &app,
+        "both right",
+        &sign_test(json!({ "sub": sub, "iat": now(), "exp": exp, "iss": ISSUER, "aud": AUDIENCE })),
+    )
+    .await;
+    // The app's own tokens carry both.
+    accepted(&app, "issued by the app", &app.admin.token).await;
+    let cases = [
+        (
+            "no iss",
+            json!({ "sub": sub, "iat": now(), "exp": exp, "aud": AUDIENCE }),
+            "iss",
+        ),
+        (
+            "no aud",
+            json!({ "sub": sub, "iat": now(), "exp": exp, "iss": ISSUER }),
+            "aud",
+        ),
+        (
+            "neither",
+            json!({ "sub": sub, "iat": now(), "exp": exp }),
+            "claim",
+        ),
+        (
+            "wrong iss",
+            json!({ "sub": sub, "iat": now(), "exp": exp, "iss": "someone-else", "aud": AUDIENCE }),
+            "issuer",
+        ),
+        (
+            "wrong aud",
+            json!({ "sub": sub, "iat": now(), "exp": exp, "iss": ISSUER, "aud": "another-api" }),
+            "audience",
+        ),
+        (
+            "aud array without ours",
+            json!({ "sub": sub, "iat": now(), "exp": exp, "iss": ISSUER, "aud": ["another-api"] }),
+            "audience",
+        ),
+        (
+            "empty aud array",
+            json!({ "sub": sub, "iat": now(), "exp": exp, "iss": ISSUER, "aud": [] }),
+            "audience",
+        ),
+    ];
+    for (case, claims, detail) in cases {
+        refused(&app, case, &sign_test(claims), detail).await;
+    }
+}
+
+async fn tokens_the_rfc_allows_are_accepted(db: &TestDb) {
+    let app = spawn_app_with_issuer_and_audience(db).await;
+    let sub = app.admin.id.to_string();
+    // RFC 7519 requires no `iat`: Roster requires `sub` and `exp` (and `iss`/`aud` configured).
+    accepted(
+        &app,
+        "no iat",
+        &sign_test(json!({ "sub": sub, "exp": now() + 600, "iss": ISSUER, "aud": AUDIENCE })),
+    )
+    .await;
+    // `aud` may be a string or an array of strings (RFC 7519 §4.1.3).
+    accepted(
+        &app,
+        "aud array naming us",
+        &sign_test(json!({
+            "sub": sub, "iat": now(), "exp": now() + 600, "iss": ISSUER,
+            "aud": ["another-api", AUDIENCE]
+        })),
+    )
+    .await;
+    accepted(
+        &app,
+        "aud array of one, no iat",
+        &sign_test(json!({ "sub": sub, "exp": now() + 600, "iss": ISSUER, "aud": [AUDIENCE] })),
+    )
+    .await;
+}
+
+async fn not_before_is_checked(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let sub = app.admin.id.to_string();
+    let exp = now() + 3600;
+    accepted(
+        &app,
+        "nbf in the past",
+        &sign_test(json!({ "sub": sub, "iat": now(), "exp": exp, "nbf": now() - 60 })),
+    )
+    .await;
+    accepted(
+        &app,
+        "nbf within the leeway",
+        &sign_test(json!({ "sub": sub, "iat": now(), "exp": exp, "nbf": now() + 10 })),
+    )
+    .await;
+    refused(
+        &app,
+        "nbf in the future",
+        &sign_test(json!({ "sub": sub, "iat": now(), "exp": exp, "nbf": now() + 600 })),
+        "not valid yet",
+    )
+    .await;
+    refused(
+        &app,
+        "nbf not a number",
+        &sign_test(json!({ "sub": sub, "iat": now(), "exp": exp, "nbf": "x" })),
+        "nbf",
+    )
+    .await;
+}
+
+async fn critical_header_extensions_are_refused(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let claims = json!({ "sub": app.admin.id.to_string(), "iat": now(), "exp": now() + 600 });
+    // The same hand-made signing without `crit` passes: the refusals below are `crit`'s.
+    accepted(
+        &app,
+        "no crit",
+        &sign_raw(r#"{"alg":"HS256","typ":"JWT"}"#, &claims),
+    )
+    .await;
+    let cases = [
+        (
+            "an unknown extension",
+            r#"{"alg":"HS256","typ":"JWT","crit":["exp-ext"],"exp-ext":1}"#,
+        ),
+        (
+            "a registered parameter",
+            r#"{"alg":"HS256","typ":"JWT","crit":["alg"]}"#,
+        ),
+        ("not an array", r#"{"alg":"HS256","crit":"exp-ext"}"#),
+        ("an empty array", r#"{"alg":"HS256","crit":[]}"#),
+        ("not strings", r#"{"alg":"HS256","crit":[1]}"#),
+        ("null", r#"{"alg":"HS256","crit":null}"#),
+    ];
+    for (case, header) in cases {
+        refused(&app, case, &sign_raw(header, &claims), "crit").await;
+    }
+}
+
 both_backends!(
     me_answers_with_a_valid_token,
     every_bad_token_is_refused,
-    a_deleted_users_token_stops_working
+    a_deleted_users_token_stops_working,
+    a_configured_issuer_and_audience_are_required,
+    tokens_the_rfc_allows_are_accepted,
+    not_before_is_checked,
+    critical_header_extensions_are_refused
 );

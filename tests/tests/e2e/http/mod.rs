@@ -17,5 +17,6 @@ mod project_members;
 mod projects;
 mod protocol;
 mod squads;
+mod startup;
 mod users;
 mod users_admin;
