@@ -122,9 +122,8 @@ impl TestApp {
         user: Uuid,
         role: GroupRole,
     ) -> Value {
-        let body = json!({ "role": role.as_str() });
         let path = format!("/v1/groups/{group}/members/{user}");
-        self.put_at(actor, &path, Some(body)).await
+        self.put_role(actor, &path, role.as_str()).await
     }
 }
 
@@ -160,9 +159,14 @@ impl TestApp {
         user: Uuid,
         role: ProjectRole,
     ) -> Value {
-        let body = json!({ "role": role.as_str() });
         let path = format!("/v1/projects/{project}/members/{user}");
-        self.put_at(actor, &path, Some(body)).await
+        self.put_role(actor, &path, role.as_str()).await
+    }
+
+    /// `PUT path {"role": role}` as `actor`; expects 200 or 201.
+    async fn put_role(&self, actor: &TestUser, path: &str, role: &str) -> Value {
+        self.put_at(actor, path, Some(json!({ "role": role })))
+            .await
     }
 }
 

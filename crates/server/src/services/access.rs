@@ -54,11 +54,7 @@ pub async fn load_group_facts(
     subject: Subject,
     id: Uuid,
 ) -> Result<Option<GroupFacts>, ApiError> {
-    let statement = crate::sql::facts::GROUP_FACTS.statement(
-        db.get_database_backend(),
-        [id.into(), subject.user_id.into()],
-    );
-    let rows = db.query_all_raw(statement).await?;
+    let rows = facts_rows(db, &crate::sql::facts::GROUP_FACTS, subject, id).await?;
     let Some(first) = rows.first() else {
         return Ok(None);
     };
@@ -82,6 +78,20 @@ pub async fn load_group_facts(
         grant,
         names,
     }))
+}
+
+/// The rows of a facts statement about resource `id` (parameter 1) for `subject` (parameter 2).
+async fn facts_rows(
+    db: &impl ConnectionTrait,
+    statement: &crate::sql::Prepared,
+    subject: Subject,
+    id: Uuid,
+) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+    let statement = statement.statement(
+        db.get_database_backend(),
+        [id.into(), subject.user_id.into()],
+    );
+    db.query_all_raw(statement).await
 }
 
 /// The membership a facts row carries (`member_group_id`, `member_role`), if any.
@@ -118,12 +128,8 @@ async fn load_project_facts(
         &crate::sql::facts::SQUAD_FACTS
     } else {
         &crate::sql::facts::PROJECT_FACTS
-    }
-    .statement(
-        db.get_database_backend(),
-        [id.into(), subject.user_id.into()],
-    );
-    let rows = db.query_all_raw(statement).await?;
+    };
+    let rows = facts_rows(db, statement, subject, id).await?;
     let Some(first) = rows.first() else {
         return Ok(None);
     };

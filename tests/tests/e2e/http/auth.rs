@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::Method;
 use sea_orm::EntityTrait;
-use serde_json::json;
+use serde_json::{Value, json};
 use tests::app::{
     TEST_SECRET, TestApp, expect_problem, expect_status, spawn_app, spawn_app_with, test_settings,
 };
@@ -58,37 +58,36 @@ async fn spawn_app_with_issuer_and_audience(db: &TestDb) -> TestApp {
 const ISSUER: &str = "roster-test";
 const AUDIENCE: &str = "roster-api";
 
+/// `GET /v1/me` with the bearer `token`.
+async fn me_with(app: &TestApp, token: &str) -> reqwest::Response {
+    let request = app.request(Method::GET, "/v1/me").bearer_auth(token);
+    request.send().await.expect("GET /v1/me sent")
+}
+
 /// `GET /v1/me` with `token` must answer 200.
 async fn accepted(app: &TestApp, case: &str, token: &str) {
-    let response = app
-        .request(Method::GET, "/v1/me")
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let response = me_with(app, token).await;
     let status = response.status().as_u16();
     let body = response.text().await.unwrap();
     assert_eq!(status, 200, "{case}: {body}");
 }
 
-/// `GET /v1/me` with `token` must answer 401 `unauthenticated` with `WWW-Authenticate: Bearer`
-/// and a detail that mentions `detail_names`.
-async fn refused(app: &TestApp, case: &str, token: &str, detail_names: &str) {
-    let response = app
-        .request(Method::GET, "/v1/me")
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+/// `response` is a 401 `unauthenticated` problem with the `WWW-Authenticate: Bearer` challenge.
+async fn unauthenticated(response: reqwest::Response, case: &str) -> serde_json::Value {
+    let challenge = response.headers().get("www-authenticate").cloned();
     assert_eq!(
-        response
-            .headers()
-            .get("www-authenticate")
-            .map(|v| v.to_str().unwrap()),
+        challenge.as_ref().map(|v| v.to_str().unwrap()),
         Some("Bearer"),
         "{case}"
     );
-    let body = expect_problem(response, 401, "unauthenticated").await;
+    expect_problem(response, 401, "unauthenticated").await
+}
+
+/// `GET /v1/me` with `token` must answer 401 `unauthenticated` with `WWW-Authenticate: Bearer`
+/// and a detail that mentions `detail_names`.
+async fn refused(app: &TestApp, case: &str, token: &str, detail_names: &str) {
+    let response = me_with(app, token).await;
+    let body = unauthenticated(response, case).await;
     let detail = body["detail"].as_str().unwrap();
     assert!(
         detail.contains(detail_names),
@@ -198,15 +197,7 @@ async fn every_bad_token_is_refused(db: &TestDb) {
             request = request.header("authorization", header);
         }
         let response = request.send().await.unwrap();
-        assert_eq!(
-            response
-                .headers()
-                .get("www-authenticate")
-                .map(|v| v.to_str().unwrap()),
-            Some("Bearer"),
-            "{case}"
-        );
-        let body = expect_problem(response, 401, "unauthenticated").await;
+        let body = unauthenticated(response, case).await;
         assert!(!body["detail"].as_str().unwrap().is_empty(), "{case}");
     }
 }
@@ -280,61 +271,44 @@ async fn a_configured_issuer_and_audience_are_required(db: &TestDb) {
 async fn tokens_the_rfc_allows_are_accepted(db: &TestDb) {
     let app = spawn_app_with_issuer_and_audience(db).await;
     let sub = app.admin.id.to_string();
-    // RFC 7519 requires no `iat`: Roster requires `sub` and `exp` (and `iss`/`aud` configured).
-    accepted(
-        &app,
-        "no iat",
-        &sign_test(json!({ "sub": sub, "exp": now() + 600, "iss": ISSUER, "aud": AUDIENCE })),
-    )
-    .await;
-    // `aud` may be a string or an array of strings (RFC 7519 §4.1.3).
-    accepted(
-        &app,
-        "aud array naming us",
-        &sign_test(json!({
-            "sub": sub, "iat": now(), "exp": now() + 600, "iss": ISSUER,
-            "aud": ["another-api", AUDIENCE]
-        })),
-    )
-    .await;
-    accepted(
-        &app,
-        "aud array of one, no iat",
-        &sign_test(json!({ "sub": sub, "exp": now() + 600, "iss": ISSUER, "aud": [AUDIENCE] })),
-    )
-    .await;
+    let exp = now() + 600;
+    let cases = [
+        // RFC 7519 requires no `iat`: Roster requires `sub` and `exp` (and `iss`/`aud` configured).
+        (
+            "no iat",
+            json!({ "sub": sub, "exp": exp, "iss": ISSUER, "aud": AUDIENCE }),
+        ),
+        // `aud` may be a string or an array of strings (RFC 7519 §4.1.3).
+        (
+            "aud array naming us",
+            json!({ "sub": sub, "iat": now(), "exp": exp, "iss": ISSUER, "aud": ["another-api", AUDIENCE] }),
+        ),
+        (
+            "aud array of one, no iat",
+            json!({ "sub": sub, "exp": exp, "iss": ISSUER, "aud": [AUDIENCE] }),
+        ),
+    ];
+    for (case, claims) in cases {
+        accepted(&app, case, &sign_test(claims)).await;
+    }
 }
 
 async fn not_before_is_checked(db: &TestDb) {
     let app = spawn_app(db).await;
     let sub = app.admin.id.to_string();
     let exp = now() + 3600;
-    accepted(
-        &app,
-        "nbf in the past",
-        &sign_test(json!({ "sub": sub, "iat": now(), "exp": exp, "nbf": now() - 60 })),
-    )
-    .await;
-    accepted(
-        &app,
-        "nbf within the leeway",
-        &sign_test(json!({ "sub": sub, "iat": now(), "exp": exp, "nbf": now() + 10 })),
-    )
-    .await;
+    let with_nbf =
+        |nbf: Value| sign_test(json!({ "sub": sub, "iat": now(), "exp": exp, "nbf": nbf }));
+    accepted(&app, "nbf in the past", &with_nbf(json!(now() - 60))).await;
+    accepted(&app, "nbf within the leeway", &with_nbf(json!(now() + 10))).await;
     refused(
         &app,
         "nbf in the future",
-        &sign_test(json!({ "sub": sub, "iat": now(), "exp": exp, "nbf": now() + 600 })),
+        &with_nbf(json!(now() + 600)),
         "not valid yet",
     )
     .await;
-    refused(
-        &app,
-        "nbf not a number",
-        &sign_test(json!({ "sub": sub, "iat": now(), "exp": exp, "nbf": "x" })),
-        "nbf",
-    )
-    .await;
+    refused(&app, "nbf not a number", &with_nbf(json!("x")), "nbf").await;
 }
 
 async fn critical_header_extensions_are_refused(db: &TestDb) {

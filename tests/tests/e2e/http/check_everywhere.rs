@@ -115,24 +115,16 @@ fn expected(w: &World, who: Who, at: At) -> Option<Role> {
 
 async fn check_answers_every_capability_at_every_resource(db: &TestDb) {
     let w = World::build(db).await;
-    let resources = [
-        At::System,
-        At::Group(w.org),
-        At::Group(w.school),
-        At::Group(w.dept),
-        At::Group(w.class),
-        At::Group(w.academy),
-        At::Group(w.academy_class),
-        At::Project(w.p),
-        At::Project(w.q),
-        At::Squad(w.s1),
-        At::Squad(w.s1a),
-        At::Squad(w.s2),
-        At::Squad(w.qs),
-    ];
+    let groups = [w.org, w.school, w.dept, w.class, w.academy, w.academy_class];
+    let squads = [w.s1, w.s1a, w.s2, w.qs];
+    let resources: Vec<At> = std::iter::once(At::System)
+        .chain(groups.map(At::Group))
+        .chain([w.p, w.q].map(At::Project))
+        .chain(squads.map(At::Squad))
+        .collect();
     let mut cases = Vec::new();
     for who in Who::ALL {
-        for at in resources {
+        for &at in &resources {
             for capability in Capability::ALL {
                 if capability.kind() == at.kind() {
                     cases.push((who, at, capability));

@@ -229,16 +229,7 @@ async fn the_last_admin_stays(db: &TestDb) {
         )
         .await;
     assert!(response.status().is_success());
-    let created = app
-        .expect(
-            &owner,
-            Method::POST,
-            &format!("/v1/groups/{group}/projects"),
-            Some(&json!({ "name": "Solo" })),
-            &[201],
-        )
-        .await;
-    let p: Uuid = created["id"].as_str().unwrap().parse().unwrap();
+    let p = app.create_project(&owner, group, "Solo").await;
     // The only admin can neither leave, be demoted, nor be removed.
     expect_problem(remove(&app, &owner, p, &owner).await, 409, "last_admin").await;
     expect_problem(
@@ -281,16 +272,7 @@ async fn users_outside_the_actors_scope_read_as_unknown(db: &TestDb) {
     let outsider = app.create_user("outsider@example.org").await;
     app.grant_group(elsewhere, &outsider, GroupRole::Student)
         .await;
-    let created = app
-        .expect(
-            &teacher,
-            Method::POST,
-            &format!("/v1/groups/{school}/projects"),
-            Some(&json!({ "name": "Fair" })),
-            &[201],
-        )
-        .await;
-    let p: Uuid = created["id"].as_str().unwrap().parse().unwrap();
+    let p = app.create_project(&teacher, school, "Fair").await;
     let ghost = TestUser {
         id: Uuid::now_v7(),
         email: "ghost@example.org".into(),

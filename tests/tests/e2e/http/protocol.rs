@@ -34,26 +34,15 @@ async fn head_mirrors_get(db: &TestDb) {
             "HEAD {path} sent a body"
         );
     }
-    let unknown = app
-        .request(Method::HEAD, "/nowhere")
-        .send()
-        .await
-        .expect("sent");
+    let unknown = app.call(None, Method::HEAD, "/nowhere", None).await;
     assert_eq!(unknown.status(), 404);
-    let refused = app
-        .request(Method::DELETE, "/healthz")
-        .send()
-        .await
-        .expect("sent");
+    let refused = app.call(None, Method::DELETE, "/healthz", None).await;
     assert_eq!(refused.status(), 405);
     assert_eq!(refused.headers()["allow"], "GET, HEAD");
     // A route without GET does not gain HEAD.
     let post_only = app
-        .request(Method::HEAD, "/v1/check")
-        .bearer_auth(&app.admin.token)
-        .send()
-        .await
-        .expect("sent");
+        .call(Some(&app.admin), Method::HEAD, "/v1/check", None)
+        .await;
     assert_eq!(post_only.status(), 405);
 }
 
