@@ -194,6 +194,21 @@ pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// For `#[serde(default, deserialize_with = "not_null")]` on an `Option<T>` field of a PATCH
+/// body whose column cannot be null: absent is `None` ("leave unchanged"), a value is
+/// `Some(value)`, and an explicit `null` is refused, naming the field. Every PATCH uses this (or
+/// [`present`] where `null` means something), so `{"name": null}` is never a silent no-op.
+pub fn not_null<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    match Option::<T>::deserialize(deserializer)? {
+        Some(value) => Ok(Some(value)),
+        None => Err(serde::de::Error::custom(
+            "must not be null; leave the field out to keep it unchanged",
+        )),
+    }
+}
+
 /// Parses a name field, collecting its error so that one answer lists every bad field.
 pub fn name_field(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<domain::Name> {
     domain::Name::parse(raw)
@@ -352,6 +367,30 @@ mod tests {
             parse::<Body>(b"[1,").unwrap_err(),
             ApiError::MalformedJson(_)
         ));
+    }
+
+    /// One rule for every PATCH body: `null` on a field that cannot be null is a 400 naming it;
+    /// `parent_id: null` still parses (a root group, a top-level squad).
+    #[test]
+    fn every_patch_refuses_null_where_it_means_nothing() {
+        use crate::http::routes::{groups, projects, squads, users};
+        fn refused<T: DeserializeOwned + std::fmt::Debug>(field: &str) {
+            let body = format!(r#"{{"{field}": null}}"#);
+            assert_eq!(fields(parse::<T>(body.as_bytes()).unwrap_err()), [field]);
+        }
+        refused::<groups::UpdateGroup>("name");
+        refused::<groups::UpdateGroup>("slug");
+        refused::<projects::UpdateProject>("name");
+        refused::<projects::UpdateProject>("slug");
+        refused::<squads::UpdateSquad>("name");
+        refused::<users::UpdateUser>("email");
+        refused::<users::UpdateUser>("display_name");
+        let group = parse::<groups::UpdateGroup>(br#"{"parent_id": null}"#).unwrap();
+        assert_eq!((group.name, group.parent_id), (None, Some(None)));
+        let squad = parse::<squads::UpdateSquad>(br#"{"parent_id": null}"#).unwrap();
+        assert_eq!((squad.name, squad.parent_id), (None, Some(None)));
+        let unchanged = parse::<groups::UpdateGroup>(b"{}").unwrap();
+        assert_eq!((unchanged.name, unchanged.parent_id), (None, None));
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod errors;
 mod group_members;
 mod groups;
 mod health;
+mod input;
 mod matrix;
 mod pagination;
 mod project_members;

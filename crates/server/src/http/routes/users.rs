@@ -1,7 +1,7 @@
 //! `/v1/users`: creating, reading, listing, changing and deleting users.
 
 use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -180,21 +180,13 @@ pub async fn list_users(
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     /// Only system admins may change it. Unique, compared case-insensitively, stored lower-case.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::extract::not_null")]
     #[schema(value_type = String, required = false, format = "email", max_length = 254, example = "ada@example.org")]
     pub email: Option<String>,
     /// 1–200 characters after trimming.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::extract::not_null")]
     #[schema(value_type = String, required = false, min_length = 1, max_length = 200, example = "Ada King")]
     pub display_name: Option<String>,
-}
-
-/// A field that, when present, must hold a value: `null` is not "unchanged" but a mistake, and
-/// serde then names the field.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Option<T>, D::Error> {
-    T::deserialize(deserializer).map(Some)
 }
 
 impl UpdateUser {
