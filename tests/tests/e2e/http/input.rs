@@ -3,11 +3,12 @@
 //! each answered the same on both databases (the review "Hardening").
 
 use reqwest::Method;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
-
+use tests::api::percent_encode;
 use tests::app::{TestApp, TestUser, spawn_app};
 use tests::both_backends;
-use tests::db::TestDb;
+use tests::db::{Backend, TestDb};
 
 /// The fields a `validation_failed` problem names, in order.
 fn fields(problem: &Value) -> Vec<&str> {
@@ -93,4 +94,61 @@ async fn null_on_a_field_that_cannot_be_null_is_refused_in_every_patch(db: &Test
     assert_eq!(lifted["parent_id"], Value::Null);
 }
 
-both_backends!(null_on_a_field_that_cannot_be_null_is_refused_in_every_patch,);
+async fn since_compares_timestamps_within_the_stored_range(db: &TestDb) {
+    let app = spawn_app(db).await;
+    for i in 0..3 {
+        app.create_user(&format!("u{i}@example.org")).await;
+    }
+    let all = app.get_ok(&app.admin, "/v1/audit").await;
+    let all = all["items"].as_array().unwrap().clone();
+    assert_eq!(all.len(), 4, "bootstrap and three users");
+    if db.backend == Backend::Sqlite {
+        // What SQLite compares: RFC 3339 text in UTC with a four-digit year.
+        let row = app
+            .db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT occurred_at FROM audit_events LIMIT 1",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let stored: String = row.try_get("", "occurred_at").unwrap();
+        let shape =
+            stored.len() >= 25 && stored.as_bytes()[4] == b'-' && stored.ends_with("+00:00");
+        assert!(shape, "stored as {stored:?}");
+    }
+    let count = async |since: &str| {
+        let page = app
+            .get_ok(
+                &app.admin,
+                &format!("/v1/audit?since={}", percent_encode(since)),
+            )
+            .await;
+        page["items"].as_array().unwrap().len()
+    };
+    assert_eq!(count("0000-01-01T00:00:00Z").await, 4);
+    assert_eq!(count("9999-12-31T23:59:59.999999Z").await, 0);
+    // `since` is inclusive, to the microsecond, however the offset is written.
+    let second: chrono::DateTime<chrono::Utc> =
+        all[2]["occurred_at"].as_str().unwrap().parse().unwrap();
+    let offset = chrono::FixedOffset::east_opt(5 * 3600).unwrap();
+    assert_eq!(count(&second.to_rfc3339()).await, 2);
+    assert_eq!(count(&second.with_timezone(&offset).to_rfc3339()).await, 2);
+    let later = second + chrono::Duration::microseconds(1);
+    assert_eq!(count(&later.to_rfc3339()).await, 1);
+    // Outside years 0000–9999 (in UTC) neither backend can compare: refused by name.
+    for since in [
+        "+10000-01-01T00:00:00Z",
+        "9999-12-31T23:30:00-01:00",
+        "-0001-01-01T00:00:00Z",
+    ] {
+        let path = format!("/v1/audit?since={}", percent_encode(since));
+        refused_naming(&app, &app.admin, Method::GET, &path, None, "since").await;
+    }
+}
+
+both_backends!(
+    null_on_a_field_that_cannot_be_null_is_refused_in_every_patch,
+    since_compares_timestamps_within_the_stored_range,
+);
