@@ -40,6 +40,9 @@ pub enum ValidationError {
     /// The email address contains whitespace.
     #[error("must not contain whitespace")]
     EmailWhitespace,
+    /// The email address contains a control character (NUL, escape, DEL…).
+    #[error("must not contain control characters")]
+    EmailControlCharacter,
     /// The email address does not contain exactly one `@`.
     #[error("must contain exactly one @")]
     EmailAt,
@@ -154,6 +157,9 @@ impl Email {
         }
         if email.chars().any(char::is_whitespace) {
             return Err(ValidationError::EmailWhitespace);
+        }
+        if email.chars().any(char::is_control) {
+            return Err(ValidationError::EmailControlCharacter);
         }
         let Some((local, domain)) = email.split_once('@') else {
             return Err(ValidationError::EmailAt);
@@ -353,6 +359,9 @@ mod tests {
                 ("ada@example..org", Err(E::EmailDomain)),
                 ("ada lovelace@example.org", Err(E::EmailWhitespace)),
                 ("ada@exa\tmple.org", Err(E::EmailWhitespace)),
+                ("nul\0@x.org", Err(E::EmailControlCharacter)),
+                ("esc\u{1b}@x.org", Err(E::EmailControlCharacter)),
+                ("del\u{7f}@x.org", Err(E::EmailControlCharacter)),
             ],
         );
     }

@@ -39,6 +39,85 @@ async fn refused_naming(
     );
 }
 
+async fn control_characters_in_queries_are_refused_naming_the_parameter(db: &TestDb) {
+    let app = spawn_app(db).await;
+    // Any logged-in user could send these; a plain user proves it is not an admin-only path.
+    let user = app.create_user("plain@example.org").await;
+    let group = app.organisation().await;
+    for (path, field) in [
+        ("/v1/users?q=%00".to_owned(), "q"),
+        ("/v1/users?q=a%07b".to_owned(), "q"),
+        (
+            format!("/v1/users?email={}", percent_encode("nul\0@x.org")),
+            "email",
+        ),
+        ("/v1/users?cursor=%00".to_owned(), "cursor"),
+        (format!("/v1/groups/{group}/members?role=%00"), "role"),
+    ] {
+        refused_naming(&app, &user, Method::GET, &path, None, field).await;
+    }
+    for (path, field) in [
+        ("/v1/audit?resource_type=gr%00oup", "resource_type"),
+        ("/v1/audit?resource_type=group%0A", "resource_type"),
+        ("/v1/audit?resource_type=%C2%85", "resource_type"),
+    ] {
+        refused_naming(&app, &app.admin, Method::GET, path, None, field).await;
+    }
+}
+
+async fn control_characters_in_bodies_are_refused_naming_the_field(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let user = app.create_user("plain@example.org").await;
+    let nul_email = json!({ "email": "nul\u{0}@x.org", "display_name": "Nul" });
+    refused_naming(
+        &app,
+        &app.admin,
+        Method::POST,
+        "/v1/users",
+        Some(&nul_email),
+        "email",
+    )
+    .await;
+    let patch = json!({ "email": "nul\u{0}@x.org" });
+    let path = format!("/v1/users/{}", user.id);
+    refused_naming(
+        &app,
+        &app.admin,
+        Method::PATCH,
+        &path,
+        Some(&patch),
+        "email",
+    )
+    .await;
+    let escape = json!({ "display_name": "Eve\u{1b}[2J" });
+    refused_naming(
+        &app,
+        &user,
+        Method::PATCH,
+        &path,
+        Some(&escape),
+        "display_name",
+    )
+    .await;
+    // Nested strings are named by their JSON path, as serde names a mistyped field.
+    let check = json!({ "checks": [
+        { "capability": "group.view", "resource": { "type": "group", "id": app.organisation().await } },
+        { "capability": "group.view", "resource": { "type": "gr\u{0}oup" } },
+    ] });
+    refused_naming(
+        &app,
+        &user,
+        Method::POST,
+        "/v1/check/batch",
+        Some(&check),
+        "checks[1].resource.type",
+    )
+    .await;
+    // Nothing was stored: the addresses are the two the test made and the admin's.
+    let users = app.get_ok(&app.admin, "/v1/users").await;
+    assert_eq!(users["items"].as_array().unwrap().len(), 2, "{users}");
+}
+
 async fn null_on_a_field_that_cannot_be_null_is_refused_in_every_patch(db: &TestDb) {
     let app = spawn_app(db).await;
     let root = app.create_group(&app.admin, "School", None).await;
@@ -149,6 +228,8 @@ async fn since_compares_timestamps_within_the_stored_range(db: &TestDb) {
 }
 
 both_backends!(
+    control_characters_in_queries_are_refused_naming_the_parameter,
+    control_characters_in_bodies_are_refused_naming_the_field,
     null_on_a_field_that_cannot_be_null_is_refused_in_every_patch,
     since_compares_timestamps_within_the_stored_range,
 );

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::error::{ApiError, FieldError, Problem};
-use crate::http::extract::{Answer, Caller, Json, Reply};
+use crate::http::extract::{Answer, Caller, Json, Query, Reply};
 use crate::http::pagination::{Page, PageParams, PageRequest};
 use crate::http::problems::{BodyRejected, Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::http::repr;
@@ -86,7 +86,7 @@ const MAX_QUERY_CHARS: usize = domain::names::MAX_EMAIL_LEN;
 
 /// Query of `GET /v1/users`: filters and page. Unknown parameters are refused, so that a
 /// misspelt filter fails loudly instead of silently listing everyone.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListUsersQuery {
@@ -164,10 +164,7 @@ impl ListUsersQuery {
     responses((status = 200, body = Page<repr::User>), Invalid, Unauthenticated)
 )]
 #[get("/users")]
-pub async fn list_users(
-    caller: Caller,
-    query: web::Query<ListUsersQuery>,
-) -> Reply<Page<repr::User>> {
+pub async fn list_users(caller: Caller, query: Query<ListUsersQuery>) -> Reply<Page<repr::User>> {
     let (page, window, filter) = query.into_inner().parse()?;
     let rows = users::list_visible(caller.db(), caller.subject, &filter, &window).await?;
     Ok(web::Json(
