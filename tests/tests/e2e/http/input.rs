@@ -6,7 +6,7 @@ use reqwest::Method;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
 use tests::api::percent_encode;
-use tests::app::{TestApp, TestUser, spawn_app};
+use tests::app::{TestApp, TestUser, expect_problem, expect_status, spawn_app};
 use tests::both_backends;
 use tests::db::{Backend, TestDb};
 
@@ -116,6 +116,100 @@ async fn control_characters_in_bodies_are_refused_naming_the_field(db: &TestDb) 
     // Nothing was stored: the addresses are the two the test made and the admin's.
     let users = app.get_ok(&app.admin, "/v1/users").await;
     assert_eq!(users["items"].as_array().unwrap().len(), 2, "{users}");
+}
+
+async fn nfd_and_nfc_spellings_are_one_email(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let nfc = "\u{e9}lise@example.org";
+    let nfd = "e\u{301}lise@example.org";
+    let created = app
+        .post(
+            &app.admin,
+            "/v1/users",
+            &json!({ "email": nfc, "display_name": "E\u{301}lise" }),
+        )
+        .await;
+    let created = expect_status(created, 201).await;
+    assert_eq!(created["email"], nfc);
+    assert_eq!(
+        created["display_name"], "\u{c9}lise",
+        "display names are stored in NFC"
+    );
+    let again = app
+        .post(
+            &app.admin,
+            "/v1/users",
+            &json!({ "email": nfd, "display_name": "Elise" }),
+        )
+        .await;
+    expect_problem(again, 409, "email_taken").await;
+    // The filters normalise too: both spellings find the one user.
+    for spelling in [nfc, nfd] {
+        let found = app
+            .get_ok(
+                &app.admin,
+                &format!("/v1/users?email={}", percent_encode(spelling)),
+            )
+            .await;
+        assert_eq!(found["items"][0]["id"], created["id"], "{spelling:?}");
+    }
+    let found = app
+        .get_ok(
+            &app.admin,
+            &format!("/v1/users?q={}", percent_encode("e\u{301}lis")),
+        )
+        .await;
+    assert_eq!(found["items"][0]["id"], created["id"]);
+}
+
+async fn invisible_bidi_and_mixed_script_text_is_refused(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let user = app.create_user("plain@example.org").await;
+    for (email, display_name, field) in [
+        ("ad\u{200b}min@localhost", "Admin", "email"),
+        ("\u{202e}admin@localhost", "Admin", "email"),
+        ("\u{200d}@example.org", "Joiner", "email"),
+        ("admin@local\u{2066}host", "Admin", "email"),
+        // Latin with a Cyrillic `а`: a homograph of paypal@example.org.
+        ("p\u{430}ypal@example.org", "Pal", "email"),
+        ("zero@example.org", "\u{200b}", "display_name"),
+        ("bidi@example.org", "Eve \u{202e}nimda", "display_name"),
+    ] {
+        let body = json!({ "email": email, "display_name": display_name });
+        refused_naming(
+            &app,
+            &app.admin,
+            Method::POST,
+            "/v1/users",
+            Some(&body),
+            field,
+        )
+        .await;
+    }
+    let path = format!("/v1/users/{}", user.id);
+    let body = json!({ "display_name": "\u{feff}Eve" });
+    refused_naming(
+        &app,
+        &user,
+        Method::PATCH,
+        &path,
+        Some(&body),
+        "display_name",
+    )
+    .await;
+    let body = json!({ "name": "Sci\u{200b}ence" });
+    refused_naming(
+        &app,
+        &app.admin,
+        Method::POST,
+        "/v1/groups",
+        Some(&body),
+        "name",
+    )
+    .await;
+    // One script per part is fine, whichever it is.
+    app.create_user("\u{430}\u{434}\u{43c}\u{438}\u{43d}@example.org")
+        .await;
 }
 
 async fn null_on_a_field_that_cannot_be_null_is_refused_in_every_patch(db: &TestDb) {
@@ -230,6 +324,8 @@ async fn since_compares_timestamps_within_the_stored_range(db: &TestDb) {
 both_backends!(
     control_characters_in_queries_are_refused_naming_the_parameter,
     control_characters_in_bodies_are_refused_naming_the_field,
+    nfd_and_nfc_spellings_are_one_email,
+    invisible_bidi_and_mixed_script_text_is_refused,
     null_on_a_field_that_cannot_be_null_is_refused_in_every_patch,
     since_compares_timestamps_within_the_stored_range,
 );

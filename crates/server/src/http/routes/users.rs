@@ -99,8 +99,8 @@ pub struct ListUsersQuery {
     /// Only the user with this email address (compared lower-case).
     #[param(example = "ada@example.org")]
     pub email: Option<String>,
-    /// Only users whose email or display name contains this text, ignoring case. `%` and `_`
-    /// match themselves. Empty means no filter.
+    /// Only users whose email or display name contains this text (in NFC), ignoring case. `%`
+    /// and `_` match themselves. Empty means no filter.
     #[param(max_length = 254, example = "ada")]
     pub q: Option<String>,
 }
@@ -139,7 +139,11 @@ impl ListUsersQuery {
                 None
             }
         };
-        let q = self.q.filter(|q| !q.is_empty());
+        // Names and emails are stored in NFC, so the search text must be too to find them.
+        let q = self
+            .q
+            .filter(|q| !q.is_empty())
+            .map(|q| domain::names::nfc(&q));
         if q.as_ref()
             .is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS)
         {
