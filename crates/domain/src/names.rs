@@ -2,8 +2,20 @@
 //!
 //! Each type has a private field and a `parse` constructor, so holding one proves the text
 //! follows its rule; services never re-check them.
+//!
+//! Text is compared and stored in Unicode Normalization Form C, so the precomposed `é` and `e`
+//! followed by a combining acute are one name and one address. Invisible and look-alike text is
+//! refused rather than cleaned: control characters (category Cc) and format characters
+//! (category Cf: zero-width spaces and joiners, bidirectional overrides and isolates, the byte
+//! order mark, tag characters) in every name and email, and an email whose local part or any
+//! domain label mixes scripts (UTS #39's single-script test), which is how a homograph of
+//! another address is spelt. Display names may mix scripts: people's names do.
 
 use std::fmt;
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+use unicode_security::MixedScript;
 
 /// The longest a name may be, in characters, after trimming.
 pub const MAX_NAME_CHARS: usize = 200;
@@ -25,6 +37,10 @@ pub enum ValidationError {
     /// and logs.
     #[error("must not contain control characters")]
     NameControlCharacter,
+    /// The name contains an invisible format character (a zero-width space or joiner, a
+    /// bidirectional override…), which makes one name look like another or reorders its text.
+    #[error("must not contain invisible or bidirectional formatting characters")]
+    NameFormatCharacter,
     /// The slug does not match `[a-z0-9]+(-[a-z0-9]+)*`.
     #[error("must be lower-case letters and digits in words joined by single hyphens")]
     SlugInvalid,
@@ -40,6 +56,19 @@ pub enum ValidationError {
     /// The email address contains whitespace.
     #[error("must not contain whitespace")]
     EmailWhitespace,
+    /// The email address contains a control character (NUL, escape, DEL…).
+    #[error("must not contain control characters")]
+    EmailControlCharacter,
+    /// The email address contains an invisible format character (a zero-width space or
+    /// joiner, a bidirectional override…): it would look like another address.
+    #[error("must not contain invisible or bidirectional formatting characters")]
+    EmailFormatCharacter,
+    /// The local part or a domain label mixes scripts (Latin `a` with Cyrillic `а`): a
+    /// homograph of another address.
+    #[error(
+        "must not mix scripts (such as Latin and Cyrillic) within the part before the @ or within a domain label"
+    )]
+    EmailMixedScript,
     /// The email address does not contain exactly one `@`.
     #[error("must contain exactly one @")]
     EmailAt,
@@ -51,8 +80,8 @@ pub enum ValidationError {
     EmailDomain,
 }
 
-/// A display name for a group, project, squad or user: trimmed, 1–200 characters, no control
-/// characters.
+/// A display name for a group, project, squad or user: trimmed, in NFC, 1–200 characters, no
+/// control or format characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Name(String);
 
@@ -60,8 +89,9 @@ pub struct Name(String);
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Slug(String);
 
-/// An email address: trimmed, stored lower-case, at most 254 characters, one `@` with a
-/// non-empty local part and a dotted domain, no whitespace.
+/// An email address: trimmed, stored lower-case in NFC, at most 254 characters, one `@` with a
+/// non-empty local part and a dotted domain, no whitespace, control or format characters, and
+/// one script per part (the local part, each domain label).
 ///
 /// This is deliberately loose (no attempt at RFC 5322): it catches typos, while delivery is the
 /// real test of an address. Lower-casing the whole address makes uniqueness case-insensitive, as
@@ -71,9 +101,9 @@ pub struct Slug(String);
 pub struct Email(String);
 
 impl Name {
-    /// Trims `raw` and checks it.
+    /// Trims `raw`, normalises it to NFC and checks it (the length is counted after both).
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let name = raw.trim();
+        let name = nfc(raw.trim());
         if name.is_empty() {
             return Err(ValidationError::NameEmpty);
         }
@@ -83,7 +113,10 @@ impl Name {
         if name.chars().any(char::is_control) {
             return Err(ValidationError::NameControlCharacter);
         }
-        Ok(Self(name.to_owned()))
+        if name.chars().any(is_format) {
+            return Err(ValidationError::NameFormatCharacter);
+        }
+        Ok(Self(name))
     }
 
     /// The name.
@@ -146,14 +179,21 @@ impl Slug {
 }
 
 impl Email {
-    /// Trims and lower-cases `raw`, then checks it.
+    /// Trims, lower-cases and normalises `raw` to NFC (in that order: lower-casing a decomposed
+    /// letter leaves it decomposed), then checks it.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let email = raw.trim().to_lowercase();
+        let email = nfc(&raw.trim().to_lowercase());
         if email.chars().count() > MAX_EMAIL_LEN {
             return Err(ValidationError::EmailTooLong);
         }
         if email.chars().any(char::is_whitespace) {
             return Err(ValidationError::EmailWhitespace);
+        }
+        if email.chars().any(char::is_control) {
+            return Err(ValidationError::EmailControlCharacter);
+        }
+        if email.chars().any(is_format) {
+            return Err(ValidationError::EmailFormatCharacter);
         }
         let Some((local, domain)) = email.split_once('@') else {
             return Err(ValidationError::EmailAt);
@@ -173,6 +213,15 @@ impl Email {
         if !(dotted || domain == "localhost") {
             return Err(ValidationError::EmailDomain);
         }
+        // Per part, as browsers judge internationalised domain names per label: `山田@例え.jp`
+        // is fine (each part is one script), `pаypal@example.org` with a Cyrillic `а` is not.
+        // Digits and punctuation belong to every script, so they never count as a second one.
+        if !std::iter::once(local)
+            .chain(domain.split('.'))
+            .all(MixedScript::is_single_script)
+        {
+            return Err(ValidationError::EmailMixedScript);
+        }
         Ok(Self(email))
     }
 
@@ -185,6 +234,19 @@ impl Email {
     pub fn into_inner(self) -> String {
         self.0
     }
+}
+
+/// `text` in Unicode Normalization Form C, the form every name and address is compared and
+/// stored in (and that a search text must be in to find them).
+pub fn nfc(text: &str) -> String {
+    text.nfc().collect()
+}
+
+/// Whether `c` is a format character (Unicode category Cf): zero-width spaces, joiners and
+/// non-joiners, bidirectional marks, embeddings, overrides and isolates, the byte order mark,
+/// the soft hyphen, tag characters. Each is invisible (or reorders what is around it).
+fn is_format(c: char) -> bool {
+    c.general_category() == GeneralCategory::Format
 }
 
 fn is_slug_byte(b: u8) -> bool {
@@ -251,6 +313,7 @@ mod tests {
         let max = "é".repeat(200);
         let over = "é".repeat(201);
         let padded_max = format!("  {max}  ");
+        let max_nfd = "e\u{301}".repeat(200);
         check(
             Name::parse,
             &[
@@ -265,6 +328,28 @@ mod tests {
                 ("   \t\n ", Err(E::NameEmpty)),
                 ("two\nlines", Err(E::NameControlCharacter)),
                 ("nul\0byte", Err(E::NameControlCharacter)),
+                ("esc\u{1b}[2J", Err(E::NameControlCharacter)),
+                ("c1\u{85}next-line", Err(E::NameControlCharacter)),
+                // NFC: a decomposed `é` is stored composed, and counted as one character.
+                ("Caf\u{65}\u{301}", Ok("Caf\u{e9}")),
+                (&max_nfd, Ok(&max)),
+                // Invisible and bidirectional formatting (Cf) is refused, wherever it is.
+                ("\u{200b}", Err(E::NameFormatCharacter)),
+                ("  \u{200b}  ", Err(E::NameFormatCharacter)),
+                ("Sci\u{200b}ence", Err(E::NameFormatCharacter)),
+                ("Eve \u{202e}nimda", Err(E::NameFormatCharacter)),
+                ("\u{2066}Eve\u{2069}", Err(E::NameFormatCharacter)),
+                ("Eve\u{200f}", Err(E::NameFormatCharacter)),
+                ("\u{feff}Eve", Err(E::NameFormatCharacter)),
+                ("Z\u{200d}W\u{200c}J", Err(E::NameFormatCharacter)),
+                ("soft\u{ad}hyphen", Err(E::NameFormatCharacter)),
+                ("tag\u{e0041}", Err(E::NameFormatCharacter)),
+                // Scripts may mix in a name: people's and teams' names do.
+                ("Team \u{3a9}mega", Ok("Team \u{3a9}mega")),
+                (
+                    "Ivan \u{418}\u{432}\u{430}\u{43d}",
+                    Ok("Ivan \u{418}\u{432}\u{430}\u{43d}"),
+                ),
             ],
         );
         let name = Name::parse(" a ").unwrap();
@@ -295,6 +380,10 @@ mod tests {
                 ("a b", Err(E::SlugInvalid)),
                 (" a", Err(E::SlugInvalid)),
                 ("café", Err(E::SlugInvalid)),
+                ("a\u{200b}b", Err(E::SlugInvalid)),
+                ("\u{202e}ab", Err(E::SlugInvalid)),
+                ("a\u{ad}b", Err(E::SlugInvalid)),
+                ("a\0", Err(E::SlugInvalid)),
             ],
         );
     }
@@ -353,6 +442,38 @@ mod tests {
                 ("ada@example..org", Err(E::EmailDomain)),
                 ("ada lovelace@example.org", Err(E::EmailWhitespace)),
                 ("ada@exa\tmple.org", Err(E::EmailWhitespace)),
+                ("nul\0@x.org", Err(E::EmailControlCharacter)),
+                ("esc\u{1b}@x.org", Err(E::EmailControlCharacter)),
+                ("del\u{7f}@x.org", Err(E::EmailControlCharacter)),
+                // NFC, after lower-casing: the spellings of one address are one address.
+                ("\u{e9}lise@x.org", Ok("\u{e9}lise@x.org")),
+                ("e\u{301}lise@x.org", Ok("\u{e9}lise@x.org")),
+                ("E\u{301}LISE@X.ORG", Ok("\u{e9}lise@x.org")),
+                ("\u{c9}lise@x.org", Ok("\u{e9}lise@x.org")),
+                // Invisible and bidirectional formatting (Cf).
+                ("ad\u{200b}min@localhost", Err(E::EmailFormatCharacter)),
+                ("\u{202e}admin@localhost", Err(E::EmailFormatCharacter)),
+                ("\u{200d}@x.org", Err(E::EmailFormatCharacter)),
+                ("admin@local\u{2066}host", Err(E::EmailFormatCharacter)),
+                ("\u{feff}admin@localhost", Err(E::EmailFormatCharacter)),
+                ("ad\u{ad}min@x.org", Err(E::EmailFormatCharacter)),
+                // One script per part: a Latin address with a Cyrillic `а` is a homograph.
+                ("p\u{430}ypal@example.org", Err(E::EmailMixedScript)),
+                ("paypal@ex\u{430}mple.org", Err(E::EmailMixedScript)),
+                ("\u{3b1}lpha@x.org", Err(E::EmailMixedScript)),
+                (
+                    "\u{3b1}\u{3bb}\u{3c6}\u{3b1}@x.org",
+                    Ok("\u{3b1}\u{3bb}\u{3c6}\u{3b1}@x.org"),
+                ),
+                (
+                    "\u{430}\u{434}\u{43c}\u{438}\u{43d}@x.org",
+                    Ok("\u{430}\u{434}\u{43c}\u{438}\u{43d}@x.org"),
+                ),
+                (
+                    "\u{5c71}\u{7530}\u{305f}\u{308d}\u{3046}@\u{4f8b}\u{3048}.jp",
+                    Ok("\u{5c71}\u{7530}\u{305f}\u{308d}\u{3046}@\u{4f8b}\u{3048}.jp"),
+                ),
+                ("ada.2024+tag_x-y@x.org", Ok("ada.2024+tag_x-y@x.org")),
             ],
         );
     }

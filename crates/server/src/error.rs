@@ -219,7 +219,9 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         if let Self::Internal(cause) = self {
-            tracing::error!(error = ?cause, "internal error");
+            // The whole chain, on one line: the context alone ("database error") says nothing,
+            // the database's own message (e.g. PostgreSQL's "invalid byte sequence") does.
+            tracing::error!(error = %cause_chain(cause), "internal error");
         }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
@@ -235,6 +237,24 @@ impl ResponseError for ApiError {
         }
         response.json(self.problem())
     }
+}
+
+/// Every message of an error's chain, outermost first, joined by `: `. A message that merely
+/// repeats the end of the one before it (a wrapper such as `DbErr` prints its source in its own
+/// message) is left out, so each cause is said once.
+pub fn cause_chain(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let message = cause.to_string();
+        if line.ends_with(&message) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&message);
+    }
+    line
 }
 
 /// The media type of every error body.
@@ -310,5 +330,28 @@ impl From<anyhow::Error> for ApiError {
             Ok(db) => db.into(),
             Err(other) => Self::Internal(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A 500 from the database logs the database's own message, not just "database error".
+    #[test]
+    fn an_internal_error_logs_its_whole_cause() {
+        let db = DbErr::Query(RuntimeErr::Internal(
+            "invalid byte sequence for encoding \"UTF8\": 0x00".into(),
+        ));
+        let ApiError::Internal(cause) = ApiError::from(db) else {
+            panic!("not internal");
+        };
+        assert_eq!(
+            cause_chain(&cause),
+            "database error: Query Error: invalid byte sequence for encoding \"UTF8\": 0x00"
+        );
+        let nested = anyhow::anyhow!("inner").context("middle").context("outer");
+        assert_eq!(cause_chain(&nested), "outer: middle: inner");
     }
 }

@@ -1,8 +1,14 @@
 //! Request extractors whose every failure is a specific problem+json error.
 //!
 //! actix's own `web::Json` cannot name the field that failed to deserialize, so bodies are read
-//! here: content type first (415), then size (413), then syntax (`malformed_json`), then shape
-//! and rules (`validation_failed` naming each field).
+//! here: content type first (415), then size (413), then syntax (`malformed_json`), then shape,
+//! then control characters, then rules (`validation_failed` naming each field).
+//!
+//! Control characters (Unicode category Cc: NUL, tab, newline, escape, DEL, the C1 range) are
+//! refused once for every request, here, in every string of a JSON body (named by its JSON
+//! path) and every query parameter (named by its name), rather than field by field: no field of
+//! this API means to hold one, PostgreSQL cannot store NUL in text at all (it fails the whole
+//! statement), and a check per field is one a new field forgets.
 
 use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
@@ -126,7 +132,72 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     deserializer
         .end()
         .map_err(|e| ApiError::MalformedJson(strip_position(&e.to_string())))?;
+    // The body is valid JSON of the right shape; read it once more as a tree to find every
+    // string holding a control character, whichever field (or nested element) it is in.
+    let tree = serde_json::from_slice::<serde_json::Value>(bytes)
+        .map_err(|e| ApiError::MalformedJson(strip_position(&e.to_string())))?;
+    let mut errors = Vec::new();
+    control_characters_in(&tree, &mut String::new(), &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     Ok(value)
+}
+
+/// What a client is told about a text holding a control character.
+pub const CONTROL_CHARACTER: &str = "must not contain control characters";
+
+/// Whether `text` holds a control character (Unicode category Cc, which is what
+/// `char::is_control` tests: U+0000–U+001F and U+007F–U+009F).
+pub fn has_control_character(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
+/// Collects a `{field, message}` for every string under `value` (object keys included) that
+/// holds a control character, naming it by its JSON path as serde names a mistyped field
+/// (`name`, `resource.type`, `checks[1].user_id`).
+fn control_characters_in(value: &serde_json::Value, path: &mut String, out: &mut Vec<FieldError>) {
+    use serde_json::Value;
+    let here = |path: &str| {
+        if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path.to_owned()
+        }
+    };
+    match value {
+        Value::String(text) if has_control_character(text) => {
+            out.push(FieldError::new(here(path), CONTROL_CHARACTER));
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{index}]"));
+                control_characters_in(item, path, out);
+                path.truncate(len);
+            }
+        }
+        Value::Object(fields) => {
+            for (key, item) in fields {
+                if has_control_character(key) {
+                    // The key itself is no name to report: name the object holding it.
+                    out.push(FieldError::new(
+                        here(path),
+                        "field names must not contain control characters",
+                    ));
+                    continue;
+                }
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+                control_characters_in(item, path, out);
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The field a serde error is about. The path already ends at an unknown or mistyped field; a
@@ -171,17 +242,40 @@ impl<T: DeserializeOwned + Validate> FromRequest for Query<T> {
     }
 }
 
-/// Parses a query string into `T`, naming the parameter that does not fit.
+/// Parses a query string into `T`, naming the parameter that does not fit; then refuses any
+/// parameter (of `T` or not) holding a control character, and validates.
 pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
     let parser = form_urlencoded::parse(query.as_bytes());
     let value: T = serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(parser))
         .map_err(|error| {
+            let message = error.inner().to_string();
             let field = match error.path().to_string().as_str() {
-                "." | "" => "query".to_owned(),
+                // An unknown or missing parameter is named only in the message.
+                "." | "" => message
+                    .split('`')
+                    .nth(1)
+                    .filter(|name| !name.is_empty() && !has_control_character(name))
+                    .unwrap_or("query")
+                    .to_owned(),
+                path if has_control_character(path) => "query".to_owned(),
                 path => path.to_owned(),
             };
-            ApiError::invalid(field, error.into_inner().to_string())
+            ApiError::invalid(field, message)
         })?;
+    let mut errors = Vec::new();
+    for (name, text) in form_urlencoded::parse(query.as_bytes()) {
+        if has_control_character(&name) {
+            errors.push(FieldError::new(
+                "query",
+                "parameter names must not contain control characters",
+            ));
+        } else if has_control_character(&text) {
+            errors.push(FieldError::new(name, CONTROL_CHARACTER));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     value.validate().map_err(validation_errors)?;
     Ok(value)
 }
@@ -192,6 +286,21 @@ pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
     deserializer: D,
 ) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// For `#[serde(default, deserialize_with = "not_null")]` on an `Option<T>` field of a PATCH
+/// body whose column cannot be null: absent is `None` ("leave unchanged"), a value is
+/// `Some(value)`, and an explicit `null` is refused, naming the field. Every PATCH uses this (or
+/// [`present`] where `null` means something), so `{"name": null}` is never a silent no-op.
+pub fn not_null<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    match Option::<T>::deserialize(deserializer)? {
+        Some(value) => Ok(Some(value)),
+        None => Err(serde::de::Error::custom(
+            "must not be null; leave the field out to keep it unchanged",
+        )),
+    }
 }
 
 /// Parses a name field, collecting its error so that one answer lists every bad field.
@@ -352,6 +461,89 @@ mod tests {
             parse::<Body>(b"[1,").unwrap_err(),
             ApiError::MalformedJson(_)
         ));
+    }
+
+    /// One rule for every PATCH body: `null` on a field that cannot be null is a 400 naming it;
+    /// `parent_id: null` still parses (a root group, a top-level squad).
+    #[test]
+    fn every_patch_refuses_null_where_it_means_nothing() {
+        use crate::http::routes::{groups, projects, squads, users};
+        fn refused<T: DeserializeOwned + std::fmt::Debug>(field: &str) {
+            let body = format!(r#"{{"{field}": null}}"#);
+            assert_eq!(fields(parse::<T>(body.as_bytes()).unwrap_err()), [field]);
+        }
+        refused::<groups::UpdateGroup>("name");
+        refused::<groups::UpdateGroup>("slug");
+        refused::<projects::UpdateProject>("name");
+        refused::<projects::UpdateProject>("slug");
+        refused::<squads::UpdateSquad>("name");
+        refused::<users::UpdateUser>("email");
+        refused::<users::UpdateUser>("display_name");
+        let group = parse::<groups::UpdateGroup>(br#"{"parent_id": null}"#).unwrap();
+        assert_eq!((group.name, group.parent_id), (None, Some(None)));
+        let squad = parse::<squads::UpdateSquad>(br#"{"parent_id": null}"#).unwrap();
+        assert_eq!((squad.name, squad.parent_id), (None, Some(None)));
+        let unchanged = parse::<groups::UpdateGroup>(b"{}").unwrap();
+        assert_eq!((unchanged.name, unchanged.parent_id), (None, None));
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Nested {
+        name: String,
+        items: Vec<Item>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Item {
+        kind: String,
+    }
+
+    #[test]
+    fn control_characters_are_refused_by_json_path() {
+        let body = "{\"name\":\"a\\u0000b\",\"items\":[{\"kind\":\"ok\"},{\"kind\":\"\u{85}\"}]}";
+        assert_eq!(
+            fields(parse::<Nested>(body.as_bytes()).unwrap_err()),
+            ["items[1].kind", "name"]
+        );
+        for text in ["\\t", "\\n", "\\u001b", "\\u007f", "\u{9f}"] {
+            let body = format!(r#"{{"name":"x{text}","count":1}}"#);
+            assert_eq!(
+                fields(parse::<Body>(body.as_bytes()).unwrap_err()),
+                ["name"],
+                "{text}"
+            );
+        }
+        // Everything else passes, invisible characters included: the names decide on those.
+        let body = r#"{"name":"Zoë \u200b 🚀","count":1}"#;
+        assert_eq!(
+            parse::<Body>(body.as_bytes()).unwrap().name,
+            "Zoë \u{200b} 🚀"
+        );
+    }
+
+    #[derive(Debug, serde::Deserialize, Validate)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Filter {
+        q: Option<String>,
+        limit: Option<u8>,
+    }
+
+    #[test]
+    fn query_parameters_are_named() {
+        let refused = |query: &str| fields(parse_query::<Filter>(query).unwrap_err());
+        assert_eq!(refused("q=%00"), ["q"]);
+        assert_eq!(refused("q=a%0Ab&limit=2"), ["q"]);
+        assert_eq!(refused("q=%C2%85"), ["q"]);
+        assert_eq!(refused("limit=x"), ["limit"]);
+        assert_eq!(refused("colour=red"), ["colour"]);
+        assert_eq!(refused("q%00=a"), ["query"]);
+        assert_eq!(
+            parse_query::<Filter>("q=caf%C3%A9").unwrap().q.as_deref(),
+            Some("café")
+        );
     }
 
     #[test]

@@ -104,6 +104,18 @@ pub struct AuditFilter {
     pub since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// The years (in UTC) a `since` bound may fall in: those both backends store and compare alike.
+/// SQLite keeps timestamps as RFC 3339 text, whose order is the time order only for four-digit
+/// years; chrono writes year 10000 as `+10000-…` and 1 BC as `-0001-…`, which sort before
+/// every stored event, while PostgreSQL compares them as the times they are.
+pub const SINCE_YEARS: std::ops::RangeInclusive<i32> = 0..=9999;
+
+/// Whether `since` can be compared with stored times the same way on both backends.
+pub fn comparable_since(since: &chrono::DateTime<chrono::Utc>) -> bool {
+    use chrono::Datelike;
+    SINCE_YEARS.contains(&since.year())
+}
+
 /// Where the listed events happened, and so who may read them.
 #[derive(Debug, Clone, Copy)]
 pub enum AuditScope {
@@ -159,6 +171,10 @@ pub async fn list(
         query = query.filter(Column::ActorId.eq(actor));
     }
     if let Some(since) = filter.since {
+        // On SQLite `occurred_at` is TEXT (`2026-12-02T00:33:43.553464597+00:00`: RFC 3339 in
+        // UTC, 0, 3, 6 or 9 fraction digits) and the bound is encoded the same way, so this is
+        // a text comparison. That equals the time order only while both have four-digit years;
+        // the route refuses any other `since` (see `comparable_since`), so both backends agree.
         query = query.filter(Column::OccurredAt.gte(since));
     }
     Ok(window.read(db, query, Column::Id).await?)

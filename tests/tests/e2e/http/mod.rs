@@ -11,6 +11,7 @@ mod errors;
 mod group_members;
 mod groups;
 mod health;
+mod input;
 mod matrix;
 mod pagination;
 mod project_members;

@@ -58,8 +58,20 @@ pub struct AuditQuery {
     pub resource_id: Option<Uuid>,
     /// Only events by this user.
     pub actor_id: Option<Uuid>,
-    /// Only events at or after this time (RFC 3339).
+    /// Only events at or after this time (RFC 3339, years 0000–9999 once in UTC).
+    #[validate(custom(function = "stored_range"))]
     pub since: Option<DateTime<Utc>>,
+}
+
+/// A `since` outside the years both databases compare alike is refused rather than answered
+/// differently by each (SQLite compares stored times as text): see `audit::SINCE_YEARS`.
+fn stored_range(since: &DateTime<Utc>) -> Result<(), validator::ValidationError> {
+    if audit::comparable_since(since) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("range")
+            .with_message("must fall in the years 0000 to 9999 (in UTC)".into()))
+    }
 }
 
 impl From<AuditQuery> for AuditFilter {

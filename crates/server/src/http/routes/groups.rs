@@ -77,13 +77,16 @@ pub struct CreateGroup {
     pub parent_id: Option<Uuid>,
 }
 
-/// Body of `PATCH /v1/groups/{id}`: absent fields stay as they are.
+/// Body of `PATCH /v1/groups/{id}`: absent fields stay as they are; `null`
+/// is refused except where it means something.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateGroup {
-    #[schema(min_length = 1, max_length = 200)]
+    #[serde(default, deserialize_with = "crate::http::extract::not_null")]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 200)]
     pub name: Option<String>,
-    #[schema(max_length = 63, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    #[serde(default, deserialize_with = "crate::http::extract::not_null")]
+    #[schema(value_type = String, required = false, max_length = 63, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub slug: Option<String>,
     /// Move the group (with its subtree) under this parent; `null` makes it a root.
     #[serde(default, deserialize_with = "crate::http::extract::present")]

@@ -106,11 +106,13 @@ pub struct CreateSquad {
     pub parent_id: Option<Uuid>,
 }
 
-/// Body of `PATCH /v1/squads/{id}`: absent fields stay as they are.
+/// Body of `PATCH /v1/squads/{id}`: absent fields stay as they are; `null`
+/// is refused except where it means something.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSquad {
-    #[schema(min_length = 1, max_length = 200)]
+    #[serde(default, deserialize_with = "crate::http::extract::not_null")]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// Move the squad under this top-level squad of the same project; `null` makes it
     /// top-level.

@@ -1,14 +1,14 @@
 //! `/v1/users`: creating, reading, listing, changing and deleting users.
 
 use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::error::{ApiError, FieldError, Problem};
-use crate::http::extract::{Answer, Caller, Json, Reply};
+use crate::http::extract::{Answer, Caller, Json, Query, Reply};
 use crate::http::pagination::{Page, PageParams, PageRequest};
 use crate::http::problems::{BodyRejected, Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::http::repr;
@@ -86,7 +86,7 @@ const MAX_QUERY_CHARS: usize = domain::names::MAX_EMAIL_LEN;
 
 /// Query of `GET /v1/users`: filters and page. Unknown parameters are refused, so that a
 /// misspelt filter fails loudly instead of silently listing everyone.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListUsersQuery {
@@ -99,8 +99,8 @@ pub struct ListUsersQuery {
     /// Only the user with this email address (compared lower-case).
     #[param(example = "ada@example.org")]
     pub email: Option<String>,
-    /// Only users whose email or display name contains this text, ignoring case. `%` and `_`
-    /// match themselves. Empty means no filter.
+    /// Only users whose email or display name contains this text (in NFC), ignoring case. `%`
+    /// and `_` match themselves. Empty means no filter.
     #[param(max_length = 254, example = "ada")]
     pub q: Option<String>,
 }
@@ -139,7 +139,11 @@ impl ListUsersQuery {
                 None
             }
         };
-        let q = self.q.filter(|q| !q.is_empty());
+        // Names and emails are stored in NFC, so the search text must be too to find them.
+        let q = self
+            .q
+            .filter(|q| !q.is_empty())
+            .map(|q| domain::names::nfc(&q));
         if q.as_ref()
             .is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS)
         {
@@ -164,10 +168,7 @@ impl ListUsersQuery {
     responses((status = 200, body = Page<repr::User>), Invalid, Unauthenticated)
 )]
 #[get("/users")]
-pub async fn list_users(
-    caller: Caller,
-    query: web::Query<ListUsersQuery>,
-) -> Reply<Page<repr::User>> {
+pub async fn list_users(caller: Caller, query: Query<ListUsersQuery>) -> Reply<Page<repr::User>> {
     let (page, window, filter) = query.into_inner().parse()?;
     let rows = users::list_visible(caller.db(), caller.subject, &filter, &window).await?;
     Ok(web::Json(
@@ -180,21 +181,13 @@ pub async fn list_users(
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     /// Only system admins may change it. Unique, compared case-insensitively, stored lower-case.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::extract::not_null")]
     #[schema(value_type = String, required = false, format = "email", max_length = 254, example = "ada@example.org")]
     pub email: Option<String>,
     /// 1–200 characters after trimming.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::extract::not_null")]
     #[schema(value_type = String, required = false, min_length = 1, max_length = 200, example = "Ada King")]
     pub display_name: Option<String>,
-}
-
-/// A field that, when present, must hold a value: `null` is not "unchanged" but a mistake, and
-/// serde then names the field.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Option<T>, D::Error> {
-    T::deserialize(deserializer).map(Some)
 }
 
 impl UpdateUser {
