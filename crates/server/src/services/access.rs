@@ -221,10 +221,13 @@ pub async fn strongest_grant(
     db: &impl ConnectionTrait,
     subject: Subject,
 ) -> Result<Option<domain::GroupGrant>, DbErr> {
+    if let Some(at) = subject.system_admin_at {
+        return Ok(Some(domain::GroupGrant::system_admin(at)));
+    }
     let index = MembershipIndex::load(db, subject, None).await?;
     let all: Vec<(Uuid, domain::GroupRole)> =
         index.roles.iter().map(|(id, role)| (*id, *role)).collect();
-    Ok(domain::effective_group_role(subject.system_admin_at, &all))
+    Ok(domain::effective_group_role(None, &all))
 }
 
 /// A subject's group memberships held in memory, to decide many groups with one read (lists).

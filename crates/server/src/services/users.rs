@@ -61,12 +61,7 @@ pub async fn require_visible(
     id: Uuid,
     field: &str,
 ) -> Result<(), ApiError> {
-    let visibility = Visibility::of(db, subject).await?;
-    let found = entity::users::Entity::find_by_id(id)
-        .filter(visibility.condition(db.get_database_backend()))
-        .one(db)
-        .await?;
-    match found {
+    match visible_user(db, subject, id).await? {
         Some(_) => Ok(()),
         None => Err(ApiError::invalid(field, "does not name an existing user")),
     }
@@ -132,14 +127,36 @@ pub enum Visibility {
 impl Visibility {
     /// What `subject` may read: everyone when they manage users (the same decision that lets
     /// them create users), else their scope.
+    ///
+    /// One read of the subject's memberships with their groups gives both the strongest role
+    /// (for the decision) and the paths (for the scope); a system admin needs none.
     pub async fn of(db: &impl ConnectionTrait, subject: Subject) -> Result<Self, ApiError> {
-        let strongest = access::strongest_grant(db, subject).await?;
+        let memberships = match subject.system_admin_at {
+            Some(_) => Vec::new(),
+            None => {
+                entity::group_members::Entity::find()
+                    .filter(entity::group_members::Column::UserId.eq(subject.user_id))
+                    .find_also_related(entity::groups::Entity)
+                    .all(db)
+                    .await?
+            }
+        };
+        let roles: Vec<(Uuid, domain::GroupRole)> = memberships
+            .iter()
+            .map(|(m, _)| (m.group_id, crate::convert::group_role(m.role)))
+            .collect();
+        let strongest = domain::effective_group_role(subject.system_admin_at, &roles);
         if domain::decide_user_management(strongest).allowed() {
             return Ok(Self::Everyone);
         }
+        let paths = memberships
+            .iter()
+            .filter_map(|(_, group)| group.as_ref())
+            .map(access::stored_path)
+            .collect::<Result<_, _>>()?;
         Ok(Self::Scoped {
             user_id: subject.user_id,
-            paths: membership_paths(db, subject.user_id).await?,
+            paths,
         })
     }
 
@@ -207,35 +224,30 @@ fn group_co_members(paths: &[domain::GroupPath], backend: DbBackend) -> SelectSt
         .to_owned()
 }
 
-/// The user `id` if `actor` may read it (see [`Visibility`]); otherwise 404, so that the
+/// The user `id` if `subject` may read it (see [`Visibility`]); otherwise 404, so that the
 /// existence of users is not leaked.
 pub async fn find_visible(
     db: &impl ConnectionTrait,
     subject: Subject,
     id: Uuid,
 ) -> Result<entity::users::Model, ApiError> {
-    let visibility = Visibility::of(db, subject).await?;
-    let user = entity::users::Entity::find_by_id(id)
-        .filter(visibility.condition(db.get_database_backend()))
-        .one(db)
-        .await?;
-    guard::allow(domain::decide_account_read(user))
+    guard::allow(domain::decide_account_read(
+        visible_user(db, subject, id).await?,
+    ))
 }
 
-/// The paths of the groups `user` is a direct member of.
-async fn membership_paths(
+/// The user `id` if it exists and `subject` may read it: the one query behind
+/// [`find_visible`] and [`require_visible`].
+async fn visible_user(
     db: &impl ConnectionTrait,
-    user: Uuid,
-) -> Result<Vec<domain::GroupPath>, ApiError> {
-    let rows = entity::group_members::Entity::find()
-        .filter(entity::group_members::Column::UserId.eq(user))
-        .find_also_related(entity::groups::Entity)
-        .all(db)
-        .await?;
-    rows.iter()
-        .filter_map(|(_, group)| group.as_ref())
-        .map(access::stored_path)
-        .collect()
+    subject: Subject,
+    id: Uuid,
+) -> Result<Option<entity::users::Model>, ApiError> {
+    let visibility = Visibility::of(db, subject).await?;
+    Ok(entity::users::Entity::find_by_id(id)
+        .filter(visibility.condition(db.get_database_backend()))
+        .one(db)
+        .await?)
 }
 
 /// Filters of `GET /v1/users`, already validated.
