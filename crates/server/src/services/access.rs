@@ -317,48 +317,6 @@ pub struct ProjectAccess {
     pub held: domain::ProjectRole,
 }
 
-/// The subject's effective role in `project`: bridged from the owning group (system admin,
-/// group_admin) or their own membership, whichever is stronger.
-pub async fn project_grant(
-    db: &impl ConnectionTrait,
-    subject: Subject,
-    project: &entity::projects::Model,
-) -> Result<Option<domain::ProjectGrant>, ApiError> {
-    let owning_group = match subject.system_admin_at {
-        // A system admin is project admin everywhere: no need to read the group.
-        Some(_) => None,
-        None => {
-            load_group_facts(db, subject, project.group_id)
-                .await?
-                .ok_or(ApiError::NotFound)?
-                .grant
-        }
-    };
-    let own = entity::project_members::Entity::find()
-        .filter(entity::project_members::Column::ProjectId.eq(project.id))
-        .filter(entity::project_members::Column::UserId.eq(subject.user_id))
-        .one(db)
-        .await?
-        .map(|m| convert::project_role(m.role));
-    Ok(domain::effective_project_role(
-        subject.system_admin_at,
-        owning_group,
-        project.id,
-        own,
-    ))
-}
-
-/// The project `id`, or 404.
-pub async fn load_project(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-) -> Result<entity::projects::Model, ApiError> {
-    entity::projects::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound)
-}
-
 /// Loads project `id` and requires `capability` there for `subject`.
 pub async fn authorize_project(
     db: &impl ConnectionTrait,

@@ -369,15 +369,12 @@ async fn parent_facts(
     parent_id: Uuid,
 ) -> Result<domain::SquadFacts, ApiError> {
     let unknown = || ApiError::invalid("parent_id", "does not name a squad you can see");
-    let parent = Entity::find_by_id(parent_id)
-        .one(tx)
+    // The squad with the caller's role in its project, in one read.
+    let (parent, _, role_there) = access::squad_with_grant(tx, subject, parent_id)
         .await?
         .ok_or_else(unknown)?;
-    if parent.project_id != project_id {
-        let other = access::load_project(tx, parent.project_id).await?;
-        if access::project_grant(tx, subject, &other).await?.is_none() {
-            return Err(unknown());
-        }
+    if parent.project_id != project_id && role_there.is_none() {
+        return Err(unknown());
     }
     let depth = u8::try_from(parent.depth).map_err(|_| {
         ApiError::internal(anyhow::anyhow!(
