@@ -1,16 +1,13 @@
 //! Prometheus metrics: requests by route template and status with latency histograms, the
-//! database pool, and access decisions.
+//! database pool, and access decisions. Requests are recorded by the one request middleware,
+//! `http::access_log::observe`.
 //!
 //! The registry is process-wide (as Prometheus registries conventionally are): decisions are
 //! counted deep in the services, where threading a handle through every call would add noise
 //! to every signature for no benefit.
 
 use std::sync::LazyLock;
-use std::time::Instant;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
@@ -86,31 +83,19 @@ pub fn record_decision(source: DecisionSource, allowed: bool) {
     }
 }
 
-/// Middleware: times every request and counts it under its route template (never the raw
-/// path, so ids do not explode the label set).
-pub async fn track(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = Instant::now();
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let method = method_label(req.method());
-    let response = next.call(req).await;
+/// Counts one answered request under its route template (never the raw path, so ids do not
+/// explode the label set) and records its latency. Called by the request middleware
+/// (`http::access_log::observe`), which resolves the route and status once for the log too.
+pub fn record_request(route: &str, method: &actix_web::http::Method, status: u16, seconds: f64) {
     if let Some(m) = METRICS.as_ref() {
-        let status = match &response {
-            Ok(r) => r.status().as_u16(),
-            Err(e) => e.as_response_error().status_code().as_u16(),
-        };
+        let method = method_label(method);
         m.requests
-            .with_label_values(&[route.as_str(), method, &status.to_string()])
+            .with_label_values(&[route, method, &status.to_string()])
             .inc();
         m.latency
-            .with_label_values(&[route.as_str(), method])
-            .observe(started.elapsed().as_secs_f64());
+            .with_label_values(&[route, method])
+            .observe(seconds);
     }
-    response
 }
 
 /// The method as a label from a bounded set: HTTP's own methods by name, anything a client

@@ -136,8 +136,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .default_service(web::to(fallback::no_route))
             .wrap(from_fn(crate::http::head::as_get))
             .wrap(ErrorHandlers::new().default_handler(fallback::ensure_problem))
-            .wrap(from_fn(crate::metrics::track))
-            .wrap(from_fn(crate::http::access_log::log))
+            .wrap(from_fn(crate::http::access_log::observe))
     })
     .listen(listener)?;
     if let Some(workers) = workers {

@@ -1,7 +1,8 @@
-//! The access log: one line per request with its method, the route template it matched, the
-//! names of its query parameters, its status and latency — never the values, which can be
-//! personal data (`?email=`). With `roster::http` at debug level (`ROSTER_LOG`), a second line
-//! gives the path and query in full, for an operator who asks for it.
+//! The request middleware: one access-log line per request with its method, the route template
+//! it matched, the names of its query parameters, its status and latency — never the values,
+//! which can be personal data (`?email=`) — and the same route, status and latency recorded in
+//! the request metrics, so each is worked out once. With `roster::http` at debug level
+//! (`ROSTER_LOG`), a second line gives the path and query in full, for an operator who asks.
 
 use std::time::Instant;
 
@@ -12,8 +13,8 @@ use actix_web::middleware::Next;
 /// The log target of the access log.
 const TARGET: &str = "roster::http";
 
-/// Middleware: logs every request once it is answered.
-pub async fn log(
+/// Middleware: logs and counts every request once it is answered.
+pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
@@ -30,7 +31,9 @@ pub async fn log(
         Ok(r) => r.status().as_u16(),
         Err(e) => e.as_response_error().status_code().as_u16(),
     };
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let seconds = started.elapsed().as_secs_f64();
+    crate::metrics::record_request(&route, &method, status, seconds);
+    let latency_ms = seconds * 1000.0;
     tracing::info!(target: TARGET, %method, route, params, status, latency_ms, "request");
     if let Some(uri) = full {
         tracing::debug!(target: TARGET, %method, uri, status, "request in full");
@@ -88,7 +91,7 @@ mod tests {
         let _guard = tracing::subscriber::set_default(subscriber);
         let app = actix_test::init_service(
             App::new()
-                .wrap(from_fn(log))
+                .wrap(from_fn(observe))
                 .route("/v1/users", web::get().to(HttpResponse::Ok)),
         )
         .await;
