@@ -59,10 +59,6 @@ pub async fn no_route(
 ) -> Result<HttpResponse, ApiError> {
     Err(match table.methods_at(req.path()) {
         Some(mut allow) if !allow.contains(req.method()) => {
-            // Every GET route serves HEAD too (`http::head`).
-            if allow.contains(&Method::GET) {
-                allow.push(Method::HEAD);
-            }
             allow.sort_by(|a, b| a.as_str().cmp(b.as_str()));
             allow.dedup();
             ApiError::MethodNotAllowed {

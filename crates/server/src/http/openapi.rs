@@ -53,7 +53,7 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The served routes and their methods, read from the finished document, plus the two
+/// The served routes and their methods, read from the finished document, plus the
 /// documentation routes that are not themselves part of it.
 pub fn route_table(doc: &OpenApiDoc) -> RouteTable {
     let mut routes: Vec<(&str, Vec<Method>)> = doc
@@ -62,19 +62,22 @@ pub fn route_table(doc: &OpenApiDoc) -> RouteTable {
         .iter()
         .map(|(path, item)| (path.as_str(), methods_of(item)))
         .collect();
-    routes.push(("/openapi.json", vec![Method::GET]));
-    routes.push(("/docs", vec![Method::GET]));
+    routes.push(("/openapi.json", vec![Method::GET, Method::HEAD]));
+    routes.push(("/docs", vec![Method::GET, Method::HEAD]));
+    routes.push(("/docs/{file}", vec![Method::GET, Method::HEAD]));
     RouteTable::new(routes)
 }
 
+/// The methods served at a path: those of its operations, and `HEAD` wherever `GET` is
+/// (`http::head` serves it).
 fn methods_of(item: &PathItem) -> Vec<Method> {
     [
         (Method::GET, item.get.is_some()),
+        (Method::HEAD, item.get.is_some() || item.head.is_some()),
         (Method::POST, item.post.is_some()),
         (Method::PUT, item.put.is_some()),
         (Method::PATCH, item.patch.is_some()),
         (Method::DELETE, item.delete.is_some()),
-        (Method::HEAD, item.head.is_some()),
         (Method::OPTIONS, item.options.is_some()),
     ]
     .into_iter()
