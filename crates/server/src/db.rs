@@ -6,8 +6,8 @@ use anyhow::Context;
 use migration::MigratorTrait;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
-    TransactionOptions, TransactionTrait, Value,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+    TransactionOptions, TransactionTrait,
 };
 
 use crate::settings::{Settings, sqlite_file};
@@ -50,10 +50,6 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         .with_context(|| format!("cannot connect to the database at {}", redact(&url)))?;
     Ok(db)
 }
-
-/// The PostgreSQL advisory lock key that serialises migrations ("RSTR" and 3; the write path's
-/// locks are 1 and 2).
-const MIGRATIONS_KEY: i64 = 0x5253_5452_0000_0003;
 
 /// How long an instance keeps retrying when SQLite stays busy past its busy timeout, which
 /// happens only while another instance is migrating a large database.
@@ -109,12 +105,8 @@ async fn migrate_once(db: &DatabaseConnection) -> Result<(), DbErr> {
         })
         .await?;
     if tx.get_database_backend() == DbBackend::Postgres {
-        tx.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_advisory_xact_lock($1)",
-            [Value::from(MIGRATIONS_KEY)],
-        ))
-        .await?;
+        let lock = crate::sql::locks::advisory(crate::sql::locks::MIGRATIONS_KEY);
+        tx.query_all_raw(lock).await?;
     }
     // On error the transaction is dropped, which rolls it back and releases the lock.
     migration::Migrator::up(&tx, None).await?;

@@ -36,10 +36,6 @@ pub enum Lock {
     Project(Uuid),
 }
 
-/// Advisory-lock keys: an arbitrary fixed prefix ("RSTR") so Roster's keys are recognisable.
-const GROUP_TREE_KEY: i64 = 0x5253_5452_0000_0001;
-const SYSTEM_ADMINS_KEY: i64 = 0x5253_5452_0000_0002;
-
 /// What a unit of work produced: its value and, when it changed something, its audit event.
 #[derive(Debug)]
 pub struct Written<T> {
@@ -128,8 +124,8 @@ async fn take(tx: &DatabaseTransaction, lock: Lock) -> Result<(), ApiError> {
         return Ok(());
     }
     let statement = match lock {
-        Lock::GroupTree => locks::advisory(GROUP_TREE_KEY),
-        Lock::SystemAdmins => locks::advisory(SYSTEM_ADMINS_KEY),
+        Lock::GroupTree => locks::advisory(locks::GROUP_TREE_KEY),
+        Lock::SystemAdmins => locks::advisory(locks::SYSTEM_ADMINS_KEY),
         Lock::Project(id) => locks::project_row(id),
     };
     tx.query_all_raw(statement).await?;
