@@ -89,7 +89,7 @@ impl From<AuditQuery> for AuditFilter {
 #[utoipa::path(
     tag = "audit",
     params(AuditQuery, PageParams),
-    responses((status = 200, body = Page<AuditEvent>), Invalid, Unauthenticated, Forbidden)
+    responses((status = 200, description = "a page of audit events, oldest first", body = Page<AuditEvent>), Invalid, Unauthenticated, Forbidden)
 )]
 #[get("/audit")]
 pub async fn list_audit(
@@ -104,7 +104,7 @@ pub async fn list_audit(
 #[utoipa::path(
     tag = "audit",
     params(("id" = Uuid, Path, description = "the group's id"), AuditQuery, PageParams),
-    responses((status = 200, body = Page<AuditEvent>), Invalid, Unauthenticated, Forbidden, NotFound)
+    responses((status = 200, description = "a page of audit events, oldest first", body = Page<AuditEvent>), Invalid, Unauthenticated, Forbidden, NotFound)
 )]
 #[get("/groups/{id}/audit")]
 pub async fn list_group_audit(
@@ -121,7 +121,7 @@ pub async fn list_group_audit(
 #[utoipa::path(
     tag = "audit",
     params(("id" = Uuid, Path, description = "the project's id"), AuditQuery, PageParams),
-    responses((status = 200, body = Page<AuditEvent>), Invalid, Unauthenticated, Forbidden, NotFound)
+    responses((status = 200, description = "a page of audit events, oldest first", body = Page<AuditEvent>), Invalid, Unauthenticated, Forbidden, NotFound)
 )]
 #[get("/projects/{id}/audit")]
 pub async fn list_project_audit(

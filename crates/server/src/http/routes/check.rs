@@ -160,7 +160,7 @@ impl CheckRequest {
     tag = "check",
     request_body = CheckRequest,
     responses(
-        (status = 200, body = CheckAnswer),
+        (status = 200, description = "the answer", body = CheckAnswer),
         (status = 400, description = "unknown capability or resource type, or a capability that does not apply to the resource", body = Problem, content_type = "application/problem+json"),
         Unauthenticated,
         (status = 403, description = "only system admins check other users", body = Problem, content_type = "application/problem+json"),
@@ -181,7 +181,7 @@ pub async fn post_check(caller: Caller, body: Json<CheckRequest>) -> Reply<Check
     tag = "check",
     request_body = BatchRequest,
     responses(
-        (status = 200, body = BatchAnswer),
+        (status = 200, description = "the answers, in the order asked", body = BatchAnswer),
         (status = 400, description = "an empty or oversized batch, or a bad check (named `checks[i].field`)", body = Problem, content_type = "application/problem+json"),
         Unauthenticated,
         (status = 403, description = "only system admins check other users", body = Problem, content_type = "application/problem+json"),

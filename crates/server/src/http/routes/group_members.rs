@@ -64,7 +64,7 @@ fn member_location(group_id: Uuid, user_id: Uuid) -> String {
     params(("id" = Uuid, Path, description = "the group's id")),
     request_body = AddGroupMember,
     responses(
-        (status = 201, body = repr::GroupMember, headers(("Location" = String, description = "the new membership's URL"))),
+        (status = 201, description = "the new membership", body = repr::GroupMember, headers(("Location" = String, description = "the new membership's URL"))),
         (status = 400, description = "`validation_failed` (e.g. an unknown role, a user that does not exist)", body = Problem, content_type = "application/problem+json"),
         Unauthenticated,
         (status = 403, description = "`forbidden`, or `role_escalation` when granting a role stronger than the caller's", body = Problem, content_type = "application/problem+json"),
@@ -132,7 +132,7 @@ pub async fn upsert_group_member(
     tag = "group members",
     params(("id" = Uuid, Path, description = "the group's id"), GroupMemberQuery, PageParams),
     responses(
-        (status = 200, body = Page<repr::ListedGroupMember>), Invalid, Unauthenticated, Forbidden, NotFound,
+        (status = 200, description = "a page of members", body = Page<repr::ListedGroupMember>), Invalid, Unauthenticated, Forbidden, NotFound,
     )
 )]
 #[get("/groups/{id}/members")]
@@ -171,7 +171,7 @@ pub async fn list_group_members(
         ("id" = Uuid, Path, description = "the group's id"),
         ("user_id" = Uuid, Path, description = "the member's user id"),
     ),
-    responses((status = 200, body = repr::GroupMember), Invalid, Unauthenticated, Forbidden, NotFound)
+    responses((status = 200, description = "the membership", body = repr::GroupMember), Invalid, Unauthenticated, Forbidden, NotFound)
 )]
 #[get("/groups/{id}/members/{user_id}")]
 pub async fn get_group_member(

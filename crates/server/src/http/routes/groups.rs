@@ -145,7 +145,7 @@ impl UpdateGroup {
     tag = "groups",
     request_body = CreateGroup,
     responses(
-        (status = 201, body = Group, headers(("Location" = String, description = "the new group's URL"))),
+        (status = 201, description = "the new group", body = Group, headers(("Location" = String, description = "the new group's URL"))),
         (status = 400, description = "`validation_failed`, `group_too_deep`", body = Problem, content_type = "application/problem+json"),
         Unauthenticated, Forbidden,
         (status = 409, description = "a sibling has the slug", body = Problem, content_type = "application/problem+json"),
@@ -165,7 +165,7 @@ pub async fn create_group(caller: Caller, body: Json<CreateGroup>) -> Answer {
 #[utoipa::path(
     tag = "groups",
     params(PageParams),
-    responses((status = 200, body = Page<Group>), Invalid, Unauthenticated)
+    responses((status = 200, description = "a page of groups", body = Page<Group>), Invalid, Unauthenticated)
 )]
 #[get("/groups")]
 pub async fn list_groups(caller: Caller, page: Query<PageParams>) -> Reply<Page<Group>> {
@@ -178,7 +178,7 @@ pub async fn list_groups(caller: Caller, page: Query<PageParams>) -> Reply<Page<
 #[utoipa::path(
     tag = "groups",
     params(("id" = Uuid, Path, description = "the group's id")),
-    responses((status = 200, body = Group), Invalid, Unauthenticated, NotFound)
+    responses((status = 200, description = "the group", body = Group), Invalid, Unauthenticated, NotFound)
 )]
 #[get("/groups/{id}")]
 pub async fn get_group(caller: Caller, id: web::Path<Uuid>) -> Reply<Group> {
@@ -190,7 +190,7 @@ pub async fn get_group(caller: Caller, id: web::Path<Uuid>) -> Reply<Group> {
 #[utoipa::path(
     tag = "groups",
     params(("id" = Uuid, Path, description = "the group's id"), PageParams),
-    responses((status = 200, body = Page<Group>), Invalid, Unauthenticated, NotFound)
+    responses((status = 200, description = "a page of child groups", body = Page<Group>), Invalid, Unauthenticated, NotFound)
 )]
 #[get("/groups/{id}/children")]
 pub async fn list_children(
@@ -208,7 +208,7 @@ pub async fn list_children(
 #[utoipa::path(
     tag = "groups",
     params(("id" = Uuid, Path, description = "the group's id"), DepthParams, PageParams),
-    responses((status = 200, body = Page<Group>), Invalid, Unauthenticated, NotFound)
+    responses((status = 200, description = "a page of descendants, in tree order", body = Page<Group>), Invalid, Unauthenticated, NotFound)
 )]
 #[get("/groups/{id}/descendants")]
 pub async fn list_descendants(
@@ -237,7 +237,7 @@ pub async fn list_descendants(
 #[utoipa::path(
     tag = "groups",
     params(("id" = Uuid, Path, description = "the group's id")),
-    responses((status = 200, body = Page<GroupCrumb>), Invalid, Unauthenticated, NotFound)
+    responses((status = 200, description = "the ancestors, root first", body = Page<GroupCrumb>), Invalid, Unauthenticated, NotFound)
 )]
 #[get("/groups/{id}/ancestors")]
 pub async fn list_ancestors(caller: Caller, id: web::Path<Uuid>) -> Reply<Page<GroupCrumb>> {
@@ -265,7 +265,7 @@ pub async fn list_ancestors(caller: Caller, id: web::Path<Uuid>) -> Reply<Page<G
     params(("id" = Uuid, Path, description = "the group's id")),
     request_body = UpdateGroup,
     responses(
-        (status = 200, body = Group),
+        (status = 200, description = "the group, changed or (when nothing differed) as it was", body = Group),
         (status = 400, description = "`validation_failed`, `group_cycle`, `group_too_deep`", body = Problem, content_type = "application/problem+json"),
         Unauthenticated, Forbidden, NotFound,
         (status = 409, description = "a sibling has the slug", body = Problem, content_type = "application/problem+json"),

@@ -16,7 +16,7 @@ pub struct Health {
 }
 
 /// Liveness: the process is up.
-#[utoipa::path(tag = "operations", security(()), responses((status = 200, body = Health)))]
+#[utoipa::path(tag = "operations", security(()), responses((status = 200, description = "the process is running", body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
@@ -24,7 +24,7 @@ pub async fn healthz() -> HttpResponse {
 
 /// Readiness: the database answers within the acquire timeout.
 #[utoipa::path(tag = "operations", security(()), responses(
-    (status = 200, body = Health),
+    (status = 200, description = "the database answers", body = Health),
     (status = 503, description = "the database is unreachable", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/readyz")]

@@ -14,7 +14,7 @@ use crate::state::AppState;
 #[utoipa::path(
     tag = "users",
     responses(
-        (status = 200, body = repr::Me), Unauthenticated,
+        (status = 200, description = "the caller and their direct memberships", body = repr::Me), Unauthenticated,
     )
 )]
 #[get("/me")]

@@ -115,7 +115,7 @@ pub async fn put_project_member(
 #[utoipa::path(
     tag = "project members",
     params(("id" = Uuid, Path, description = "the project's id"), ProjectMemberQuery, PageParams),
-    responses((status = 200, body = Page<ProjectMember>), Invalid, Unauthenticated, Forbidden, NotFound)
+    responses((status = 200, description = "a page of members", body = Page<ProjectMember>), Invalid, Unauthenticated, Forbidden, NotFound)
 )]
 #[get("/projects/{id}/members")]
 pub async fn list_project_members(
@@ -150,7 +150,7 @@ pub async fn list_project_members(
         ("id" = Uuid, Path, description = "the project's id"),
         ("user_id" = Uuid, Path, description = "the user's id"),
     ),
-    responses((status = 200, body = ProjectMember), Invalid, Unauthenticated, Forbidden, NotFound)
+    responses((status = 200, description = "the member", body = ProjectMember), Invalid, Unauthenticated, Forbidden, NotFound)
 )]
 #[get("/projects/{id}/members/{user_id}")]
 pub async fn get_project_member(
@@ -188,7 +188,7 @@ pub async fn delete_project_member(caller: Caller, path: web::Path<(Uuid, Uuid)>
 #[utoipa::path(
     tag = "project members",
     params(("id" = Uuid, Path, description = "the project's id")),
-    responses((status = 200, body = ReportingTree), Invalid, Unauthenticated, Forbidden, NotFound)
+    responses((status = 200, description = "the reporting tree", body = ReportingTree), Invalid, Unauthenticated, Forbidden, NotFound)
 )]
 #[get("/projects/{id}/reporting-lines")]
 pub async fn get_reporting_lines(caller: Caller, id: web::Path<Uuid>) -> Reply<ReportingTree> {

@@ -90,7 +90,7 @@ fn parse_name_and_slug(
     params(("id" = Uuid, Path, description = "the owning group's id")),
     request_body = CreateProject,
     responses(
-        (status = 201, body = Project, headers(("Location" = String, description = "the new project's URL"))), Invalid, Unauthenticated, Forbidden, NotFound,
+        (status = 201, description = "the new project", body = Project, headers(("Location" = String, description = "the new project's URL"))), Invalid, Unauthenticated, Forbidden, NotFound,
         (status = 409, description = "the group has a project with this slug", body = Problem, content_type = "application/problem+json"),
         BodyRejected,
     )
@@ -123,7 +123,7 @@ pub async fn create_project(
 #[utoipa::path(
     tag = "projects",
     params(("id" = Uuid, Path, description = "the group's id"), PageParams),
-    responses((status = 200, body = Page<Project>), Invalid, Unauthenticated, NotFound)
+    responses((status = 200, description = "a page of projects", body = Page<Project>), Invalid, Unauthenticated, NotFound)
 )]
 #[get("/groups/{id}/projects")]
 pub async fn list_group_projects(
@@ -144,7 +144,7 @@ pub async fn list_group_projects(
 #[utoipa::path(
     tag = "projects",
     params(("id" = Uuid, Path, description = "the project's id")),
-    responses((status = 200, body = Project), Invalid, Unauthenticated, NotFound)
+    responses((status = 200, description = "the project", body = Project), Invalid, Unauthenticated, NotFound)
 )]
 #[get("/projects/{id}")]
 pub async fn get_project(caller: Caller, id: web::Path<Uuid>) -> Reply<Project> {
@@ -158,7 +158,7 @@ pub async fn get_project(caller: Caller, id: web::Path<Uuid>) -> Reply<Project> 
     params(("id" = Uuid, Path, description = "the project's id")),
     request_body = UpdateProject,
     responses(
-        (status = 200, body = Project), Invalid, Unauthenticated, Forbidden, NotFound,
+        (status = 200, description = "the project, changed or (when nothing differed) as it was", body = Project), Invalid, Unauthenticated, Forbidden, NotFound,
         (status = 409, description = "the group has a project with this slug", body = Problem, content_type = "application/problem+json"),
         BodyRejected,
     )

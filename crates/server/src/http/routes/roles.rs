@@ -54,7 +54,7 @@ pub struct Roles {
 /// The roles of groups and projects with their tiers and capabilities.
 #[utoipa::path(
     tag = "check",
-    responses((status = 200, body = Roles), Unauthenticated)
+    responses((status = 200, description = "the role tables and the capabilities", body = Roles), Unauthenticated)
 )]
 #[get("/roles")]
 pub async fn get_roles(_subject: Subject) -> web::Json<Roles> {

@@ -161,7 +161,7 @@ fn squad_location(id: Uuid) -> String {
     params(("id" = Uuid, Path, description = "the project's id")),
     request_body = CreateSquad,
     responses(
-        (status = 201, body = Squad, headers(("Location" = String, description = "the new squad's URL"))),
+        (status = 201, description = "the new squad", body = Squad, headers(("Location" = String, description = "the new squad's URL"))),
         (status = 400, description = "`validation_failed` (e.g. an empty name, an unknown `parent_id`), `squad_nesting`", body = Problem, content_type = "application/problem+json"),
         Unauthenticated, Forbidden, NotFound,
         (status = 409, description = "`conflict`: a sibling squad has the name (or concurrent changes kept getting in the way)", body = Problem, content_type = "application/problem+json"),
@@ -182,7 +182,7 @@ pub async fn create_squad(caller: Caller, id: web::Path<Uuid>, body: Json<Create
 #[utoipa::path(
     tag = "squads",
     params(("id" = Uuid, Path, description = "the project's id"), PageParams),
-    responses((status = 200, body = Page<ListedSquad>), Invalid, Unauthenticated, NotFound)
+    responses((status = 200, description = "a page of top-level squads with their sub-squads", body = Page<ListedSquad>), Invalid, Unauthenticated, NotFound)
 )]
 #[get("/projects/{id}/squads")]
 pub async fn list_squads(
@@ -201,7 +201,7 @@ pub async fn list_squads(
 #[utoipa::path(
     tag = "squads",
     params(("id" = Uuid, Path, description = "the squad's id")),
-    responses((status = 200, body = Squad), Invalid, Unauthenticated, NotFound)
+    responses((status = 200, description = "the squad", body = Squad), Invalid, Unauthenticated, NotFound)
 )]
 #[get("/squads/{id}")]
 pub async fn get_squad(caller: Caller, id: web::Path<Uuid>) -> Reply<Squad> {
@@ -294,7 +294,7 @@ pub async fn upsert_squad_member(
 #[utoipa::path(
     tag = "squads",
     params(("id" = Uuid, Path, description = "the squad's id"), PageParams),
-    responses((status = 200, body = Page<SquadMember>), Invalid, Unauthenticated, Forbidden, NotFound)
+    responses((status = 200, description = "a page of the squad's members", body = Page<SquadMember>), Invalid, Unauthenticated, Forbidden, NotFound)
 )]
 #[get("/squads/{id}/members")]
 pub async fn list_squad_members(

@@ -55,7 +55,7 @@ impl CreateUser {
     tag = "users",
     request_body = CreateUser,
     responses(
-        (status = 201, body = repr::User, headers(("Location" = String, description = "the new user's URL"))), Invalid, Unauthenticated, Forbidden,
+        (status = 201, description = "the new user", body = repr::User, headers(("Location" = String, description = "the new user's URL"))), Invalid, Unauthenticated, Forbidden,
         (status = 409, description = "`email_taken`", body = Problem, content_type = "application/problem+json"),
         BodyRejected,
     )
@@ -73,7 +73,7 @@ pub async fn create_user(caller: Caller, body: Json<CreateUser>) -> Answer {
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path, description = "the user's id")),
-    responses((status = 200, body = repr::User), Invalid, Unauthenticated, NotFound)
+    responses((status = 200, description = "the user", body = repr::User), Invalid, Unauthenticated, NotFound)
 )]
 #[get("/users/{id}")]
 pub async fn get_user(caller: Caller, id: web::Path<Uuid>) -> Reply<repr::User> {
@@ -165,7 +165,7 @@ impl ListUsersQuery {
 #[utoipa::path(
     tag = "users",
     params(ListUsersQuery),
-    responses((status = 200, body = Page<repr::User>), Invalid, Unauthenticated)
+    responses((status = 200, description = "a page of users", body = Page<repr::User>), Invalid, Unauthenticated)
 )]
 #[get("/users")]
 pub async fn list_users(caller: Caller, query: Query<ListUsersQuery>) -> Reply<Page<repr::User>> {
