@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fuzzes the live API with Schemathesis, generated from the server's own /openapi.json, once as
-# a system admin and once as a low-privilege user (a student of the demo school).
+# Validates the live API's own /openapi.json against the OpenAPI 3.1 schema (openapi-spec-validator:
+# 0 errors, or the run fails), then fuzzes the API with Schemathesis generated from it, once as a
+# system admin and once as a low-privilege user (a student of the demo school).
 #
 #   scripts/fuzz-api.sh                      # SQLite in a temporary folder
 #   scripts/fuzz-api.sh postgres://…/postgres  # PostgreSQL: a fresh database, dropped afterwards
@@ -12,6 +13,7 @@ cd "$(dirname "$0")/.."
 examples="${FUZZ_EXAMPLES:-25}"
 admin_url="${1:-}"
 venv="${SCHEMATHESIS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/roster/schemathesis-4.32.5}"
+validator_venv="${XDG_CACHE_HOME:-$HOME/.cache}/roster/openapi-spec-validator-0.9.0"
 workdir="$(mktemp -d)"
 server_pid=""
 fuzz_db=""
@@ -26,6 +28,11 @@ trap cleanup EXIT
 if [ ! -x "$venv/bin/schemathesis" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet "schemathesis==4.32.5"
+fi
+# A venv of its own, so its dependencies never move Schemathesis's.
+if [ ! -x "$validator_venv/bin/openapi-spec-validator" ]; then
+    python3 -m venv "$validator_venv"
+    "$validator_venv/bin/pip" install --quiet "openapi-spec-validator==0.9.0"
 fi
 
 cargo build --quiet -p roster-server
@@ -52,6 +59,9 @@ done
 admin_token="$(grep -E '^ey' "$workdir/server.out" | head -n 1)"
 student_token="$("$roster" token --user alan@example.org)"
 [ -n "$admin_token" ] && [ -n "$student_token" ] || { cat "$workdir/server.out" "$workdir/server.err"; exit 1; }
+
+curl -fsS "http://$ROSTER_BIND/openapi.json" -o "$workdir/openapi.json"
+"$validator_venv/bin/openapi-spec-validator" "$workdir/openapi.json"
 
 total=0
 status=0
