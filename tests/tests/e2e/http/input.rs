@@ -245,26 +245,13 @@ async fn null_on_a_field_that_cannot_be_null_is_refused_in_every_patch(db: &Test
         "Sensors"
     );
     // `parent_id: null` still means something: a root group, a top-level squad.
-    let moved = app
-        .expect(
-            &app.admin,
-            Method::PATCH,
-            &format!("/v1/groups/{child}"),
-            Some(&json!({ "parent_id": null })),
-            &[200],
-        )
-        .await;
-    assert_eq!(moved["parent_id"], Value::Null);
-    let lifted = app
-        .expect(
-            &app.admin,
-            Method::PATCH,
-            &format!("/v1/squads/{sub}"),
-            Some(&json!({ "parent_id": null })),
-            &[200],
-        )
-        .await;
-    assert_eq!(lifted["parent_id"], Value::Null);
+    for path in [format!("/v1/groups/{child}"), format!("/v1/squads/{sub}")] {
+        let body = json!({ "parent_id": null });
+        let moved = app
+            .expect(&app.admin, Method::PATCH, &path, Some(&body), &[200])
+            .await;
+        assert_eq!(moved["parent_id"], Value::Null, "{path}");
+    }
 }
 
 async fn since_compares_timestamps_within_the_stored_range(db: &TestDb) {

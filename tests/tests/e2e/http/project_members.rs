@@ -19,6 +19,15 @@ async fn project(app: &TestApp) -> Uuid {
     app.create_project(&app.admin, group, "Apollo").await
 }
 
+/// A user who does not exist (a fresh id, never stored).
+fn ghost() -> TestUser {
+    TestUser {
+        id: Uuid::now_v7(),
+        email: "ghost@example.org".into(),
+        token: String::new(),
+    }
+}
+
 async fn put(
     app: &TestApp,
     actor: &TestUser,
@@ -191,11 +200,7 @@ async fn upserts_and_escalation(db: &TestDb) {
         .await;
         assert_eq!(problem["errors"][0]["field"], field, "{problem}");
     }
-    let ghost = TestUser {
-        id: Uuid::now_v7(),
-        email: "ghost@example.org".into(),
-        token: String::new(),
-    };
+    let ghost = ghost();
     let problem = expect_problem(
         put(&app, &app.admin, p, &ghost, json!({ "role": "member" })).await,
         400,
@@ -220,15 +225,7 @@ async fn the_last_admin_stays(db: &TestDb) {
     let app = spawn_app(db).await;
     let group = app.create_group(&app.admin, "Org", None).await;
     let owner = app.create_user("owner@example.org").await;
-    let response = app
-        .call(
-            Some(&app.admin),
-            Method::PUT,
-            &format!("/v1/groups/{group}/members/{}", owner.id),
-            Some(&json!({ "role": "teacher" })),
-        )
-        .await;
-    assert!(response.status().is_success());
+    app.grant_group(group, &owner, GroupRole::Teacher).await;
     let p = app.create_project(&owner, group, "Solo").await;
     // The only admin can neither leave, be demoted, nor be removed.
     expect_problem(remove(&app, &owner, p, &owner).await, 409, "last_admin").await;
@@ -273,11 +270,7 @@ async fn users_outside_the_actors_scope_read_as_unknown(db: &TestDb) {
     app.grant_group(elsewhere, &outsider, GroupRole::Student)
         .await;
     let p = app.create_project(&teacher, school, "Fair").await;
-    let ghost = TestUser {
-        id: Uuid::now_v7(),
-        email: "ghost@example.org".into(),
-        token: String::new(),
-    };
+    let ghost = ghost();
     let unknown = expect_status(
         put(&app, &teacher, p, &ghost, json!({ "role": "member" })).await,
         400,
