@@ -249,6 +249,12 @@ fn is_format(c: char) -> bool {
     c.general_category() == GeneralCategory::Format
 }
 
+/// Whether a name or an email address may never hold `c`, wherever it stands: a control
+/// character (Cc) or a format character (Cf). The API's published patterns are built from this.
+pub fn is_refused_in_text(c: char) -> bool {
+    c.is_control() || is_format(c)
+}
+
 fn is_slug_byte(b: u8) -> bool {
     b.is_ascii_lowercase() || b.is_ascii_digit()
 }

@@ -85,13 +85,13 @@ pub async fn prepare_database(settings: &Settings) -> anyhow::Result<DatabaseCon
 }
 
 /// The OpenAPI document of every route, as served at `/openapi.json`.
-pub fn openapi_document() -> utoipa::openapi::OpenApi {
+pub fn openapi_document() -> anyhow::Result<utoipa::openapi::OpenApi> {
     let (_, doc) = App::new()
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .configure(register_routes)
         .split_for_parts();
-    doc
+    openapi::finish(doc)
 }
 
 /// Every route of the API. utoipa-actix-web records each handler's annotation as it registers,
@@ -116,7 +116,7 @@ fn register_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 }
 
 fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
-    let doc = openapi_document();
+    let doc = openapi_document()?;
     let route_table = web::Data::new(openapi::route_table(&doc));
     let workers = state.settings.workers;
     let state = web::Data::new(state);

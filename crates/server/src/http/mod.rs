@@ -9,3 +9,4 @@ pub mod pagination;
 pub mod problems;
 pub mod repr;
 pub mod routes;
+pub mod schemas;

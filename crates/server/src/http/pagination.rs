@@ -25,6 +25,7 @@ pub struct PageParams {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::http::schemas::CursorText>)]
     pub cursor: Option<String>,
 }
 
@@ -102,6 +103,7 @@ impl PageParams {
 pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `?cursor=` for the next page; `null` on the last page.
+    #[schema(value_type = Option<crate::http::schemas::CursorText>, required = true)]
     pub next_cursor: Option<String>,
 }
 

@@ -6,8 +6,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
-
 use crate::convert;
 use crate::services::Upserted;
 
@@ -28,22 +26,6 @@ pub fn upserted_response<T, R: Serialize>(
         (true, None) => HttpResponse::Created().json(body),
         (false, _) => HttpResponse::Ok().json(body),
     }
-}
-
-/// The schema of a group role name: a string enum derived from the domain's role table.
-pub fn group_role_schema() -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .enum_values(Some(domain::GroupRole::ALL.iter().map(|r| r.as_str())))
-        .build()
-}
-
-/// The schema of a project role name: a string enum derived from the domain's role table.
-pub fn project_role_schema() -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .enum_values(Some(domain::ProjectRole::ALL.iter().map(|r| r.as_str())))
-        .build()
 }
 
 /// A user.
@@ -75,7 +57,7 @@ pub struct GroupMember {
     pub user_id: Uuid,
     pub group_id: Uuid,
     /// `system_admin`, `group_admin`, `teacher` or `student`.
-    #[schema(schema_with = group_role_schema)]
+    #[schema(value_type = crate::http::schemas::GroupRoleName)]
     pub role: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -99,11 +81,12 @@ pub struct ProjectMember {
     pub user_id: Uuid,
     pub project_id: Uuid,
     /// `admin`, `pm`, `squad_lead` or `member`.
-    #[schema(schema_with = project_role_schema)]
+    #[schema(value_type = crate::http::schemas::ProjectRoleName)]
     pub role: String,
     /// 0 (admin) to 3 (member): lower is more power.
     pub tier: u8,
     /// The member this one reports to, or `null`.
+    #[schema(required = true)]
     pub reports_to: Option<Uuid>,
     /// Whether `reports_to` was chosen explicitly rather than computed.
     pub reports_to_explicit: bool,
@@ -145,7 +128,7 @@ pub struct ListedGroupMember {
     /// The listed group (also for a role inherited from an ancestor).
     pub group_id: Uuid,
     /// The user's role here: in inherited listings, their strongest on the group's path.
-    #[schema(schema_with = group_role_schema)]
+    #[schema(value_type = crate::http::schemas::GroupRoleName)]
     pub role: String,
     /// When the membership that gives the shown role was created.
     pub created_at: DateTime<Utc>,

@@ -6,6 +6,7 @@ mod bootstrap;
 mod check;
 mod check_everywhere;
 mod contract;
+mod contract_patterns;
 mod demo;
 mod errors;
 mod group_members;

@@ -89,11 +89,14 @@ async fn upserts_and_escalation(db: &TestDb) {
         app.grant_group(lab, user, GroupRole::Student).await;
     }
 
-    let created = expect_status(
-        put(&app, &app.admin, p, &pm, json!({ "role": "pm" })).await,
-        201,
-    )
-    .await;
+    let response = put(&app, &app.admin, p, &pm, json!({ "role": "pm" })).await;
+    // Like every creation, the new membership's URL comes back in `Location`.
+    let location = response.headers().get("location").cloned();
+    let created = expect_status(response, 201).await;
+    assert_eq!(
+        location.as_ref().and_then(|l| l.to_str().ok()),
+        Some(format!("/v1/projects/{p}/members/{}", pm.id).as_str())
+    );
     assert_eq!(created["role"], "pm");
     assert_eq!(created["tier"], 1);
     assert_eq!(created["reports_to"], app.admin.id.to_string());

@@ -19,12 +19,14 @@ pub struct AuditEvent {
     pub id: Uuid,
     pub occurred_at: DateTime<Utc>,
     /// The user who made the change; `null` for the command line.
+    #[schema(required = true)]
     pub actor_id: Option<Uuid>,
     /// `resource.verb`, e.g. `group_member.update`.
     #[schema(example = "project_member.update")]
     pub action: String,
     #[schema(example = "project_member")]
     pub resource_type: String,
+    #[schema(required = true)]
     pub resource_id: Option<Uuid>,
     /// `before` and `after`, and whatever else the change recorded (counts, reporting-line
     /// repairs).

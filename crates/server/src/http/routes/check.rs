@@ -23,7 +23,7 @@ pub const MAX_BATCH: usize = 100;
 pub struct ResourceRef {
     /// `system`, `group`, `project` or `squad`.
     #[serde(rename = "type")]
-    #[schema(example = "group")]
+    #[schema(value_type = crate::http::schemas::ResourceKindName)]
     pub kind: String,
     /// Required for groups, projects and squads; absent for `system`.
     pub id: Option<Uuid>,
@@ -36,7 +36,7 @@ pub struct CheckRequest {
     /// Whose access to check; the caller's own when omitted (only system admins check others).
     pub user_id: Option<Uuid>,
     /// A capability name, e.g. `group.manage_members`; see `GET /v1/roles`.
-    #[schema(example = "group.view_members")]
+    #[schema(value_type = crate::http::schemas::CapabilityName)]
     pub capability: String,
     pub resource: ResourceRef,
 }
@@ -68,8 +68,10 @@ pub struct GrantedBy {
 pub struct CheckAnswer {
     pub allowed: bool,
     /// The subject's effective role at the resource, or `null` when they have none.
+    #[schema(required = true)]
     pub role: Option<&'static str>,
     /// The membership that grants the capability; `null` when denied.
+    #[schema(required = true)]
     pub granted_by: Option<GrantedBy>,
     /// One line for people, e.g. "group_admin of 'Science' (ancestor of 'Class 7B')".
     pub reason: String,

@@ -21,7 +21,7 @@ pub struct AddGroupMember {
     /// The user to add; must exist.
     pub user_id: Uuid,
     /// `system_admin`, `group_admin`, `teacher` or `student`; at most the caller's own role.
-    #[schema(schema_with = crate::http::repr::group_role_schema)]
+    #[schema(value_type = crate::http::schemas::GroupRoleName)]
     pub role: String,
 }
 
@@ -30,7 +30,7 @@ pub struct AddGroupMember {
 #[serde(deny_unknown_fields)]
 pub struct SetGroupMemberRole {
     /// `system_admin`, `group_admin`, `teacher` or `student`; at most the caller's own role.
-    #[schema(schema_with = crate::http::repr::group_role_schema)]
+    #[schema(value_type = crate::http::schemas::GroupRoleName)]
     pub role: String,
 }
 
@@ -42,7 +42,7 @@ pub struct SetGroupMemberRole {
 #[into_params(parameter_in = Query)]
 pub struct GroupMemberQuery {
     /// Only members with this role (in inherited listings: whose strongest role it is).
-    #[param(example = "teacher")]
+    #[param(value_type = Option<crate::http::schemas::GroupRoleName>)]
     pub role: Option<String>,
     /// `true`: also members of the group's ancestors, each user once at their strongest role,
     /// with `inherited_from` naming the ancestor that role comes from. Default `false`.

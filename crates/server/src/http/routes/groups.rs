@@ -20,6 +20,7 @@ use crate::services::groups::{self, GroupChange, GroupView, NewGroup};
 pub struct Group {
     pub id: Uuid,
     /// `null` for a root group.
+    #[schema(required = true)]
     pub parent_id: Option<Uuid>,
     pub name: String,
     pub slug: String,
@@ -28,7 +29,7 @@ pub struct Group {
     /// The ids of every ancestor, root first.
     pub ancestor_ids: Vec<Uuid>,
     /// The caller's effective role here (inherited down the tree), if any.
-    #[schema(example = "teacher")]
+    #[schema(value_type = Option<crate::http::schemas::GroupRoleName>, required = true)]
     pub my_role: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -64,14 +65,10 @@ pub struct GroupCrumb {
 #[serde(deny_unknown_fields)]
 pub struct CreateGroup {
     /// 1–200 characters after trimming.
-    #[schema(min_length = 1, max_length = 200, example = "Science")]
+    #[schema(value_type = crate::http::schemas::NameText)]
     pub name: String,
     /// `[a-z0-9]+(-[a-z0-9]+)*`, at most 63 characters; derived from the name when omitted.
-    #[schema(
-        max_length = 63,
-        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
-        example = "science"
-    )]
+    #[schema(value_type = Option<crate::http::schemas::SlugText>)]
     pub slug: Option<String>,
     /// The parent group; omitted or `null` for a root (system admins only).
     pub parent_id: Option<Uuid>,
@@ -83,10 +80,10 @@ pub struct CreateGroup {
 #[serde(deny_unknown_fields)]
 pub struct UpdateGroup {
     #[serde(default, deserialize_with = "crate::http::extract::not_null")]
-    #[schema(value_type = String, required = false, min_length = 1, max_length = 200)]
+    #[schema(value_type = crate::http::schemas::NameText, required = false)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "crate::http::extract::not_null")]
-    #[schema(value_type = String, required = false, max_length = 63, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    #[schema(value_type = crate::http::schemas::SlugText, required = false)]
     pub slug: Option<String>,
     /// Move the group (with its subtree) under this parent; `null` makes it a root.
     #[serde(default, deserialize_with = "crate::http::extract::present")]

@@ -20,7 +20,7 @@ use crate::services::project_members::{self, Assignment, ProjectMemberFilter, Re
 #[serde(deny_unknown_fields)]
 pub struct AssignRole {
     /// `admin`, `pm`, `squad_lead` or `member`.
-    #[schema(schema_with = crate::http::repr::project_role_schema)]
+    #[schema(value_type = crate::http::schemas::ProjectRoleName)]
     pub role: String,
     /// Omitted: keep the current line. `null`: the automatic line. A user id: an explicit line
     /// to a member of a strictly stronger role (else 400 `invalid_reports_to`).
@@ -34,6 +34,7 @@ pub struct AssignRole {
 #[into_params(parameter_in = Query)]
 pub struct ProjectMemberQuery {
     /// Only members with this role.
+    #[param(value_type = Option<crate::http::schemas::ProjectRoleName>)]
     pub role: Option<String>,
     /// Only members of this squad (of the same project).
     pub squad_id: Option<Uuid>,
@@ -80,7 +81,7 @@ pub struct ReportingTree {
     request_body = AssignRole,
     responses(
         (status = 200, description = "updated, or unchanged", body = ProjectMember),
-        (status = 201, description = "added to the project", body = ProjectMember),
+        (status = 201, description = "added to the project", body = ProjectMember, headers(("Location" = String, description = "the membership's URL"))),
         (status = 400, description = "`validation_failed`, `invalid_reports_to`", body = Problem, content_type = "application/problem+json"),
         Unauthenticated,
         (status = 403, description = "`forbidden`, `role_escalation`", body = Problem, content_type = "application/problem+json"),
@@ -108,7 +109,12 @@ pub async fn put_project_member(
     let upserted =
         project_members::upsert(caller.db(), caller.subject, project_id, user_id, assignment)
             .await?;
-    Ok(upserted_response(upserted, None, ProjectMember::from))
+    let location = format!("/v1/projects/{project_id}/members/{user_id}");
+    Ok(upserted_response(
+        upserted,
+        Some(location),
+        ProjectMember::from,
+    ))
 }
 
 /// A project's members (project.view_members), ordered by user id.

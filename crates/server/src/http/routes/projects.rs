@@ -24,7 +24,7 @@ pub struct Project {
     pub slug: String,
     /// The caller's role here: assigned, or `admin` bridged from a system admin or an effective
     /// group_admin of the owning group.
-    #[schema(example = "pm")]
+    #[schema(value_type = Option<crate::http::schemas::ProjectRoleName>, required = true)]
     pub my_role: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -48,10 +48,10 @@ impl From<ProjectView> for Project {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProject {
-    #[schema(min_length = 1, max_length = 200, example = "Science fair")]
+    #[schema(value_type = crate::http::schemas::NameText)]
     pub name: String,
     /// Derived from the name when omitted; unique within the group.
-    #[schema(max_length = 63, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    #[schema(value_type = Option<crate::http::schemas::SlugText>)]
     pub slug: Option<String>,
 }
 
@@ -61,10 +61,10 @@ pub struct CreateProject {
 #[serde(deny_unknown_fields)]
 pub struct UpdateProject {
     #[serde(default, deserialize_with = "crate::http::extract::not_null")]
-    #[schema(value_type = String, required = false, min_length = 1, max_length = 200)]
+    #[schema(value_type = crate::http::schemas::NameText, required = false)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "crate::http::extract::not_null")]
-    #[schema(value_type = String, required = false, max_length = 63, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    #[schema(value_type = crate::http::schemas::SlugText, required = false)]
     pub slug: Option<String>,
 }
 

@@ -21,6 +21,7 @@ pub struct Squad {
     pub id: Uuid,
     pub project_id: Uuid,
     /// The parent squad; `null` for a top-level squad.
+    #[schema(required = true)]
     pub parent_id: Option<Uuid>,
     pub name: String,
     /// 0 for a top-level squad, 1 for a sub-squad.
@@ -49,6 +50,7 @@ pub struct ListedSquad {
     pub id: Uuid,
     pub project_id: Uuid,
     /// Always `null`: the listing pages over top-level squads.
+    #[schema(required = true)]
     pub parent_id: Option<Uuid>,
     pub name: String,
     /// Always 0.
@@ -99,7 +101,7 @@ impl From<entity::squad_members::Model> for SquadMember {
 pub struct CreateSquad {
     /// 1–200 characters after trimming; unique among its siblings (or the project's top-level
     /// squads).
-    #[schema(min_length = 1, max_length = 200, example = "Backend")]
+    #[schema(value_type = crate::http::schemas::NameText)]
     pub name: String,
     /// The parent squad: a top-level squad of the same project. Omitted or `null` for a
     /// top-level squad.
@@ -112,7 +114,7 @@ pub struct CreateSquad {
 #[serde(deny_unknown_fields)]
 pub struct UpdateSquad {
     #[serde(default, deserialize_with = "crate::http::extract::not_null")]
-    #[schema(value_type = String, required = false, min_length = 1, max_length = 200)]
+    #[schema(value_type = crate::http::schemas::NameText, required = false)]
     pub name: Option<String>,
     /// Move the squad under this top-level squad of the same project; `null` makes it
     /// top-level.

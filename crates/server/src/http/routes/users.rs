@@ -20,10 +20,10 @@ use crate::services::window::Window;
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     /// Unique, compared case-insensitively, stored lower-case.
-    #[schema(format = "email", max_length = 254, example = "ada@example.org")]
+    #[schema(value_type = crate::http::schemas::EmailText)]
     pub email: String,
     /// 1–200 characters after trimming.
-    #[schema(min_length = 1, max_length = 200, example = "Ada Lovelace")]
+    #[schema(value_type = crate::http::schemas::NameText)]
     pub display_name: String,
 }
 
@@ -95,6 +95,7 @@ pub struct ListUsersQuery {
     #[param(value_type = Option<u64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::http::schemas::CursorText>)]
     pub cursor: Option<String>,
     /// Only the user with this email address (compared lower-case).
     #[param(example = "ada@example.org")]
@@ -182,11 +183,11 @@ pub async fn list_users(caller: Caller, query: Query<ListUsersQuery>) -> Reply<P
 pub struct UpdateUser {
     /// Only system admins may change it. Unique, compared case-insensitively, stored lower-case.
     #[serde(default, deserialize_with = "crate::http::extract::not_null")]
-    #[schema(value_type = String, required = false, format = "email", max_length = 254, example = "ada@example.org")]
+    #[schema(value_type = crate::http::schemas::EmailText, required = false)]
     pub email: Option<String>,
     /// 1–200 characters after trimming.
     #[serde(default, deserialize_with = "crate::http::extract::not_null")]
-    #[schema(value_type = String, required = false, min_length = 1, max_length = 200, example = "Ada King")]
+    #[schema(value_type = crate::http::schemas::NameText, required = false)]
     pub display_name: Option<String>,
 }
 

@@ -1,4 +1,10 @@
-//! The OpenAPI document's fixed parts; paths are added by utoipa-actix-web as handlers register.
+//! The OpenAPI document: its fixed parts here, paths added by utoipa-actix-web as handlers
+//! register, and the finishing passes of [`finish`].
+
+mod finish;
+mod links;
+
+pub use finish::finish;
 
 use actix_web::http::Method;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
