@@ -163,8 +163,8 @@ named_schema!(
     }
 );
 
-/// A regex character class of the characters `refused` holds for (`negated`) or of those it
-/// holds for (not negated), as ranges.
+/// A regex character class, as ranges: of the characters `member` holds for, or (`negated`) of
+/// every other character.
 fn class(negated: bool, member: impl Fn(char) -> bool) -> String {
     let mut out = String::from(if negated { "[^" } else { "[" });
     let mut start: Option<char> = None;
