@@ -164,12 +164,13 @@ pub fn decide_system(
     capability: Capability,
     system_admin_at: Option<Uuid>,
 ) -> Decision<GroupGrant> {
-    let grant = system_admin_at.map(GroupGrant::system_admin);
+    // The only grant here is a system admin's, so `has` asks that role alone: without a grant
+    // `decide` answers NoRole before it reads `has`.
     decide(
         capability,
         CapabilityKind::System,
-        grant,
-        grant.is_some() && GroupRole::SystemAdmin.has(capability),
+        system_admin_at.map(GroupGrant::system_admin),
+        GroupRole::SystemAdmin.has(capability),
     )
 }
 
