@@ -439,6 +439,33 @@ mod tests {
     }
 
     #[test]
+    fn kinds_print_their_wire_names() {
+        use ResourceKind as R;
+        // `/v1/check` names resources and capability scopes by these words.
+        let resources = [
+            (R::System, "system"),
+            (R::Group, "group"),
+            (R::Project, "project"),
+            (R::Squad, "squad"),
+        ];
+        assert_eq!(ResourceKind::ALL, resources.map(|(kind, _)| kind));
+        for (kind, name) in resources {
+            assert_eq!((kind.as_str(), kind.to_string()), (name, name.to_owned()));
+        }
+        let scopes = [
+            (CapabilityKind::System, "system", "the system"),
+            (CapabilityKind::Group, "group", "groups"),
+            (CapabilityKind::Project, "project", "projects and squads"),
+        ];
+        for (kind, name, resources) in scopes {
+            assert_eq!(
+                (kind.as_str(), kind.to_string(), kind.resources()),
+                (name, name.to_owned(), resources)
+            );
+        }
+    }
+
+    #[test]
     fn capabilities_apply_to_their_resource_kinds_only() {
         use ResourceKind as R;
         fn check(kind: CapabilityKind, applies: &[ResourceKind]) {
