@@ -139,15 +139,25 @@ mod tests {
 
     #[test]
     fn group_admins_and_system_admins_manage_users() {
-        for role in GroupRole::ALL {
+        use GroupRole::{GroupAdmin, Student, SystemAdmin, Teacher};
+        const REFUSED: &str = "only system admins and group admins manage users";
+        // (strongest role anywhere, manages users, reason): the reason of an allowed decision
+        // names the role it was allowed on.
+        let cases = [
+            (SystemAdmin, true, "system_admin manages users"),
+            (GroupAdmin, true, "group_admin manages users"),
+            (Teacher, false, REFUSED),
+            (Student, false, REFUSED),
+        ];
+        for (role, manages, reason) in cases {
             let grant = GroupGrant {
                 role,
                 source: GrantSource::Group { group_id: id(1) },
             };
             let decision = decide_user_management(Some(grant));
-            let manages = matches!(role, GroupRole::SystemAdmin | GroupRole::GroupAdmin);
             assert_eq!(decision.allowed(), manages, "{role}");
             assert_eq!(decision.grant(), Some(grant), "{role}");
+            assert_eq!(decision.reason, reason, "{role}");
             assert!(!decision.conceals_existence);
         }
         let nobody = decide_user_management(None);

@@ -252,7 +252,12 @@ const CAPABILITIES: [CapabilitySpec; 19] = {
 
 // The table is indexed by discriminant, so its rows must follow the declaration order; a
 // mistake here fails the build rather than a lookup at run time.
-const _: () = {
+const _: () = assert_declaration_order();
+
+/// Panics unless every row of [`CAPABILITIES`] sits at its capability's discriminant. Called only
+/// in the constant above, so it runs at compile time and never in a test (which is why
+/// `.cargo/mutants.toml` skips its mutants).
+const fn assert_declaration_order() {
     let mut i = 0;
     while i < CAPABILITIES.len() {
         assert!(
@@ -261,7 +266,7 @@ const _: () = {
         );
         i += 1;
     }
-};
+}
 
 impl Capability {
     /// Every capability, in declaration order (system, then group, then project).
@@ -430,6 +435,33 @@ mod tests {
             assert!(d.ends_with('.'), "{cap}: {d}");
             assert!(d.chars().next().unwrap().is_uppercase(), "{cap}: {d}");
             assert!(seen.insert(d), "duplicate description for {cap}");
+        }
+    }
+
+    #[test]
+    fn kinds_print_their_wire_names() {
+        use ResourceKind as R;
+        // `/v1/check` names resources and capability scopes by these words.
+        let resources = [
+            (R::System, "system"),
+            (R::Group, "group"),
+            (R::Project, "project"),
+            (R::Squad, "squad"),
+        ];
+        assert_eq!(ResourceKind::ALL, resources.map(|(kind, _)| kind));
+        for (kind, name) in resources {
+            assert_eq!((kind.as_str(), kind.to_string()), (name, name.to_owned()));
+        }
+        let scopes = [
+            (CapabilityKind::System, "system", "the system"),
+            (CapabilityKind::Group, "group", "groups"),
+            (CapabilityKind::Project, "project", "projects and squads"),
+        ];
+        for (kind, name, resources) in scopes {
+            assert_eq!(
+                (kind.as_str(), kind.to_string(), kind.resources()),
+                (name, name.to_owned(), resources)
+            );
         }
     }
 

@@ -164,12 +164,13 @@ pub fn decide_system(
     capability: Capability,
     system_admin_at: Option<Uuid>,
 ) -> Decision<GroupGrant> {
-    let grant = system_admin_at.map(GroupGrant::system_admin);
+    // The only grant here is a system admin's, so `has` asks that role alone: without a grant
+    // `decide` answers NoRole before it reads `has`.
     decide(
         capability,
         CapabilityKind::System,
-        grant,
-        grant.is_some() && GroupRole::SystemAdmin.has(capability),
+        system_admin_at.map(GroupGrant::system_admin),
+        GroupRole::SystemAdmin.has(capability),
     )
 }
 
@@ -384,6 +385,22 @@ mod tests {
     #[test]
     fn every_role_and_capability_agrees_with_the_tables() {
         for cap in Capability::ALL {
+            // system.manage is granted to a system admin acting on the system, and to no one
+            // else: without a system_admin membership the answer is NoRole, and no other
+            // capability applies to the system at all.
+            let want = cap.kind() == CapabilityKind::System && GroupRole::SystemAdmin.has(cap);
+            assert_eq!(
+                decide_system(cap, Some(id(1))).allowed(),
+                want,
+                "system admin {cap}"
+            );
+            let nobody = decide_system(cap, None);
+            let want = if cap.kind() == CapabilityKind::System {
+                Outcome::NoRole
+            } else {
+                Outcome::NotApplicable
+            };
+            assert_eq!(nobody.outcome(), want, "no system admin {cap}");
             for role in GroupRole::ALL {
                 let grant = GroupGrant {
                     role,

@@ -127,7 +127,12 @@ pub const PROJECT_ROLES: [RoleSpec<ProjectRole>; 4] = {
 // Lookups index the tables by discriminant, and the derived `Ord` of the role enums is their
 // tier order; these checks make any disagreement between the enums and the tables a build error.
 // Inclusion must point at the very next row, which also rules out inclusion cycles.
-const _: () = {
+const _: () = assert_tables_match_enums();
+
+/// Panics unless each table row sits at its role's discriminant, with that tier, and includes
+/// only the next row. Called only in the constant above, so it runs at compile time and never in
+/// a test (which is why `.cargo/mutants.toml` skips its mutants).
+const fn assert_tables_match_enums() {
     let mut i = 0;
     while i < 4 {
         assert!(GROUP_ROLES[i].role as usize == i && GROUP_ROLES[i].tier as usize == i);
@@ -140,7 +145,7 @@ const _: () = {
         }
         i += 1;
     }
-};
+}
 
 /// A role enum backed by one of the tables above.
 pub(crate) trait TableRole: Copy + 'static {
