@@ -24,8 +24,10 @@ async fn readiness_fails_fast_without_a_database(db: &TestDb) {
     let started = Instant::now();
     let response = app.call(None, Method::GET, "/readyz", None).await;
     expect_problem(response, 503, "service_unavailable").await;
-    // Not a performance bound: it proves the probe does not hang on a dead database.
-    assert!(started.elapsed() < Duration::from_secs(10));
+    // Not a performance bound: it proves the probe does not hang on a dead database. The
+    // margin is wide because a loaded 2-core machine (CI running mutants beside the suite) has
+    // taken over 10 s to serve this request.
+    assert!(started.elapsed() < Duration::from_secs(60));
     // Liveness does not depend on the database.
     expect_status(app.call(None, Method::GET, "/healthz", None).await, 200).await;
 }
