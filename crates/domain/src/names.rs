@@ -536,6 +536,38 @@ mod tests {
         }
     }
 
+    /// The characters no name or address may hold anywhere are exactly the control and format
+    /// characters, which is what the published patterns are built from; white space, letters of
+    /// any script and symbols are not among them.
+    #[test]
+    fn refused_characters_are_control_and_format_characters() {
+        let cases = [
+            ('\u{0}', true),
+            ('\t', true),
+            ('\u{7f}', true),
+            ('\u{9f}', true),
+            ('\u{ad}', true),
+            ('\u{200b}', true),
+            ('\u{202e}', true),
+            ('\u{feff}', true),
+            ('\u{e0001}', true),
+            (' ', false),
+            ('\u{a0}', false),
+            ('\u{3000}', false),
+            ('a', false),
+            ('Ж', false),
+            ('山', false),
+            ('😀', false),
+            ('-', false),
+        ];
+        for (c, refused) in cases {
+            assert_eq!(is_refused_in_text(c), refused, "{:?}", c);
+            // Each refused character is refused by the name rule too, wherever it stands.
+            let inside = format!("a{c}b");
+            assert_eq!(Name::parse(&inside).is_err(), refused, "{inside:?}");
+        }
+    }
+
     #[test]
     fn messages_name_the_rule() {
         assert_eq!(E::NameTooLong.to_string(), "must be at most 200 characters");
