@@ -109,6 +109,14 @@ impl<G> Decision<G> {
 }
 
 impl<G: Copy> Decision<G> {
+    /// The grant that allows the capability; `None` when denied (lookups keep only these).
+    pub fn granted(&self) -> Option<G> {
+        match self.verdict {
+            Verdict::Granted(g) => Some(g),
+            _ => None,
+        }
+    }
+
     /// The grant the user holds here, allowed or not.
     pub fn grant(&self) -> Option<G> {
         match self.verdict {
@@ -407,20 +415,17 @@ mod tests {
                     source: GrantSource::Group { group_id: id(1) },
                 };
                 let want = cap.kind() == CapabilityKind::Group && role.has(cap);
-                assert_eq!(
-                    decide_group(cap, Some(grant)).allowed(),
-                    want,
-                    "{role} {cap}"
-                );
+                let decision = decide_group(cap, Some(grant));
+                assert_eq!(decision.allowed(), want, "{role} {cap}");
+                // The grant a lookup keeps is there exactly when the capability is granted.
+                assert_eq!(decision.granted(), want.then_some(grant), "{role} {cap}");
             }
             for role in ProjectRole::ALL {
                 let want = cap.kind() == CapabilityKind::Project && role.has(cap);
                 let grant = ProjectGrant::own(id(1), role);
-                assert_eq!(
-                    decide_project(cap, Some(grant)).allowed(),
-                    want,
-                    "{role} {cap}"
-                );
+                let decision = decide_project(cap, Some(grant));
+                assert_eq!(decision.allowed(), want, "{role} {cap}");
+                assert_eq!(decision.granted(), want.then_some(grant), "{role} {cap}");
             }
         }
     }

@@ -47,6 +47,7 @@ pub mod decision;
 pub mod effective;
 pub mod escalation;
 pub mod hierarchy;
+pub mod lookup;
 pub mod names;
 pub mod reporting;
 pub mod roles;
@@ -79,6 +80,7 @@ pub use escalation::{
     membership_capability,
 };
 pub use hierarchy::{GroupPath, MAX_GROUP_DEPTH, MoveError, PathError, plan_move};
+pub use lookup::{minimal_roots, roots_within};
 pub use names::{Email, Name, Slug, ValidationError};
 pub use reporting::{
     InvalidReportsTo, LineChange, ReportingMember, automatic_manager, repair_reporting_lines,

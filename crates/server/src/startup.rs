@@ -111,6 +111,7 @@ fn register_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(routes::squads::configure)
             .configure(routes::roles::configure)
             .configure(routes::check::configure)
+            .configure(routes::lookup::configure)
             .configure(routes::audit::configure),
     );
 }

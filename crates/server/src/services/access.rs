@@ -258,6 +258,11 @@ impl MembershipIndex {
         Ok(Self { subject, roles })
     }
 
+    /// The groups the subject holds a membership in.
+    pub fn groups(&self) -> Vec<Uuid> {
+        self.roles.keys().copied().collect()
+    }
+
     /// The effective role at the group with `path`.
     pub fn grant_at(&self, path: &domain::GroupPath) -> Option<domain::GroupGrant> {
         // Root first, as `effective_group_role` breaks ties towards the root.

@@ -61,16 +61,26 @@ pub async fn answer_for(
     caller: Subject,
     check: &Check,
 ) -> Result<Answer, ApiError> {
-    let subject = match check.user_id.filter(|id| *id != caller.user_id) {
-        None => caller,
+    let subject = subject_for(db, caller, check.user_id).await?;
+    answer(db, subject, check).await
+}
+
+/// Whose access a question asked by `caller` is about: their own when `user_id` is absent or
+/// theirs; another user's only for a system admin (an unknown user is a 400 naming `user_id`).
+pub async fn subject_for(
+    db: &impl ConnectionTrait,
+    caller: Subject,
+    user_id: Option<Uuid>,
+) -> Result<Subject, ApiError> {
+    match user_id.filter(|id| *id != caller.user_id) {
+        None => Ok(caller),
         Some(user_id) => {
             access::authorize_system(caller, domain::Capability::SystemManage)
                 .map_err(|e| e.attempting("checking the access of other users"))?;
             super::users::require_visible(db, caller, user_id, "user_id").await?;
-            Subject::load(db, user_id).await?
+            Ok(Subject::load(db, user_id).await?)
         }
-    };
-    answer(db, subject, check).await
+    }
 }
 
 /// Decides one check for `subject`.

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod group_members;
 pub mod groups;
 pub mod guard;
+pub mod lookup;
 pub mod project_members;
 pub mod projects;
 pub mod reporting;

@@ -13,6 +13,7 @@ mod group_members;
 mod groups;
 mod health;
 mod input;
+mod lookup;
 mod matrix;
 mod pagination;
 mod project_members;

@@ -63,6 +63,16 @@ pub struct GrantedBy {
     pub role: &'static str,
 }
 
+impl From<domain::GrantedBy> for GrantedBy {
+    fn from(by: domain::GrantedBy) -> Self {
+        Self {
+            kind: by.source.kind(),
+            id: by.source.id(),
+            role: by.role.as_str(),
+        }
+    }
+}
+
 /// The answer to one check.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CheckAnswer {
@@ -82,11 +92,7 @@ impl From<Answer> for CheckAnswer {
         Self {
             allowed: answer.allowed,
             role: answer.role.map(|r| r.as_str()),
-            granted_by: answer.granted_by.map(|by| GrantedBy {
-                kind: by.source.kind(),
-                id: by.source.id(),
-                role: by.role.as_str(),
-            }),
+            granted_by: answer.granted_by.map(GrantedBy::from),
             reason: answer.reason,
         }
     }
@@ -101,60 +107,93 @@ pub struct BatchAnswer {
 impl CheckRequest {
     /// Validates names and pairings; fields are prefixed (e.g. `checks[3].`) inside a batch.
     fn parse(&self, prefix: &str, errors: &mut Vec<FieldError>) -> Option<Check> {
-        let field = |name: &str| format!("{prefix}{name}");
-        let capability = domain::Capability::from_str(&self.capability)
-            .map_err(|_| {
-                errors.push(FieldError::new(
-                    field("capability"),
-                    "is not a capability; see GET /v1/roles",
-                ))
-            })
-            .ok();
-        let resource = match (self.resource.kind.as_str(), self.resource.id) {
-            ("system", None) => Some(Resource::System),
-            ("system", Some(_)) => {
-                errors.push(FieldError::new(
-                    field("resource.id"),
-                    "must be absent for the system",
-                ));
-                None
-            }
-            ("group" | "project" | "squad", None) => {
-                errors.push(FieldError::new(
-                    field("resource.id"),
-                    format!("is required for a {}", self.resource.kind),
-                ));
-                None
-            }
-            ("group", Some(id)) => Some(Resource::Group(id)),
-            ("project", Some(id)) => Some(Resource::Project(id)),
-            ("squad", Some(id)) => Some(Resource::Squad(id)),
-            _ => {
-                errors.push(FieldError::new(
-                    field("resource.type"),
-                    "must be one of system, group, project, squad",
-                ));
-                None
-            }
-        };
-        let (capability, resource) = (capability?, resource?);
-        if !capability.applies_to(resource.kind()) {
-            errors.push(FieldError::new(
-                field("capability"),
-                format!(
-                    "{capability} applies to {}, not to a {}",
-                    capability.kind().resources(),
-                    self.resource.kind
-                ),
-            ));
-            return None;
-        }
+        let (capability, resource) =
+            parse_target(&self.capability, &self.resource, prefix, errors)?;
         Some(Check {
             user_id: self.user_id,
             capability,
             resource,
         })
     }
+}
+
+/// A capability and a resource it applies to, read from a body's `capability` and `resource`
+/// fields (prefixed by `prefix`); each mistake is pushed to `errors`, naming its field.
+pub fn parse_target(
+    capability: &str,
+    resource: &ResourceRef,
+    prefix: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<(domain::Capability, Resource)> {
+    let field = |name: &str| format!("{prefix}{name}");
+    let capability = parse_capability(capability, &field("capability"), errors);
+    let target = match (resource.kind.as_str(), resource.id) {
+        ("system", None) => Some(Resource::System),
+        ("system", Some(_)) => {
+            errors.push(FieldError::new(
+                field("resource.id"),
+                "must be absent for the system",
+            ));
+            None
+        }
+        ("group" | "project" | "squad", None) => {
+            errors.push(FieldError::new(
+                field("resource.id"),
+                format!("is required for a {}", resource.kind),
+            ));
+            None
+        }
+        ("group", Some(id)) => Some(Resource::Group(id)),
+        ("project", Some(id)) => Some(Resource::Project(id)),
+        ("squad", Some(id)) => Some(Resource::Squad(id)),
+        _ => {
+            errors.push(FieldError::new(
+                field("resource.type"),
+                "must be one of system, group, project, squad",
+            ));
+            None
+        }
+    };
+    let (capability, target) = (capability?, target?);
+    applies_to(capability, target.kind(), &field("capability"), errors)?;
+    Some((capability, target))
+}
+
+/// The capability named `raw`; an unknown name is pushed to `errors` as `field`.
+pub fn parse_capability(
+    raw: &str,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<domain::Capability> {
+    domain::Capability::from_str(raw)
+        .map_err(|_| {
+            errors.push(FieldError::new(
+                field,
+                "is not a capability; see GET /v1/roles",
+            ))
+        })
+        .ok()
+}
+
+/// `Some` when `capability` applies to resources of `kind`; otherwise the pairing §4 forbids is
+/// pushed to `errors` as `field`.
+pub fn applies_to(
+    capability: domain::Capability,
+    kind: domain::ResourceKind,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<()> {
+    if capability.applies_to(kind) {
+        return Some(());
+    }
+    errors.push(FieldError::new(
+        field,
+        format!(
+            "{capability} applies to {}, not to a {kind}",
+            capability.kind().resources()
+        ),
+    ));
+    None
 }
 
 /// Check one capability for the caller (or, for a system admin, any user).

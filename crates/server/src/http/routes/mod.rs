@@ -7,6 +7,7 @@ pub mod check;
 pub mod group_members;
 pub mod groups;
 pub mod health;
+pub mod lookup;
 pub mod me;
 pub mod project_members;
 pub mod projects;

@@ -1,0 +1,36 @@
+//! Lookups (spec §10): which resources a user may use a capability on, and who may use it on a
+//! resource — complete, paginated, and decided by the same domain rules as `/v1/check`
+//! (`domain::decide_*` on grants computed by `domain::effective_*`), so the two cannot disagree.
+//!
+//! Each lookup reads its candidates a batch at a time in key order, loads the facts a decision
+//! needs for the whole batch at once, decides each candidate in memory, and keeps reading until
+//! the page is full or the candidates run out: a page is never cut short by a refusal.
+
+pub mod resources;
+pub mod subjects;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::services::access;
+
+/// How many candidates a lookup reads per round trip.
+const BATCH: u64 = 500;
+
+/// The groups with `ids`, each with its path.
+async fn groups_by_id(
+    db: &impl ConnectionTrait,
+    ids: Vec<Uuid>,
+) -> Result<Vec<(entity::groups::Model, domain::GroupPath)>, ApiError> {
+    let rows = entity::groups::Entity::find()
+        .filter(entity::groups::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|group| {
+            let path = access::stored_path(&group)?;
+            Ok((group, path))
+        })
+        .collect()
+}

@@ -1,0 +1,274 @@
+//! `POST /v1/lookup/subjects`: who may use a capability on one resource, system admins
+//! included, in user-id order.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Condition, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::BATCH;
+use crate::convert;
+use crate::error::ApiError;
+use crate::services::access;
+use crate::services::check::Resource;
+use crate::services::guard::Subject;
+use crate::services::window::Window;
+
+/// A user who may use the capability there, with the role and membership that decide it.
+#[derive(Debug, Clone)]
+pub struct SubjectItem {
+    pub user_id: Uuid,
+    pub role: domain::RoleName,
+    pub granted_by: domain::GrantedBy,
+}
+
+/// Where the decision is made: the groups whose memberships count (the group's own path, or
+/// the owning group's), and the project and squad, if any.
+struct Place {
+    path: Vec<Uuid>,
+    project: Option<Uuid>,
+    squad: Option<entity::squads::Model>,
+}
+
+/// The users who may use `capability` on `resource`; the caller needs to see its members
+/// (`group.view_members` / `project.view_members`, a system admin for the system).
+pub async fn subjects(
+    db: &impl ConnectionTrait,
+    caller: Subject,
+    capability: domain::Capability,
+    resource: Resource,
+    window: &Window<Uuid>,
+) -> Result<Vec<SubjectItem>, ApiError> {
+    use domain::Capability::{GroupViewMembers, ProjectViewMembers, SystemManage};
+    let place = match resource {
+        Resource::System => {
+            access::authorize_system(caller, SystemManage)
+                .map_err(|e| e.attempting("looking up who acts on the system"))?;
+            Place {
+                path: Vec::new(),
+                project: None,
+                squad: None,
+            }
+        }
+        Resource::Group(id) => {
+            let access = access::authorize_group(db, caller, id, GroupViewMembers).await?;
+            Place {
+                path: access.path.ids(),
+                project: None,
+                squad: None,
+            }
+        }
+        Resource::Project(id) => {
+            let access = access::authorize_project(db, caller, id, ProjectViewMembers).await?;
+            Place {
+                path: owner_path(db, access.project.group_id).await?,
+                project: Some(id),
+                squad: None,
+            }
+        }
+        Resource::Squad(id) => {
+            let access = access::authorize_squad(db, caller, id, ProjectViewMembers).await?;
+            Place {
+                path: owner_path(db, access.project.group_id).await?,
+                project: Some(access.project.id),
+                squad: Some(access.squad),
+            }
+        }
+    };
+    let mut after = window.after;
+    let mut items = Vec::new();
+    loop {
+        let users = candidates(db, &place, after).await?;
+        let exhausted = users.len() < usize::try_from(BATCH).unwrap_or(usize::MAX);
+        after = users.last().copied();
+        let facts = Facts::load(db, &place, &users).await?;
+        for user_id in users {
+            if let Some((role, granted_by)) = facts.decide(&place, capability, resource, user_id) {
+                items.push(SubjectItem {
+                    user_id,
+                    role,
+                    granted_by,
+                });
+            }
+        }
+        if exhausted || items.len() as u64 >= window.fetch() {
+            break;
+        }
+    }
+    items.truncate(usize::try_from(window.fetch()).unwrap_or(usize::MAX));
+    Ok(items)
+}
+
+async fn owner_path(db: &impl ConnectionTrait, group_id: Uuid) -> Result<Vec<Uuid>, ApiError> {
+    let group = entity::groups::Entity::find_by_id(group_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a project without its group")))?;
+    Ok(access::stored_path(&group)?.ids())
+}
+
+/// The next batch of users after `after` who hold any membership that can decide at `place`:
+/// in a group on its path, in its project, or `system_admin` anywhere.
+async fn candidates(
+    db: &impl ConnectionTrait,
+    place: &Place,
+    after: Option<Uuid>,
+) -> Result<Vec<Uuid>, ApiError> {
+    use entity::users::Column;
+    let system_admin = convert::stored_group_role(domain::GroupRole::SystemAdmin);
+    let in_groups = Query::select()
+        .column(entity::group_members::Column::UserId)
+        .from(entity::group_members::Entity)
+        .cond_where(
+            Condition::any()
+                .add(entity::group_members::Column::GroupId.is_in(place.path.clone()))
+                .add(entity::group_members::Column::Role.eq(system_admin)),
+        )
+        .to_owned();
+    let mut reach = Condition::any().add(Column::Id.in_subquery(in_groups));
+    if let Some(project) = place.project {
+        reach = reach.add(
+            Column::Id.in_subquery(
+                Query::select()
+                    .column(entity::project_members::Column::UserId)
+                    .from(entity::project_members::Entity)
+                    .and_where(entity::project_members::Column::ProjectId.eq(project))
+                    .to_owned(),
+            ),
+        );
+    }
+    let mut query = entity::users::Entity::find().filter(reach);
+    if let Some(after) = after {
+        query = query.filter(Column::Id.gt(after));
+    }
+    Ok(query
+        .select_only()
+        .column(Column::Id)
+        .order_by_asc(Column::Id)
+        .limit(BATCH)
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?)
+}
+
+/// What decides for a batch of users at a place: their memberships on the path (and their
+/// `system_admin` memberships), their roles in the project, their squads there.
+struct Facts {
+    groups: HashMap<Uuid, Vec<(Uuid, domain::GroupRole)>>,
+    system_admin_at: HashMap<Uuid, Uuid>,
+    project_roles: HashMap<Uuid, domain::ProjectRole>,
+    squads: HashMap<Uuid, Vec<Uuid>>,
+}
+
+impl Facts {
+    async fn load(
+        db: &impl ConnectionTrait,
+        place: &Place,
+        users: &[Uuid],
+    ) -> Result<Self, ApiError> {
+        use entity::group_members::Column;
+        let system_admin = convert::stored_group_role(domain::GroupRole::SystemAdmin);
+        let mut facts = Self {
+            groups: HashMap::new(),
+            system_admin_at: HashMap::new(),
+            project_roles: HashMap::new(),
+            squads: HashMap::new(),
+        };
+        for row in entity::group_members::Entity::find()
+            .filter(Column::UserId.is_in(users.to_vec()))
+            .filter(Column::Role.eq(system_admin))
+            .all(db)
+            .await?
+        {
+            facts
+                .system_admin_at
+                .entry(row.user_id)
+                .or_insert(row.group_id);
+        }
+        for row in entity::group_members::Entity::find()
+            .filter(Column::UserId.is_in(users.to_vec()))
+            .filter(Column::GroupId.is_in(place.path.clone()))
+            .all(db)
+            .await?
+        {
+            facts
+                .groups
+                .entry(row.user_id)
+                .or_default()
+                .push((row.group_id, convert::group_role(row.role)));
+        }
+        // Root first, as `effective_group_role` breaks ties towards the root.
+        for memberships in facts.groups.values_mut() {
+            memberships.sort_by_key(|(group, _)| place.path.iter().position(|g| g == group));
+        }
+        if let Some(project) = place.project {
+            for row in entity::project_members::Entity::find()
+                .filter(entity::project_members::Column::ProjectId.eq(project))
+                .filter(entity::project_members::Column::UserId.is_in(users.to_vec()))
+                .all(db)
+                .await?
+            {
+                facts
+                    .project_roles
+                    .insert(row.user_id, convert::project_role(row.role));
+            }
+        }
+        if let Some(squad) = &place.squad {
+            for row in entity::squad_members::Entity::find()
+                .filter(entity::squad_members::Column::ProjectId.eq(squad.project_id))
+                .filter(entity::squad_members::Column::UserId.is_in(users.to_vec()))
+                .all(db)
+                .await?
+            {
+                facts
+                    .squads
+                    .entry(row.user_id)
+                    .or_default()
+                    .push(row.squad_id);
+            }
+        }
+        Ok(facts)
+    }
+
+    /// The domain's decision for `user_id` at `place`, as `/v1/check` makes it: the role and
+    /// membership behind it when the capability holds.
+    fn decide(
+        &self,
+        place: &Place,
+        capability: domain::Capability,
+        resource: Resource,
+        user_id: Uuid,
+    ) -> Option<(domain::RoleName, domain::GrantedBy)> {
+        let system_admin_at = self.system_admin_at.get(&user_id).copied();
+        let on_path = self.groups.get(&user_id).map_or(&[][..], Vec::as_slice);
+        let at_group = domain::effective_group_role(system_admin_at, on_path);
+        let held = place.project.and_then(|project| {
+            let own = self.project_roles.get(&user_id).copied();
+            domain::effective_project_role(system_admin_at, at_group, project, own)
+        });
+        match (resource, &place.squad) {
+            (Resource::System, _) => granted(&domain::decide_system(capability, system_admin_at)),
+            (Resource::Group(_), _) => granted(&domain::decide_group(capability, at_group)),
+            (Resource::Squad(_), Some(squad)) => {
+                let mine = self.squads.get(&user_id).map_or(&[][..], Vec::as_slice);
+                let belongs = domain::belongs_to_squad_or_parent(mine, squad.id, squad.parent_id);
+                let at_squad = domain::effective_squad_role(held, belongs);
+                granted(&domain::decide_project(capability, at_squad))
+            }
+            _ => granted(&domain::decide_project(
+                capability,
+                domain::effective_at_project(held),
+            )),
+        }
+    }
+}
+
+fn granted<G: domain::Grant>(
+    decision: &domain::Decision<G>,
+) -> Option<(domain::RoleName, domain::GrantedBy)> {
+    if !decision.allowed() {
+        return None;
+    }
+    Some((decision.role()?, decision.granted_by()?))
+}
