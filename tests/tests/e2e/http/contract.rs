@@ -57,6 +57,8 @@ const SPEC_ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/roles"),
     ("POST", "/v1/check"),
     ("POST", "/v1/check/batch"),
+    ("POST", "/v1/lookup/resources"),
+    ("POST", "/v1/lookup/subjects"),
     ("GET", "/v1/audit"),
     ("GET", "/v1/groups/{id}/audit"),
     ("GET", "/v1/projects/{id}/audit"),
