@@ -59,6 +59,7 @@ const SPEC_ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/check/batch"),
     ("POST", "/v1/lookup/resources"),
     ("POST", "/v1/lookup/subjects"),
+    ("GET", "/v1/users/{id}/access"),
     ("GET", "/v1/audit"),
     ("GET", "/v1/groups/{id}/audit"),
     ("GET", "/v1/projects/{id}/audit"),

@@ -366,7 +366,70 @@ async fn pages_hold_under_concurrent_inserts(db: &TestDb) {
     assert!(seen.windows(2).all(|w| w[0] < w[1]), "out of order");
 }
 
+/// `GET /v1/users/{id}/access`: the user's subtree roots and projects, for themselves and for
+/// a system admin; nobody else may read it.
+async fn a_users_access_lists_roots_and_projects(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let school = app.create_group(&app.admin, "School", None).await;
+    let class = app.create_group(&app.admin, "Class", Some(school)).await;
+    let other = app.create_group(&app.admin, "Other", None).await;
+    let ann = app.create_user("ann@example.org").await;
+    let bob = app.create_user("bob@example.org").await;
+    app.grant_group(school, &ann, GroupRole::Teacher).await;
+    app.grant_group(class, &ann, GroupRole::Student).await;
+    app.grant_group(other, &bob, GroupRole::GroupAdmin).await;
+    let fair = app.create_project(&app.admin, class, "Fair").await;
+    let bridged = app.create_project(&app.admin, other, "Bridged").await;
+    app.grant_project(fair, &ann, ProjectRole::Member).await;
+
+    let path = format!("/v1/users/{}/access", ann.id);
+    for reader in [&ann, &app.admin] {
+        let access = app.get_ok(reader, &path).await;
+        assert_eq!(access["system_admin"], false);
+        let groups = access["groups"].as_array().cloned().unwrap_or_default();
+        assert_eq!(
+            id_list(&groups, "id"),
+            [school],
+            "the class lies inside the school"
+        );
+        assert_eq!(groups[0]["role"], "teacher");
+        assert_eq!(groups[0]["subtree"], true);
+        let projects = access["projects"].as_array().cloned().unwrap_or_default();
+        assert_eq!(id_list(&projects, "id"), [fair]);
+        assert_eq!(projects[0]["role"], "member");
+    }
+    // Bob is admin of the bridged project through his group_admin membership.
+    let bobs = app
+        .get_ok(&bob, &format!("/v1/users/{}/access", bob.id))
+        .await;
+    let projects = bobs["projects"].as_array().cloned().unwrap_or_default();
+    assert_eq!(id_list(&projects, "id"), [bridged]);
+    assert_eq!(projects[0]["role"], "admin");
+    assert_eq!(projects[0]["granted_by"]["role"], "group_admin");
+    // Only the user themselves or a system admin.
+    let refused = app
+        .call(Some(&bob), reqwest::Method::GET, &path, None)
+        .await;
+    tests::app::expect_problem(refused, 403, "forbidden").await;
+    let unknown = format!("/v1/users/{}/access", Uuid::now_v7());
+    let missing = app
+        .call(Some(&app.admin), reqwest::Method::GET, &unknown, None)
+        .await;
+    tests::app::expect_problem(missing, 404, "not_found").await;
+    // A system admin's roots are the root groups.
+    let admin = app
+        .get_ok(&app.admin, &format!("/v1/users/{}/access", app.admin.id))
+        .await;
+    assert_eq!(admin["system_admin"], true);
+    let roots = ids(
+        &admin["groups"].as_array().cloned().unwrap_or_default(),
+        "id",
+    );
+    assert!(roots.contains(&school) && roots.contains(&other) && !roots.contains(&class));
+}
+
 both_backends!(
     lookups_agree_with_check,
-    pages_hold_under_concurrent_inserts
+    pages_hold_under_concurrent_inserts,
+    a_users_access_lists_roots_and_projects
 );

@@ -59,7 +59,7 @@ const ON_SQUAD: &[&str] = &[
 ];
 
 /// The operations that take a user's id as `{id}`.
-const ON_USER: &[&str] = &["get_user", "update_user", "delete_user"];
+const ON_USER: &[&str] = &["get_user", "update_user", "delete_user", "get_user_access"];
 
 impl Carried {
     /// Each operation this resource's ids feed, with its path parameters and the fields of the

@@ -1,7 +1,7 @@
 //! `/v1/lookup/resources` and `/v1/lookup/subjects` (spec §10): where a user may use a
 //! capability, and who may use it on a resource — complete pages that agree with `/v1/check`.
 
-use actix_web::{post, web};
+use actix_web::{get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -11,11 +11,14 @@ use validator::Validate;
 use super::check::{GrantedBy, ResourceRef, applies_to, parse_capability, parse_target};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::extract::{Caller, Json, Reply};
-use crate::http::pagination::{Page, PageParams};
+use crate::http::pagination::{MAX_LIMIT, Page, PageParams};
+use crate::http::problems::Invalid;
 use crate::http::problems::{BodyRejected, Unauthenticated};
-use crate::services::check;
+use crate::services::guard::Subject;
 use crate::services::lookup::resources::{self, GroupItem, Lookup, ProjectItem};
 use crate::services::lookup::subjects;
+use crate::services::window::Window;
+use crate::services::{access, check, users};
 
 /// Body of `POST /v1/lookup/resources`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -270,6 +273,100 @@ pub async fn lookup_subjects(
     )))
 }
 
+/// A user's effective access: where they hold a role.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserAccess {
+    pub user_id: Uuid,
+    /// A system admin holds every capability everywhere; the lists below still say where.
+    pub system_admin: bool,
+    /// The smallest set of group subtree roots where the user holds a role (`group.view`),
+    /// each with that role and the membership it comes from, in path order.
+    pub groups: Vec<FoundResource>,
+    /// Every project where the user holds a role (`project.view`): their own, or admin bridged
+    /// from a group_admin or system_admin membership, in id order.
+    pub projects: Vec<FoundResource>,
+}
+
+/// A user's effective access (the user themselves, or a system admin): group subtree roots and
+/// projects, each with the role held and its source. Complete, never paginated: the groups are
+/// bounded by the user's memberships (a system admin's are the root groups), the projects by
+/// their memberships and bridges (a system admin's are every project).
+#[utoipa::path(
+    tag = "users",
+    params(("id" = Uuid, Path, description = "the user's id")),
+    responses(
+        (status = 200, description = "the user's effective access", body = UserAccess),
+        Invalid, Unauthenticated,
+        (status = 403, description = "`forbidden`: only system admins read other users' access", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such user", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users/{id}/access")]
+pub async fn get_user_access(caller: Caller, id: web::Path<Uuid>) -> Reply<UserAccess> {
+    let id = id.into_inner();
+    let db = caller.db();
+    let subject = if id == caller.subject.user_id {
+        caller.subject
+    } else {
+        access::authorize_system(caller.subject, domain::Capability::SystemManage)
+            .map_err(|e| e.attempting("reading the access of other users"))?;
+        users::find_visible(db, caller.subject, id).await?;
+        Subject::load(db, id).await?
+    };
+    let groups = Lookup {
+        capability: domain::Capability::GroupView,
+        within: None,
+    };
+    let projects = Lookup {
+        capability: domain::Capability::ProjectView,
+        within: None,
+    };
+    let mut access = UserAccess {
+        user_id: id,
+        system_admin: subject.system_admin_at.is_some(),
+        groups: Vec::new(),
+        projects: Vec::new(),
+    };
+    let mut window = Window {
+        after: None,
+        limit: MAX_LIMIT,
+    };
+    loop {
+        let page = resources::group_roots(db, caller.subject, subject, groups, &window).await?;
+        let more = page.len() as u64 > MAX_LIMIT;
+        let page: Vec<GroupItem> = page.into_iter().take(MAX_LIMIT as usize).collect();
+        window.after = page
+            .last()
+            .map(|item| access::stored_path(&item.group))
+            .transpose()?;
+        access
+            .groups
+            .extend(page.into_iter().map(FoundResource::from));
+        if !more {
+            break;
+        }
+    }
+    let mut window = Window {
+        after: None,
+        limit: MAX_LIMIT,
+    };
+    loop {
+        let page = resources::projects(db, caller.subject, subject, projects, &window).await?;
+        let more = page.len() as u64 > MAX_LIMIT;
+        let page: Vec<_> = page.into_iter().take(MAX_LIMIT as usize).collect();
+        window.after = page.last().map(|item| item.resource.id);
+        access
+            .projects
+            .extend(page.into_iter().map(FoundResource::from));
+        if !more {
+            break;
+        }
+    }
+    Ok(web::Json(access))
+}
+
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(lookup_resources).service(lookup_subjects);
+    cfg.service(lookup_resources)
+        .service(lookup_subjects)
+        .service(get_user_access);
 }
