@@ -31,7 +31,7 @@ import httpx
 
 from roster_client import AuthenticatedClient, Client, models
 from roster_client.api.audit import list_audit, list_group_audit, list_project_audit
-from roster_client.api.check import get_roles, post_check, post_check_batch
+from roster_client.api.check import get_roles, lookup_resources, lookup_subjects, post_check, post_check_batch
 from roster_client.api.group_members import (
     create_group_member,
     delete_group_member,
@@ -73,7 +73,15 @@ from roster_client.api.squads import (
     update_squad,
     upsert_squad_member,
 )
-from roster_client.api.users import create_user, delete_user, get_me, get_user, list_users, update_user
+from roster_client.api.users import (
+    create_user,
+    delete_user,
+    get_me,
+    get_user,
+    get_user_access,
+    list_users,
+    update_user,
+)
 from roster_client.errors import UnexpectedStatus
 from roster_client.types import UNSET, Response
 
@@ -671,6 +679,33 @@ def flow_checks() -> None:
         )
 
 
+def flow_lookups() -> None:
+    with flow.step("lookup: the teacher's subtree roots for group.create_projects are the subgroup"):
+        body = models.ResourceLookup(
+            user_id=state.teacher,
+            capability=models.Capability("group.create_projects"),
+            resource_type=models.ResourceKind("group"),
+        )
+        page = call(lookup_resources, body=body, expect=200).parsed
+        check([item.id for item in page.items] == [state.sub], f"roots {[i.id for i in page.items]}")
+        root = page.items[0]
+        check(root.subtree is True and root.role == "teacher", f"{root.role}, subtree {root.subtree}")
+        check(root.path.endswith(state.sub.hex), f"path {root.path}")
+
+    with flow.step("lookup: who may view the sub-subgroup's members (the teacher, not the student)"):
+        resource = models.ResourceRef(type_=models.ResourceKind("group"), id=state.subsub)
+        body = models.SubjectLookup(capability=models.Capability("group.view_members"), resource=resource)
+        page = call(lookup_subjects, body=body, expect=200).parsed
+        users = [item.user_id for item in page.items]
+        check(state.teacher in users and state.student not in users, f"subjects {users}")
+        check(users == sorted(users), "not in user-id order")
+
+    with flow.step("lookup: a user's access lists their subtree roots"):
+        access = call(get_user_access, state.student, expect=200).parsed
+        check(access.system_admin is False, "the student is no system admin")
+        check(state.subsub in [g.id for g in access.groups], f"groups {[g.id for g in access.groups]}")
+
+
 def flow_audit() -> None:
     with flow.step("audit: the whole trail filtered by resource and since"):
         page = call(
@@ -797,6 +832,7 @@ def main() -> int:
         flow_project_members,
         flow_squads,
         flow_checks,
+        flow_lookups,
         flow_audit,
         flow_errors,
         flow_pagination,
