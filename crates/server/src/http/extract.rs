@@ -53,8 +53,9 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
     }
 }
 
-/// A JSON body that may be left out, for routes that take `{}` or nothing: no body, or `null`,
-/// is `None`. A body that is there obeys the same rules as [`Json`].
+/// A JSON body that may be left out, for routes that take `{}` or nothing: no body is `None`.
+/// A body that is there obeys the same rules as [`Json`] — `null` too, which is no object (the
+/// published schema is "no body, or the object").
 #[derive(Debug)]
 pub struct OptionalJson<T>(pub Option<T>);
 
@@ -72,9 +73,6 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for OptionalJson<T> {
             }
             if !content_type_ok {
                 return Err(ApiError::UnsupportedMediaType);
-            }
-            if bytes.trim_ascii() == b"null" {
-                return Ok(OptionalJson(None));
             }
             parse_and_validate(&bytes).map(|value| OptionalJson(Some(value)))
         })
