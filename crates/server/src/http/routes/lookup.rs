@@ -95,26 +95,33 @@ impl From<GroupItem> for FoundResource {
     }
 }
 
-impl From<ProjectItem<entity::projects::Model>> for FoundResource {
-    fn from(item: ProjectItem<entity::projects::Model>) -> Self {
-        Self {
-            kind: "project",
-            id: item.resource.id,
-            name: item.resource.name,
-            path: None,
-            role: domain::RoleName::from(item.grant.role).as_str(),
-            granted_by: item.grant.granted_by().into(),
-            subtree: false,
-        }
+/// A project or a squad, as a lookup item names it.
+pub trait ProjectResource {
+    const KIND: &'static str;
+    fn id_and_name(self) -> (Uuid, String);
+}
+
+impl ProjectResource for entity::projects::Model {
+    const KIND: &'static str = "project";
+    fn id_and_name(self) -> (Uuid, String) {
+        (self.id, self.name)
     }
 }
 
-impl From<ProjectItem<entity::squads::Model>> for FoundResource {
-    fn from(item: ProjectItem<entity::squads::Model>) -> Self {
+impl ProjectResource for entity::squads::Model {
+    const KIND: &'static str = "squad";
+    fn id_and_name(self) -> (Uuid, String) {
+        (self.id, self.name)
+    }
+}
+
+impl<R: ProjectResource> From<ProjectItem<R>> for FoundResource {
+    fn from(item: ProjectItem<R>) -> Self {
+        let (id, name) = item.resource.id_and_name();
         Self {
-            kind: "squad",
-            id: item.resource.id,
-            name: item.resource.name,
+            kind: R::KIND,
+            id,
+            name,
             path: None,
             role: domain::RoleName::from(item.grant.role).as_str(),
             granted_by: item.grant.granted_by().into(),

@@ -14,9 +14,40 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::services::access;
+use crate::services::window::Window;
 
 /// How many candidates a lookup reads per round trip.
 const BATCH: u64 = 500;
+
+/// One batch of candidates, read and decided: how many were read, the key of the last one read
+/// (where the next batch starts), and those the decision kept.
+struct Batch<T> {
+    read: usize,
+    last: Option<Uuid>,
+    kept: Vec<T>,
+}
+
+/// Fills a page of `window` (plus the one item that tells another page follows) from batches
+/// of candidates in key order, read by `next(after)`, until it is full or the candidates run
+/// out: refusals never cut a page short.
+async fn fill_page<T>(
+    window: &Window<Uuid>,
+    mut next: impl AsyncFnMut(Option<Uuid>) -> Result<Batch<T>, ApiError>,
+) -> Result<Vec<T>, ApiError> {
+    let wanted = usize::try_from(window.fetch()).unwrap_or(usize::MAX);
+    let mut after = window.after;
+    let mut items = Vec::new();
+    loop {
+        let batch = next(after).await?;
+        items.extend(batch.kept);
+        if batch.read < usize::try_from(BATCH).unwrap_or(usize::MAX) || items.len() >= wanted {
+            break;
+        }
+        after = batch.last;
+    }
+    items.truncate(wanted);
+    Ok(items)
+}
 
 /// The groups with `ids`, each with its path.
 async fn groups_by_id(

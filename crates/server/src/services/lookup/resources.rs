@@ -5,7 +5,7 @@ use sea_orm::sea_query::{Condition, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::{BATCH, groups_by_id};
+use super::{BATCH, Batch, fill_page, groups_by_id};
 use crate::error::ApiError;
 use crate::services::access::{self, MembershipIndex};
 use crate::services::guard::Subject;
@@ -192,9 +192,7 @@ pub async fn projects(
 ) -> Result<Vec<ProjectItem<entity::projects::Model>>, ApiError> {
     let scope = GroupScope::load(db, caller, subject, lookup.within).await?;
     let candidates = project_candidates(db, subject, &scope).await?;
-    let mut after = window.after;
-    let mut items = Vec::new();
-    loop {
+    fill_page(window, async |after| {
         let mut query = entity::projects::Entity::find().filter(candidates.clone());
         if let Some(after) = after {
             query = query.filter(entity::projects::Column::Id.gt(after));
@@ -204,24 +202,22 @@ pub async fn projects(
             .limit(BATCH)
             .all(db)
             .await?;
-        let exhausted = rows.len() < usize::try_from(BATCH).unwrap_or(usize::MAX);
-        after = rows.last().map(|p| p.id);
+        let (read, last) = (rows.len(), rows.last().map(|p| p.id));
         let held = ProjectFacts::load(db, subject, &scope.index, &rows).await?;
-        for project in rows {
-            let at_project = domain::effective_at_project(held.grant(subject, &project));
-            if let Some(grant) = domain::decide_project(lookup.capability, at_project).granted() {
-                items.push(ProjectItem {
+        let kept = rows
+            .into_iter()
+            .filter_map(|project| {
+                let at_project = domain::effective_at_project(held.grant(subject, &project));
+                let grant = domain::decide_project(lookup.capability, at_project).granted()?;
+                Some(ProjectItem {
                     resource: project,
                     grant,
-                });
-            }
-        }
-        if exhausted || items.len() as u64 >= window.fetch() {
-            break;
-        }
-    }
-    items.truncate(usize::try_from(window.fetch()).unwrap_or(usize::MAX));
-    Ok(items)
+                })
+            })
+            .collect();
+        Ok(Batch { read, last, kept })
+    })
+    .await
 }
 
 /// The squads where `subject` may use a project capability, in id order.
@@ -239,9 +235,7 @@ pub async fn squads(
         .from(entity::projects::Entity)
         .cond_where(candidates)
         .to_owned();
-    let mut after = window.after;
-    let mut items = Vec::new();
-    loop {
+    fill_page(window, async |after| {
         let mut query = entity::squads::Entity::find()
             .filter(entity::squads::Column::ProjectId.in_subquery(in_candidates.clone()));
         if let Some(after) = after {
@@ -252,8 +246,7 @@ pub async fn squads(
             .limit(BATCH)
             .all(db)
             .await?;
-        let exhausted = rows.len() < usize::try_from(BATCH).unwrap_or(usize::MAX);
-        after = rows.last().map(|s| s.id);
+        let (read, last) = (rows.len(), rows.last().map(|s| s.id));
         let project_ids: Vec<Uuid> = rows.iter().map(|s| s.project_id).collect();
         let projects = entity::projects::Entity::find()
             .filter(entity::projects::Column::Id.is_in(project_ids.clone()))
@@ -268,25 +261,22 @@ pub async fn squads(
             .into_iter()
             .map(|m| m.squad_id)
             .collect();
-        for squad in rows {
-            let Some(project) = projects.iter().find(|p| p.id == squad.project_id) else {
-                continue;
-            };
-            let belongs = domain::belongs_to_squad_or_parent(&mine, squad.id, squad.parent_id);
-            let at_squad = domain::effective_squad_role(held.grant(subject, project), belongs);
-            if let Some(grant) = domain::decide_project(lookup.capability, at_squad).granted() {
-                items.push(ProjectItem {
+        let kept = rows
+            .into_iter()
+            .filter_map(|squad| {
+                let project = projects.iter().find(|p| p.id == squad.project_id)?;
+                let belongs = domain::belongs_to_squad_or_parent(&mine, squad.id, squad.parent_id);
+                let at_squad = domain::effective_squad_role(held.grant(subject, project), belongs);
+                let grant = domain::decide_project(lookup.capability, at_squad).granted()?;
+                Some(ProjectItem {
                     resource: squad,
                     grant,
-                });
-            }
-        }
-        if exhausted || items.len() as u64 >= window.fetch() {
-            break;
-        }
-    }
-    items.truncate(usize::try_from(window.fetch()).unwrap_or(usize::MAX));
-    Ok(items)
+                })
+            })
+            .collect();
+        Ok(Batch { read, last, kept })
+    })
+    .await
 }
 
 /// The projects that may decide for `subject`: all of them for a system admin; otherwise those

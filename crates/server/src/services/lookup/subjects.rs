@@ -7,7 +7,7 @@ use sea_orm::sea_query::{Condition, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::BATCH;
+use super::{BATCH, Batch, fill_page};
 use crate::convert;
 use crate::error::ApiError;
 use crate::services::access;
@@ -76,28 +76,24 @@ pub async fn subjects(
             }
         }
     };
-    let mut after = window.after;
-    let mut items = Vec::new();
-    loop {
+    fill_page(window, async |after| {
         let users = candidates(db, &place, after).await?;
-        let exhausted = users.len() < usize::try_from(BATCH).unwrap_or(usize::MAX);
-        after = users.last().copied();
+        let (read, last) = (users.len(), users.last().copied());
         let facts = Facts::load(db, &place, &users).await?;
-        for user_id in users {
-            if let Some((role, granted_by)) = facts.decide(&place, capability, resource, user_id) {
-                items.push(SubjectItem {
+        let kept = users
+            .into_iter()
+            .filter_map(|user_id| {
+                let (role, granted_by) = facts.decide(&place, capability, resource, user_id)?;
+                Some(SubjectItem {
                     user_id,
                     role,
                     granted_by,
-                });
-            }
-        }
-        if exhausted || items.len() as u64 >= window.fetch() {
-            break;
-        }
-    }
-    items.truncate(usize::try_from(window.fetch()).unwrap_or(usize::MAX));
-    Ok(items)
+                })
+            })
+            .collect();
+        Ok(Batch { read, last, kept })
+    })
+    .await
 }
 
 async fn owner_path(db: &impl ConnectionTrait, group_id: Uuid) -> Result<Vec<Uuid>, ApiError> {
