@@ -18,6 +18,7 @@ mod pagination;
 mod project_members;
 mod projects;
 mod protocol;
+mod reporting;
 mod squads;
 mod startup;
 mod users;
