@@ -170,6 +170,83 @@ impl TestApp {
     }
 }
 
+/// Reporting lines per person, and the projects one may view.
+impl TestApp {
+    /// `GET /v1/projects/{project}/members/{user}/chain` as `actor`; expects 200, returns the
+    /// managers, nearest first.
+    pub async fn chain(&self, actor: &TestUser, project: Uuid, user: Uuid) -> Vec<Value> {
+        let path = format!("/v1/projects/{project}/members/{user}/chain");
+        let body = self.get_ok(actor, &path).await;
+        body["items"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Every page of `GET /v1/projects/{project}/members/{user}/reports` as `actor`, `limit`
+    /// items a page; expects 200 each time. Returns the items in order and each page's `total`.
+    pub async fn all_reports(
+        &self,
+        actor: &TestUser,
+        project: Uuid,
+        user: Uuid,
+        transitive: bool,
+        limit: u32,
+    ) -> (Vec<Value>, Vec<u64>) {
+        let path = format!("/v1/projects/{project}/members/{user}/reports?transitive={transitive}");
+        let (items, pages) = self.walk_pages(actor, &path, limit).await;
+        let totals = pages
+            .iter()
+            .map(|page| {
+                page["total"]
+                    .as_u64()
+                    .unwrap_or_else(|| panic!("{path}: a page without `total`: {page}"))
+            })
+            .collect();
+        (items, totals)
+    }
+
+    /// The ids of every project `GET /v1/projects` (with `?within=`) lists to `actor`, walking
+    /// pages of `limit`; expects 200 each time.
+    pub async fn visible_projects(
+        &self,
+        actor: &TestUser,
+        within: Option<Uuid>,
+        limit: u32,
+    ) -> Vec<Uuid> {
+        let path = match within {
+            Some(group) => format!("/v1/projects?within={group}"),
+            None => "/v1/projects".to_owned(),
+        };
+        let (items, _) = self.walk_pages(actor, &path, limit).await;
+        uuids(&Value::Array(items), "id")
+    }
+
+    /// Walks every page of the list at `path` (which may carry a query) as `actor`; returns
+    /// the items in order and the pages as answered.
+    pub async fn walk_pages(
+        &self,
+        actor: &TestUser,
+        path: &str,
+        limit: u32,
+    ) -> (Vec<Value>, Vec<Value>) {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut items = Vec::new();
+        let mut pages = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let url = match &cursor {
+                Some(c) => format!("{path}{sep}limit={limit}&cursor={}", percent_encode(c)),
+                None => format!("{path}{sep}limit={limit}"),
+            };
+            let page = self.get_ok(actor, &url).await;
+            items.extend(page["items"].as_array().cloned().unwrap_or_default());
+            cursor = page["next_cursor"].as_str().map(str::to_owned);
+            pages.push(page);
+            if cursor.is_none() {
+                return (items, pages);
+            }
+        }
+    }
+}
+
 /// Squads and their members.
 impl TestApp {
     /// Creates a squad in `project` (under `parent`, or top-level) as `actor`; expects 201,

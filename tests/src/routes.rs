@@ -70,6 +70,10 @@ pub enum Route {
     DeleteGroupSystemAdmin,
     CreateProject,
     ListGroupProjects,
+    /// `GET /v1/projects`: every project the caller may view.
+    ListProjects,
+    /// `GET /v1/projects?within=`: those in the target group's subtree.
+    ListProjectsWithin,
     GetProject,
     RenameProject,
     /// Delete a throwaway project in which the principal holds their usual project role.
@@ -86,6 +90,12 @@ pub enum Route {
     GetProjectMember,
     GetProjectMemberAbsent,
     ReportingLines,
+    /// A member's chain of managers, and the same for a user who is no member.
+    MemberChain,
+    MemberChainAbsent,
+    /// A member's transitive reports, and the same for a user who is no member.
+    MemberReports,
+    MemberReportsAbsent,
     DeleteProjectMember,
     DeleteProjectAdmin,
     CreateSquad,
@@ -123,7 +133,7 @@ pub enum Route {
 
 impl Route {
     /// Every variant, in declaration order.
-    pub const ALL: [Route; 80] = [
+    pub const ALL: [Route; 86] = [
         Route::Me,
         Route::Roles,
         Route::Check,
@@ -165,6 +175,8 @@ impl Route {
         Route::DeleteGroupSystemAdmin,
         Route::CreateProject,
         Route::ListGroupProjects,
+        Route::ListProjects,
+        Route::ListProjectsWithin,
         Route::GetProject,
         Route::RenameProject,
         Route::DeleteProject,
@@ -179,6 +191,10 @@ impl Route {
         Route::GetProjectMember,
         Route::GetProjectMemberAbsent,
         Route::ReportingLines,
+        Route::MemberChain,
+        Route::MemberChainAbsent,
+        Route::MemberReports,
+        Route::MemberReportsAbsent,
         Route::DeleteProjectMember,
         Route::DeleteProjectAdmin,
         Route::CreateSquad,
@@ -250,6 +266,7 @@ impl Route {
             }
             CreateProject => "POST /v1/groups/{id}/projects",
             ListGroupProjects => "GET /v1/groups/{id}/projects",
+            ListProjects | ListProjectsWithin => "GET /v1/projects",
             GetProject => "GET /v1/projects/{id}",
             RenameProject => "PATCH /v1/projects/{id}",
             DeleteProject | DeleteFixtureProject => "DELETE /v1/projects/{id}",
@@ -264,6 +281,10 @@ impl Route {
             }
             GetProjectMember | GetProjectMemberAbsent => "GET /v1/projects/{id}/members/{user_id}",
             ReportingLines => "GET /v1/projects/{id}/reporting-lines",
+            MemberChain | MemberChainAbsent => "GET /v1/projects/{id}/members/{user_id}/chain",
+            MemberReports | MemberReportsAbsent => {
+                "GET /v1/projects/{id}/members/{user_id}/reports"
+            }
             DeleteProjectMember | DeleteProjectAdmin | LeaveProject => {
                 "DELETE /v1/projects/{id}/members/{user_id}"
             }
@@ -292,7 +313,7 @@ impl Route {
         use Route::*;
         !matches!(
             self,
-            Me | Roles | ListUsers | ListGroups | Check | CheckBatch
+            Me | Roles | ListUsers | ListGroups | ListProjects | Check | CheckBatch
         )
     }
 
@@ -351,6 +372,7 @@ pub const SPEC_ROUTES: &[&str] = &[
     "DELETE /v1/groups/{id}/members/{user_id}",
     "POST /v1/groups/{id}/projects",
     "GET /v1/groups/{id}/projects",
+    "GET /v1/projects",
     "GET /v1/projects/{id}",
     "PATCH /v1/projects/{id}",
     "DELETE /v1/projects/{id}",
@@ -359,6 +381,8 @@ pub const SPEC_ROUTES: &[&str] = &[
     "GET /v1/projects/{id}/members/{user_id}",
     "DELETE /v1/projects/{id}/members/{user_id}",
     "GET /v1/projects/{id}/reporting-lines",
+    "GET /v1/projects/{id}/members/{user_id}/chain",
+    "GET /v1/projects/{id}/members/{user_id}/reports",
     "POST /v1/projects/{id}/squads",
     "GET /v1/projects/{id}/squads",
     "GET /v1/squads/{id}",
@@ -409,6 +433,7 @@ impl On {
 /// | POST /v1/groups (root), DELETE /v1/users/{id}, GET /v1/audit   | system.manage                | system  |
 /// | POST /v1/groups (child)                                        | group.manage                 | parent  |
 /// | GET /v1/groups/{id}, /children, /descendants, /ancestors, /projects | group.view              | group   |
+/// | GET /v1/projects?within={id}                                   | group.view                   | group   |
 /// | PATCH /v1/groups/{id} (rename), GET /v1/groups/{id}/audit      | group.manage                 | group   |
 /// | DELETE /v1/groups/{id}                                         | group.manage                 | parent  |
 /// | POST, PUT, DELETE /v1/groups/{id}/members[/{user_id}]          | group.manage_members         | group   |
@@ -419,6 +444,7 @@ impl On {
 /// | DELETE /v1/projects/{id}                                       | project.delete               | project |
 /// | PUT, DELETE /v1/projects/{id}/members/{user_id}                | project.assign_roles         | project |
 /// | GET /v1/projects/{id}/members[/{user_id}], /reporting-lines    | project.view_members         | project |
+/// | GET /v1/projects/{id}/members/{user_id}/chain, /reports        | project.view_members         | project |
 /// | POST /v1/projects/{id}/squads                                  | project.manage_squads        | project |
 /// | GET /v1/squads/{id}                                            | project.view                 | squad   |
 /// | PATCH, DELETE /v1/squads/{id}                                  | project.manage_squads        | squad   |
@@ -434,9 +460,8 @@ pub fn check_mapping(route: Route) -> Option<(&'static str, On)> {
     Some(match route {
         CreateRootGroup | DeleteUser | DeleteFixtureUser | Audit => ("system.manage", On::System),
         CreateChildGroup | DeleteGroup | DeleteFixtureGroup => ("group.manage", On::Parent),
-        GetGroup | ListChildren | ListDescendants | ListAncestors | ListGroupProjects => {
-            ("group.view", On::Group)
-        }
+        GetGroup | ListChildren | ListDescendants | ListAncestors | ListGroupProjects
+        | ListProjectsWithin => ("group.view", On::Group),
         RenameGroup | RenameGroupUnchanged | GroupAudit => ("group.manage", On::Group),
         AddGroupMember
         | AddGroupAdmin
@@ -451,7 +476,7 @@ pub fn check_mapping(route: Route) -> Option<(&'static str, On)> {
         PutProjectMember | PutProjectMemberUnchanged | DeleteProjectMember => {
             ("project.assign_roles", On::Project)
         }
-        ListProjectMembers | GetProjectMember | ReportingLines => {
+        ListProjectMembers | GetProjectMember | ReportingLines | MemberChain | MemberReports => {
             ("project.view_members", On::Project)
         }
         CreateSquad => ("project.manage_squads", On::Project),
@@ -751,6 +776,8 @@ pub async fn prepare(w: &World, route: Route, target: Target, who: Who) -> Prepa
         )
         .group(g),
         ListGroupProjects => get(format!("/v1/groups/{g}/projects")).group(g),
+        ListProjects => get("/v1/projects"),
+        ListProjectsWithin => get(format!("/v1/projects?within={g}")).group(g),
         GetProject => get(format!("/v1/projects/{p}")).project(p),
         RenameProject => patch(
             format!("/v1/projects/{p}"),
@@ -826,6 +853,27 @@ pub async fn prepare(w: &World, route: Route, target: Target, who: Who) -> Prepa
             get(format!("/v1/projects/{p}/members/{}", w.user(Who::S).id)).project(p)
         }
         ReportingLines => get(format!("/v1/projects/{p}/reporting-lines")).project(p),
+        MemberChain | MemberReports => {
+            // The chain of a member (three managers in Robots), the reports of the pm (everyone
+            // below them); in Debate, its one member.
+            let (user, tail) = match (target, route) {
+                (Target::Other, MemberChain) => (w.user(Who::Out), "chain"),
+                (Target::Other, _) => (w.user(Who::Out), "reports?transitive=true"),
+                (_, MemberChain) => (w.user(Who::Mem), "chain"),
+                _ => (w.user(Who::Pm), "reports?transitive=true"),
+            };
+            get(format!("/v1/projects/{p}/members/{}/{tail}", user.id)).project(p)
+        }
+        MemberChainAbsent => get(format!(
+            "/v1/projects/{p}/members/{}/chain",
+            w.user(Who::S).id
+        ))
+        .project(p),
+        MemberReportsAbsent => get(format!(
+            "/v1/projects/{p}/members/{}/reports",
+            w.user(Who::S).id
+        ))
+        .project(p),
         DeleteProjectMember | DeleteProjectAdmin => {
             let role = if route == DeleteProjectAdmin {
                 ProjectRole::Admin

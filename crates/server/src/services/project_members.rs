@@ -1,5 +1,6 @@
 //! Project membership: role assignment as an upsert with its reporting line, listing, leaving,
-//! and the reporting tree.
+//! the reporting tree, and the reporting lines of one person (their chain of managers, their
+//! reports).
 //!
 //! Every change holds `Lock::Project` (the project row `FOR UPDATE` on PostgreSQL; the IMMEDIATE
 //! transaction on SQLite), so "a project keeps at least one admin" and the reporting lines hold
@@ -7,7 +8,8 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    EntityTrait, FromQueryResult, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -37,11 +39,26 @@ pub struct ProjectMemberFilter {
     pub squad_id: Option<Uuid>,
 }
 
+/// A project member with their user's display name (what reporting lines show of a person).
+#[derive(Debug, Clone)]
+pub struct NamedMember {
+    pub member: entity::project_members::Model,
+    pub display_name: String,
+}
+
 /// One node of the reporting tree.
 #[derive(Debug)]
 pub struct ReportingNode {
-    pub member: entity::project_members::Model,
+    pub member: NamedMember,
     pub reports: Vec<ReportingNode>,
+}
+
+/// One page of a member's reports, and how many reports they have in all.
+#[derive(Debug)]
+pub struct Reports {
+    /// Up to `window.fetch()` reports, in user id order.
+    pub rows: Vec<NamedMember>,
+    pub total: u64,
 }
 
 /// Sets a member's role and reporting line, creating the membership if needed; an unchanged
@@ -259,27 +276,118 @@ pub async fn reporting_tree(
     access::authorize_project(db, subject, project_id, Capability::ProjectViewMembers).await?;
     let members = entity::project_members::Entity::find()
         .filter(entity::project_members::Column::ProjectId.eq(project_id))
+        .find_also_related(entity::users::Entity)
         .order_by_asc(entity::project_members::Column::UserId)
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|(member, user)| named(member, user))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(subtree_of(None, &members))
 }
 
-fn subtree_of(
-    manager: Option<Uuid>,
-    members: &[entity::project_members::Model],
-) -> Vec<ReportingNode> {
+/// A member and their user (always there: the membership's foreign key cascades).
+fn named(
+    member: entity::project_members::Model,
+    user: Option<entity::users::Model>,
+) -> Result<NamedMember, ApiError> {
+    let user = user.ok_or_else(|| {
+        ApiError::internal(anyhow::anyhow!(
+            "project member {} has no user row",
+            member.user_id
+        ))
+    })?;
+    Ok(NamedMember {
+        member,
+        display_name: user.display_name,
+    })
+}
+
+fn subtree_of(manager: Option<Uuid>, members: &[NamedMember]) -> Vec<ReportingNode> {
     // Lines always point at a stronger member, so the recursion ends: the tree has at most
     // four levels. A dangling line (impossible after repairs) would leave a member out rather
     // than loop.
     members
         .iter()
-        .filter(|m| m.reports_to == manager)
+        .filter(|m| m.member.reports_to == manager)
         .map(|m| ReportingNode {
             member: m.clone(),
-            reports: subtree_of(Some(m.user_id), members),
+            reports: subtree_of(Some(m.member.user_id), members),
         })
         .collect()
+}
+
+/// A row of [`crate::sql::reporting`]: the member's columns and `display_name`.
+fn named_row(row: &sea_orm::QueryResult) -> Result<NamedMember, ApiError> {
+    Ok(NamedMember {
+        member: entity::project_members::Model::from_query_result(row, "")?,
+        display_name: row.try_get("", "display_name")?,
+    })
+}
+
+/// The managers of member `user_id` (project.view_members), nearest first, up to one who
+/// reports to nobody; 404 when the user is not a member. One statement
+/// ([`crate::sql::reporting::CHAIN`]), whatever the chain's length.
+pub async fn chain(
+    db: &impl ConnectionTrait,
+    subject: Subject,
+    project_id: Uuid,
+    user_id: Uuid,
+) -> Result<Vec<NamedMember>, ApiError> {
+    access::authorize_project(db, subject, project_id, Capability::ProjectViewMembers).await?;
+    let statement = crate::sql::reporting::CHAIN.statement(
+        db.get_database_backend(),
+        [project_id.into(), user_id.into()],
+    );
+    let rows = db.query_all_raw(statement).await?;
+    // Depth 0 is the member themselves: without it, the user is not a member.
+    let (_member, managers) = rows.split_first().ok_or(ApiError::NotFound)?;
+    managers.iter().map(named_row).collect()
+}
+
+/// One page of the reports of member `user_id` (project.view_members): those who report to
+/// them directly, or (`transitive`) everyone below them, in user id order, with how many there
+/// are in all; 404 when the user is not a member.
+pub async fn reports(
+    db: &impl ConnectionTrait,
+    subject: Subject,
+    project_id: Uuid,
+    user_id: Uuid,
+    transitive: bool,
+    window: &Window<Uuid>,
+) -> Result<Reports, ApiError> {
+    access::authorize_project(db, subject, project_id, Capability::ProjectViewMembers).await?;
+    if find_row(db, project_id, user_id).await?.is_none() {
+        return Err(ApiError::NotFound);
+    }
+    // Ids are UUIDv7 and never nil, so "after nil" is "from the start".
+    let after = window.after.unwrap_or(Uuid::nil());
+    let limit = i64::try_from(window.fetch()).unwrap_or(i64::MAX);
+    let statement = crate::sql::reporting::reports(transitive).statement(
+        db.get_database_backend(),
+        [
+            project_id.into(),
+            user_id.into(),
+            after.into(),
+            limit.into(),
+        ],
+    );
+    let rows = db.query_all_raw(statement).await?;
+    let total: i64 = match rows.first() {
+        Some(row) => row.try_get("", "total")?,
+        None => 0,
+    };
+    let mut page = Vec::new();
+    for row in &rows {
+        // The one row of an empty page carries only the count.
+        if row.try_get::<Option<Uuid>>("", "user_id")?.is_some() {
+            page.push(named_row(row)?);
+        }
+    }
+    Ok(Reports {
+        rows: page,
+        total: u64::try_from(total).unwrap_or(0),
+    })
 }
 
 /// What an audit event records of a project membership.

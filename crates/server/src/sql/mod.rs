@@ -1,9 +1,13 @@
 //! Roster's hand-written SQL, one module per concern: [`facts`] (what a decision reads),
-//! [`locks`] (the write path's locks) and [`tree`] (subtrees of the group tree). Each statement is written once; where PostgreSQL and
-//! SQLite differ, the difference is a fragment from [`Dialect`].
+//! [`locks`] (the write path's locks), [`tree`] (subtrees of the group tree), [`projects`] (the
+//! projects a subject may view) and [`reporting`] (chains and reports along reporting lines).
+//! Each statement is written once; where PostgreSQL and SQLite differ, the difference is a
+//! fragment from [`Dialect`].
 
 pub mod facts;
 pub mod locks;
+pub mod projects;
+pub mod reporting;
 pub mod tree;
 
 use sea_orm::{DbBackend, Statement, Value};

@@ -38,6 +38,7 @@ const SPEC_ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/v1/groups/{id}/members/{user_id}"),
     ("POST", "/v1/groups/{id}/projects"),
     ("GET", "/v1/groups/{id}/projects"),
+    ("GET", "/v1/projects"),
     ("GET", "/v1/projects/{id}"),
     ("PATCH", "/v1/projects/{id}"),
     ("DELETE", "/v1/projects/{id}"),
@@ -46,6 +47,8 @@ const SPEC_ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/projects/{id}/members/{user_id}"),
     ("DELETE", "/v1/projects/{id}/members/{user_id}"),
     ("GET", "/v1/projects/{id}/reporting-lines"),
+    ("GET", "/v1/projects/{id}/members/{user_id}/chain"),
+    ("GET", "/v1/projects/{id}/members/{user_id}/reports"),
     ("POST", "/v1/projects/{id}/squads"),
     ("GET", "/v1/projects/{id}/squads"),
     ("GET", "/v1/squads/{id}"),
@@ -362,6 +365,49 @@ async fn responses_match_their_documented_schemas(db: &TestDb) {
             Method::GET,
             "/v1/projects/{id}/reporting-lines",
             format!("/v1/projects/{project}/reporting-lines"),
+            None,
+        ),
+        (
+            Method::GET,
+            "/v1/projects/{id}/members/{user_id}/chain",
+            format!("/v1/projects/{project}/members/{}/chain", user.id),
+            None,
+        ),
+        (
+            Method::GET,
+            "/v1/projects/{id}/members/{user_id}/chain",
+            format!("/v1/projects/{project}/members/{}/chain", Uuid::now_v7()),
+            None,
+        ),
+        (
+            Method::GET,
+            "/v1/projects/{id}/members/{user_id}/reports",
+            format!(
+                "/v1/projects/{project}/members/{}/reports?transitive=true",
+                app.admin.id
+            ),
+            None,
+        ),
+        (
+            Method::GET,
+            "/v1/projects/{id}/members/{user_id}/reports",
+            format!(
+                "/v1/projects/{project}/members/{}/reports?transitive=maybe",
+                app.admin.id
+            ),
+            None,
+        ),
+        (Method::GET, "/v1/projects", "/v1/projects".into(), None),
+        (
+            Method::GET,
+            "/v1/projects",
+            format!("/v1/projects?within={group}"),
+            None,
+        ),
+        (
+            Method::GET,
+            "/v1/projects",
+            format!("/v1/projects?within={}", Uuid::now_v7()),
             None,
         ),
         (

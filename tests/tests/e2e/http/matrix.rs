@@ -234,6 +234,10 @@ fn table() -> Vec<Row> {
         r(ListGroupProjects, Own,                  [R200, R200, R200, R200, R200, R200, R200, N404, N404, N404, N404, N404, N404, N404]),
         r(ListGroupProjects, Up,                   [R200, N404, N404, N404, R200, R200, R200, N404, N404, N404, N404, N404, N404, N404]),
         r(ListGroupProjects, Other,                [R200, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, R200, N404]),
+        r(ListProjects, Own,                       [R200, R200, R200, R200, R200, R200, R200, R200, R200, R200, R200, R200, R200, R200]),
+        r(ListProjectsWithin, Own,                 [R200, R200, R200, R200, R200, R200, R200, N404, N404, N404, N404, N404, N404, N404]),
+        r(ListProjectsWithin, Up,                  [R200, N404, N404, N404, R200, R200, R200, N404, N404, N404, N404, N404, N404, N404]),
+        r(ListProjectsWithin, Other,               [R200, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, R200, N404]),
         r(GetProject, Own,                         [R200, R200, N404, N404, R200, N404, N404, R200, R200, R200, R200, R200, N404, N404]),
         r(GetProject, Other,                       [R200, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, R200, N404]),
         r(RenameProject, Own,                      [R200, R200, N404, N404, R200, N404, N404, R200, R200, F403, F403, F403, N404, N404]),
@@ -259,6 +263,12 @@ fn table() -> Vec<Row> {
         r(GetProjectMemberAbsent, Own,             [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(ReportingLines, Own,                     [R200, R200, N404, N404, R200, N404, N404, R200, R200, R200, R200, R200, N404, N404]),
         r(ReportingLines, Other,                   [R200, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, R200, N404]),
+        r(MemberChain, Own,                        [R200, R200, N404, N404, R200, N404, N404, R200, R200, R200, R200, R200, N404, N404]),
+        r(MemberChain, Other,                      [R200, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, R200, N404]),
+        r(MemberChainAbsent, Own,                  [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
+        r(MemberReports, Own,                      [R200, R200, N404, N404, R200, N404, N404, R200, R200, R200, R200, R200, N404, N404]),
+        r(MemberReports, Other,                    [R200, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, R200, N404]),
+        r(MemberReportsAbsent, Own,                [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(DeleteProjectMember, Own,                [R204, R204, N404, N404, R204, N404, N404, R204, R204, F403, F403, F403, N404, N404]),
         r(DeleteProjectMember, Other,              [R204, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, F403, N404]),
         r(DeleteProjectAdmin, Own,                 [R204, R204, N404, N404, R204, N404, N404, R204, E403, F403, F403, F403, N404, N404]),
@@ -320,6 +330,9 @@ fn table() -> Vec<Row> {
         r(PutProjectMember, Missing,               [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(ListProjectMembers, Missing,             [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(ReportingLines, Missing,                 [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
+        r(ListProjectsWithin, Missing,             [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
+        r(MemberChain, Missing,                    [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
+        r(MemberReports, Missing,                  [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(CreateSquad, Missing,                    [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(ListSquads, Missing,                     [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(GetSquad, Missing,                       [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
@@ -858,6 +871,32 @@ fn malformed_ids(w: &World) -> Vec<Probe> {
             "id",
         ));
     }
+    for tail in ["chain", "reports"] {
+        probes.push(probe(
+            Method::GET,
+            format!("/v1/projects/{BAD}/members/{mem}/{tail}"),
+            None,
+            "id",
+        ));
+        probes.push(probe(
+            Method::GET,
+            format!("/v1/projects/{p}/members/{BAD}/{tail}"),
+            None,
+            "user_id",
+        ));
+    }
+    probes.push(probe(
+        Method::GET,
+        format!("/v1/projects?within={BAD}"),
+        None,
+        "within",
+    ));
+    probes.push(probe(
+        Method::GET,
+        format!("/v1/projects/{p}/members/{mem}/reports?transitive=maybe"),
+        None,
+        "transitive",
+    ));
     for suffix in ["", "/members", "/reporting-lines", "/squads", "/audit"] {
         probes.push(probe(
             Method::GET,
@@ -1148,13 +1187,27 @@ async fn list_walks(w: &World, tally: &mut Tally) {
     let everyone = ids_of(&walk(w, tally, admin, "/v1/users").await.unwrap(), "id");
     let groups = [w.org, w.school, w.dept, w.class, w.academy, w.academy_class];
     let mut all_projects: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    let mut within_projects: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for group in groups {
         let path = format!("/v1/groups/{group}/projects");
         let items = walk(w, tally, admin, &path).await.unwrap();
         all_projects.insert(group, ids_of(&items, "id"));
     }
+    // Every project, and those in each fixture group's subtree, as the system admin sees them.
+    let every_project = ids_of(&walk(w, tally, admin, "/v1/projects").await.unwrap(), "id");
+    for group in groups {
+        let path = format!("/v1/projects?within={group}");
+        let items = walk(w, tally, admin, &path).await.unwrap();
+        within_projects.insert(group, ids_of(&items, "id"));
+    }
+    let seen = Seen {
+        everyone: &everyone,
+        all_projects: &all_projects,
+        every_project: &every_project,
+        within_projects: &within_projects,
+    };
     let walks: Vec<Tally> = stream::iter(Who::ALL)
-        .map(|who| walk_as(w, who, &everyone, &all_projects))
+        .map(|who| walk_as(w, who, &seen))
         .buffered(2)
         .collect()
         .await;
@@ -1163,14 +1216,27 @@ async fn list_walks(w: &World, tally: &mut Tally) {
     }
 }
 
-/// Walks every list as `who` and reads what it shows; `everyone` and `all_projects` are what the
-/// system admin sees (every user; every project of each fixture group).
-async fn walk_as(
-    w: &World,
-    who: Who,
-    everyone: &[Uuid],
-    all_projects: &HashMap<Uuid, Vec<Uuid>>,
-) -> Tally {
+/// What the system admin's lists show, to compare each principal's with.
+struct Seen<'a> {
+    /// Every user.
+    everyone: &'a [Uuid],
+    /// Every project of each fixture group (`GET /v1/groups/{id}/projects`).
+    all_projects: &'a HashMap<Uuid, Vec<Uuid>>,
+    /// Every project (`GET /v1/projects`).
+    every_project: &'a [Uuid],
+    /// Every project in each fixture group's subtree (`GET /v1/projects?within=`).
+    within_projects: &'a HashMap<Uuid, Vec<Uuid>>,
+}
+
+/// Walks every list as `who` and reads what it shows, and for the lists of users and projects
+/// what it does not show, against what the system admin sees.
+async fn walk_as(w: &World, who: Who, seen: &Seen<'_>) -> Tally {
+    let Seen {
+        everyone,
+        all_projects,
+        every_project,
+        within_projects,
+    } = *seen;
     let mut local = Tally::default();
     let tally = &mut local;
     let groups = [w.org, w.school, w.dept, w.class, w.academy, w.academy_class];
@@ -1224,6 +1290,38 @@ async fn walk_as(
             for project in &all_projects[&group] {
                 let want = if shown.contains(project) { 200 } else { 404 };
                 wanted.push((format!("/v1/projects/{project}"), want, path.clone()));
+            }
+        }
+    }
+
+    // `GET /v1/projects` lists exactly the projects `GET /v1/projects/{id}` lets one read, and
+    // `?within=` exactly those of them in the group's subtree.
+    let visible: BTreeSet<Uuid> = ids_of(&walk(w, tally, me, "/v1/projects").await.unwrap(), "id")
+        .into_iter()
+        .collect();
+    for project in every_project {
+        let want = if visible.contains(project) { 200 } else { 404 };
+        wanted.push((
+            format!("/v1/projects/{project}"),
+            want,
+            "GET /v1/projects".into(),
+        ));
+    }
+    for group in groups {
+        let path = format!("/v1/projects?within={group}");
+        if let Some(items) = walk(w, tally, me, &path).await {
+            let shown: BTreeSet<Uuid> = ids_of(&items, "id").into_iter().collect();
+            let expected: BTreeSet<Uuid> = within_projects[&group]
+                .iter()
+                .filter(|p| visible.contains(p))
+                .copied()
+                .collect();
+            tally.cases += 1;
+            if shown != expected {
+                tally.unexpected.push(format!(
+                    "{} GET {path} lists {shown:?}, expected {expected:?}",
+                    who.label()
+                ));
             }
         }
     }

@@ -19,6 +19,7 @@ mod pagination;
 mod project_members;
 mod projects;
 mod protocol;
+mod reporting;
 mod squads;
 mod startup;
 mod users;

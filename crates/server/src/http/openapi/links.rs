@@ -98,6 +98,8 @@ impl Carried {
                         "get_project_member",
                         "put_project_member",
                         "delete_project_member",
+                        "get_member_chain",
+                        "list_member_reports",
                     ],
                     "project_id",
                 ),
@@ -145,6 +147,7 @@ const SOURCES: &[(&str, &str, &str, Carried)] = &[
     ),
     ("create_project", "201", "", Carried::Project),
     ("list_group_projects", "200", "/items/0", Carried::Project),
+    ("list_projects", "200", "/items/0", Carried::Project),
     ("put_project_member", "201", "", Carried::ProjectMember),
     (
         "list_project_members",

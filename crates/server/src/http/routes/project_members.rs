@@ -1,5 +1,6 @@
 //! `/v1/projects/{id}/members` and `/v1/projects/{id}/reporting-lines`: project roles, with
-//! the reporting line each member gets.
+//! the reporting line each member gets; and per person, `…/members/{user_id}/chain` (their
+//! managers) and `…/members/{user_id}/reports` (who reports to them).
 
 use actix_web::{HttpResponse, delete, get, put, web};
 use serde::{Deserialize, Serialize};
@@ -13,7 +14,9 @@ use crate::http::extract::{Answer, Caller, Json, Query, Reply, role_field};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::problems::{BodyRejected, Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::http::repr::{ProjectMember, upserted_response};
-use crate::services::project_members::{self, Assignment, ProjectMemberFilter, ReportingNode};
+use crate::services::project_members::{
+    self, Assignment, NamedMember, ProjectMemberFilter, ReportingNode,
+};
 
 /// Body of `PUT /v1/projects/{id}/members/{user_id}`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -44,11 +47,31 @@ fn parse_role(raw: &str) -> Result<domain::ProjectRole, ApiError> {
     role_field("role", raw, &domain::ProjectRole::ALL)
 }
 
+/// A project member with their user's display name: a person on a reporting line.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportingMember {
+    #[serde(flatten)]
+    pub member: ProjectMember,
+    /// The user's display name.
+    pub display_name: String,
+}
+
+impl From<NamedMember> for ReportingMember {
+    fn from(named: NamedMember) -> Self {
+        Self {
+            member: named.member.into(),
+            display_name: named.display_name,
+        }
+    }
+}
+
 /// A member in the reporting tree, with the members who report to them.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReportingLine {
     #[serde(flatten)]
     pub member: ProjectMember,
+    /// The user's display name.
+    pub display_name: String,
     /// The members who report to this one.
     #[schema(no_recursion)]
     pub reports: Vec<ReportingLine>,
@@ -57,10 +80,39 @@ pub struct ReportingLine {
 impl From<ReportingNode> for ReportingLine {
     fn from(node: ReportingNode) -> Self {
         Self {
-            member: node.member.into(),
+            member: node.member.member.into(),
+            display_name: node.member.display_name,
             reports: node.reports.into_iter().map(Into::into).collect(),
         }
     }
+}
+
+/// A member's managers, nearest first: the one they report to, the one that one reports to, …
+/// up to a member who reports to nobody. Empty for a member who reports to nobody. Not
+/// paginated: lines point at strictly stronger roles, so a chain has at most three managers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportingChain {
+    pub items: Vec<ReportingMember>,
+}
+
+/// `?transitive=` of the reports listing.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportsQuery {
+    /// `true`: everyone below the member, at any depth; `false` (the default): only those who
+    /// report to them directly.
+    pub transitive: Option<bool>,
+}
+
+/// One page of a member's reports, with how many there are in all.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportsPage {
+    pub items: Vec<ReportingMember>,
+    /// Pass as `?cursor=` for the next page; `null` on the last page.
+    #[schema(value_type = Option<crate::http::schemas::CursorText>, required = true)]
+    pub next_cursor: Option<String>,
+    /// How many reports match (direct, or all below with `transitive=true`), on every page.
+    pub total: u64,
 }
 
 /// The whole reporting tree of a project.
@@ -206,10 +258,82 @@ pub async fn get_reporting_lines(caller: Caller, id: web::Path<Uuid>) -> Reply<R
     }))
 }
 
+/// A member's managers up to the top of the reporting tree, nearest first
+/// (project.view_members).
+#[utoipa::path(
+    tag = "project members",
+    params(
+        ("id" = Uuid, Path, description = "the project's id"),
+        ("user_id" = Uuid, Path, description = "the member's user id"),
+    ),
+    responses(
+        (status = 200, description = "the member's managers, nearest first (empty for a member who reports to nobody)", body = ReportingChain),
+        Invalid, Unauthenticated, Forbidden,
+        (status = 404, description = "`not_found`: no such project, one the caller may not see, or a user who is not a member of it", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/projects/{id}/members/{user_id}/chain")]
+pub async fn get_member_chain(
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Reply<ReportingChain> {
+    let (project_id, user_id) = path.into_inner();
+    let managers = project_members::chain(caller.db(), caller.subject, project_id, user_id).await?;
+    Ok(web::Json(ReportingChain {
+        items: managers.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// The members who report to a member, directly (default) or at any depth
+/// (`?transitive=true`), ordered by user id (project.view_members).
+#[utoipa::path(
+    tag = "project members",
+    params(
+        ("id" = Uuid, Path, description = "the project's id"),
+        ("user_id" = Uuid, Path, description = "the member's user id"),
+        ReportsQuery, PageParams,
+    ),
+    responses(
+        (status = 200, description = "a page of reports, with their number in all", body = ReportsPage),
+        Invalid, Unauthenticated, Forbidden,
+        (status = 404, description = "`not_found`: no such project, one the caller may not see, or a user who is not a member of it", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/projects/{id}/members/{user_id}/reports")]
+pub async fn list_member_reports(
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    query: Query<ReportsQuery>,
+    page: Query<PageParams>,
+) -> Reply<ReportsPage> {
+    let (project_id, user_id) = path.into_inner();
+    let page = page.into_inner().parse()?;
+    let transitive = query.into_inner().transitive.unwrap_or(false);
+    let reports = project_members::reports(
+        caller.db(),
+        caller.subject,
+        project_id,
+        user_id,
+        transitive,
+        &page.by_id()?,
+    )
+    .await?;
+    let listed = page
+        .page(reports.rows, |m| m.member.user_id)
+        .map(ReportingMember::from);
+    Ok(web::Json(ReportsPage {
+        items: listed.items,
+        next_cursor: listed.next_cursor,
+        total: reports.total,
+    }))
+}
+
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(put_project_member)
         .service(list_project_members)
         .service(get_project_member)
         .service(delete_project_member)
-        .service(get_reporting_lines);
+        .service(get_reporting_lines)
+        .service(get_member_chain)
+        .service(list_member_reports);
 }

@@ -1,9 +1,9 @@
-//! `/v1/groups/{id}/projects` and `/v1/projects/{id}`: projects inside groups.
+//! `/v1/groups/{id}/projects`, `/v1/projects` and `/v1/projects/{id}`: projects inside groups.
 
 use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 use validator::Validate;
@@ -140,6 +140,41 @@ pub async fn list_group_projects(
     ))
 }
 
+/// `?within=` of the project listing.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProjectsQuery {
+    /// Only projects owned by this group or one of its descendants; the caller must be able to
+    /// view the group (group.view), else 404. Omitted: every project the caller may view.
+    pub within: Option<Uuid>,
+}
+
+/// The projects the caller may view — exactly those `GET /v1/projects/{id}` answers — in id
+/// order, optionally within a group's subtree.
+#[utoipa::path(
+    tag = "projects",
+    params(ProjectsQuery, PageParams),
+    responses(
+        (status = 200, description = "a page of projects", body = Page<Project>),
+        Invalid, Unauthenticated,
+        (status = 404, description = "`not_found`: the `within` group does not exist or the caller may not view it", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/projects")]
+pub async fn list_projects(
+    caller: Caller,
+    query: Query<ProjectsQuery>,
+    page: Query<PageParams>,
+) -> Reply<Page<Project>> {
+    let page = page.into_inner().parse()?;
+    let window = page.by_id()?;
+    let within = query.into_inner().within;
+    let rows = projects::list_visible(caller.db(), caller.subject, within, &window).await?;
+    Ok(web::Json(
+        page.page(rows, |v| v.project.id).map(Project::from),
+    ))
+}
+
 /// A project (project.view), with the caller's role.
 #[utoipa::path(
     tag = "projects",
@@ -191,6 +226,7 @@ pub async fn delete_project(caller: Caller, id: web::Path<Uuid>) -> Answer {
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_project)
         .service(list_group_projects)
+        .service(list_projects)
         .service(get_project)
         .service(update_project)
         .service(delete_project);
