@@ -26,6 +26,14 @@ pub enum Route {
     CheckBatch,
     /// `/v1/check` about another user.
     CheckOther,
+    /// `/v1/lookup/resources` about oneself, about another user, and within the target group.
+    LookupResources,
+    LookupResourcesOther,
+    LookupResourcesWithin,
+    /// `/v1/lookup/subjects` at the target group.
+    LookupSubjects,
+    /// `GET /v1/users/{id}/access` of a user who is none of the principals.
+    UserAccessOther,
     Audit,
     CreateUser,
     ListUsers,
@@ -133,12 +141,17 @@ pub enum Route {
 
 impl Route {
     /// Every variant, in declaration order.
-    pub const ALL: [Route; 86] = [
+    pub const ALL: [Route; 91] = [
         Route::Me,
         Route::Roles,
         Route::Check,
         Route::CheckBatch,
         Route::CheckOther,
+        Route::LookupResources,
+        Route::LookupResourcesOther,
+        Route::LookupResourcesWithin,
+        Route::LookupSubjects,
+        Route::UserAccessOther,
         Route::Audit,
         Route::CreateUser,
         Route::ListUsers,
@@ -230,6 +243,11 @@ impl Route {
             Roles => "GET /v1/roles",
             Check | CheckOther => "POST /v1/check",
             CheckBatch => "POST /v1/check/batch",
+            LookupResources | LookupResourcesOther | LookupResourcesWithin => {
+                "POST /v1/lookup/resources"
+            }
+            LookupSubjects => "POST /v1/lookup/subjects",
+            UserAccessOther => "GET /v1/users/{id}/access",
             Audit => "GET /v1/audit",
             CreateUser => "POST /v1/users",
             ListUsers => "GET /v1/users",
@@ -313,7 +331,13 @@ impl Route {
         use Route::*;
         !matches!(
             self,
-            Me | Roles | ListUsers | ListGroups | ListProjects | Check | CheckBatch
+            Me | Roles
+                | ListUsers
+                | ListGroups
+                | ListProjects
+                | Check
+                | CheckBatch
+                | LookupResources
         )
     }
 
@@ -394,6 +418,9 @@ pub const SPEC_ROUTES: &[&str] = &[
     "GET /v1/roles",
     "POST /v1/check",
     "POST /v1/check/batch",
+    "POST /v1/lookup/resources",
+    "POST /v1/lookup/subjects",
+    "GET /v1/users/{id}/access",
     "GET /v1/audit",
     "GET /v1/groups/{id}/audit",
     "GET /v1/projects/{id}/audit",
@@ -468,7 +495,7 @@ pub fn check_mapping(route: Route) -> Option<(&'static str, On)> {
         | PutGroupMember
         | PutGroupMemberUnchanged
         | DeleteGroupMember => ("group.manage_members", On::Group),
-        ListGroupMembers | GetGroupMember => ("group.view_members", On::Group),
+        ListGroupMembers | GetGroupMember | LookupSubjects => ("group.view_members", On::Group),
         CreateProject => ("group.create_projects", On::Group),
         GetProject | ListSquads => ("project.view", On::Project),
         RenameProject | ProjectAudit => ("project.manage_settings", On::Project),
@@ -615,6 +642,29 @@ pub async fn prepare(w: &World, route: Route, target: Target, who: Who) -> Prepa
                 "resource": { "type": "project", "id": w.p },
             }),
         ),
+        LookupResources => post(
+            "/v1/lookup/resources",
+            json!({ "capability": "group.view", "resource_type": "group" }),
+        ),
+        LookupResourcesOther => post(
+            "/v1/lookup/resources",
+            json!({
+                "user_id": w.dept_teacher.id,
+                "capability": "project.view",
+                "resource_type": "project",
+            }),
+        ),
+        LookupResourcesWithin => post(
+            "/v1/lookup/resources",
+            json!({ "capability": "group.view", "resource_type": "group", "within": g }),
+        )
+        .group(g),
+        LookupSubjects => post(
+            "/v1/lookup/subjects",
+            json!({ "capability": "group.view", "resource": { "type": "group", "id": g } }),
+        )
+        .group(g),
+        UserAccessOther => get(format!("/v1/users/{}/access", w.dept_teacher.id)),
         Audit => get("/v1/audit"),
 
         CreateUser => post(
