@@ -2,8 +2,10 @@
 # The one benchmark command (docs/PERFORMANCE.md): builds the standalone `bench/` package in
 # release mode, makes sure PostgreSQL answers, seeds fresh `roster_bench_*` databases through
 # Roster's own code, runs G1 (HTTP check vs its ceilings), G2 (in-process decision vs Cedar and
-# casbin) and G3 (hierarchy at 10³–10⁶ groups), and writes the results table (machine, date,
-# medians, ratios, goals) to bench/target/results/latest.md (or $BENCH_OUT).
+# casbin) and G3 (hierarchy at 10³–10⁶ groups: descendants, ancestors, effective role, move,
+# and the lookups — resource and subject first pages, subtree roots vs the expanded answer),
+# and writes the results table (machine, date, medians, ratios, goals) to
+# bench/target/results/latest.md (or $BENCH_OUT).
 #
 #   scripts/bench.sh            # everything (about 25 minutes on 2 cores, build included)
 #   scripts/bench.sh g1|g2|g3   # one part

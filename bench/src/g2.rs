@@ -335,6 +335,7 @@ pub async fn run(reps: usize) -> anyhow::Result<Result> {
             members_per_group: 10,
             probe_users: 100,
             probes_per_user: 10,
+            lookups: false,
         };
         let org = Org::generate(shape, Uuid::now_v7(), 2)?;
         let t = Instant::now();

@@ -35,6 +35,7 @@ pub const G1_SHAPE: Shape = Shape {
     members_per_group: 10,
     probe_users: 200,
     probes_per_user: 10,
+    lookups: false,
 };
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -136,6 +137,7 @@ fn small_shape() -> Shape {
         members_per_group: 10,
         probe_users: 50,
         probes_per_user: 4,
+        lookups: false,
     }
 }
 

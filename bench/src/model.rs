@@ -99,6 +99,47 @@ pub struct Org {
     /// Users whose role at the probed leaves is inherited from two levels up.
     pub probe_users: Vec<usize>,
     pub probes: Vec<Probe>,
+    /// What G3's lookup queries ask about, when the shape asks for it.
+    pub lookups: Option<LookupFixtures>,
+}
+
+/// Groups in the lookup chain under the root: its leaf is at the deepest level a path allows
+/// (`domain::MAX_GROUP_DEPTH`), so it has 20 ancestors — far deeper than the 10-ary tree
+/// (depth 6 at 10⁶ groups), and the same chain at every scale, so growth compares like with
+/// like.
+pub const CHAIN_LEN: usize = domain::MAX_GROUP_DEPTH as usize;
+
+/// Members at each level of the chain.
+pub const CHAIN_MEMBERS_PER_LEVEL: usize = 5;
+
+/// How many memberships the lookup user holds.
+pub const LOOKUP_MEMBERSHIPS: usize = 10;
+
+/// The fixtures of G3's lookups, added after everything else (no random draws), so the rest of
+/// the organisation is the same with or without them.
+#[derive(Debug)]
+pub struct LookupFixtures {
+    /// The user (index into `users`) with exactly [`LOOKUP_MEMBERSHIPS`] memberships, all in
+    /// `memberships`.
+    pub user: usize,
+    /// The tree groups of those memberships: one depth-2 group under each depth-1 group, so
+    /// the subtrees are disjoint (ten roots) and each holds about 1 % of the tree.
+    pub groups: Vec<usize>,
+    /// How many groups the expanded answer holds (the ten subtrees, roots included).
+    pub expanded: usize,
+    /// The chain under the root, top first: ids and paths (not part of `tree`, whose
+    /// breadth-first numbering it would break).
+    pub chain: Vec<(Uuid, GroupPath)>,
+    /// `(user index, chain level, role)`: [`CHAIN_MEMBERS_PER_LEVEL`] users of their own per
+    /// level.
+    pub chain_members: Vec<(usize, usize, GroupRole)>,
+}
+
+impl LookupFixtures {
+    /// The chain's leaf: the group of the subject lookup.
+    pub fn leaf(&self) -> Uuid {
+        self.chain[self.chain.len() - 1].0
+    }
 }
 
 /// How to generate an organisation.
@@ -109,6 +150,8 @@ pub struct Shape {
     pub members_per_group: usize,
     pub probe_users: usize,
     pub probes_per_user: usize,
+    /// Add the lookup fixtures ([`LookupFixtures`], G3's lookup queries).
+    pub lookups: bool,
 }
 
 impl Org {
@@ -119,7 +162,7 @@ impl Org {
         // Each ordinary user holds about ten memberships.
         let ordinary = (n * shape.members_per_group / 10).max(100);
         let total_users = ordinary + shape.probe_users;
-        let users: Vec<Uuid> = (0..total_users).map(|_| Uuid::now_v7()).collect();
+        let mut users: Vec<Uuid> = (0..total_users).map(|_| Uuid::now_v7()).collect();
         let mut memberships =
             Vec::with_capacity(n * shape.members_per_group + shape.probe_users * 10);
         let mut taken: HashSet<(usize, usize)> = HashSet::new();
@@ -173,14 +216,81 @@ impl Org {
                 });
             }
         }
+        let lookups = if shape.lookups {
+            Some(lookup_fixtures(&tree, &mut users, &mut memberships)?)
+        } else {
+            None
+        };
         Ok(Self {
             tree,
             users,
             memberships,
             probe_users,
             probes,
+            lookups,
         })
     }
+}
+
+impl Tree {
+    /// How many groups the subtree at `i` holds, `i` included.
+    pub fn subtree_len(&self, i: usize) -> usize {
+        let mut count = 0;
+        let mut level = i..i + 1;
+        while !level.is_empty() {
+            count += level.len();
+            // The children of a contiguous range are contiguous (breadth-first numbering).
+            let first = self.children(level.start).start;
+            let end = self.children(level.end - 1).end;
+            level = first..end.max(first);
+        }
+        count
+    }
+}
+
+/// The lookup user and the chain (see [`LookupFixtures`]); new users are appended.
+fn lookup_fixtures(
+    tree: &Tree,
+    users: &mut Vec<Uuid>,
+    memberships: &mut Vec<(usize, usize, GroupRole)>,
+) -> anyhow::Result<LookupFixtures> {
+    // Depth-2 groups are 11..=110; 11 + 11k is the (k+1)-th child of depth-1 group k+1.
+    let groups: Vec<usize> = (0..LOOKUP_MEMBERSHIPS).map(|k| 11 + 11 * k).collect();
+    if groups.iter().any(|&g| g >= tree.len()) {
+        anyhow::bail!("the lookup fixtures need at least 111 groups");
+    }
+    let roles = [
+        GroupRole::Student,
+        GroupRole::Teacher,
+        GroupRole::GroupAdmin,
+    ];
+    let user = users.len();
+    users.push(Uuid::now_v7());
+    for (k, &group) in groups.iter().enumerate() {
+        memberships.push((user, group, roles[k % roles.len()]));
+    }
+    let expanded = groups.iter().map(|&g| tree.subtree_len(g)).sum();
+    let mut chain: Vec<(Uuid, GroupPath)> = Vec::with_capacity(CHAIN_LEN);
+    let mut chain_members = Vec::with_capacity(CHAIN_LEN * CHAIN_MEMBERS_PER_LEVEL);
+    for level in 0..CHAIN_LEN {
+        let id = Uuid::now_v7();
+        let path = match chain.last() {
+            Some((_, parent)) => parent.child(id)?,
+            None => tree.paths[0].child(id)?,
+        };
+        chain.push((id, path));
+        for m in 0..CHAIN_MEMBERS_PER_LEVEL {
+            chain_members.push((users.len(), level, roles[m % roles.len()]));
+            users.push(Uuid::now_v7());
+        }
+    }
+    Ok(LookupFixtures {
+        user,
+        groups,
+        expanded,
+        chain,
+        chain_members,
+    })
 }
 
 fn random_role(rng: &mut StdRng) -> GroupRole {

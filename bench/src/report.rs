@@ -319,19 +319,19 @@ impl Report {
         writeln!(s, "## G3 — hierarchy at scale\n")?;
         writeln!(
             s,
-            "10-ary trees, one membership per group; one connection, sequential; milliseconds, median (p99) of {} runs per query per repetition, medians over repetitions. `desc` = 110 descendants of a 111-group subtree, `anc` = ancestors of a deepest leaf, `role` = the check service at a leaf (role inherited two levels up), `move` = moving the 111-group subtree (one write transaction with audit).\n",
+            "10-ary trees, one membership per group (plus the lookup fixtures: one user with 10 memberships, a chain of 20 groups under the root with 5 members per level); one connection, sequential; milliseconds, median (p99) of {} runs per query per repetition, medians over repetitions. `desc` = 110 descendants of a 111-group subtree, `anc` = ancestors of a deepest leaf, `role` = the check service at a leaf (role inherited two levels up), `move` = moving the 111-group subtree (one write transaction with audit). Lookups below.\n",
             300
         )?;
         for r in &self.g3 {
             writeln!(s, "### {}\n", r.backend.name())?;
             write!(s, "| groups |")?;
-            for q in g3::QUERIES {
+            for q in &g3::QUERIES[..g3::TREE_QUERIES] {
                 write!(s, " {q} |")?;
             }
-            writeln!(s, "\n|---|{}", "---|".repeat(g3::QUERIES.len()))?;
+            writeln!(s, "\n|---|{}", "---|".repeat(g3::TREE_QUERIES))?;
             for sc in &r.scales {
                 write!(s, "| {} |", sc.groups)?;
-                for q in 0..g3::QUERIES.len() {
+                for q in 0..g3::TREE_QUERIES {
                     let med = g3::median_of(&sc.samples, |row| row[q].map(|x| x.median_ms));
                     let p99 = g3::median_of(&sc.samples, |row| row[q].map(|x| x.p99_ms));
                     write!(s, " {} ({}) |", fmt_ms(med), fmt_ms(p99))?;
@@ -435,6 +435,7 @@ impl Report {
                     an.is_some_and(|x| x <= 0.8),
                 ));
             }
+            write_lookups(s, r, &label, full, goals)?;
             for sc in &r.scales {
                 if sc.plans.is_empty() {
                     continue;
@@ -452,4 +453,117 @@ impl Report {
         }
         Ok(())
     }
+}
+
+fn fmt_size(b: usize) -> String {
+    if b >= 1 << 20 {
+        format!("{:.1} MiB", b as f64 / f64::from(1u32 << 20))
+    } else if b >= 1 << 10 {
+        format!("{:.1} KiB", b as f64 / 1024.0)
+    } else {
+        format!("{b} B")
+    }
+}
+
+/// G3's lookups: first pages, and the subtree-roots answer against the expanded one.
+fn write_lookups(
+    s: &mut String,
+    r: &g3::Result,
+    label: &str,
+    full: bool,
+    goals: &mut Vec<(String, String, bool)>,
+) -> std::fmt::Result {
+    let res = g3::index_of("lookup_res_roster");
+    let sub = g3::index_of("lookup_sub_roster");
+    let roots = g3::index_of("lookup_roots_all");
+    let expand = g3::index_of("lookup_expand_all");
+    writeln!(
+        s,
+        "#### Lookups on {}\n\n`lookup_res` = first page (limit 50) of `group_roots`, `group.view`, for a user with 10 memberships at depth-2 groups (10 roots); `lookup_sub` = first page (limit 50) of `subjects` at the leaf of a 20-group chain (5 members per level); both answers walked whole with limit 500: roots vs expanded (every group). Bytes are the JSON pages as the route serializes them (`Page<FoundResource>`), and for the expanded answer also a bare `[{{type, id, role}}]` list. Times include page building and serialization; the expanded walk is timed over at most 5 walks per repetition (15 s budget), so its p99 is the slowest walk.\n",
+        r.backend.name()
+    )?;
+    writeln!(
+        s,
+        "| groups | lookup_res first page | lookup_sub first page | roots: items / pages / bytes / time | expanded: items / pages / bytes / bare list / time | expanded ÷ roots: bytes / time | slowest expanded page |\n|---|---|---|---|---|---|---|"
+    )?;
+    let cell = |sc: &g3::ScaleResult, q: usize| {
+        let med = g3::median_of(&sc.samples, |row| row[q].map(|x| x.median_ms));
+        let p99 = g3::median_of(&sc.samples, |row| row[q].map(|x| x.p99_ms));
+        format!("{} ({})", fmt_ms(med), fmt_ms(p99))
+    };
+    let mut compare = Vec::new();
+    let mut smaller_and_faster = true;
+    for sc in &r.scales {
+        let a = &sc.answers;
+        let time_ratio = g3::median_of(&sc.samples, |row| {
+            Some(row[expand]?.median_ms / row[roots]?.median_ms)
+        });
+        let bytes_ratio = a.expanded_bytes as f64 / a.roots_bytes.max(1) as f64;
+        writeln!(
+            s,
+            "| {} | {} | {} | {} / {} / {} / {} ms | {} / {} / {} / {} / {} ms | {:.0}× / {}× | {:.1} ms |",
+            sc.groups,
+            cell(sc, res),
+            format!("{}, {}", cell(sc, sub), fmt_size(a.subjects_page_bytes)),
+            a.roots_items,
+            a.roots_pages,
+            fmt_size(a.roots_bytes),
+            cell(sc, roots),
+            a.expanded_items,
+            a.expanded_pages,
+            fmt_size(a.expanded_bytes),
+            fmt_size(a.expanded_min_bytes),
+            cell(sc, expand),
+            bytes_ratio,
+            time_ratio.map_or("–".into(), |t| format!("{t:.0}")),
+            a.slowest_page_ms
+        )?;
+        smaller_and_faster &= bytes_ratio > 1.0 && time_ratio.is_some_and(|t| t > 1.0);
+        compare.push(format!(
+            "{}: {:.0}× bytes, {}× time",
+            sc.groups,
+            bytes_ratio,
+            time_ratio.map_or("–".into(), |t| format!("{t:.0}"))
+        ));
+    }
+    writeln!(s)?;
+    let (Some(first), Some(last)) = (r.scales.first(), r.scales.last()) else {
+        return Ok(());
+    };
+    let suffix = if full { "" } else { " (reduced scale)" };
+    if r.backend == Backend::Postgres {
+        for (q, name) in [(res, "resource"), (sub, "subject")] {
+            let med = g3::median_of(&last.samples, |row| row[q].map(|x| x.median_ms));
+            goals.push((
+                format!(
+                    "G3 lookups {label}: {name} lookup first page ≤ 5 ms median at {}{suffix}",
+                    last.groups
+                ),
+                format!("{} ms", fmt_ms(med)),
+                med.is_some_and(|m| m <= 5.0),
+            ));
+        }
+    }
+    for (q, name) in [(res, "resource"), (sub, "subject")] {
+        let v: Vec<f64> = first
+            .samples
+            .iter()
+            .zip(&last.samples)
+            .filter_map(|(x, y)| Some(y[q]?.median_ms / x[q]?.median_ms))
+            .collect();
+        let g = median(&v);
+        goals.push((
+            format!("G3 lookups {label}: {name} lookup growth ≤ 1.5×{suffix}"),
+            format!("{g:.3}"),
+            g <= 1.5,
+        ));
+    }
+    goals.push((
+        format!(
+            "G3 lookups {label}: subtree roots smaller and faster than the expanded answer (every scale; expanded ÷ roots)"
+        ),
+        compare.join("; "),
+        smaller_and_faster,
+    ));
+    Ok(())
 }

@@ -242,7 +242,7 @@ const CHUNK: usize = 1000;
 async fn insert_groups(db: &DatabaseConnection, org: &Org) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
     let tree = &org.tree;
-    let rows: Vec<entity::groups::ActiveModel> = (1..tree.len())
+    let mut rows: Vec<entity::groups::ActiveModel> = (1..tree.len())
         .map(|i| entity::groups::ActiveModel {
             id: Set(tree.ids[i]),
             parent_id: Set(Some(tree.ids[crate::model::parent(i)])),
@@ -254,6 +254,23 @@ async fn insert_groups(db: &DatabaseConnection, org: &Org) -> anyhow::Result<()>
             updated_at: Set(now),
         })
         .collect();
+    // The lookup chain hangs under the root, each level under the one before.
+    if let Some(lookups) = &org.lookups {
+        let mut parent = tree.ids[0];
+        for (level, (id, path)) in lookups.chain.iter().enumerate() {
+            rows.push(entity::groups::ActiveModel {
+                id: Set(*id),
+                parent_id: Set(Some(parent)),
+                name: Set(format!("Chain {}", level + 1)),
+                slug: Set(format!("chain{}", level + 1)),
+                path: Set(path.as_str().to_owned()),
+                depth: Set(i16::from(path.depth())),
+                created_at: Set(now),
+                updated_at: Set(now),
+            });
+            parent = *id;
+        }
+    }
     // Breadth-first order: every parent is inserted before its children.
     for chunk in rows.chunks(CHUNK) {
         entity::groups::Entity::insert_many(chunk.to_vec())
@@ -287,7 +304,7 @@ async fn insert_users(db: &DatabaseConnection, org: &Org) -> anyhow::Result<()> 
 
 async fn insert_memberships(db: &DatabaseConnection, org: &Org) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
-    let rows: Vec<entity::group_members::ActiveModel> = org
+    let mut rows: Vec<entity::group_members::ActiveModel> = org
         .memberships
         .iter()
         .map(|&(user, group, role)| entity::group_members::ActiveModel {
@@ -299,6 +316,18 @@ async fn insert_memberships(db: &DatabaseConnection, org: &Org) -> anyhow::Resul
             updated_at: Set(now),
         })
         .collect();
+    if let Some(lookups) = &org.lookups {
+        rows.extend(lookups.chain_members.iter().map(|&(user, level, role)| {
+            entity::group_members::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                user_id: Set(org.users[user]),
+                group_id: Set(lookups.chain[level].0),
+                role: Set(roster_server::convert::stored_group_role(role)),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+        }));
+    }
     for chunk in rows.chunks(CHUNK) {
         entity::group_members::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(db)
