@@ -19,6 +19,7 @@ mod m0005_create_project_members;
 mod m0006_create_squads;
 mod m0007_create_squad_members;
 mod m0008_create_audit_events;
+mod m0009_index_system_admins;
 mod support;
 
 /// All of Roster's migrations, oldest first.
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_create_squads::Migration),
             Box::new(m0007_create_squad_members::Migration),
             Box::new(m0008_create_audit_events::Migration),
+            Box::new(m0009_index_system_admins::Migration),
         ]
     }
 }

@@ -36,6 +36,29 @@ pub fn subtree(backend: DbBackend, path: &domain::GroupPath, include_self: bool)
     }
 }
 
+/// Groups at or below any of `roots`. On PostgreSQL one `<@ ANY` over an `ltree[]`: a chain of
+/// `OR`ed casts is re-evaluated row by row once the server switches to a generic plan (the
+/// lookup benchmark measured 60× slower pages).
+pub fn in_any_subtree(backend: DbBackend, roots: &[domain::GroupPath]) -> SimpleExpr {
+    match backend {
+        DbBackend::Postgres => {
+            let params: Vec<String> = (1..=roots.len()).map(|n| format!("${n}")).collect();
+            Expr::cust_with_values(
+                format!(
+                    r#""groups"."path" <@ ANY (CAST(ARRAY[{}] AS ltree[]))"#,
+                    params.join(", ")
+                ),
+                roots.iter().map(|p| p.as_str().to_owned()),
+            )
+        }
+        _ => roots
+            .iter()
+            .map(|root| subtree(backend, root, true))
+            .reduce(|any, next| any.or(next))
+            .unwrap_or_else(|| Expr::val(false).into()),
+    }
+}
+
 /// Rewrites the paths and depths of the subtree at `old` so that it hangs at `new`.
 pub async fn rewrite_subtree_paths(
     db: &impl ConnectionTrait,

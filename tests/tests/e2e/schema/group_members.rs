@@ -239,6 +239,10 @@ async fn ac07_ac08_indexes(db: &TestDb) {
     let pair = index_named(&conn, "group_members", "uq_group_members_user_group").await;
     assert_eq!(pair.columns, ["user_id", "group_id"]);
     assert!(pair.unique && !by_user.unique && !by_group.unique);
+    // Subject lookups find the system admins through a partial index (m0009).
+    let admins = index_named(&conn, "group_members", "ix_group_members_system_admins").await;
+    assert_eq!(admins.columns, ["user_id"]);
+    assert!(!admins.unique);
 }
 
 /// AC9: the crate exports `GroupMember` (a stored row) and `NewGroupMember` (one to insert).

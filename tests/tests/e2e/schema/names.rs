@@ -36,6 +36,7 @@ const NAMES: [(&str, &[&str]); 8] = [
             "ck_group_members_role",
             "uq_group_members_user_group",
             "ix_group_members_user_id",
+            "ix_group_members_system_admins",
             "ix_group_members_group_id",
         ],
     ),

@@ -19,12 +19,24 @@ use crate::services::window::Window;
 /// How many candidates a lookup reads per round trip.
 const BATCH: u64 = 500;
 
-/// One batch of candidates, read and decided: how many were read, the key of the last one read
-/// (where the next batch starts), and those the decision kept.
+/// One batch of candidates, read and decided: whether more may follow, the key the next batch
+/// starts after, and the candidates the decision kept.
 struct Batch<T> {
-    read: usize,
+    more: bool,
     last: Option<Uuid>,
     kept: Vec<T>,
+}
+
+impl<T> Batch<T> {
+    /// A batch of `read` candidates in key order, the last with key `last`: a full batch may
+    /// have more behind it.
+    fn of(read: usize, last: Option<Uuid>, kept: Vec<T>) -> Self {
+        Self {
+            more: read >= usize::try_from(BATCH).unwrap_or(usize::MAX),
+            last,
+            kept,
+        }
+    }
 }
 
 /// Fills a page of `window` (plus the one item that tells another page follows) from batches
@@ -40,7 +52,7 @@ async fn fill_page<T>(
     loop {
         let batch = next(after).await?;
         items.extend(batch.kept);
-        if batch.read < usize::try_from(BATCH).unwrap_or(usize::MAX) || items.len() >= wanted {
+        if !batch.more || items.len() >= wanted {
             break;
         }
         after = batch.last;

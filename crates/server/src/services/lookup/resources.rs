@@ -149,11 +149,8 @@ pub async fn groups(
         if roots.is_empty() {
             return Ok(Vec::new());
         }
-        let backend = db.get_database_backend();
-        let any_root = roots.iter().fold(Condition::any(), |any, (_, path)| {
-            any.add(tree::subtree(backend, path, true))
-        });
-        query = query.filter(any_root);
+        let paths: Vec<domain::GroupPath> = roots.into_iter().map(|(_, path)| path).collect();
+        query = query.filter(tree::in_any_subtree(db.get_database_backend(), &paths));
     }
     let window = window.map(|path| path.as_str().to_owned());
     let rows = window.read(db, query, entity::groups::Column::Path).await?;
@@ -215,7 +212,7 @@ pub async fn projects(
                 })
             })
             .collect();
-        Ok(Batch { read, last, kept })
+        Ok(Batch::of(read, last, kept))
     })
     .await
 }
@@ -274,7 +271,7 @@ pub async fn squads(
                 })
             })
             .collect();
-        Ok(Batch { read, last, kept })
+        Ok(Batch::of(read, last, kept))
     })
     .await
 }
@@ -320,11 +317,10 @@ async fn project_candidates(
         })
         .map(|(_, path)| path)
         .collect();
-    let bridged = domain::minimal_roots(&bridging)
-        .iter()
-        .fold(Condition::any(), |any, path| {
-            any.add(tree::subtree(backend, path, true))
-        });
+    let bridged = Condition::all().add(tree::in_any_subtree(
+        backend,
+        &domain::minimal_roots(&bridging),
+    ));
     let member_of = Column::Id.in_subquery(
         Query::select()
             .column(entity::project_members::Column::ProjectId)

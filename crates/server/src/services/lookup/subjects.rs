@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Condition, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
@@ -77,8 +76,8 @@ pub async fn subjects(
         }
     };
     fill_page(window, async |after| {
-        let users = candidates(db, &place, after).await?;
-        let (read, last) = (users.len(), users.last().copied());
+        let (users, more) = candidates(db, &place, after).await?;
+        let last = users.last().copied();
         let facts = Facts::load(db, &place, &users).await?;
         let kept = users
             .into_iter()
@@ -91,7 +90,7 @@ pub async fn subjects(
                 })
             })
             .collect();
-        Ok(Batch { read, last, kept })
+        Ok(Batch { more, last, kept })
     })
     .await
 }
@@ -104,44 +103,71 @@ async fn owner_path(db: &impl ConnectionTrait, group_id: Uuid) -> Result<Vec<Uui
     Ok(access::stored_path(&group)?.ids())
 }
 
-/// The next batch of users after `after` who hold any membership that can decide at `place`:
-/// in a group on its path, in its project, or `system_admin` anywhere.
+/// The next users after `after`, in id order, who hold a membership that can decide at
+/// `place`: in a group on its path, `system_admin` anywhere, or in its project — and whether
+/// more may follow. Each source is read through its own index (`ix_group_members_group_id`,
+/// the partial `ix_group_members_system_admins`, the project's member key), a batch at a time;
+/// the merged batch ends where the first full source ends, so no user is skipped.
 async fn candidates(
     db: &impl ConnectionTrait,
     place: &Place,
     after: Option<Uuid>,
-) -> Result<Vec<Uuid>, ApiError> {
-    use entity::users::Column;
+) -> Result<(Vec<Uuid>, bool), ApiError> {
+    use entity::group_members::Column as Gm;
+    use entity::project_members::Column as Pm;
     let system_admin = convert::stored_group_role(domain::GroupRole::SystemAdmin);
-    let in_groups = Query::select()
-        .column(entity::group_members::Column::UserId)
-        .from(entity::group_members::Entity)
-        .cond_where(
-            Condition::any()
-                .add(entity::group_members::Column::GroupId.is_in(place.path.clone()))
-                .add(entity::group_members::Column::Role.eq(system_admin)),
+    let mut sources = vec![
+        user_ids(
+            db,
+            entity::group_members::Entity::find().filter(Gm::GroupId.is_in(place.path.clone())),
+            Gm::UserId,
+            after,
         )
-        .to_owned();
-    let mut reach = Condition::any().add(Column::Id.in_subquery(in_groups));
+        .await?,
+        user_ids(
+            db,
+            entity::group_members::Entity::find().filter(Gm::Role.eq(system_admin)),
+            Gm::UserId,
+            after,
+        )
+        .await?,
+    ];
     if let Some(project) = place.project {
-        reach = reach.add(
-            Column::Id.in_subquery(
-                Query::select()
-                    .column(entity::project_members::Column::UserId)
-                    .from(entity::project_members::Entity)
-                    .and_where(entity::project_members::Column::ProjectId.eq(project))
-                    .to_owned(),
-            ),
-        );
+        let members = entity::project_members::Entity::find().filter(Pm::ProjectId.eq(project));
+        sources.push(user_ids(db, members, Pm::UserId, after).await?);
     }
-    let mut query = entity::users::Entity::find().filter(reach);
-    if let Some(after) = after {
-        query = query.filter(Column::Id.gt(after));
-    }
+    let full = usize::try_from(BATCH).unwrap_or(usize::MAX);
+    // Past the end of a full source lie users it has not returned yet.
+    let bound = sources
+        .iter()
+        .filter(|ids| ids.len() >= full)
+        .filter_map(|ids| ids.last().copied())
+        .min();
+    let mut users: Vec<Uuid> = sources
+        .into_iter()
+        .flatten()
+        .filter(|id| bound.is_none_or(|bound| *id <= bound))
+        .collect();
+    users.sort_unstable();
+    users.dedup();
+    Ok((users, bound.is_some()))
+}
+
+/// Up to a batch of the `column` user ids of `query`'s rows after `after`, in order.
+async fn user_ids<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    query: sea_orm::Select<E>,
+    column: E::Column,
+    after: Option<Uuid>,
+) -> Result<Vec<Uuid>, ApiError> {
+    let query = match after {
+        Some(after) => query.filter(column.gt(after)),
+        None => query,
+    };
     Ok(query
         .select_only()
-        .column(Column::Id)
-        .order_by_asc(Column::Id)
+        .column(column)
+        .order_by_asc(column)
         .limit(BATCH)
         .into_tuple::<Uuid>()
         .all(db)
