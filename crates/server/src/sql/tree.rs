@@ -42,13 +42,12 @@ pub fn subtree(backend: DbBackend, path: &domain::GroupPath, include_self: bool)
 pub fn in_any_subtree(backend: DbBackend, roots: &[domain::GroupPath]) -> SimpleExpr {
     match backend {
         DbBackend::Postgres => {
-            let params: Vec<String> = (1..=roots.len()).map(|n| format!("${n}")).collect();
+            // One text parameter in array syntax (`{a.b,c}`), cast by PostgreSQL's input
+            // function: paths are hex digits and dots, which need no quoting there.
+            let paths: Vec<&str> = roots.iter().map(domain::GroupPath::as_str).collect();
             Expr::cust_with_values(
-                format!(
-                    r#""groups"."path" <@ ANY (CAST(ARRAY[{}] AS ltree[]))"#,
-                    params.join(", ")
-                ),
-                roots.iter().map(|p| p.as_str().to_owned()),
+                r#""groups"."path" <@ ANY (CAST($1 AS ltree[]))"#,
+                [format!("{{{}}}", paths.join(","))],
             )
         }
         _ => roots
