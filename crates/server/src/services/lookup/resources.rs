@@ -144,16 +144,40 @@ pub async fn groups(
     window: &Window<domain::GroupPath>,
 ) -> Result<Vec<GroupItem>, ApiError> {
     let scope = GroupScope::load(db, caller, subject, lookup.within).await?;
-    let mut query = entity::groups::Entity::find();
-    if let Some(roots) = scope.roots(db, subject, lookup.capability).await? {
-        if roots.is_empty() {
-            return Ok(Vec::new());
+    let column = entity::groups::Column::Path;
+    let Some(roots) = scope.roots(db, subject, lookup.capability).await? else {
+        // Everywhere: one range over the whole tree.
+        let window = window.map(|path| path.as_str().to_owned());
+        let rows = window
+            .read(db, entity::groups::Entity::find(), column)
+            .await?;
+        return decide_groups(&scope.index, lookup.capability, rows, false);
+    };
+    // Root by root, in path order: each subtree is one contiguous range of paths, so a page is
+    // a range read of the root the cursor is in, then of the roots after it until it is full.
+    // (One query over every root at once makes PostgreSQL test each path in the gaps between
+    // them against every root, which the lookup benchmark measured at 10⁵ groups.)
+    let backend = db.get_database_backend();
+    let mut rows = Vec::new();
+    let wanted = window.fetch();
+    for (_, root) in roots {
+        let before_cursor = window
+            .after
+            .as_ref()
+            .is_some_and(|after| root < *after && !after.is_descendant_or_self_of(&root));
+        if before_cursor {
+            continue;
         }
-        let paths: Vec<domain::GroupPath> = roots.into_iter().map(|(_, path)| path).collect();
-        query = query.filter(tree::in_any_subtree(db.get_database_backend(), &paths));
+        let remaining = Window {
+            after: window.after.as_ref().map(|p| p.as_str().to_owned()),
+            limit: wanted - rows.len() as u64 - 1,
+        };
+        let query = entity::groups::Entity::find().filter(tree::subtree(backend, &root, true));
+        rows.extend(remaining.read(db, query, column).await?);
+        if rows.len() as u64 >= wanted {
+            break;
+        }
     }
-    let window = window.map(|path| path.as_str().to_owned());
-    let rows = window.read(db, query, entity::groups::Column::Path).await?;
     decide_groups(&scope.index, lookup.capability, rows, false)
 }
 

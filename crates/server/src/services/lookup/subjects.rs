@@ -13,6 +13,7 @@ use crate::services::access;
 use crate::services::check::Resource;
 use crate::services::guard::Subject;
 use crate::services::window::Window;
+use crate::sql;
 
 /// A user who may use the capability there, with the role and membership that decide it.
 #[derive(Debug, Clone)]
@@ -115,7 +116,6 @@ async fn candidates(
 ) -> Result<(Vec<Uuid>, bool), ApiError> {
     use entity::group_members::Column as Gm;
     use entity::project_members::Column as Pm;
-    let system_admin = convert::stored_group_role(domain::GroupRole::SystemAdmin);
     let mut sources = vec![
         user_ids(
             db,
@@ -126,7 +126,7 @@ async fn candidates(
         .await?,
         user_ids(
             db,
-            entity::group_members::Entity::find().filter(Gm::Role.eq(system_admin)),
+            entity::group_members::Entity::find().filter(sql::facts::system_admin_membership()),
             Gm::UserId,
             after,
         )
@@ -190,7 +190,6 @@ impl Facts {
         users: &[Uuid],
     ) -> Result<Self, ApiError> {
         use entity::group_members::Column;
-        let system_admin = convert::stored_group_role(domain::GroupRole::SystemAdmin);
         let mut facts = Self {
             groups: HashMap::new(),
             system_admin_at: HashMap::new(),
@@ -199,7 +198,7 @@ impl Facts {
         };
         for row in entity::group_members::Entity::find()
             .filter(Column::UserId.is_in(users.to_vec()))
-            .filter(Column::Role.eq(system_admin))
+            .filter(sql::facts::system_admin_membership())
             .all(db)
             .await?
         {
