@@ -54,7 +54,7 @@ pub fn in_any_subtree(backend: DbBackend, roots: &[domain::GroupPath]) -> Simple
             .iter()
             .map(|root| subtree(backend, root, true))
             .reduce(|any, next| any.or(next))
-            .unwrap_or_else(|| Expr::val(false).into()),
+            .unwrap_or_else(|| Expr::val(false)),
     }
 }
 
