@@ -120,48 +120,46 @@ named_schema!(
 named_schema!(
     /// A group role name, from the domain's role table.
     GroupRoleName = "GroupRole",
-    || {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some("A role in a group, strongest first."))
-            .enum_values(Some(domain::GroupRole::ALL.iter().map(|r| r.as_str())))
-    }
+    || names(
+        "A role in a group, strongest first.",
+        domain::GroupRole::ALL.map(|r| r.as_str())
+    )
 );
 
 named_schema!(
     /// A project role name, from the domain's role table.
     ProjectRoleName = "ProjectRole",
-    || {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some("A role in a project, strongest first."))
-            .enum_values(Some(domain::ProjectRole::ALL.iter().map(|r| r.as_str())))
-    }
+    || names(
+        "A role in a project, strongest first.",
+        domain::ProjectRole::ALL.map(|r| r.as_str())
+    )
 );
 
 named_schema!(
     /// A capability name, from the domain's capability table.
     CapabilityName = "Capability",
-    || {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some(
-                "A capability; its prefix is the kind of resource it applies to.",
-            ))
-            .enum_values(Some(domain::Capability::ALL.iter().map(|c| c.as_str())))
-    }
+    || names(
+        "A capability; its prefix is the kind of resource it applies to.",
+        domain::Capability::ALL.map(|c| c.as_str())
+    )
 );
 
 named_schema!(
     /// A resource kind name.
     ResourceKindName = "ResourceKind",
-    || {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some("The kind of a resource."))
-            .enum_values(Some(domain::ResourceKind::ALL.iter().map(|k| k.as_str())))
-    }
+    || names(
+        "The kind of a resource.",
+        domain::ResourceKind::ALL.map(|k| k.as_str())
+    )
 );
+
+/// A string enum of `values`, in the table's order.
+fn names<const N: usize>(description: &str, values: [&'static str; N]) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .enum_values(Some(values))
+}
 
 /// A regex character class, as ranges: of the characters `member` holds for, or (`negated`) of
 /// every other character.
