@@ -320,56 +320,58 @@ pub async fn get_user_access(caller: Caller, id: web::Path<Uuid>) -> Reply<UserA
         users::find_visible(db, caller.subject, id).await?;
         Subject::load(db, id).await?
     };
-    let groups = Lookup {
-        capability: domain::Capability::GroupView,
+    let caller = caller.subject;
+    let everywhere = |capability| Lookup {
+        capability,
         within: None,
     };
-    let projects = Lookup {
-        capability: domain::Capability::ProjectView,
-        within: None,
-    };
-    let mut access = UserAccess {
+    let groups = whole(
+        async |window| {
+            let groups = everywhere(domain::Capability::GroupView);
+            resources::group_roots(db, caller, subject, groups, window).await
+        },
+        |item| access::stored_path(&item.group),
+    )
+    .await?;
+    let projects = whole(
+        async |window| {
+            let projects = everywhere(domain::Capability::ProjectView);
+            resources::projects(db, caller, subject, projects, window).await
+        },
+        |item| Ok(item.resource.id),
+    )
+    .await?;
+    let access = UserAccess {
         user_id: id,
         system_admin: subject.system_admin_at.is_some(),
-        groups: Vec::new(),
-        projects: Vec::new(),
+        groups: groups.into_iter().map(FoundResource::from).collect(),
+        projects: projects.into_iter().map(FoundResource::from).collect(),
     };
-    let mut window = Window {
-        after: None,
-        limit: MAX_LIMIT,
-    };
-    loop {
-        let page = resources::group_roots(db, caller.subject, subject, groups, &window).await?;
-        let more = page.len() as u64 > MAX_LIMIT;
-        let page: Vec<GroupItem> = page.into_iter().take(MAX_LIMIT as usize).collect();
-        window.after = page
-            .last()
-            .map(|item| access::stored_path(&item.group))
-            .transpose()?;
-        access
-            .groups
-            .extend(page.into_iter().map(FoundResource::from));
-        if !more {
-            break;
-        }
-    }
-    let mut window = Window {
-        after: None,
-        limit: MAX_LIMIT,
-    };
-    loop {
-        let page = resources::projects(db, caller.subject, subject, projects, &window).await?;
-        let more = page.len() as u64 > MAX_LIMIT;
-        let page: Vec<_> = page.into_iter().take(MAX_LIMIT as usize).collect();
-        window.after = page.last().map(|item| item.resource.id);
-        access
-            .projects
-            .extend(page.into_iter().map(FoundResource::from));
-        if !more {
-            break;
-        }
-    }
     Ok(web::Json(access))
+}
+
+/// Every item of a lookup, read a full page at a time: `read` answers a window with up to one
+/// item more than the page when another page follows, and `key` names an item's sort key.
+async fn whole<K, T>(
+    mut read: impl AsyncFnMut(&Window<K>) -> Result<Vec<T>, ApiError>,
+    key: impl Fn(&T) -> Result<K, ApiError>,
+) -> Result<Vec<T>, ApiError> {
+    let page_size = usize::try_from(MAX_LIMIT).unwrap_or(usize::MAX);
+    let mut window = Window {
+        after: None,
+        limit: MAX_LIMIT,
+    };
+    let mut all = Vec::new();
+    loop {
+        let mut page = read(&window).await?;
+        let more = page.len() > page_size;
+        page.truncate(page_size);
+        window.after = page.last().map(&key).transpose()?;
+        all.extend(page);
+        if !more {
+            return Ok(all);
+        }
+    }
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {
