@@ -17,16 +17,7 @@ cd "$(dirname "$0")/.."
 
 admin_url="${1:-}"
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/roster/openapi-python-client-0.29.1"
-workdir="$(mktemp -d)"
-server_pid=""
-flow_db=""
-
-cleanup() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    if [ -n "$flow_db" ]; then psql "$admin_url" -qc "DROP DATABASE IF EXISTS $flow_db WITH (FORCE)" >/dev/null || true; fi
-    rm -rf "$workdir"
-}
-trap cleanup EXIT
+. scripts/demo-server.sh
 
 # The generated code needs Python 3.11 or newer (typing.Self, enum.StrEnum).
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "client flow: needs python3 >= 3.11"; exit 1; }
@@ -41,36 +32,7 @@ if [ ! -f "$venv/.installed" ]; then
     touch "$venv/.installed"
 fi
 
-if [ -n "${ROSTER_BIN:-}" ]; then
-    roster="$ROSTER_BIN"
-else
-    cargo build --quiet -p roster-server
-    roster="$PWD/target/debug/roster"
-fi
-
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-export ROSTER_BIND="127.0.0.1:$port"
-export ROSTER_JWT_SECRET="client-flow-secret-that-is-long-enough-0123456789"
-export ROSTER_LOG="warn"
-if [ -n "$admin_url" ]; then
-    flow_db="roster_flow_$(date +%s)_$$"
-    psql "$admin_url" -qc "CREATE DATABASE $flow_db" >/dev/null
-    export ROSTER_DATABASE_URL="${admin_url%/*}/$flow_db"
-    backend="PostgreSQL"
-else
-    export ROSTER_DATABASE_URL="sqlite://$workdir/roster.db?mode=rwc"
-    backend="SQLite"
-fi
-
-"$roster" serve --demo > "$workdir/server.out" 2> "$workdir/server.err" &
-server_pid=$!
-for _ in $(seq 1 100); do
-    curl -fsS "http://$ROSTER_BIND/healthz" >/dev/null 2>&1 && break
-    sleep 0.2
-done
-admin_token="$(grep -E '^ey' "$workdir/server.out" | head -n 1 || true)"
-student_token="$("$roster" token --user alan@example.org)"
-[ -n "$admin_token" ] && [ -n "$student_token" ] || { cat "$workdir/server.out" "$workdir/server.err"; exit 1; }
+start_demo_server "$admin_url" roster_flow "client-flow-secret-that-is-long-enough-0123456789"
 
 curl -fsS "http://$ROSTER_BIND/openapi.json" -o "$workdir/openapi.json"
 # No post-generation hooks (the default runs ruff to format the code): nothing reads the

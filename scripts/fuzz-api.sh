@@ -17,16 +17,7 @@ admin_url="${1:-}"
 venv="${SCHEMATHESIS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/roster/schemathesis-4.32.5}"
 validator_venv="${XDG_CACHE_HOME:-$HOME/.cache}/roster/openapi-spec-validator-0.9.0"
 config="$PWD/scripts/schemathesis.toml"
-workdir="$(mktemp -d)"
-server_pid=""
-fuzz_db=""
-
-cleanup() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    if [ -n "$fuzz_db" ]; then psql "$admin_url" -qc "DROP DATABASE IF EXISTS $fuzz_db WITH (FORCE)" >/dev/null || true; fi
-    rm -rf "$workdir"
-}
-trap cleanup EXIT
+. scripts/demo-server.sh
 
 if [ ! -x "$venv/bin/schemathesis" ]; then
     python3 -m venv "$venv"
@@ -38,30 +29,7 @@ if [ ! -x "$validator_venv/bin/openapi-spec-validator" ]; then
     "$validator_venv/bin/pip" install --quiet "openapi-spec-validator==0.9.0"
 fi
 
-cargo build --quiet -p roster-server
-roster="$PWD/target/debug/roster"
-
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-export ROSTER_BIND="127.0.0.1:$port"
-export ROSTER_JWT_SECRET="fuzzing-secret-that-is-long-enough-0123456789"
-export ROSTER_LOG="warn"
-if [ -n "$admin_url" ]; then
-    fuzz_db="roster_fuzz_$(date +%s)_$$"
-    psql "$admin_url" -qc "CREATE DATABASE $fuzz_db" >/dev/null
-    export ROSTER_DATABASE_URL="${admin_url%/*}/$fuzz_db"
-else
-    export ROSTER_DATABASE_URL="sqlite://$workdir/roster.db?mode=rwc"
-fi
-
-"$roster" serve --demo > "$workdir/server.out" 2> "$workdir/server.err" &
-server_pid=$!
-for _ in $(seq 1 100); do
-    curl -fsS "http://$ROSTER_BIND/healthz" >/dev/null 2>&1 && break
-    sleep 0.2
-done
-admin_token="$(grep -E '^ey' "$workdir/server.out" | head -n 1)"
-student_token="$("$roster" token --user alan@example.org)"
-[ -n "$admin_token" ] && [ -n "$student_token" ] || { cat "$workdir/server.out" "$workdir/server.err"; exit 1; }
+start_demo_server "$admin_url" roster_fuzz "fuzzing-secret-that-is-long-enough-0123456789"
 
 curl -fsS "http://$ROSTER_BIND/openapi.json" -o "$workdir/openapi.json"
 "$validator_venv/bin/openapi-spec-validator" "$workdir/openapi.json"
@@ -86,6 +54,5 @@ done
 if grep -q "panicked" "$workdir/server.err"; then
     echo "the server panicked:"; cat "$workdir/server.err"; status=1
 fi
-backend="SQLite"; [ -n "$fuzz_db" ] && backend="PostgreSQL"
 echo "fuzz: $total generated test cases on $backend, exit $status"
 exit "$status"
