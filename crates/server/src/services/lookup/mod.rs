@@ -19,6 +19,15 @@ use crate::services::window::Window;
 /// How many candidates a lookup reads per round trip.
 const BATCH: u64 = 500;
 
+/// The window of the next batch of candidates after `after`: [`Window::read`] reads `BATCH`
+/// rows in key order.
+fn batch_after(after: Option<Uuid>) -> Window<Uuid> {
+    Window {
+        after,
+        limit: BATCH - 1,
+    }
+}
+
 /// One batch of candidates, read and decided: whether more may follow, the key the next batch
 /// starts after, and the candidates the decision kept.
 struct Batch<T> {

@@ -2,10 +2,10 @@
 //! group, or each project or squad.
 
 use sea_orm::sea_query::{Condition, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::{BATCH, Batch, fill_page, groups_by_id};
+use super::{Batch, batch_after, fill_page, groups_by_id};
 use crate::error::ApiError;
 use crate::services::access::{self, MembershipIndex};
 use crate::services::guard::Subject;
@@ -214,14 +214,9 @@ pub async fn projects(
     let scope = GroupScope::load(db, caller, subject, lookup.within).await?;
     let candidates = project_candidates(db, subject, &scope).await?;
     fill_page(window, async |after| {
-        let mut query = entity::projects::Entity::find().filter(candidates.clone());
-        if let Some(after) = after {
-            query = query.filter(entity::projects::Column::Id.gt(after));
-        }
-        let rows = query
-            .order_by_asc(entity::projects::Column::Id)
-            .limit(BATCH)
-            .all(db)
+        let query = entity::projects::Entity::find().filter(candidates.clone());
+        let rows = batch_after(after)
+            .read(db, query, entity::projects::Column::Id)
             .await?;
         let (read, last) = (rows.len(), rows.last().map(|p| p.id));
         let held = ProjectFacts::load(db, subject, &scope.index, &rows).await?;
@@ -257,15 +252,10 @@ pub async fn squads(
         .cond_where(candidates)
         .to_owned();
     fill_page(window, async |after| {
-        let mut query = entity::squads::Entity::find()
+        let query = entity::squads::Entity::find()
             .filter(entity::squads::Column::ProjectId.in_subquery(in_candidates.clone()));
-        if let Some(after) = after {
-            query = query.filter(entity::squads::Column::Id.gt(after));
-        }
-        let rows = query
-            .order_by_asc(entity::squads::Column::Id)
-            .limit(BATCH)
-            .all(db)
+        let rows = batch_after(after)
+            .read(db, query, entity::squads::Column::Id)
             .await?;
         let (read, last) = (rows.len(), rows.last().map(|s| s.id));
         let project_ids: Vec<Uuid> = rows.iter().map(|s| s.project_id).collect();
