@@ -19,13 +19,18 @@ use crate::services::window::Window;
 /// How many candidates a lookup reads per round trip.
 const BATCH: u64 = 500;
 
-/// The window of the next batch of candidates after `after`: [`Window::read`] reads `BATCH`
-/// rows in key order.
+/// The window of the next batch of candidates after `after`. [`Window::read`] fetches one row
+/// past its limit, so a limit of `BATCH - 1` reads exactly `BATCH` rows in key order.
 fn batch_after(after: Option<Uuid>) -> Window<Uuid> {
     Window {
         after,
         limit: BATCH - 1,
     }
+}
+
+/// Whether `read` candidates fill a batch, so that more may lie behind the last of them.
+fn is_full(read: usize) -> bool {
+    read >= usize::try_from(BATCH).unwrap_or(usize::MAX)
 }
 
 /// One batch of candidates, read and decided: whether more may follow, the key the next batch
@@ -41,7 +46,7 @@ impl<T> Batch<T> {
     /// have more behind it.
     fn of(read: usize, last: Option<Uuid>, kept: Vec<T>) -> Self {
         Self {
-            more: read >= usize::try_from(BATCH).unwrap_or(usize::MAX),
+            more: is_full(read),
             last,
             kept,
         }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::{BATCH, Batch, fill_page};
+use super::{BATCH, Batch, fill_page, is_full};
 use crate::convert;
 use crate::error::ApiError;
 use crate::services::access;
@@ -136,11 +136,10 @@ async fn candidates(
         let members = entity::project_members::Entity::find().filter(Pm::ProjectId.eq(project));
         sources.push(user_ids(db, members, Pm::UserId, after).await?);
     }
-    let full = usize::try_from(BATCH).unwrap_or(usize::MAX);
     // Past the end of a full source lie users it has not returned yet.
     let bound = sources
         .iter()
-        .filter(|ids| ids.len() >= full)
+        .filter(|ids| is_full(ids.len()))
         .filter_map(|ids| ids.last().copied())
         .min();
     let mut users: Vec<Uuid> = sources
