@@ -20,6 +20,8 @@ mod m0006_create_squads;
 mod m0007_create_squad_members;
 mod m0008_create_audit_events;
 mod m0009_index_system_admins;
+mod m0010_revisions;
+mod m0011_webhooks;
 mod support;
 
 /// All of Roster's migrations, oldest first.
@@ -39,6 +41,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_create_squad_members::Migration),
             Box::new(m0008_create_audit_events::Migration),
             Box::new(m0009_index_system_admins::Migration),
+            Box::new(m0010_revisions::Migration),
+            Box::new(m0011_webhooks::Migration),
         ]
     }
 }

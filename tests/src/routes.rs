@@ -35,6 +35,10 @@ pub enum Route {
     /// `GET /v1/users/{id}/access` of a user who is none of the principals.
     UserAccessOther,
     Audit,
+    /// `GET /v1/changes`: everything (system admins), a group's subtree, a project's.
+    Changes,
+    GroupChanges,
+    ProjectChanges,
     CreateUser,
     ListUsers,
     GetUser,
@@ -141,7 +145,7 @@ pub enum Route {
 
 impl Route {
     /// Every variant, in declaration order.
-    pub const ALL: [Route; 91] = [
+    pub const ALL: [Route; 94] = [
         Route::Me,
         Route::Roles,
         Route::Check,
@@ -153,6 +157,9 @@ impl Route {
         Route::LookupSubjects,
         Route::UserAccessOther,
         Route::Audit,
+        Route::Changes,
+        Route::GroupChanges,
+        Route::ProjectChanges,
         Route::CreateUser,
         Route::ListUsers,
         Route::GetUser,
@@ -249,6 +256,7 @@ impl Route {
             LookupSubjects => "POST /v1/lookup/subjects",
             UserAccessOther => "GET /v1/users/{id}/access",
             Audit => "GET /v1/audit",
+            Changes | GroupChanges | ProjectChanges => "GET /v1/changes",
             CreateUser => "POST /v1/users",
             ListUsers => "GET /v1/users",
             GetUser => "GET /v1/users/{id}",
@@ -424,6 +432,7 @@ pub const SPEC_ROUTES: &[&str] = &[
     "GET /v1/audit",
     "GET /v1/groups/{id}/audit",
     "GET /v1/projects/{id}/audit",
+    "GET /v1/changes",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -458,6 +467,9 @@ impl On {
 /// | route                                                          | capability                   | on      |
 /// |----------------------------------------------------------------|------------------------------|---------|
 /// | POST /v1/groups (root), DELETE /v1/users/{id}, GET /v1/audit   | system.manage                | system  |
+/// | GET /v1/changes (no scope)                                     | system.manage                | system  |
+/// | GET /v1/changes?group_id={id}                                  | group.manage                 | group   |
+/// | GET /v1/changes?project_id={id}                                | project.manage_settings      | project |
 /// | POST /v1/groups (child)                                        | group.manage                 | parent  |
 /// | GET /v1/groups/{id}, /children, /descendants, /ancestors, /projects | group.view              | group   |
 /// | GET /v1/projects?within={id}                                   | group.view                   | group   |
@@ -485,11 +497,15 @@ impl On {
 pub fn check_mapping(route: Route) -> Option<(&'static str, On)> {
     use Route::*;
     Some(match route {
-        CreateRootGroup | DeleteUser | DeleteFixtureUser | Audit => ("system.manage", On::System),
+        CreateRootGroup | DeleteUser | DeleteFixtureUser | Audit | Changes => {
+            ("system.manage", On::System)
+        }
         CreateChildGroup | DeleteGroup | DeleteFixtureGroup => ("group.manage", On::Parent),
         GetGroup | ListChildren | ListDescendants | ListAncestors | ListGroupProjects
         | ListProjectsWithin => ("group.view", On::Group),
-        RenameGroup | RenameGroupUnchanged | GroupAudit => ("group.manage", On::Group),
+        RenameGroup | RenameGroupUnchanged | GroupAudit | GroupChanges => {
+            ("group.manage", On::Group)
+        }
         AddGroupMember
         | AddGroupAdmin
         | PutGroupMember
@@ -498,7 +514,7 @@ pub fn check_mapping(route: Route) -> Option<(&'static str, On)> {
         ListGroupMembers | GetGroupMember | LookupSubjects => ("group.view_members", On::Group),
         CreateProject => ("group.create_projects", On::Group),
         GetProject | ListSquads => ("project.view", On::Project),
-        RenameProject | ProjectAudit => ("project.manage_settings", On::Project),
+        RenameProject | ProjectAudit | ProjectChanges => ("project.manage_settings", On::Project),
         DeleteProject | DeleteFixtureProject => ("project.delete", On::Project),
         PutProjectMember | PutProjectMemberUnchanged | DeleteProjectMember => {
             ("project.assign_roles", On::Project)
@@ -666,6 +682,9 @@ pub async fn prepare(w: &World, route: Route, target: Target, who: Who) -> Prepa
         .group(g),
         UserAccessOther => get(format!("/v1/users/{}/access", w.dept_teacher.id)),
         Audit => get("/v1/audit"),
+        Changes => get("/v1/changes"),
+        GroupChanges => get(format!("/v1/changes?group_id={g}")).group(g),
+        ProjectChanges => get(format!("/v1/changes?project_id={p}")).project(p),
 
         CreateUser => post(
             "/v1/users",

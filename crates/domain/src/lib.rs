@@ -10,6 +10,7 @@
 //! - [`decision`]: "may this user do X here?", shared by route guards and `/v1/check`; each
 //!   decision carries the typed grant it was made on.
 //! - [`accounts`]: who manages users, and who may change or delete an account.
+//! - [`changes`]: effective-access deltas — whose role at a node a change altered.
 //! - [`admins`]: the last-admin rules of projects and of the system.
 //! - [`assignment`]: assigning a project role — the reporting line to store, and no-op upserts.
 //! - [`escalation`]: the no-escalation rule for grants, changes and removals.
@@ -43,6 +44,7 @@ pub mod accounts;
 pub mod admins;
 pub mod assignment;
 pub mod capability;
+pub mod changes;
 pub mod decision;
 pub mod effective;
 pub mod escalation;
@@ -67,6 +69,7 @@ pub use assignment::{
     plan_group_role,
 };
 pub use capability::{Capability, CapabilityKind, ResourceKind, UnknownCapability};
+pub use changes::{NodeFacts, RoleDelta, role_deltas};
 pub use decision::{
     Decision, Grant, Outcome, Verdict, decide_group, decide_project, decide_system,
 };

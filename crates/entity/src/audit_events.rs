@@ -22,6 +22,11 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary")]
     pub details: Json,
     pub created_at: DateTimeUtc,
+    /// The change's place in commit order (spec §8): strictly increasing, one per event.
+    pub revision: i64,
+    /// The effective-access deltas the change caused: `[{user_id, type, id, before, after}]`.
+    #[sea_orm(column_type = "JsonBinary")]
+    pub access: Json,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

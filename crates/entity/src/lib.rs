@@ -31,10 +31,13 @@ pub mod groups;
 pub mod prelude;
 pub mod project_members;
 pub mod projects;
+pub mod revisions;
 pub mod roles;
 pub mod squad_members;
 pub mod squads;
 pub mod users;
+pub mod webhook_deliveries;
+pub mod webhooks;
 
 /// A stored group membership (seed 000's `GroupMember`).
 pub type GroupMember = group_members::Model;

@@ -1,4 +1,4 @@
-//! The subcommands: `serve` (default), `token` and `bootstrap`.
+//! The subcommands: `serve` (default), `token`, `changes` and `bootstrap`.
 
 use anyhow::{Context, bail};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -23,6 +23,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let user = find_user(&db, &user).await?;
             println!("{}", keys.issue(user.id, ttl)?);
             Ok(())
+        }
+        Command::Changes { after, follow } => {
+            let db = prepare_database(&settings).await?;
+            print_changes(db, after, follow).await
         }
         Command::Bootstrap { email, group } => {
             let email = domain::Email::parse(&email).context("--email")?;
@@ -62,6 +66,51 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     app.run_until_stopped().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Prints the changes after `after` as JSON lines; with `follow`, waits for more for ever.
+async fn print_changes(db: DatabaseConnection, after: i64, follow: bool) -> anyhow::Result<()> {
+    use crate::http::routes::changes::{Change, MAX_WAIT_SECONDS};
+    use crate::services::changes::feed::{self, FeedQuery, Reader};
+    use crate::services::changes::revision::Clock;
+    use std::io::Write;
+    let clock = Clock::start(&db).await?;
+    let following = clock.clone().follow(db.clone());
+    let printing = async {
+        let wait = std::time::Duration::from_secs(if follow { MAX_WAIT_SECONDS } else { 0 });
+        let mut query = FeedQuery {
+            scope: crate::services::audit::AuditScope::All,
+            resource_type: None,
+            after,
+            limit: crate::http::pagination::MAX_LIMIT,
+        };
+        loop {
+            let page = feed::read(&db, &clock, Reader::CommandLine, &query, wait)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let done = page.items.is_empty() && !follow;
+            let mut out = std::io::stdout().lock();
+            for event in page.items {
+                let change = Change::try_from(event).map_err(|e| anyhow::anyhow!("{e}"))?;
+                // A reader that went away (`| head`) ends the command, not as an error.
+                match writeln!(out, "{}", serde_json::to_string(&change)?)
+                    .and_then(|()| out.flush())
+                {
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+                    written => written?,
+                }
+            }
+            drop(out);
+            if done {
+                return Ok(());
+            }
+            query.after = page.next_after;
+        }
+    };
+    tokio::select! {
+        printed = printing => printed,
+        () = following => Ok(()),
+    }
 }
 
 /// Loads the example organisation as the first system admin, once.

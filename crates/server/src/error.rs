@@ -94,6 +94,11 @@ pub enum ApiError {
     /// 404 `not_found` for a path no route serves.
     #[error("no route serves this path")]
     NoRoute,
+    /// 410 `gone`: a change-feed cursor older than the retained history.
+    #[error(
+        "revision {after} is older than the retained history, which starts after {retained_after}; start again from {retained_after}"
+    )]
+    Gone { after: i64, retained_after: i64 },
     /// 503 `service_unavailable`: the database cannot be reached in time.
     #[error("the service cannot reach its database")]
     ServiceUnavailable,
@@ -153,6 +158,7 @@ impl ApiError {
             Self::PayloadTooLarge(_) => (S::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::UnsupportedMediaType => (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             Self::MethodNotAllowed { .. } => (S::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            Self::Gone { .. } => (S::GONE, "gone"),
             Self::ServiceUnavailable => (S::SERVICE_UNAVAILABLE, "service_unavailable"),
             Self::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal"),
         }

@@ -19,6 +19,8 @@ struct Metrics {
     latency: HistogramVec,
     decisions: IntCounterVec,
     pool: IntGaugeVec,
+    deliveries: IntCounterVec,
+    webhooks: prometheus::GaugeVec,
 }
 
 static METRICS: LazyLock<Option<Metrics>> = LazyLock::new(|| {
@@ -51,6 +53,25 @@ static METRICS: LazyLock<Option<Metrics>> = LazyLock::new(|| {
         &["state"],
     )
     .ok()?;
+    let deliveries = IntCounterVec::new(
+        Opts::new(
+            "webhook_deliveries_total",
+            "Webhook delivery attempts by outcome (succeeded, failed, skipped)",
+        ),
+        &["outcome"],
+    )
+    .ok()?;
+    let webhooks = prometheus::GaugeVec::new(
+        Opts::new(
+            "webhooks",
+            "The outbox as the delivery worker last saw it: lag_seconds (age of the oldest \
+             pending delivery) and disabled (endpoints disabled)",
+        ),
+        &["measure"],
+    )
+    .ok()?;
+    registry.register(Box::new(deliveries.clone())).ok()?;
+    registry.register(Box::new(webhooks.clone())).ok()?;
     registry.register(Box::new(requests.clone())).ok()?;
     registry.register(Box::new(latency.clone())).ok()?;
     registry.register(Box::new(decisions.clone())).ok()?;
@@ -61,8 +82,31 @@ static METRICS: LazyLock<Option<Metrics>> = LazyLock::new(|| {
         latency,
         decisions,
         pool,
+        deliveries,
+        webhooks,
     })
 });
+
+/// Counts one webhook delivery attempt by its outcome.
+pub fn record_delivery(outcome: &'static str) {
+    if let Some(m) = METRICS.as_ref() {
+        m.deliveries.with_label_values(&[outcome]).inc();
+    }
+}
+
+/// Records how far behind the outbox is, and how many endpoints are disabled.
+pub fn record_outbox(lag_seconds: f64, disabled: u64) {
+    if let Some(m) = METRICS.as_ref() {
+        m.webhooks
+            .with_label_values(&["lag_seconds"])
+            .set(lag_seconds);
+        // Counts of endpoints stay far below 2^53: exact as a float.
+        #[allow(clippy::cast_precision_loss)]
+        m.webhooks
+            .with_label_values(&["disabled"])
+            .set(disabled as f64);
+    }
+}
 
 /// Who asked for a decision: a route guard, or `/v1/check`.
 #[derive(Debug, Clone, Copy)]

@@ -38,6 +38,15 @@ pub enum Command {
         #[arg(long, default_value = "1h", value_parser = parse_duration)]
         ttl: Duration,
     },
+    /// Print the change feed, one JSON line per change, oldest first (spec §8).
+    Changes {
+        /// Start after this revision (0: from the beginning).
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        /// Keep running and print changes as they commit.
+        #[arg(long)]
+        follow: bool,
+    },
     /// Create the first system admin (and its root group) on an empty database; print a token.
     Bootstrap {
         #[arg(long)]
@@ -102,6 +111,15 @@ pub struct Settings {
     /// HTTP worker threads (default: one per core).
     #[arg(long, global = true, env = "ROSTER_WORKERS")]
     pub workers: Option<usize>,
+    /// Let webhooks reach loopback, private and link-local addresses (for tests and labs only).
+    #[arg(long, global = true, env = "ROSTER_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = ArgAction::Set)]
+    pub webhook_allow_private: bool,
+    /// How long a webhook receiver has to answer one delivery.
+    #[arg(long, global = true, env = "ROSTER_WEBHOOK_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub webhook_timeout: Duration,
+    /// The first retry's delay after a failed delivery; each further retry doubles it.
+    #[arg(long, global = true, env = "ROSTER_WEBHOOK_RETRY_BASE", default_value = "5s", value_parser = parse_duration)]
+    pub webhook_retry_base: Duration,
 }
 
 impl Settings {

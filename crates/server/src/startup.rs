@@ -15,6 +15,7 @@ use crate::auth::{self, JwtKeys};
 use crate::db;
 use crate::http::extract::MAX_BODY_BYTES;
 use crate::http::{fallback, openapi, routes};
+use crate::services::changes::revision::Clock;
 use crate::settings::Settings;
 use crate::state::AppState;
 
@@ -44,7 +45,15 @@ impl Application {
             settings.jwt_issuer.clone(),
             settings.jwt_audience.clone(),
         )?;
-        let state = AppState { db, jwt, settings };
+        let clock = Clock::start(&db)
+            .await
+            .context("cannot read the revision counter (are the migrations applied?)")?;
+        let state = AppState {
+            db,
+            jwt,
+            settings,
+            clock,
+        };
         let listener = TcpListener::bind(state.settings.bind)
             .with_context(|| format!("cannot listen on {}", state.settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -70,8 +79,13 @@ impl Application {
     }
 
     /// Serves until SIGINT/SIGTERM; in-flight requests finish first (actix's graceful shutdown).
+    /// Meanwhile the revision clock follows other servers' commits; it stops with the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let follow = self.state.clock.clone().follow(self.state.db.clone());
+        tokio::select! {
+            served = self.server => served,
+            () = follow => Ok(()),
+        }
     }
 }
 
@@ -97,7 +111,10 @@ pub fn openapi_document() -> anyhow::Result<utoipa::openapi::OpenApi> {
 /// Every route of the API. utoipa-actix-web records each handler's annotation as it registers,
 /// so the OpenAPI document lists exactly the routes served.
 fn register_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    let v1 = scope::scope("/v1").wrap(from_fn(auth::authenticate));
+    // Wrapped last, so outermost: refusals of authentication carry `Roster-Revision` too.
+    let v1 = scope::scope("/v1")
+        .wrap(from_fn(auth::authenticate))
+        .wrap(from_fn(crate::http::revision::stamp));
     // Benchmark-only endpoints, behind the same authentication; absent from the default build.
     #[cfg(feature = "bench")]
     let v1 = v1.configure(routes::bench::configure);
@@ -112,7 +129,8 @@ fn register_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(routes::roles::configure)
             .configure(routes::check::configure)
             .configure(routes::lookup::configure)
-            .configure(routes::audit::configure),
+            .configure(routes::audit::configure)
+            .configure(routes::changes::configure),
     );
 }
 

@@ -1,8 +1,9 @@
-//! What every handler shares: the pool, the token keys and the settings.
+//! What every handler shares: the pool, the token keys, the settings and the revision clock.
 
 use sea_orm::DatabaseConnection;
 
 use crate::auth::JwtKeys;
+use crate::services::changes::revision::Clock;
 use crate::settings::Settings;
 
 /// Built once at start-up and handed to actix as `web::Data`.
@@ -11,4 +12,6 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub jwt: JwtKeys,
     pub settings: Settings,
+    /// The newest committed revision this server knows of.
+    pub clock: Clock,
 }

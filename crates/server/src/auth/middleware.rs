@@ -1,6 +1,6 @@
 //! The middleware in front of every `/v1` route: no valid token, no request.
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
@@ -10,25 +10,32 @@ use super::Principal;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Verifies the bearer token, loads its user and stores the [`Principal`] in the request.
+/// Verifies the bearer token, loads its user and stores the [`Principal`] in the request. A
+/// refusal is answered here, as a response, so the middleware outside it can still stamp it.
 pub async fn authenticate(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    match principal(&req).await {
+        Ok(principal) => {
+            req.extensions_mut().insert(principal);
+            Ok(next.call(req).await?.map_into_boxed_body())
+        }
+        Err(refusal) => Ok(req.error_response(refusal)),
+    }
+}
+
+async fn principal(req: &ServiceRequest) -> Result<Principal, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
-        .cloned()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state is missing")))?;
-    let token = bearer_token(&req)?;
+    let token = bearer_token(req)?;
     let user_id = state.jwt.verify(token).map_err(ApiError::Unauthenticated)?;
-    let principal = Principal::load(&state.db, user_id)
-        .await
-        .map_err(ApiError::from)?
+    Principal::load(&state.db, user_id)
+        .await?
         .ok_or(ApiError::Unauthenticated(
             "the token's user no longer exists",
-        ))?;
-    req.extensions_mut().insert(principal);
-    next.call(req).await
+        ))
 }
 
 fn bearer_token(req: &ServiceRequest) -> Result<&str, ApiError> {

@@ -377,6 +377,11 @@ impl Caller {
     pub fn db(&self) -> &sea_orm::DatabaseConnection {
         &self.state.db
     }
+
+    /// The server's revision clock (long polls wait on it).
+    pub fn clock(&self) -> &crate::services::changes::revision::Clock {
+        &self.state.clock
+    }
 }
 
 impl FromRequest for Caller {

@@ -8,5 +8,6 @@ pub mod openapi;
 pub mod pagination;
 pub mod problems;
 pub mod repr;
+pub mod revision;
 pub mod routes;
 pub mod schemas;

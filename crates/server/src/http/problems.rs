@@ -36,3 +36,9 @@ pub enum BodyRejected {
     #[response(status = 415, content_type = "application/problem+json")]
     NotJson(#[allow(dead_code)] Problem),
 }
+
+/// `gone`: a change-feed cursor older than the retained history; start again from the revision
+/// the detail names.
+#[derive(IntoResponses)]
+#[response(status = 410, content_type = "application/problem+json")]
+pub struct Gone(#[allow(dead_code)] Problem);

@@ -23,8 +23,15 @@ macro_rules! named_schema {
 
         impl PartialSchema for $marker {
             fn schema() -> RefOr<Schema> {
-                let build: fn() -> ObjectBuilder = $build;
-                RefOr::T(Schema::Object(build().build()))
+                // Built once: utoipa asks for it at every reference, and the character classes
+                // of some patterns take a walk over every Unicode scalar value to build.
+                static BUILT: std::sync::OnceLock<RefOr<Schema>> = std::sync::OnceLock::new();
+                BUILT
+                    .get_or_init(|| {
+                        let build: fn() -> ObjectBuilder = $build;
+                        RefOr::T(Schema::Object(build().build()))
+                    })
+                    .clone()
             }
         }
 

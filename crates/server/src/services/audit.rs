@@ -28,6 +28,8 @@ pub struct AuditRecord {
     pub project_id: Option<Uuid>,
     /// `{"before": …, "after": …}` and anything else worth keeping (counts, repairs).
     pub details: Value,
+    /// Whose effective access the change altered (spec §8), from [`super::changes::Watch`].
+    pub access: Vec<Value>,
 }
 
 impl AuditRecord {
@@ -46,7 +48,14 @@ impl AuditRecord {
             group_id: None,
             project_id: None,
             details: Value::Object(Default::default()),
+            access: Vec::new(),
         }
+    }
+
+    /// Adds effective-access deltas (a change touching several nodes adds each one's).
+    pub fn with_access(mut self, deltas: Vec<Value>) -> Self {
+        self.access.extend(deltas);
+        self
     }
 
     pub fn in_group(mut self, group_id: Uuid) -> Self {
@@ -74,8 +83,13 @@ impl AuditRecord {
     }
 }
 
-/// Inserts the event. Called only by the write path, inside its transaction.
-pub(crate) async fn insert(db: &impl ConnectionTrait, record: AuditRecord) -> Result<(), DbErr> {
+/// Inserts the event of the change numbered `revision`. Called only by the write path, inside
+/// its transaction.
+pub(crate) async fn insert(
+    db: &impl ConnectionTrait,
+    record: AuditRecord,
+    revision: i64,
+) -> Result<entity::audit_events::Model, DbErr> {
     let now = chrono::Utc::now();
     let row = entity::audit_events::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -88,11 +102,12 @@ pub(crate) async fn insert(db: &impl ConnectionTrait, record: AuditRecord) -> Re
         group_id: Set(record.group_id),
         project_id: Set(record.project_id),
         details: Set(record.details),
+        revision: Set(revision),
+        access: Set(Value::Array(record.access)),
     };
     entity::audit_events::Entity::insert(row)
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+        .exec_with_returning(db)
+        .await
 }
 
 /// Filters of the audit listings.
@@ -137,30 +152,7 @@ pub async fn list(
     window: &Window<Uuid>,
 ) -> Result<Vec<entity::audit_events::Model>, ApiError> {
     use entity::audit_events::Column;
-    let mut query = entity::audit_events::Entity::find();
-    match scope {
-        AuditScope::All => {
-            access::authorize_system(subject, Capability::SystemManage)
-                .map_err(|e| e.attempting("reading the whole audit trail"))?;
-        }
-        AuditScope::Group(id) => {
-            let group = access::authorize_group(db, subject, id, Capability::GroupManage).await?;
-            let groups = entity::groups::Entity::find()
-                .select_only()
-                .column(entity::groups::Column::Id)
-                .filter(crate::sql::tree::subtree(
-                    db.get_database_backend(),
-                    &group.path,
-                    true,
-                ))
-                .into_query();
-            query = query.filter(Column::GroupId.in_subquery(groups));
-        }
-        AuditScope::Project(id) => {
-            access::authorize_project(db, subject, id, Capability::ProjectManageSettings).await?;
-            query = query.filter(Column::ProjectId.eq(id));
-        }
-    }
+    let mut query = visible_events(db, subject, scope).await?;
     if let Some(kind) = &filter.resource_type {
         query = query.filter(Column::ResourceType.eq(kind.as_str()));
     }
@@ -178,4 +170,39 @@ pub async fn list(
         query = query.filter(Column::OccurredAt.gte(since));
     }
     Ok(window.read(db, query, Column::Id).await?)
+}
+
+/// The events of `scope`, once the subject may read them: the audit routes and the change feed
+/// share this visibility rule (spec §8).
+pub async fn visible_events(
+    db: &impl ConnectionTrait,
+    subject: Subject,
+    scope: AuditScope,
+) -> Result<sea_orm::Select<entity::audit_events::Entity>, ApiError> {
+    use entity::audit_events::Column;
+    let query = entity::audit_events::Entity::find();
+    Ok(match scope {
+        AuditScope::All => {
+            access::authorize_system(subject, Capability::SystemManage)
+                .map_err(|e| e.attempting("reading the whole audit trail"))?;
+            query
+        }
+        AuditScope::Group(id) => {
+            let group = access::authorize_group(db, subject, id, Capability::GroupManage).await?;
+            let groups = entity::groups::Entity::find()
+                .select_only()
+                .column(entity::groups::Column::Id)
+                .filter(crate::sql::tree::subtree(
+                    db.get_database_backend(),
+                    &group.path,
+                    true,
+                ))
+                .into_query();
+            query.filter(Column::GroupId.in_subquery(groups))
+        }
+        AuditScope::Project(id) => {
+            access::authorize_project(db, subject, id, Capability::ProjectManageSettings).await?;
+            query.filter(Column::ProjectId.eq(id))
+        }
+    })
 }

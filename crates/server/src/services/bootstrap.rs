@@ -12,6 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::audit::AuditRecord;
+use super::changes::{Node, Watch};
 use super::write::{Lock, Written, write};
 use crate::auth::count_system_admins;
 use crate::convert;
@@ -86,6 +87,7 @@ pub async fn bootstrap(
                     .await?
             }
         };
+        let watch = Watch::user(tx, Node::Group(group.id), user.id).await?;
         let membership = entity::group_members::ActiveModel {
             id: Set(Uuid::now_v7()),
             user_id: Set(user.id),
@@ -113,7 +115,8 @@ pub async fn bootstrap(
             .change(
                 serde_json::Value::Null,
                 json!({ "user_id": user.id, "email": user.email, "group_id": group.id, "role": "system_admin" }),
-            );
+            )
+            .with_access(watch.deltas(tx).await?);
         Ok(Written::changed(Some(Bootstrapped { user, group }), audit))
     })
     .await

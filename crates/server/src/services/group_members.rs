@@ -22,6 +22,7 @@ use uuid::Uuid;
 use super::Upserted;
 use super::access;
 use super::audit::AuditRecord;
+use super::changes::{Node, Watch};
 use super::guard::Subject;
 use super::window::Window;
 use super::write::{Lock, Written, write_as};
@@ -65,9 +66,11 @@ pub async fn create(
             return Err(ApiError::AlreadyMember);
         }
         domain::check_group_grant(access.grant.role, None, Some(role))?;
+        let watch = Watch::user(tx, Node::Group(group_id), user_id).await?;
         let created = insert(tx, group_id, user_id, role).await?;
         let audit = record(subject, "group_member.create", &created)
-            .change(serde_json::Value::Null, membership_json(&created));
+            .change(serde_json::Value::Null, membership_json(&created))
+            .with_access(watch.deltas(tx).await?);
         Ok(Written::changed(created, audit))
     })
     .await
@@ -90,11 +93,13 @@ pub async fn upsert(
         let current = find_row(tx, group_id, user_id).await?;
         let current_role = current.as_ref().map(|m| convert::group_role(m.role));
         domain::check_group_grant(access.grant.role, current_role, Some(role))?;
+        let watch = Watch::user(tx, Node::Group(group_id), user_id).await?;
         let current = match (current, domain::plan_group_role(current_role, role)) {
             (None, _) | (_, domain::GroupRoleChange::Create) => {
                 let created = insert(tx, group_id, user_id, role).await?;
                 let audit = record(subject, "group_member.create", &created)
-                    .change(serde_json::Value::Null, membership_json(&created));
+                    .change(serde_json::Value::Null, membership_json(&created))
+                    .with_access(watch.deltas(tx).await?);
                 return Ok(Written::changed(Upserted::Created(created), audit));
             }
             (Some(current), domain::GroupRoleChange::Unchanged) => {
@@ -118,7 +123,8 @@ pub async fn upsert(
         changed.updated_at = Set(chrono::Utc::now());
         let updated = changed.update(tx).await?;
         let audit = record(subject, "group_member.update", &updated)
-            .change(before, membership_json(&updated));
+            .change(before, membership_json(&updated))
+            .with_access(watch.deltas(tx).await?);
         Ok(Written::changed(Upserted::Updated(updated), audit))
     })
     .await
@@ -147,9 +153,11 @@ pub async fn remove(
         if domain::removes_system_admin(Some(current_role), None) {
             ensure_system_admin_remains(tx, &current).await?;
         }
+        let watch = Watch::user(tx, Node::Group(group_id), user_id).await?;
         Entity::delete_by_id(current.id).exec(tx).await?;
         let audit = record(subject, "group_member.delete", &current)
-            .change(membership_json(&current), serde_json::Value::Null);
+            .change(membership_json(&current), serde_json::Value::Null)
+            .with_access(watch.deltas(tx).await?);
         Ok(Written::changed((), audit))
     })
     .await

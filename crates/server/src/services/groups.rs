@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::access::{self, MembershipIndex};
 use super::audit::AuditRecord;
+use super::changes::{Node, Watch};
 use super::guard::Subject;
 use super::window::Window;
 use super::write::{Lock, Written, write_as};
@@ -81,6 +82,8 @@ pub async fn create(
         };
         let slug = super::slug_or_derived(input.slug.as_ref(), &input.name)?;
         ensure_slug_free(tx, input.parent_id, &slug, None).await?;
+        // Before it exists no one has a role there: every inherited role is a delta.
+        let watch = Watch::all(tx, Node::Group(id)).await?;
         let now = chrono::Utc::now();
         let group = entity::groups::ActiveModel {
             id: Set(id),
@@ -100,7 +103,8 @@ pub async fn create(
             .map(|g| g.role);
         let audit = AuditRecord::new(Some(subject.user_id), "group.create", "group", id)
             .in_group(id)
-            .change(serde_json::Value::Null, group_json(&group));
+            .change(serde_json::Value::Null, group_json(&group))
+            .with_access(watch.deltas(tx).await?);
         Ok(Written::changed(
             GroupView {
                 group,
@@ -242,6 +246,11 @@ pub async fn update(
                 .map_err(|e| ApiError::internal(anyhow::anyhow!("stored slug is invalid: {e}")))?;
             ensure_slug_free(tx, parent_id, &slug, Some(id)).await?;
         }
+        // Only a move changes roles: those inherited from the old and the new ancestors.
+        let watch = match new_parent {
+            Some(_) => Some(Watch::all(tx, Node::Group(id)).await?),
+            None => None,
+        };
         if new_parent.is_some() {
             tree::rewrite_subtree_paths(tx, &old_path, &new_path).await?;
         }
@@ -263,9 +272,14 @@ pub async fn update(
         } else {
             "group.update"
         };
+        let deltas = match watch {
+            Some(watch) => watch.deltas(tx).await?,
+            None => Vec::new(),
+        };
         let audit = AuditRecord::new(Some(subject.user_id), action, "group", id)
             .in_group(id)
-            .change(group_json(&before), group_json(&group));
+            .change(group_json(&before), group_json(&group))
+            .with_access(deltas);
         Ok(Written::changed(
             GroupView {
                 group,
@@ -348,10 +362,12 @@ pub async fn delete(db: &DatabaseConnection, subject: Subject, id: Uuid) -> Resu
         let contents = subtree_contents(tx, &path).await?;
         domain::check_group_removals(grant.role, contents.memberships.iter().map(|(_, r)| *r))?;
         ensure_system_admin_survives(tx, &path, &contents).await?;
+        let watch = Watch::all(tx, Node::Group(id)).await?;
         entity::groups::Entity::delete_by_id(id).exec(tx).await?;
         let mut audit = AuditRecord::new(Some(subject.user_id), "group.delete", "group", id)
             .in_group(id)
-            .change(group_json(&group), serde_json::Value::Null);
+            .change(group_json(&group), serde_json::Value::Null)
+            .with_access(watch.deltas(tx).await?);
         audit.details["deleted"] = json!({
             "groups": contents.groups,
             "memberships": contents.memberships.len(),

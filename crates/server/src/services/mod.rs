@@ -6,6 +6,7 @@
 pub mod access;
 pub mod audit;
 pub mod bootstrap;
+pub mod changes;
 pub mod check;
 pub mod demo;
 pub mod group_members;
@@ -17,6 +18,7 @@ pub mod projects;
 pub mod reporting;
 pub mod squads;
 pub mod users;
+pub mod webhooks;
 pub mod window;
 pub mod write;
 

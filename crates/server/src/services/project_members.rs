@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::Upserted;
 use super::access;
 use super::audit::AuditRecord;
+use super::changes::{Node, Watch};
 use super::guard::Subject;
 use super::reporting;
 use super::window::Window;
@@ -99,6 +100,7 @@ pub async fn upsert(
         if let Some(m) = current.as_ref().filter(|_| plan.unchanged) {
             return Ok(Written::unchanged(Upserted::Unchanged(m.clone())));
         }
+        let watch = Watch::user(tx, Node::Project(project_id), user_id).await?;
         let now = chrono::Utc::now();
         match current.clone() {
             Some(m) => {
@@ -139,7 +141,8 @@ pub async fn upsert(
             .change(
                 current.as_ref().map_or(Value::Null, member_json),
                 member_json(&member),
-            );
+            )
+            .with_access(watch.deltas(tx).await?);
         Ok(Written::changed(
             upserted,
             audit.with_line_repairs(&repairs),
@@ -248,6 +251,7 @@ pub async fn remove(
         if domain::removes_project_admin(Some(role), None) {
             ensure_admin_remains(tx, project_id).await?;
         }
+        let watch = Watch::user(tx, Node::Project(project_id), user_id).await?;
         entity::project_members::Entity::delete_by_id(member.id)
             .exec(tx)
             .await?;
@@ -260,7 +264,8 @@ pub async fn remove(
         let audit = AuditRecord::new(Some(subject.user_id), action, "project_member", member.id)
             .in_group(access.project.group_id)
             .in_project(project_id)
-            .change(member_json(&member), Value::Null);
+            .change(member_json(&member), Value::Null)
+            .with_access(watch.deltas(tx).await?);
         Ok(Written::changed((), audit.with_line_repairs(&repairs)))
     })
     .await

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::access;
 use super::audit::AuditRecord;
+use super::changes::{Node, Watch};
 use super::guard::Subject;
 use super::window::Window;
 use super::write::{Lock, Written, write_as};
@@ -53,6 +54,7 @@ pub async fn create(
         ensure_slug_free(tx, group_id, &slug, None).await?;
         let now = chrono::Utc::now();
         let id = Uuid::now_v7();
+        let watch = Watch::all(tx, Node::Project(id)).await?;
         let project = entity::projects::ActiveModel {
             id: Set(id),
             group_id: Set(group_id),
@@ -80,7 +82,8 @@ pub async fn create(
         let audit = AuditRecord::new(Some(subject.user_id), "project.create", "project", id)
             .in_group(group_id)
             .in_project(id)
-            .change(serde_json::Value::Null, project_json(&project));
+            .change(serde_json::Value::Null, project_json(&project))
+            .with_access(watch.deltas(tx).await?);
         Ok(Written::changed(
             ProjectView {
                 project,
@@ -291,11 +294,13 @@ pub async fn delete(db: &DatabaseConnection, subject: Subject, id: Uuid) -> Resu
             .filter(entity::squads::Column::ProjectId.eq(id))
             .count(tx)
             .await?;
+        let watch = Watch::all(tx, Node::Project(id)).await?;
         entity::projects::Entity::delete_by_id(id).exec(tx).await?;
         let mut audit = AuditRecord::new(Some(subject.user_id), "project.delete", "project", id)
             .in_group(access.project.group_id)
             .in_project(id)
-            .change(project_json(&access.project), serde_json::Value::Null);
+            .change(project_json(&access.project), serde_json::Value::Null)
+            .with_access(watch.deltas(tx).await?);
         audit.details["deleted"] = json!({ "members": members, "squads": squads });
         Ok(Written::changed((), audit))
     })

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::access;
 use super::audit::AuditRecord;
+use super::changes::{Node, Watch};
 use super::guard::{self, Subject};
 use super::window::Window;
 use super::write::{Lock, Written, write_as};
@@ -447,8 +448,17 @@ async fn delete_locked(
     }
     let group_memberships = entity::group_members::Entity::find()
         .filter(entity::group_members::Column::UserId.eq(id))
-        .count(tx)
+        .all(tx)
         .await?;
+    // The user loses their role wherever they held a membership (roles inherited below follow).
+    let nodes = group_memberships
+        .iter()
+        .map(|m| Node::Group(m.group_id))
+        .chain(projects.iter().map(|p| Node::Project(*p)));
+    let mut watches = Vec::new();
+    for node in nodes {
+        watches.push(Watch::user(tx, node, id).await?);
+    }
     let squad_memberships = entity::squad_members::Entity::find()
         .filter(entity::squad_members::Column::UserId.eq(id))
         .count(tx)
@@ -468,8 +478,11 @@ async fn delete_locked(
     }
     let mut audit = AuditRecord::new(Some(subject.user_id), "user.delete", "user", id)
         .change(user_json(&user), serde_json::Value::Null);
+    for watch in watches {
+        audit = audit.with_access(watch.deltas(tx).await?);
+    }
     audit.details["removed"] = json!({
-        "group_memberships": group_memberships,
+        "group_memberships": group_memberships.len(),
         "project_memberships": memberships.len(),
         "squad_memberships": squad_memberships,
         "project_ids": projects,

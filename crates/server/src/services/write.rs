@@ -3,7 +3,8 @@
 //! [`write`] begins the transaction (IMMEDIATE on SQLite, so concurrent writers queue instead of
 //! failing half-way), takes the locks the request's invariants need (PostgreSQL advisory and row
 //! locks, always in one global order so two requests cannot deadlock on them), runs the work,
-//! stores its audit event, commits, and runs the whole again when the database reports a
+//! numbers the change with the next revision, stores its audit event and the webhook deliveries
+//! it owes (the outbox), commits, and runs the whole again when the database reports a
 //! serialisation failure, a deadlock or a busy SQLite file. [`write_as`] does the same on behalf of
 //! a caller, re-reading them inside the transaction.
 
@@ -16,7 +17,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::audit::{self, AuditRecord};
+use super::changes::revision;
 use super::guard::Subject;
+use super::webhooks;
 use crate::error::ApiError;
 use crate::sql::locks;
 
@@ -111,10 +114,16 @@ async fn run_once<T>(
     }
     // On error the transaction is dropped, which rolls it back.
     let Written { value, audit } = work(&tx).await?;
-    if let Some(record) = audit {
-        audit::insert(&tx, record).await?;
-    }
+    let Some(record) = audit else {
+        tx.commit().await?;
+        return Ok(value);
+    };
+    // Numbered last, so the counter's row lock (PostgreSQL) is held only for the commit.
+    let revision = revision::advance(&tx).await?;
+    let event = audit::insert(&tx, record, revision).await?;
+    webhooks::outbox::enqueue(&tx, &event).await?;
     tx.commit().await?;
+    revision::committed(revision);
     Ok(value)
 }
 

@@ -66,6 +66,7 @@ const SPEC_ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/audit"),
     ("GET", "/v1/groups/{id}/audit"),
     ("GET", "/v1/projects/{id}/audit"),
+    ("GET", "/v1/changes"),
 ];
 
 pub(super) async fn openapi(app: &TestApp) -> Value {

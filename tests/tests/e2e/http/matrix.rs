@@ -153,6 +153,7 @@ fn table() -> Vec<Row> {
         r(LookupSubjects, Other,                   [R200, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, F403, N404]),
         r(UserAccessOther, Own,                    [R200, F403, F403, F403, F403, F403, F403, F403, F403, F403, F403, F403, F403, F403]),
         r(Audit, Own,                              [R200, F403, F403, F403, F403, F403, F403, F403, F403, F403, F403, F403, F403, F403]),
+        r(Changes, Own,                            [R200, F403, F403, F403, F403, F403, F403, F403, F403, F403, F403, F403, F403, F403]),
         r(CreateRootGroup, Own,                    [R201, F403, F403, F403, F403, F403, F403, F403, F403, F403, F403, F403, F403, F403]),
 
         // Users: created by system admins and group admins; read by whoever shares a group
@@ -202,8 +203,11 @@ fn table() -> Vec<Row> {
         r(DeleteGroup, Other,                      [R204, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, F403, N404]),
         r(DeleteGroupHoldingSystemAdmin, Own,      [R204, E403, F403, SKIP, E403, SKIP, SKIP, SKIP, SKIP, SKIP, SKIP, SKIP, SKIP, SKIP]),
         r(GroupAudit, Own,                         [R200, R200, F403, F403, R200, F403, F403, N404, N404, N404, N404, N404, N404, N404]),
+        r(GroupChanges, Own,                       [R200, R200, F403, F403, R200, F403, F403, N404, N404, N404, N404, N404, N404, N404]),
         r(GroupAudit, Up,                          [R200, N404, N404, N404, R200, F403, F403, N404, N404, N404, N404, N404, N404, N404]),
+        r(GroupChanges, Up,                        [R200, N404, N404, N404, R200, F403, F403, N404, N404, N404, N404, N404, N404, N404]),
         r(GroupAudit, Other,                       [R200, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, F403, N404]),
+        r(GroupChanges, Other,                     [R200, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, F403, N404]),
 
         // Group members.
         r(AddGroupMember, Own,                     [R201, R201, F403, F403, R201, F403, F403, N404, N404, N404, N404, N404, N404, N404]),
@@ -254,7 +258,9 @@ fn table() -> Vec<Row> {
         r(DeleteProject, Own,                      [R204, R204, N404, N404, R204, N404, N404, R204, F403, F403, F403, F403, N404, N404]),
         r(DeleteProject, Other,                    [R204, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, F403, N404]),
         r(ProjectAudit, Own,                       [R200, R200, N404, N404, R200, N404, N404, R200, R200, F403, F403, F403, N404, N404]),
+        r(ProjectChanges, Own,                     [R200, R200, N404, N404, R200, N404, N404, R200, R200, F403, F403, F403, N404, N404]),
         r(ProjectAudit, Other,                     [R200, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, F403, N404]),
+        r(ProjectChanges, Other,                   [R200, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, F403, N404]),
 
         // Project members.
         r(PutProjectMember, Own,                   [R201, R201, N404, N404, R201, N404, N404, R201, R201, F403, F403, F403, N404, N404]),
@@ -328,6 +334,7 @@ fn table() -> Vec<Row> {
         r(ListAncestors, Missing,                  [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(RenameGroupUnchanged, Missing,           [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(GroupAudit, Missing,                     [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
+        r(GroupChanges, Missing,                   [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(AddGroupMember, Missing,                 [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(PutGroupMember, Missing,                 [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(ListGroupMembers, Missing,               [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
@@ -338,6 +345,7 @@ fn table() -> Vec<Row> {
         r(GetProject, Missing,                     [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(RenameProject, Missing,                  [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(ProjectAudit, Missing,                   [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
+        r(ProjectChanges, Missing,                 [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(PutProjectMember, Missing,               [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(ListProjectMembers, Missing,             [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(ReportingLines, Missing,                 [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),

@@ -3,6 +3,7 @@
 mod audit;
 mod auth;
 mod bootstrap;
+mod changes;
 mod check;
 mod check_everywhere;
 mod contract;

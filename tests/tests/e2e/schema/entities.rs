@@ -195,6 +195,8 @@ async fn every_entity_round_trips(db: &TestDb) {
             "note": "naïve ✓",
         })),
         created_at: Set(now()),
+        revision: Set(1),
+        access: Set(json!([{"user_id": user.id, "type": "project", "id": project.id, "before": null, "after": "pm"}])),
     }
     .insert(&conn)
     .await
@@ -210,6 +212,8 @@ async fn every_entity_round_trips(db: &TestDb) {
         project_id: Set(None),
         details: Set(json!({})),
         created_at: Set(now()),
+        revision: Set(2),
+        access: Set(json!([])),
     }
     .insert(&conn)
     .await

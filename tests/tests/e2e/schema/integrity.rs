@@ -497,6 +497,8 @@ async fn deleting_user_nulls_reports_to_and_keeps_audit(db: &TestDb) {
         project_id: Set(Some(project.id)),
         details: Set(json!({"after": {"display_name": "Boss"}})),
         created_at: Set(now()),
+        revision: Set(1),
+        access: Set(json!([])),
     }
     .insert(&conn)
     .await
@@ -625,8 +627,8 @@ async fn audit_events_reference_nothing(db: &TestDb) {
     exec(
         &conn,
         "INSERT INTO audit_events \
-         (id, occurred_at, actor_id, action, resource_type, resource_id, group_id, project_id, details, created_at) \
-         VALUES ($1, $2, $3, 'group.delete', 'group', $4, $5, $6, '{}', $7)",
+         (id, occurred_at, actor_id, action, resource_type, resource_id, group_id, project_id, details, created_at, revision) \
+         VALUES ($1, $2, $3, 'group.delete', 'group', $4, $5, $6, '{}', $7, 1)",
         [
             Uuid::now_v7().into(),
             now().into(),

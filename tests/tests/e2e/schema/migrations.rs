@@ -8,15 +8,18 @@ use tests::db::{Backend, TestDb};
 use super::support::{applied_versions, pg_enum_values, tables};
 
 /// Roster's tables, in alphabetical order.
-const TABLES: [&str; 8] = [
+const TABLES: [&str; 11] = [
     "audit_events",
     "group_members",
     "groups",
     "project_members",
     "projects",
+    "revisions",
     "squad_members",
     "squads",
     "users",
+    "webhook_deliveries",
+    "webhooks",
 ];
 
 fn migration_names() -> Vec<String> {
@@ -28,8 +31,8 @@ fn migration_names() -> Vec<String> {
 
 async fn assert_all_applied(conn: &DatabaseConnection) {
     let names = migration_names();
-    // Eight tables and one index of the system admins (m0009).
-    assert_eq!(names.len(), 9);
+    // Eight tables, one index of the system admins (m0009), revisions (m0010), webhooks (m0011).
+    assert_eq!(names.len(), 11);
     assert_eq!(applied_versions(conn).await, names);
     assert!(
         Migrator::get_pending_migrations(conn)
@@ -42,7 +45,7 @@ async fn assert_all_applied(conn: &DatabaseConnection) {
             .await
             .expect("applied")
             .len(),
-        9
+        11
     );
     Migrator::status(conn).await.expect("status");
     let mut expected: Vec<String> = TABLES.iter().map(|t| (*t).to_owned()).collect();
@@ -82,7 +85,7 @@ async fn up_down_up_round_trip(db: &TestDb) {
             .await
             .expect("pending")
             .len(),
-        9
+        11
     );
     if db.backend == Backend::Postgres {
         // down() drops the enum types its up() created (and they are no longer in use).

@@ -4,7 +4,8 @@
 use std::collections::BTreeSet;
 
 use entity::{
-    audit_events, group_members, groups, project_members, projects, squad_members, squads, users,
+    audit_events, group_members, groups, project_members, projects, revisions, squad_members,
+    squads, users, webhook_deliveries, webhooks,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, IdenStatic, Iterable};
 use tests::both_backends;
@@ -15,7 +16,7 @@ use super::support::{columns, indexes, query};
 /// Each table's constraint and index names (besides `pk_<table>`). Foreign keys are named on
 /// PostgreSQL only: SQLite neither keeps nor reports their names. The role CHECKs exist on
 /// SQLite only: PostgreSQL's enum types do that job.
-const NAMES: [(&str, &[&str]); 8] = [
+const NAMES: [(&str, &[&str]); 11] = [
     ("users", &["uq_users_email", "ck_users_email_lowercase"]),
     (
         "groups",
@@ -92,6 +93,30 @@ const NAMES: [(&str, &[&str]); 8] = [
             "ix_audit_events_project_id",
             "ix_audit_events_occurred_at",
             "ix_audit_events_actor_id",
+            "ux_audit_events_revision",
+        ],
+    ),
+    ("revisions", &["ck_revisions_single"]),
+    (
+        "webhooks",
+        &[
+            "fk_webhooks_group",
+            "fk_webhooks_project",
+            "fk_webhooks_created_by",
+            "ck_webhooks_one_scope",
+            "ix_webhooks_group_id",
+            "ix_webhooks_project_id",
+            "ix_webhooks_created_by",
+        ],
+    ),
+    (
+        "webhook_deliveries",
+        &[
+            "fk_webhook_deliveries_webhook",
+            "ck_webhook_deliveries_kind",
+            "ck_webhook_deliveries_state",
+            "uq_webhook_deliveries_webhook_revision",
+            "ix_webhook_deliveries_state",
         ],
     ),
 ];
@@ -183,6 +208,9 @@ async fn entity_columns_match_tables(db: &TestDb) {
         entity_columns::<squads::Entity>(),
         entity_columns::<squad_members::Entity>(),
         entity_columns::<audit_events::Entity>(),
+        entity_columns::<revisions::Entity>(),
+        entity_columns::<webhooks::Entity>(),
+        entity_columns::<webhook_deliveries::Entity>(),
     ];
     assert_eq!(entities.len(), NAMES.len(), "one entity per table");
     for (table, expected) in entities {

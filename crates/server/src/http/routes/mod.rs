@@ -3,6 +3,7 @@
 pub mod audit;
 #[cfg(feature = "bench")]
 pub mod bench;
+pub mod changes;
 pub mod check;
 pub mod group_members;
 pub mod groups;

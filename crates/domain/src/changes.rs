@@ -1,0 +1,193 @@
+//! Effective-access deltas (spec §8): whose effective role at one group or project a change
+//! altered, computed with the same rules as every decision ([`crate::effective`]).
+//!
+//! The caller loads the facts at the touched node twice, before and after the change, and these
+//! functions turn each load into the map user → effective role and diff the two maps. Roles
+//! below the node follow by inheritance, so a delta at the node is all a consumer needs.
+
+use std::collections::BTreeMap;
+
+use uuid::Uuid;
+
+use crate::effective::{effective_group_role, effective_project_role};
+use crate::roles::{GroupRole, ProjectRole};
+
+/// What decides roles at one node: system admins, and memberships in the groups of a path.
+#[derive(Debug, Clone, Default)]
+pub struct NodeFacts {
+    /// Each system admin with the group holding their `system_admin` membership.
+    pub system_admins: BTreeMap<Uuid, Uuid>,
+    /// The group path that decides (the group's own, or the project's owning group's), root
+    /// first; empty when the node does not exist.
+    pub path: Vec<Uuid>,
+    /// Memberships in groups of `path`, as `(user, group, role)`, in any order.
+    pub memberships: Vec<(Uuid, Uuid, GroupRole)>,
+    /// For a project: the members' own roles.
+    pub project_roles: BTreeMap<Uuid, ProjectRole>,
+}
+
+/// One user's effective role at the node before and after a change (`None`: no role).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoleDelta<R> {
+    /// The user whose role changed.
+    pub user_id: Uuid,
+    /// Their effective role before the change.
+    pub before: Option<R>,
+    /// Their effective role after it.
+    pub after: Option<R>,
+}
+
+impl NodeFacts {
+    /// The users with any membership or system-admin row these facts hold.
+    fn users(&self) -> impl Iterator<Item = Uuid> + '_ {
+        self.system_admins
+            .keys()
+            .copied()
+            .chain(self.memberships.iter().map(|&(user, _, _)| user))
+            .chain(self.project_roles.keys().copied())
+    }
+
+    /// One user's memberships on the path, root first (the tie rule of `effective_group_role`).
+    fn on_path(&self, user: Uuid) -> Vec<(Uuid, GroupRole)> {
+        let mut held: Vec<(Uuid, GroupRole)> = self
+            .memberships
+            .iter()
+            .filter(|&&(member, group, _)| member == user && self.path.contains(&group))
+            .map(|&(_, group, role)| (group, role))
+            .collect();
+        held.sort_by_key(|(group, _)| self.path.iter().position(|g| g == group));
+        held
+    }
+
+    /// Every user's effective role at the group at the end of `path`.
+    pub fn group_roles(&self) -> BTreeMap<Uuid, GroupRole> {
+        if self.path.is_empty() {
+            return BTreeMap::new();
+        }
+        self.users()
+            .filter_map(|user| {
+                let grant = effective_group_role(
+                    self.system_admins.get(&user).copied(),
+                    &self.on_path(user),
+                )?;
+                Some((user, grant.role))
+            })
+            .collect()
+    }
+
+    /// Every user's effective role at `project_id`, owned by the group at the end of `path`:
+    /// their own role, or admin bridged from system_admin or group_admin. The role is the one
+    /// held at the project (a squad lead's squads are not part of it).
+    pub fn project_roles(&self, project_id: Uuid) -> BTreeMap<Uuid, ProjectRole> {
+        if self.path.is_empty() {
+            return BTreeMap::new();
+        }
+        self.users()
+            .filter_map(|user| {
+                let system_admin_at = self.system_admins.get(&user).copied();
+                let at_owner = effective_group_role(system_admin_at, &self.on_path(user));
+                let own = self.project_roles.get(&user).copied();
+                let grant = effective_project_role(system_admin_at, at_owner, project_id, own)?;
+                Some((user, grant.role))
+            })
+            .collect()
+    }
+}
+
+/// The users whose role differs between `before` and `after`, in user-id order.
+pub fn role_deltas<R: Copy + Eq>(
+    before: &BTreeMap<Uuid, R>,
+    after: &BTreeMap<Uuid, R>,
+) -> Vec<RoleDelta<R>> {
+    let mut users: Vec<Uuid> = before.keys().chain(after.keys()).copied().collect();
+    users.sort_unstable();
+    users.dedup();
+    users
+        .into_iter()
+        .filter_map(|user_id| {
+            let (before, after) = (before.get(&user_id).copied(), after.get(&user_id).copied());
+            (before != after).then_some(RoleDelta {
+                user_id,
+                before,
+                after,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    #[test]
+    fn inherited_roles_follow_the_path_and_system_admins_hold_everywhere() {
+        let (root, child) = (id(1), id(2));
+        let (teacher, admin, outsider) = (id(10), id(11), id(12));
+        let facts = NodeFacts {
+            system_admins: BTreeMap::from([(admin, root)]),
+            path: vec![root, child],
+            memberships: vec![
+                (teacher, root, GroupRole::Teacher),
+                (teacher, child, GroupRole::Student),
+                (outsider, id(99), GroupRole::GroupAdmin),
+            ],
+            project_roles: BTreeMap::new(),
+        };
+        let roles = facts.group_roles();
+        assert_eq!(roles.get(&teacher), Some(&GroupRole::Teacher));
+        assert_eq!(roles.get(&admin), Some(&GroupRole::SystemAdmin));
+        assert_eq!(
+            roles.get(&outsider),
+            None,
+            "a membership off the path grants nothing"
+        );
+    }
+
+    #[test]
+    fn a_group_admin_of_the_owner_is_a_project_admin() {
+        let (owner, project) = (id(1), id(50));
+        let (head, member) = (id(10), id(11));
+        let facts = NodeFacts {
+            path: vec![owner],
+            memberships: vec![(head, owner, GroupRole::GroupAdmin)],
+            project_roles: BTreeMap::from([(member, ProjectRole::Member)]),
+            ..NodeFacts::default()
+        };
+        let roles = facts.project_roles(project);
+        assert_eq!(roles.get(&head), Some(&ProjectRole::Admin));
+        assert_eq!(roles.get(&member), Some(&ProjectRole::Member));
+    }
+
+    #[test]
+    fn a_missing_node_holds_no_roles() {
+        let facts = NodeFacts {
+            system_admins: BTreeMap::from([(id(10), id(1))]),
+            ..NodeFacts::default()
+        };
+        assert!(facts.group_roles().is_empty());
+        assert!(facts.project_roles(id(50)).is_empty());
+    }
+
+    #[test]
+    fn deltas_list_only_changed_users_in_id_order() {
+        let before = BTreeMap::from([(id(3), 1u8), (id(1), 2), (id(2), 2)]);
+        let after = BTreeMap::from([(id(1), 1u8), (id(2), 2), (id(4), 3)]);
+        let deltas = role_deltas(&before, &after);
+        let summary: Vec<_> = deltas
+            .iter()
+            .map(|d| (d.user_id, d.before, d.after))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (id(1), Some(2), Some(1)),
+                (id(3), Some(1), None),
+                (id(4), None, Some(3)),
+            ]
+        );
+    }
+}

@@ -1,0 +1,128 @@
+//! Revisions (spec §8): the counter each write advances, the revision a request committed, and
+//! the newest committed revision this server knows of.
+//!
+//! The counter is one row, `revisions`, updated just before the audit event is stored: on
+//! PostgreSQL the update's row lock is held until commit, so the next writer is numbered only
+//! after this one has committed; on SQLite the IMMEDIATE transaction already admits one writer
+//! at a time. Either way revisions commit in the order they are numbered, and a reader that has
+//! seen revision n has seen everything below it.
+
+use std::cell::Cell;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Statement};
+use tokio::sync::watch;
+
+/// How often a server reads the counter to learn of commits made by other servers (its own are
+/// known at once).
+const POLL_EVERY: Duration = Duration::from_millis(50);
+
+tokio::task_local! {
+    /// The revision committed while handling the current request, if it changed state.
+    static COMMITTED: Cell<Option<i64>>;
+}
+
+/// The revision counter as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counter {
+    /// The newest committed revision.
+    pub revision: i64,
+    /// The newest revision whose event is no longer kept (0: the whole history is).
+    pub retained_after: i64,
+}
+
+/// Advances the counter inside the write transaction `tx` and returns the change's revision.
+pub(crate) async fn advance(tx: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    let row = tx
+        .query_one_raw(Statement::from_string(
+            tx.get_database_backend(),
+            "UPDATE revisions SET revision = revision + 1 WHERE id = 1 RETURNING revision",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("the revisions counter row".into()))?;
+    row.try_get_by_index(0)
+}
+
+/// Reads the counter.
+pub async fn read(db: &impl ConnectionTrait) -> Result<Counter, DbErr> {
+    let row = entity::revisions::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("the revisions counter row".into()))?;
+    Ok(Counter {
+        revision: row.revision,
+        retained_after: row.retained_after,
+    })
+}
+
+/// Runs `request` noting the revision it commits, which [`committed`] records.
+pub async fn tracking<F: Future>(request: F) -> (F::Output, Option<i64>) {
+    COMMITTED
+        .scope(Cell::new(None), async {
+            let output = request.await;
+            (output, COMMITTED.with(Cell::get))
+        })
+        .await
+}
+
+/// Records that the current request committed `revision` (nothing outside [`tracking`], e.g.
+/// on the command line).
+pub(crate) fn committed(revision: i64) {
+    let _ = COMMITTED.try_with(|cell| cell.set(Some(revision)));
+}
+
+/// The newest committed revision this server knows of, shared by every worker thread: readers
+/// stamp responses with it and long polls wait on it.
+#[derive(Debug, Clone)]
+pub struct Clock {
+    latest: Arc<watch::Sender<i64>>,
+}
+
+impl Clock {
+    /// A clock starting at the stored counter.
+    pub async fn start(db: &impl ConnectionTrait) -> Result<Self, DbErr> {
+        let (latest, _) = watch::channel(read(db).await?.revision);
+        Ok(Self {
+            latest: Arc::new(latest),
+        })
+    }
+
+    /// The newest revision known to have committed.
+    pub fn known(&self) -> i64 {
+        *self.latest.borrow()
+    }
+
+    /// Notes that `revision` has committed; the clock never goes back.
+    pub fn observe(&self, revision: i64) {
+        self.latest.send_if_modified(|latest| {
+            let newer = revision > *latest;
+            if newer {
+                *latest = revision;
+            }
+            newer
+        });
+    }
+
+    /// Waits until a revision after `after` is known, or `deadline` passes; returns whether
+    /// one is. Holds no database connection.
+    pub async fn wait_past(&self, after: i64, deadline: tokio::time::Instant) -> bool {
+        let mut changes = self.latest.subscribe();
+        let arrived = changes.wait_for(|latest| *latest > after);
+        matches!(tokio::time::timeout_at(deadline, arrived).await, Ok(Ok(_)))
+    }
+
+    /// Follows commits made by other servers on the same database, for ever (the caller drops
+    /// it when the server stops). A failed read is retried at the next tick.
+    pub async fn follow(self, db: DatabaseConnection) {
+        let mut ticks = tokio::time::interval(POLL_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match read(&db).await {
+                Ok(counter) => self.observe(counter.revision),
+                Err(error) => tracing::warn!(%error, "cannot read the revision counter"),
+            }
+        }
+    }
+}
