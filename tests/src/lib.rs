@@ -7,5 +7,6 @@
 pub mod api;
 pub mod app;
 pub mod db;
+pub mod receiver;
 pub mod routes;
 pub mod world;

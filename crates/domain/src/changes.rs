@@ -20,7 +20,7 @@ pub struct NodeFacts {
     /// The group path that decides (the group's own, or the project's owning group's), root
     /// first; empty when the node does not exist.
     pub path: Vec<Uuid>,
-    /// Memberships in groups of `path`, as `(user, group, role)`, in any order.
+    /// Memberships as `(user, group, role)`, in any order; those off `path` count for nothing.
     pub memberships: Vec<(Uuid, Uuid, GroupRole)>,
     /// For a project: the members' own roles.
     pub project_roles: BTreeMap<Uuid, ProjectRole>,
@@ -47,16 +47,14 @@ impl NodeFacts {
             .chain(self.project_roles.keys().copied())
     }
 
-    /// One user's memberships on the path, root first (the tie rule of `effective_group_role`).
+    /// One user's memberships on the path. Their order decides only which membership a grant
+    /// reports as its source, never the role, so deltas need no order.
     fn on_path(&self, user: Uuid) -> Vec<(Uuid, GroupRole)> {
-        let mut held: Vec<(Uuid, GroupRole)> = self
-            .memberships
+        self.memberships
             .iter()
             .filter(|&&(member, group, _)| member == user && self.path.contains(&group))
             .map(|&(_, group, role)| (group, role))
-            .collect();
-        held.sort_by_key(|(group, _)| self.path.iter().position(|g| g == group));
-        held
+            .collect()
     }
 
     /// Every user's effective role at the group at the end of `path`.

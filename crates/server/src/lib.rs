@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cli;
 pub mod convert;
 pub mod db;
+pub mod delivery;
 pub mod error;
 pub mod http;
 mod invariants;

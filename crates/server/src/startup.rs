@@ -13,9 +13,11 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::{self, JwtKeys};
 use crate::db;
+use crate::delivery::Worker;
 use crate::http::extract::MAX_BODY_BYTES;
 use crate::http::{fallback, openapi, routes};
 use crate::services::changes::revision::Clock;
+use crate::services::webhooks;
 use crate::settings::Settings;
 use crate::state::AppState;
 
@@ -48,11 +50,16 @@ impl Application {
         let clock = Clock::start(&db)
             .await
             .context("cannot read the revision counter (are the migrations applied?)")?;
+        let webhooks = webhooks::Config {
+            secrets: webhooks::sealing::SecretBox::new(&secret),
+            allow_private: settings.webhook_allow_private,
+        };
         let state = AppState {
             db,
             jwt,
             settings,
             clock,
+            webhooks,
         };
         let listener = TcpListener::bind(state.settings.bind)
             .with_context(|| format!("cannot listen on {}", state.settings.bind))?;
@@ -79,12 +86,23 @@ impl Application {
     }
 
     /// Serves until SIGINT/SIGTERM; in-flight requests finish first (actix's graceful shutdown).
-    /// Meanwhile the revision clock follows other servers' commits; it stops with the server.
+    /// Meanwhile the revision clock follows other servers' commits and the delivery worker
+    /// works off the webhook outbox; both stop with the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let follow = self.state.clock.clone().follow(self.state.db.clone());
+        let state = self.state;
+        let follow = state.clock.clone().follow(state.db.clone());
+        let deliver = Worker {
+            db: state.db.clone(),
+            config: state.webhooks.clone(),
+            clock: state.clock.clone(),
+            timeout: state.settings.webhook_timeout,
+            retry_base: state.settings.webhook_retry_base,
+        }
+        .run();
         tokio::select! {
             served = self.server => served,
             () = follow => Ok(()),
+            () = deliver => Ok(()),
         }
     }
 }
@@ -130,7 +148,8 @@ fn register_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(routes::check::configure)
             .configure(routes::lookup::configure)
             .configure(routes::audit::configure)
-            .configure(routes::changes::configure),
+            .configure(routes::changes::configure)
+            .configure(routes::webhooks::configure),
     );
 }
 

@@ -14,4 +14,6 @@ pub struct AppState {
     pub settings: Settings,
     /// The newest committed revision this server knows of.
     pub clock: Clock,
+    /// How webhook secrets are sealed and where deliveries may go.
+    pub webhooks: crate::services::webhooks::Config,
 }

@@ -378,6 +378,16 @@ impl Caller {
         &self.state.db
     }
 
+    /// How webhook secrets are sealed and where deliveries may go.
+    pub fn webhooks(&self) -> &crate::services::webhooks::Config {
+        &self.state.webhooks
+    }
+
+    /// The server's settings.
+    pub fn settings(&self) -> &crate::settings::Settings {
+        &self.state.settings
+    }
+
     /// The server's revision clock (long polls wait on it).
     pub fn clock(&self) -> &crate::services::changes::revision::Clock {
         &self.state.clock

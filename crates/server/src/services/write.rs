@@ -102,29 +102,46 @@ async fn run_once<T>(
     locks: &[Lock],
     work: &impl AsyncFn(&DatabaseTransaction) -> Result<Written<T>, ApiError>,
 ) -> Result<T, ApiError> {
-    let tx = db
-        .begin_with_options(TransactionOptions {
-            isolation_level: None,
-            access_mode: None,
-            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
-        })
-        .await?;
+    let tx = begin(db).await?;
     for lock in locks {
         take(&tx, *lock).await?;
     }
     // On error the transaction is dropped, which rolls it back.
     let Written { value, audit } = work(&tx).await?;
-    let Some(record) = audit else {
-        tx.commit().await?;
-        return Ok(value);
-    };
+    match audit {
+        Some(record) => {
+            commit_change(tx, record).await?;
+        }
+        None => tx.commit().await?,
+    }
+    Ok(value)
+}
+
+/// Begins a write transaction: IMMEDIATE on SQLite, so that concurrent writers queue.
+pub(crate) async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, ApiError> {
+    Ok(db
+        .begin_with_options(TransactionOptions {
+            isolation_level: None,
+            access_mode: None,
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        })
+        .await?)
+}
+
+/// The end of every transaction that changed state: numbers the change with the next
+/// revision, stores its audit event and the webhook deliveries it owes (the outbox), commits,
+/// and returns the revision.
+pub(crate) async fn commit_change(
+    tx: DatabaseTransaction,
+    record: AuditRecord,
+) -> Result<i64, ApiError> {
     // Numbered last, so the counter's row lock (PostgreSQL) is held only for the commit.
     let revision = revision::advance(&tx).await?;
     let event = audit::insert(&tx, record, revision).await?;
     webhooks::outbox::enqueue(&tx, &event).await?;
     tx.commit().await?;
     revision::committed(revision);
-    Ok(value)
+    Ok(revision)
 }
 
 /// Takes one lock. SQLite needs none: its IMMEDIATE transaction already excludes other writers.

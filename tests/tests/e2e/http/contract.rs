@@ -67,6 +67,18 @@ const SPEC_ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/groups/{id}/audit"),
     ("GET", "/v1/projects/{id}/audit"),
     ("GET", "/v1/changes"),
+    ("POST", "/v1/webhooks"),
+    ("GET", "/v1/webhooks"),
+    ("GET", "/v1/webhooks/{id}"),
+    ("PATCH", "/v1/webhooks/{id}"),
+    ("DELETE", "/v1/webhooks/{id}"),
+    ("POST", "/v1/webhooks/{id}/rotate-secret"),
+    ("POST", "/v1/webhooks/{id}/ping"),
+    ("GET", "/v1/webhooks/{id}/deliveries"),
+    (
+        "POST",
+        "/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+    ),
 ];
 
 pub(super) async fn openapi(app: &TestApp) -> Value {

@@ -25,3 +25,4 @@ mod squads;
 mod startup;
 mod users;
 mod users_admin;
+mod webhooks;

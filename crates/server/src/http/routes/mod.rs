@@ -15,3 +15,4 @@ pub mod projects;
 pub mod roles;
 pub mod squads;
 pub mod users;
+pub mod webhooks;

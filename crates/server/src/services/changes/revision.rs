@@ -104,6 +104,11 @@ impl Clock {
         });
     }
 
+    /// A receiver told of every newer revision (the delivery worker wakes on it).
+    pub fn subscribe(&self) -> watch::Receiver<i64> {
+        self.latest.subscribe()
+    }
+
     /// Waits until a revision after `after` is known, or `deadline` passes; returns whether
     /// one is. Holds no database connection.
     pub async fn wait_past(&self, after: i64, deadline: tokio::time::Instant) -> bool {

@@ -159,7 +159,9 @@ pub async fn create(
     subject: Subject,
     new: NewWebhook,
 ) -> Result<WithSecret, ApiError> {
-    // Resolved before the transaction: a slow DNS answer holds no lock.
+    // Who may comes first (a refusal says nothing of the url); the destination is resolved
+    // before the transaction, so a slow DNS answer holds no lock.
+    authorize_scope(db, subject, new.scope).await?;
     check_destination(config, &new.url).await?;
     write_as(db, subject, &[], async |tx, subject| {
         authorize_scope(tx, subject, new.scope).await?;
@@ -241,6 +243,7 @@ pub async fn update(
     change: WebhookChange,
 ) -> Result<Webhook, ApiError> {
     if let Some(url) = &change.url {
+        visible(db, subject, id).await?;
         check_destination(config, url).await?;
     }
     write_as(db, subject, &[], async |tx, subject| {

@@ -1,0 +1,405 @@
+//! The delivery worker (spec §9): works off the outbox, endpoint by endpoint, in revision
+//! order, one attempt in flight per endpoint, retrying failures with exponential backoff and
+//! jitter and disabling an endpoint after [`MAX_FAILURES`] consecutive failures (or
+//! [`MAX_FAILING`] of them).
+//!
+//! An endpoint is taken with a lease (`webhooks.held_until`), claimed in a short transaction
+//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several servers on one database never take the
+//! same endpoint); the attempt itself runs outside any transaction, and its outcome is recorded
+//! through the write path. A server killed mid-attempt leaves a lease that simply runs out: the
+//! change is still pending and is delivered again (at least once; receivers deduplicate by
+//! `webhook-id`).
+
+pub mod send;
+
+use std::time::Duration;
+
+use sea_orm::sea_query::{ExprTrait, LockBehavior, LockType};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DbBackend, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
+};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::http::routes::changes::Change;
+use crate::services::audit::{self, AuditRecord};
+use crate::services::changes::revision::Clock;
+use crate::services::guard::Subject;
+use crate::services::webhooks::{self, Config, outbox, signing};
+use crate::services::write::{self, Written};
+use entity::webhook_deliveries::{self as deliveries, Entity as Deliveries};
+use entity::webhooks::{Entity as Webhooks, Model as Webhook};
+
+/// Consecutive failures after which an endpoint is disabled.
+pub const MAX_FAILURES: i32 = 10;
+/// How long an endpoint may keep failing before it is disabled, whatever the count.
+pub const MAX_FAILING: chrono::TimeDelta = chrono::TimeDelta::days(3);
+/// The longest wait between two retries.
+const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+/// How often the worker looks for due retries when no change wakes it.
+const IDLE_TICK: Duration = Duration::from_secs(1);
+
+/// What the worker needs: the database, the webhook configuration, its timing, and the clock
+/// whose every new revision may mean new deliveries.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    pub db: DatabaseConnection,
+    pub config: Config,
+    pub clock: Clock,
+    /// How long a receiver has to answer.
+    pub timeout: Duration,
+    /// The first retry's delay.
+    pub retry_base: Duration,
+}
+
+impl Worker {
+    /// Delivers for ever (the caller drops it when the server stops).
+    pub async fn run(self) {
+        let mut revisions = self.clock.subscribe();
+        loop {
+            if let Err(error) = self.deliver_due().await {
+                tracing::warn!(%error, "webhook delivery failed; retrying");
+            }
+            let _ = tokio::time::timeout(IDLE_TICK, revisions.changed()).await;
+        }
+    }
+
+    /// Delivers the head of every endpoint that has one due, until none has.
+    pub async fn deliver_due(&self) -> Result<(), ApiError> {
+        self.observe().await?;
+        while let Some(webhook) = self.claim().await? {
+            self.work(webhook).await?;
+        }
+        Ok(())
+    }
+
+    /// Takes one enabled, unheld endpoint with pending deliveries, holding it for an attempt.
+    async fn claim(&self) -> Result<Option<Webhook>, ApiError> {
+        use entity::webhooks::Column;
+        let now = chrono::Utc::now();
+        let tx = write::begin(&self.db).await?;
+        let pending = Deliveries::find()
+            .select_only()
+            .column(deliveries::Column::WebhookId)
+            .filter(deliveries::Column::State.eq(outbox::PENDING))
+            .into_query();
+        let mut query = Webhooks::find()
+            .filter(Column::Enabled.eq(true))
+            .filter(Column::HeldUntil.is_null().or(Column::HeldUntil.lt(now)))
+            .filter(Column::Id.in_subquery(pending))
+            .order_by_asc(Column::HeldUntil)
+            .limit(1);
+        if tx.get_database_backend() == DbBackend::Postgres {
+            query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        }
+        let Some(webhook) = query.one(&tx).await? else {
+            tx.commit().await?;
+            return Ok(None);
+        };
+        // The lease outlasts the attempt; a server that dies mid-attempt loses it then.
+        let lease = chrono::TimeDelta::from_std(self.timeout + Duration::from_secs(5))
+            .unwrap_or(chrono::TimeDelta::seconds(15));
+        let mut row = webhook.into_active_model();
+        row.held_until = Set(Some(now + lease));
+        let webhook = row.update(&tx).await?;
+        tx.commit().await?;
+        Ok(Some(webhook))
+    }
+
+    /// Attempts the endpoint's oldest pending delivery and records the outcome.
+    async fn work(&self, webhook: Webhook) -> Result<(), ApiError> {
+        let Some(head) = Deliveries::find()
+            .filter(deliveries::Column::WebhookId.eq(webhook.id))
+            .filter(deliveries::Column::State.eq(outbox::PENDING))
+            .order_by_asc(deliveries::Column::Revision)
+            .one(&self.db)
+            .await?
+        else {
+            return self.settle(webhook.id, None, Settled::Released).await;
+        };
+        let Some(body) = self.body_for(&webhook, &head).await? else {
+            metrics_skipped();
+            return self
+                .settle(webhook.id, Some(head.id), Settled::Skipped)
+                .await;
+        };
+        let keys = keys_of(&self.config, &webhook)?;
+        let message_id = message_id(head.id);
+        let outcome = send::send(
+            send::Message {
+                url: &webhook.url,
+                id: &message_id,
+                keys: &keys,
+                body,
+            },
+            self.config.allow_private,
+            self.timeout,
+        )
+        .await;
+        crate::metrics::record_delivery(if outcome.succeeded() {
+            "succeeded"
+        } else {
+            "failed"
+        });
+        self.settle(webhook.id, Some(head.id), Settled::Attempted(outcome))
+            .await
+    }
+
+    /// The change as its body, if the endpoint's creator may still read it in the endpoint's
+    /// scope (`None`: skip it).
+    async fn body_for(
+        &self,
+        webhook: &Webhook,
+        delivery: &deliveries::Model,
+    ) -> Result<Option<Vec<u8>>, ApiError> {
+        let Some(event_id) = delivery.event_id else {
+            return Ok(None);
+        };
+        let creator = Subject::load(&self.db, webhook.created_by).await?;
+        let visible =
+            match audit::visible_events(&self.db, creator, webhooks::scope_of(webhook)).await {
+                Ok(events) => events,
+                Err(ApiError::Forbidden(_) | ApiError::NotFound) => return Ok(None),
+                Err(other) => return Err(other),
+            };
+        let Some(event) = visible
+            .filter(entity::audit_events::Column::Id.eq(event_id))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let change = Change::try_from(event)?;
+        Ok(Some(
+            serde_json::to_vec(&change).map_err(ApiError::internal)?,
+        ))
+    }
+
+    /// Records what became of the endpoint's head and releases the endpoint. A transaction of
+    /// its own rather than `write`'s closure keeps the worker's future `Send`; it ends as
+    /// every write does (`write::commit_change`), with an audit event when it disables.
+    async fn settle(
+        &self,
+        webhook_id: Uuid,
+        delivery_id: Option<Uuid>,
+        settled: Settled,
+    ) -> Result<(), ApiError> {
+        let tx = write::begin(&self.db).await?;
+        let Some(webhook) = Webhooks::find_by_id(webhook_id).one(&tx).await? else {
+            return Ok(());
+        };
+        let delivery = match delivery_id {
+            Some(id) => Deliveries::find_by_id(id).one(&tx).await?,
+            None => None,
+        };
+        let now = chrono::Utc::now();
+        let mut endpoint = webhook.clone().into_active_model();
+        endpoint.held_until = Set(None);
+        endpoint.updated_at = Set(now);
+        let mut audit = None;
+        if let Some(delivery) = delivery {
+            let attempts = delivery.attempts + 1;
+            let mut row = delivery.into_active_model();
+            row.updated_at = Set(now);
+            match &settled {
+                Settled::Released => {}
+                Settled::Skipped => {
+                    row.state = Set(outbox::SKIPPED.to_owned());
+                    row.next_attempt_at = Set(None);
+                    row.error = Set(Some(
+                        "the endpoint's creator may not read this change now".to_owned(),
+                    ));
+                }
+                Settled::Attempted(outcome) => {
+                    row.attempts = Set(attempts);
+                    row.status_code = Set(outcome.status.map(i32::from));
+                    row.error = Set(outcome.error.clone());
+                    row.latency_ms = Set(Some(outcome.latency_ms));
+                    if outcome.succeeded() {
+                        row.state = Set(outbox::SUCCEEDED.to_owned());
+                        row.next_attempt_at = Set(None);
+                        endpoint.consecutive_failures = Set(0);
+                        endpoint.failing_since = Set(None);
+                    } else {
+                        let failures = webhook.consecutive_failures + 1;
+                        let since = webhook.failing_since.unwrap_or(now);
+                        let retry_at = now + backoff(self.retry_base, failures);
+                        row.next_attempt_at = Set(Some(retry_at));
+                        endpoint.consecutive_failures = Set(failures);
+                        endpoint.failing_since = Set(Some(since));
+                        endpoint.held_until = Set(Some(retry_at));
+                        if failures >= MAX_FAILURES || now - since >= MAX_FAILING {
+                            let reason = format!(
+                                "disabled after {failures} consecutive failed deliveries \
+                                 (failing since {since}); last: {}",
+                                outcome.error.as_deref().unwrap_or("no answer")
+                            );
+                            endpoint.enabled = Set(false);
+                            endpoint.held_until = Set(None);
+                            endpoint.disabled_reason = Set(Some(reason.clone()));
+                            audit = Some(disabled(&webhook, reason));
+                        }
+                    }
+                }
+            }
+            row.update(&tx).await?;
+        }
+        endpoint.update(&tx).await?;
+        match audit {
+            Some(audit) => {
+                write::commit_change(tx, audit).await?;
+            }
+            None => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Publishes the outbox lag and the disabled endpoints to the metrics.
+    async fn observe(&self) -> Result<(), ApiError> {
+        let oldest = Deliveries::find()
+            .filter(deliveries::Column::State.eq(outbox::PENDING))
+            .order_by_asc(deliveries::Column::CreatedAt)
+            .one(&self.db)
+            .await?;
+        let lag = oldest.map_or(0.0, |d| {
+            (chrono::Utc::now() - d.created_at)
+                .as_seconds_f64()
+                .max(0.0)
+        });
+        let disabled = Webhooks::find()
+            .filter(entity::webhooks::Column::Enabled.eq(false))
+            .count(&self.db)
+            .await?;
+        crate::metrics::record_outbox(lag, disabled);
+        Ok(())
+    }
+}
+
+/// What became of an endpoint's turn.
+enum Settled {
+    /// Nothing was pending after all.
+    Released,
+    /// The change may not be sent to this endpoint now.
+    Skipped,
+    Attempted(send::Outcome),
+}
+
+fn metrics_skipped() {
+    crate::metrics::record_delivery("skipped");
+}
+
+/// The audit event of an endpoint disabled by its failures (no actor: the server did it).
+fn disabled(webhook: &Webhook, reason: String) -> AuditRecord {
+    let mut record = AuditRecord::new(None, "webhook.disable", "webhook", webhook.id);
+    if let Some(group) = webhook.group_id {
+        record = record.in_group(group);
+    }
+    if let Some(project) = webhook.project_id {
+        record = record.in_project(project);
+    }
+    record.change(
+        serde_json::json!({ "enabled": true }),
+        serde_json::json!({ "enabled": false, "disabled_reason": reason }),
+    )
+}
+
+/// The `webhook-id` of a delivery: the same for every attempt of one change to one endpoint.
+pub fn message_id(delivery_id: Uuid) -> String {
+    format!("msg_{}", delivery_id.simple())
+}
+
+/// The keys that sign now: the current secret, and the previous one while it overlaps.
+pub fn keys_of(config: &Config, webhook: &Webhook) -> Result<Vec<Vec<u8>>, ApiError> {
+    let mut sealed = vec![webhook.secret.as_str()];
+    if let (Some(previous), Some(until)) = (&webhook.previous_secret, webhook.previous_secret_until)
+        && until > chrono::Utc::now()
+    {
+        sealed.push(previous);
+    }
+    sealed
+        .into_iter()
+        .map(|s| {
+            let secret = config.secrets.open(s).map_err(ApiError::internal)?;
+            signing::secret_key(&secret).map_err(ApiError::internal)
+        })
+        .collect()
+}
+
+/// The wait before retry number `failures`: `base`, doubled each time up to an hour, with up
+/// to a fifth of it added at random so that endpoints failing together do not retry together.
+fn backoff(base: Duration, failures: i32) -> chrono::TimeDelta {
+    let doublings = Ord::min(u32::try_from(failures.saturating_sub(1)).unwrap_or(0), 20);
+    let wait = base.saturating_mul(1 << doublings).min(MAX_BACKOFF);
+    let jitter = wait.mul_f64(rand::random::<f64>() / 5.0);
+    chrono::TimeDelta::from_std(wait + jitter).unwrap_or(chrono::TimeDelta::hours(1))
+}
+
+/// `POST /v1/webhooks/{id}/ping`: a signed `ping` sent at once, outside the queue, and recorded
+/// in the delivery log with its outcome.
+pub async fn ping(
+    db: &DatabaseConnection,
+    config: &Config,
+    timeout: Duration,
+    subject: Subject,
+    id: Uuid,
+) -> Result<deliveries::Model, ApiError> {
+    let webhook = webhooks::visible(db, subject, id).await?;
+    let delivery_id = Uuid::now_v7();
+    let body = serde_json::json!({
+        "type": "ping",
+        "webhook_id": webhook.id,
+        "occurred_at": chrono::Utc::now(),
+    });
+    let keys = keys_of(config, &webhook)?;
+    let message_id = message_id(delivery_id);
+    let outcome = send::send(
+        send::Message {
+            url: &webhook.url,
+            id: &message_id,
+            keys: &keys,
+            body: serde_json::to_vec(&body).map_err(ApiError::internal)?,
+        },
+        config.allow_private,
+        timeout,
+    )
+    .await;
+    crate::services::write::write_as(db, subject, &[], async |tx, subject| {
+        let webhook = webhooks::visible(tx, subject, id).await?;
+        let now = chrono::Utc::now();
+        let state = if outcome.succeeded() {
+            outbox::SUCCEEDED
+        } else {
+            outbox::FAILED
+        };
+        let delivery = deliveries::ActiveModel {
+            id: Set(delivery_id),
+            webhook_id: Set(webhook.id),
+            kind: Set("ping".to_owned()),
+            revision: Set(None),
+            event_id: Set(None),
+            state: Set(state.to_owned()),
+            attempts: Set(1),
+            status_code: Set(outcome.status.map(i32::from)),
+            error: Set(outcome.error.clone()),
+            latency_ms: Set(Some(outcome.latency_ms)),
+            next_attempt_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(tx)
+        .await?;
+        let mut audit =
+            AuditRecord::new(Some(subject.user_id), "webhook.ping", "webhook", webhook.id);
+        if let Some(group) = webhook.group_id {
+            audit = audit.in_group(group);
+        }
+        if let Some(project) = webhook.project_id {
+            audit = audit.in_project(project);
+        }
+        audit.details["delivery"] = serde_json::json!({ "id": delivery.id, "state": state });
+        Ok(Written::changed(delivery, audit))
+    })
+    .await
+}
