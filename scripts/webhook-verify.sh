@@ -3,7 +3,9 @@
 # delivers to a receiver that verifies each delivery with it (scripts/webhook-verify.py), while
 # concurrent clients write; every change must arrive, verified, exactly once per `webhook-id`,
 # in revision order. First the verifier is shown to refuse a signature made with another secret
-# and one with a stale timestamp, so a pass means something.
+# and one with a stale timestamp, so a pass means something. Then the server is killed with
+# SIGKILL 10 times while writes and deliveries are in flight, and restarted: afterwards every
+# acknowledged write must be in the change feed and must have reached the receiver, verified.
 #
 #   scripts/webhook-verify.sh                       # SQLite in a temporary folder
 #   scripts/webhook-verify.sh postgres://…/postgres  # PostgreSQL: a fresh database
@@ -47,6 +49,8 @@ for name, bad in [("another secret", headers(other, now)), ("a stale timestamp",
 PY
 
 export ROSTER_WEBHOOK_ALLOW_PRIVATE=true
+# A short timeout keeps the lease of a killed server's attempt short (timeout + 5 s).
+export ROSTER_WEBHOOK_TIMEOUT=2s
 start_demo_server "$admin_url" roster_webhooks "webhook-verify-secret-that-is-long-enough-0123"
 api="http://$ROSTER_BIND"
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
@@ -79,9 +83,11 @@ curl -fsS -o /dev/null -X POST "$api/v1/webhooks/$hook_id/ping" -H "Authorizatio
 last="$(curl -fsS -D - -o /dev/null "$api/v1/me" -H "Authorization: Bearer $admin_token" \
     | tr -d '\r' | awk -F': ' 'tolower($1) == "roster-revision" {print $2}')"
 
-python3 - "$workdir/received.jsonl" "$first" "$last" <<'PY'
+check_received() {
+python3 - "$workdir/received.jsonl" "$@" <<'PY'
 import json, sys, time
 path, first, last = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+acknowledged = sys.argv[4] if len(sys.argv) > 4 else None
 expected = list(range(first + 1, last + 1))
 deadline = time.time() + 60
 while True:
@@ -106,6 +112,78 @@ print(f"{len(lines)} deliveries received, {len(unverified)} unverified, "
 assert not unverified, unverified[:3]
 assert got == expected, f"missing: {sorted(set(expected) - set(got))[:10]}"
 assert firsts == expected, "not in revision order"
-assert any(l["type"] == "ping" for l in lines), "the ping did not arrive"
+if acknowledged is None:
+    assert any(l["type"] == "ping" for l in lines), "the ping did not arrive"
+else:
+    acked = {int(r) for r in open(acknowledged).read().split()}
+    assert acked, "no write was acknowledged"
+    assert acked <= set(got), f"acknowledged writes never delivered: {sorted(acked - set(got))[:10]}"
+    print(f"{len(acked)} acknowledged writes, all delivered")
 print("OK: every change arrived once per webhook-id, in revision order, verified by standardwebhooks")
 PY
+}
+check_received "$first" "$last"
+
+revision_now() {
+    curl -fsS -D - -o /dev/null "$api/v1/me" -H "Authorization: Bearer $admin_token" \
+        | tr -d '\r' | awk -F': ' 'tolower($1) == "roster-revision" {print $2}'
+}
+
+restart_server() {
+    "$roster" serve > "$workdir/server.out" 2>> "$workdir/server.err" &
+    demo_server_pid=$!
+    for _ in $(seq 1 100); do
+        curl -fsS "$api/healthz" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    cat "$workdir/server.err"; exit 1
+}
+
+echo "--- SIGKILL 10 times during writes and deliveries"
+crash_first="$(revision_now)"
+: > "$workdir/acknowledged"
+for round in $(seq 1 10); do
+    writers=()
+    for client in 1 2 3 4; do
+        (
+            # Until the server dies under it; a 201 is an acknowledged write, with its revision.
+            for n in $(seq 1 1000); do
+                headers="$(curl -sS -D - -o /dev/null -w '%{http_code}' -X POST "$api/v1/groups" \
+                    -H "Authorization: Bearer $admin_token" -H 'content-type: application/json' \
+                    -d "{\"name\": \"k$round-$client-$n\"}" 2>/dev/null)" || break
+                case "$headers" in
+                    *201) printf '%s\n' "$headers" | tr -d '\r' \
+                        | awk -F': ' 'tolower($1) == "roster-revision" {print $2}' >> "$workdir/acknowledged" ;;
+                    *) break ;;
+                esac
+            done
+        ) &
+        writers+=($!)
+    done
+    sleep "0.$((RANDOM % 6 + 3))"
+    kill -9 "$demo_server_pid"; wait "$demo_server_pid" 2>/dev/null || true
+    for writer in "${writers[@]}"; do wait "$writer" || true; done
+    restart_server
+done
+crash_last="$(revision_now)"
+echo "acknowledged before the kills: $(wc -l < "$workdir/acknowledged") writes, revisions $crash_first..$crash_last"
+# Every acknowledged write is in the feed…
+python3 - "$api" "$admin_token" "$workdir/acknowledged" "$crash_first" <<'PY'
+import json, sys, urllib.request
+api, token, acked_path, after = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+acked = {int(r) for r in open(acked_path).read().split()}
+seen = set()
+while True:
+    req = urllib.request.Request(f"{api}/v1/changes?after={after}&limit=500",
+                                 headers={"Authorization": f"Bearer {token}"})
+    page = json.load(urllib.request.urlopen(req))
+    seen.update(c["revision"] for c in page["items"])
+    if not page["items"]:
+        break
+    after = page["next_after"]
+missing = acked - seen
+assert not missing, f"acknowledged but not in the feed: {sorted(missing)[:10]}"
+print(f"the feed holds all {len(acked)} acknowledged writes")
+PY
+# …and reached the receiver.
+check_received "$crash_first" "$crash_last" "$workdir/acknowledged"
