@@ -30,7 +30,8 @@ pub struct Model {
     pub consecutive_failures: i32,
     pub failing_since: Option<DateTimeUtc>,
     /// No delivery worker takes the endpoint before this: an attempt is in flight (a worker's
-    /// lease, so one is in flight at a time), or a failed one waits for its retry.
+    /// lease, so one is in flight at a time), or a failed one waits for its retry. In the past,
+    /// it is when the endpoint was last released (the worker serves the longest-waiting first).
     pub held_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

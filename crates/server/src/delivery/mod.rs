@@ -14,11 +14,11 @@ pub mod send;
 
 use std::time::Duration;
 
-use sea_orm::sea_query::{ExprTrait, LockBehavior, LockType};
+use sea_orm::sea_query::{ExprTrait, LockBehavior, LockType, NullOrdering};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DbBackend, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait,
+    DbBackend, EntityTrait, IntoActiveModel, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
@@ -76,21 +76,17 @@ impl Worker {
     }
 
     /// Takes one enabled, unheld endpoint with pending deliveries, holding it for an attempt.
+    /// The endpoint released longest ago goes first (releasing one sets its `held_until` to
+    /// the time), so a long backlog on one endpoint does not starve the others.
     async fn claim(&self) -> Result<Option<Webhook>, ApiError> {
-        use entity::webhooks::Column;
         let now = chrono::Utc::now();
+        // A plain read first: most wake-ups find nothing due, and need no write transaction
+        // (on SQLite it would take the database's one write lock).
+        if due(now).one(&self.db).await?.is_none() {
+            return Ok(None);
+        }
         let tx = write::begin(&self.db).await?;
-        let pending = Deliveries::find()
-            .select_only()
-            .column(deliveries::Column::WebhookId)
-            .filter(deliveries::Column::State.eq(outbox::PENDING))
-            .into_query();
-        let mut query = Webhooks::find()
-            .filter(Column::Enabled.eq(true))
-            .filter(Column::HeldUntil.is_null().or(Column::HeldUntil.lt(now)))
-            .filter(Column::Id.in_subquery(pending))
-            .order_by_asc(Column::HeldUntil)
-            .limit(1);
+        let mut query = due(now);
         if tx.get_database_backend() == DbBackend::Postgres {
             query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
         }
@@ -196,8 +192,8 @@ impl Worker {
         };
         let now = chrono::Utc::now();
         let mut endpoint = webhook.clone().into_active_model();
-        endpoint.held_until = Set(None);
-        endpoint.updated_at = Set(now);
+        // Released as of now: the time also puts the endpoint at the back of the queue.
+        endpoint.held_until = Set(Some(now));
         let mut audit = None;
         if let Some(delivery) = delivery {
             let attempts = delivery.attempts + 1;
@@ -237,7 +233,7 @@ impl Worker {
                                 outcome.error.as_deref().unwrap_or("no answer")
                             );
                             endpoint.enabled = Set(false);
-                            endpoint.held_until = Set(None);
+                            endpoint.held_until = Set(Some(now));
                             endpoint.disabled_reason = Set(Some(reason.clone()));
                             audit = Some(disabled(&webhook, reason));
                         }
@@ -275,6 +271,23 @@ impl Worker {
         crate::metrics::record_outbox(lag, disabled);
         Ok(())
     }
+}
+
+/// The endpoints with a delivery due at `now`: enabled, not held, with a pending delivery.
+fn due(now: chrono::DateTime<chrono::Utc>) -> sea_orm::Select<Webhooks> {
+    use entity::webhooks::Column;
+    let pending = Deliveries::find()
+        .select_only()
+        .column(deliveries::Column::WebhookId)
+        .filter(deliveries::Column::State.eq(outbox::PENDING))
+        .into_query();
+    Webhooks::find()
+        .filter(Column::Enabled.eq(true))
+        .filter(Column::HeldUntil.is_null().or(Column::HeldUntil.lt(now)))
+        .filter(Column::Id.in_subquery(pending))
+        // Never served (null) first, on both backends.
+        .order_by_with_nulls(Column::HeldUntil, Order::Asc, NullOrdering::First)
+        .limit(1)
 }
 
 /// What became of an endpoint's turn.

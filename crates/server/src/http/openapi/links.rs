@@ -21,6 +21,10 @@ enum Carried {
     Squad,
     /// A squad membership: `squad_id` and `user_id`.
     SquadMember,
+    /// A `Webhook`: `id`.
+    Webhook,
+    /// A webhook `Delivery`: `webhook_id` and `id`.
+    Delivery,
 }
 
 /// The operations that take a group's id as `{id}`.
@@ -58,6 +62,16 @@ const ON_SQUAD: &[&str] = &[
     "list_squad_members",
 ];
 
+/// The operations that take a webhook endpoint's id as `{id}`.
+const ON_WEBHOOK: &[&str] = &[
+    "get_webhook",
+    "update_webhook",
+    "delete_webhook",
+    "rotate_webhook_secret",
+    "ping_webhook",
+    "list_webhook_deliveries",
+];
+
 /// The operations that take a user's id as `{id}`.
 const ON_USER: &[&str] = &["get_user", "update_user", "delete_user", "get_user_access"];
 
@@ -80,6 +94,15 @@ impl Carried {
             Self::Group => by_id(ON_GROUP, "id"),
             Self::Project => by_id(ON_PROJECT, "id"),
             Self::Squad => by_id(ON_SQUAD, "id"),
+            Self::Webhook => by_id(ON_WEBHOOK, "id"),
+            Self::Delivery => [
+                vec![(
+                    "redeliver_webhook_delivery",
+                    vec![("id", "webhook_id"), ("delivery_id", "id")],
+                )],
+                by_id(ON_WEBHOOK, "webhook_id"),
+            ]
+            .concat(),
             Self::GroupMember => [
                 membership(
                     &[
@@ -163,6 +186,14 @@ const SOURCES: &[(&str, &str, &str, Carried)] = &[
         "200",
         "/items/0",
         Carried::SquadMember,
+    ),
+    // Not from `create_webhook`: its answer flattens the endpoint beside its secret (`allOf`).
+    ("list_webhooks", "200", "/items/0", Carried::Webhook),
+    (
+        "list_webhook_deliveries",
+        "200",
+        "/items/0",
+        Carried::Delivery,
     ),
 ];
 

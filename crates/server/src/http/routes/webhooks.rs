@@ -87,6 +87,8 @@ impl From<WithSecret> for WebhookWithSecret {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Delivery {
     pub id: Uuid,
+    /// The endpoint it was sent to.
+    pub webhook_id: Uuid,
     /// `change` or `ping`.
     pub kind: String,
     /// The change's revision; null for a ping.
@@ -113,6 +115,7 @@ impl From<entity::webhook_deliveries::Model> for Delivery {
     fn from(d: entity::webhook_deliveries::Model) -> Self {
         Self {
             id: d.id,
+            webhook_id: d.webhook_id,
             kind: d.kind,
             revision: d.revision,
             state: d.state,
