@@ -305,14 +305,7 @@ fn metrics_skipped() {
 
 /// The audit event of an endpoint disabled by its failures (no actor: the server did it).
 fn disabled(webhook: &Webhook, reason: String) -> AuditRecord {
-    let mut record = AuditRecord::new(None, "webhook.disable", "webhook", webhook.id);
-    if let Some(group) = webhook.group_id {
-        record = record.in_group(group);
-    }
-    if let Some(project) = webhook.project_id {
-        record = record.in_project(project);
-    }
-    record.change(
+    webhooks::record(None, "webhook.disable", webhook).change(
         serde_json::json!({ "enabled": true }),
         serde_json::json!({ "enabled": false, "disabled_reason": reason }),
     )
@@ -403,14 +396,7 @@ pub async fn ping(
         }
         .insert(tx)
         .await?;
-        let mut audit =
-            AuditRecord::new(Some(subject.user_id), "webhook.ping", "webhook", webhook.id);
-        if let Some(group) = webhook.group_id {
-            audit = audit.in_group(group);
-        }
-        if let Some(project) = webhook.project_id {
-            audit = audit.in_project(project);
-        }
+        let mut audit = webhooks::record(Some(subject.user_id), "webhook.ping", &webhook);
         audit.details["delivery"] = serde_json::json!({ "id": delivery.id, "state": state });
         Ok(Written::changed(delivery, audit))
     })

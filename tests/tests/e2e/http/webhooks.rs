@@ -458,7 +458,53 @@ async fn two_servers_share_the_outbox(db: &TestDb) {
     drop(second_handle.stop(false));
 }
 
+/// An endpoint delivers what its creator may read at delivery time: once they lose the scope,
+/// its changes are logged as skipped and never sent.
+async fn changes_the_creator_can_no_longer_read_are_skipped(db: &TestDb) {
+    let app = app_delivering_locally(db).await;
+    let receiver = Receiver::start();
+    let school = app.create_group(&app.admin, "School", None).await;
+    let head = app.create_user("head@example.org").await;
+    app.grant_group(school, &head, GroupRole::GroupAdmin).await;
+    let body = json!({ "url": receiver.url, "group_id": school, "actions": ["group.*"] });
+    let created = app
+        .expect(&head, Method::POST, "/v1/webhooks", Some(&body), &[201])
+        .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    app.create_group(&app.admin, "Class", Some(school)).await;
+    let seen = receiver
+        .wait_for(10, |r| {
+            r.iter().any(|r| r.json()["action"] == "group.create")
+        })
+        .await;
+    assert_eq!(seen.len(), 1, "the class, while the head may read it");
+
+    let path = format!("/v1/groups/{school}/members/{}", head.id);
+    assert_eq!(app.delete(&app.admin, &path).await.status(), 204);
+    app.create_group(&app.admin, "Later", Some(school)).await;
+    let mut skipped = 0;
+    for _ in 0..200 {
+        let log = app
+            .get_ok(&app.admin, &format!("/v1/webhooks/{id}/deliveries"))
+            .await;
+        skipped = log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["state"] == "skipped")
+            .count();
+        if skipped > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(skipped, 1, "the later group is skipped");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(receiver.received().len(), 1, "nothing more was sent");
+}
+
 both_backends!(every_change_is_delivered_once_in_order_and_signed);
+both_backends!(changes_the_creator_can_no_longer_read_are_skipped);
 both_backends!(two_servers_share_the_outbox);
 both_backends!(a_failing_receiver_is_retried_then_disabled);
 both_backends!(bad_endpoints_are_refused);

@@ -141,7 +141,8 @@ fn webhook_json(webhook: &Webhook) -> Value {
     })
 }
 
-fn record(actor: Option<Uuid>, action: &'static str, webhook: &Webhook) -> AuditRecord {
+/// The audit record of something done to `webhook`, in its scope (`actor` `None`: the server).
+pub(crate) fn record(actor: Option<Uuid>, action: &'static str, webhook: &Webhook) -> AuditRecord {
     let mut record = AuditRecord::new(actor, action, "webhook", webhook.id);
     if let Some(group) = webhook.group_id {
         record = record.in_group(group);
