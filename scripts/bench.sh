@@ -4,17 +4,20 @@
 # Roster's own code, runs G1 (HTTP check vs its ceilings), G2 (in-process decision vs Cedar and
 # casbin) and G3 (hierarchy at 10³–10⁶ groups: descendants, ancestors, effective role, move,
 # and the lookups — resource and subject first pages, subtree roots vs the expanded answer),
-# and writes the results table (machine, date, medians, ratios, goals) to
+# G4 (write throughput with revisions, deltas and the outbox vs. the same server writing the
+# plain way; commit → long-poll reader and → webhook receiver latency at 100 writes/s), and
+# writes the results table (machine, date, medians, ratios, goals) to
 # bench/target/results/latest.md (or $BENCH_OUT).
 #
 #   scripts/bench.sh            # everything (about 25 minutes on 2 cores, build included)
-#   scripts/bench.sh g1|g2|g3   # one part
+#   scripts/bench.sh g1|…|g4    # one part
 #   scripts/bench.sh count      # database round trips and statements per request
 #
 # Environment: ROSTER_BENCH_POSTGRES_URL (admin URL that may create databases; default
 # postgres://postgres@127.0.0.1:5432/postgres), BENCH_REPS (5), BENCH_G3_MAX (1000000; 100000
 # for a quicker run), BENCH_G3_SQLITE_MAX (100000), BENCH_G1_CLOSED_SECS (3),
-# BENCH_G1_OPEN_SECS (5), BENCH_KEEP_DBS (set to keep the databases), BENCH_OUT.
+# BENCH_G1_OPEN_SECS (5), BENCH_G4_CLOSED_SECS (3), BENCH_G4_RATE (100), BENCH_G4_LATENCY_SECS
+# (10), BENCH_KEEP_DBS (set to keep the databases), BENCH_OUT.
 # All load goes to 127.0.0.1 only, and every loop is bounded in count and time.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -76,6 +76,11 @@ pub struct Server {
 
 impl Server {
     pub async fn start(url: &str, log: PathBuf) -> anyhow::Result<Self> {
+        Self::start_with(url, log, &[]).await
+    }
+
+    /// Starts a server with extra environment variables.
+    pub async fn start_with(url: &str, log: PathBuf, env: &[(&str, &str)]) -> anyhow::Result<Self> {
         let exe = std::env::current_exe()?
             .parent()
             .context("no folder for the benchmark binary")?
@@ -86,6 +91,7 @@ impl Server {
             .env("ROSTER_JWT_SECRET", SECRET)
             .env("ROSTER_BIND", "127.0.0.1:0")
             .env_remove("DATABASE_URL")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log_file))
             .kill_on_drop(true)
@@ -155,13 +161,13 @@ pub fn workloads(seeded: &Seeded) -> anyhow::Result<(Vec<Workload>, Vec<bool>)> 
     for probe in &org.probes {
         let token = tokens[&probe.user].clone();
         select1.push(Req {
-            post: false,
+            method: reqwest::Method::GET,
             path: "/v1/bench/select1".into(),
             token: token.clone(),
             body: None,
         });
         user_row.push(Req {
-            post: false,
+            method: reqwest::Method::GET,
             path: format!("/v1/bench/user/{}", org.users[probe.user]),
             token: token.clone(),
             body: None,
@@ -171,7 +177,7 @@ pub fn workloads(seeded: &Seeded) -> anyhow::Result<(Vec<Workload>, Vec<bool>)> 
             "resource": { "type": "group", "id": org.tree.ids[probe.group] },
         });
         check.push(Req {
-            post: true,
+            method: reqwest::Method::POST,
             path: "/v1/check".into(),
             token,
             body: Some(body.to_string()),
@@ -248,7 +254,7 @@ pub async fn count_costs(
 }
 
 /// The seeded URL, pointed at the proxy (and without TLS, so the proxy can read it).
-fn proxied_url(url: &str, port: u16) -> String {
+pub fn proxied_url(url: &str, port: u16) -> String {
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
     let rest = &base[scheme_end..];

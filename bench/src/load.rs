@@ -12,7 +12,7 @@ use tokio::sync::Mutex;
 /// One prepared request: method, path, bearer token, optional JSON body.
 #[derive(Debug, Clone)]
 pub struct Req {
-    pub post: bool,
+    pub method: reqwest::Method,
     pub path: String,
     pub token: String,
     pub body: Option<String>,
@@ -45,20 +45,23 @@ impl Target {
         })
     }
 
-    async fn send(&self, req: &Req) -> anyhow::Result<()> {
+    /// The request `req` describes, ready to send.
+    fn build(&self, req: &Req) -> reqwest::RequestBuilder {
         let url = format!("{}{}", self.base, req.path);
-        let builder = if req.post {
-            self.client.post(url)
-        } else {
-            self.client.get(url)
-        };
-        let mut builder = builder.bearer_auth(&req.token);
+        let mut builder = self
+            .client
+            .request(req.method.clone(), url)
+            .bearer_auth(&req.token);
         if let Some(body) = &req.body {
             builder = builder
                 .header("content-type", "application/json")
                 .body(body.clone());
         }
-        let response = builder.send().await?;
+        builder
+    }
+
+    async fn send(&self, req: &Req) -> anyhow::Result<()> {
+        let response = self.build(req).send().await?;
         let status = response.status();
         let _ = response.bytes().await?;
         if !status.is_success() {
@@ -69,19 +72,7 @@ impl Target {
 
     /// Sends one request and returns its body (to check answers before measuring).
     pub async fn fetch(&self, req: &Req) -> anyhow::Result<String> {
-        let url = format!("{}{}", self.base, req.path);
-        let builder = if req.post {
-            self.client.post(url)
-        } else {
-            self.client.get(url)
-        };
-        let mut builder = builder.bearer_auth(&req.token);
-        if let Some(body) = &req.body {
-            builder = builder
-                .header("content-type", "application/json")
-                .body(body.clone());
-        }
-        let response = builder.send().await?;
+        let response = self.build(req).send().await?;
         let status = response.status();
         let text = response.text().await?;
         if !status.is_success() {

@@ -1,13 +1,15 @@
-//! `roster-bench`: seeds databases through Roster's own code, runs G1–G3, writes the results.
+//! `roster-bench`: seeds databases through Roster's own code, runs G1–G4, writes the results.
 //!
-//! `roster-bench [all|g1|g2|g3|count] [--out FILE]` — see docs/PERFORMANCE.md; the one command
+//! `roster-bench [all|g1|g2|g3|g4|count] [--out FILE]` — see docs/PERFORMANCE.md; the one command
 //! is `scripts/bench.sh`. Environment: `ROSTER_BENCH_POSTGRES_URL` (an admin URL that may
 //! create databases), `BENCH_REPS` (5), `BENCH_G3_MAX` (1000000), `BENCH_G3_SQLITE_MAX`
-//! (100000), `BENCH_G1_CLOSED_SECS` (3), `BENCH_G1_OPEN_SECS` (5), `BENCH_KEEP_DBS` (unset).
+//! (100000), `BENCH_G1_CLOSED_SECS` (3), `BENCH_G1_OPEN_SECS` (5), `BENCH_G4_CLOSED_SECS` (3), `BENCH_G4_RATE` (100),
+//! `BENCH_G4_LATENCY_SECS` (10), `BENCH_KEEP_DBS` (unset).
 
 mod g1;
 mod g2;
 mod g3;
+mod g4;
 mod load;
 mod model;
 mod pgproxy;
@@ -116,6 +118,23 @@ async fn main() -> anyhow::Result<()> {
             report
                 .g3
                 .push(g3::run(&places, backend, max, reps, keep).await?);
+        }
+    }
+
+    if what == "all" || what == "g4" {
+        let plan = g4::Plan {
+            reps,
+            closed: Duration::from_secs(env_or("BENCH_G4_CLOSED_SECS", 3u64)),
+            connections: 16,
+            rate: env_or("BENCH_G4_RATE", 100.0f64),
+            latency_for: Duration::from_secs(env_or("BENCH_G4_LATENCY_SECS", 10u64)),
+        };
+        for backend in [Backend::Postgres, Backend::Sqlite] {
+            eprintln!("== G4 on {}: writes and the change feed", backend.name());
+            let result = g4::run(&places, backend, plan, &logs, keep)
+                .await
+                .with_context(|| format!("G4 on {}", backend.name()))?;
+            report.g4.push(result);
         }
     }
 

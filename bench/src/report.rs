@@ -5,13 +5,14 @@ use std::time::Duration;
 
 use crate::load::median;
 use crate::seed::Backend;
-use crate::{g1, g2, g3};
+use crate::{g1, g2, g3, g4};
 
 pub struct Report {
     pub reps: usize,
     pub g1: Vec<g1::Result>,
     pub g2: Option<g2::Result>,
     pub g3: Vec<g3::Result>,
+    pub g4: Vec<g4::Result>,
     pub elapsed: Duration,
 }
 
@@ -57,6 +58,7 @@ impl Report {
             g1: Vec::new(),
             g2: None,
             g3: Vec::new(),
+            g4: Vec::new(),
             elapsed: Duration::ZERO,
         }
     }
@@ -105,6 +107,7 @@ impl Report {
         self.write_g1(s, &mut goals)?;
         self.write_g2(s, &mut goals)?;
         self.write_g3(s, &mut goals)?;
+        self.write_g4(s, &mut goals)?;
         writeln!(s, "## Goals\n")?;
         writeln!(s, "| goal | measured | verdict |\n|---|---|---|")?;
         for (goal, measured, met) in &goals {
@@ -451,6 +454,89 @@ impl Report {
                 writeln!(s, "</details>\n")?;
             }
         }
+        Ok(())
+    }
+
+    fn write_g4(
+        &self,
+        s: &mut String,
+        goals: &mut Vec<(String, String, bool)>,
+    ) -> std::fmt::Result {
+        if self.g4.is_empty() {
+            return Ok(());
+        }
+        writeln!(s, "## G4 — writes and the change feed\n")?;
+        writeln!(
+            s,
+            "Writes: half project renames, half new group memberships, each a real change, by a system admin over 16 connections, closed loop, {} repetitions with the three arms interleaved. `plain` = the same binary with `ROSTER_BENCH_PLAIN_WRITES=true` (no counter, no deltas, no outbox); `full` = revisions, access deltas and the outbox with one endpoint subscribed to every change, on a server with `ROSTER_WEBHOOK_DELIVERY=false` (the deliveries are queued, and sent afterwards by a delivering server: `deliveries/s`); `delivering` = the same with the server's own worker sending to a receiver on loopback during the run, on the same two cores. Latency: writes at a fixed rate, from each change's `occurred_at` (stamped just before its commit) to its arrival at a long-polling `GET /v1/changes?wait=` reader and at the webhook receiver.\n",
+            self.reps
+        )?;
+        writeln!(
+            s,
+            "| backend | plain writes/s | full writes/s (÷ plain) | delivering writes/s (÷ plain) | deliveries/s | rate asked / achieved | changes | feed p50 / p99 / max ms | webhook p50 / p99 / max ms |\n|---|---|---|---|---|---|---|---|---|"
+        )?;
+        let p = |v: &[u64], q| g4::Result::percentile_ms(v, q);
+        for r in &self.g4 {
+            let ratio = median(&r.ratios);
+            writeln!(
+                s,
+                "| {} | {:.0} | {:.0} ({ratio:.3}) | {:.0} ({:.3}) | {:.0} | {:.0} / {:.1} | {} | {:.2} / {:.2} / {:.2} | {:.2} / {:.2} / {:.2} |",
+                r.backend.name(),
+                median(&r.plain_rps),
+                median(&r.full_rps),
+                median(&r.delivering_rps),
+                median(&r.delivering_ratios),
+                median(&r.deliveries_per_sec),
+                r.rate,
+                r.achieved_rate,
+                r.writes,
+                p(&r.feed_us, 0.5),
+                p(&r.feed_us, 0.99),
+                p(&r.feed_us, 1.0),
+                p(&r.webhook_us, 0.5),
+                p(&r.webhook_us, 0.99),
+                p(&r.webhook_us, 1.0),
+            )?;
+            let name = r.backend.name();
+            goals.push((
+                format!("G4 {name}: write throughput with revisions and outbox ≥ 0.8 × without"),
+                format!(
+                    "{ratio:.3} (delivering on the same cores: {:.3})",
+                    median(&r.delivering_ratios)
+                ),
+                ratio >= 0.8,
+            ));
+            for (to, v) in [
+                ("long-poll reader", &r.feed_us),
+                ("webhook receiver", &r.webhook_us),
+            ] {
+                let (p50, p99) = (p(v, 0.5), p(v, 0.99));
+                goals.push((
+                    format!(
+                        "G4 {name}: commit → {to} p50 ≤ 20 ms, p99 ≤ 100 ms at {:.0} writes/s",
+                        r.rate
+                    ),
+                    format!("{p50:.2} / {p99:.2} ms"),
+                    p50 <= 20.0 && p99 <= 100.0,
+                ));
+            }
+        }
+        for r in &self.g4 {
+            if let Some([delivered, full, plain]) = r.costs {
+                writeln!(
+                    s,
+                    "\n{}, one write at a time through the counting proxy, everything the server does meanwhile included: plain {:.2} statements ({:.2} round trips) per write; full {:.2} ({:.2}); full with each change delivered {:.2} ({:.2}).",
+                    r.backend.name(),
+                    plain.statements,
+                    plain.round_trips,
+                    full.statements,
+                    full.round_trips,
+                    delivered.statements,
+                    delivered.round_trips,
+                )?;
+            }
+        }
+        writeln!(s)?;
         Ok(())
     }
 }

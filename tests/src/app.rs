@@ -93,7 +93,12 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
         db: state.db,
         keys: state.jwt,
         admin,
-        client: Client::new(),
+        // Idle connections are dropped well before the server's 5 s keep-alive closes them, so
+        // a request never goes out on a connection the server is closing at that moment.
+        client: Client::builder()
+            .pool_idle_timeout(Duration::from_secs(1))
+            .build()
+            .expect("an HTTP client"),
         handle,
     }
 }
@@ -136,7 +141,7 @@ impl TestApp {
         request
             .send()
             .await
-            .unwrap_or_else(|e| panic!("{method} {path}: not sent: {e}"))
+            .unwrap_or_else(|e| panic!("{method} {path}: not sent: {e:?}"))
     }
 
     /// The raw answer to a request: its status and its body as JSON (`Null` when empty, a JSON

@@ -120,6 +120,10 @@ pub struct Settings {
     /// The first retry's delay after a failed delivery; each further retry doubles it.
     #[arg(long, global = true, env = "ROSTER_WEBHOOK_RETRY_BASE", default_value = "5s", value_parser = parse_duration)]
     pub webhook_retry_base: Duration,
+    /// Run the webhook delivery worker. `false`: this server still queues deliveries with every
+    /// change but leaves sending them to the other servers on the same database.
+    #[arg(long, global = true, env = "ROSTER_WEBHOOK_DELIVERY", default_value_t = true, action = ArgAction::Set)]
+    pub webhook_delivery: bool,
 }
 
 impl Settings {

@@ -87,18 +87,26 @@ impl Application {
 
     /// Serves until SIGINT/SIGTERM; in-flight requests finish first (actix's graceful shutdown).
     /// Meanwhile the revision clock follows other servers' commits and the delivery worker
-    /// works off the webhook outbox; both stop with the server.
+    /// works off the webhook outbox (unless `ROSTER_WEBHOOK_DELIVERY=false`); both stop with
+    /// the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let state = self.state;
         let follow = state.clock.clone().follow(state.db.clone());
-        let deliver = Worker {
+        let worker = Worker {
             db: state.db.clone(),
             config: state.webhooks.clone(),
             clock: state.clock.clone(),
             timeout: state.settings.webhook_timeout,
             retry_base: state.settings.webhook_retry_base,
-        }
-        .run();
+        };
+        let delivering = state.settings.webhook_delivery;
+        let deliver = async move {
+            if delivering {
+                worker.run().await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
         tokio::select! {
             served = self.server => served,
             () = follow => Ok(()),

@@ -40,6 +40,8 @@ pub const MAX_FAILING: chrono::TimeDelta = chrono::TimeDelta::days(3);
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 /// How often the worker looks for due retries when no change wakes it.
 const IDLE_TICK: Duration = Duration::from_secs(1);
+/// How long one endpoint's turn may last before the others get theirs.
+const TURN: Duration = Duration::from_secs(1);
 
 /// What the worker needs: the database, the webhook configuration, its timing, and the clock
 /// whose every new revision may mean new deliveries.
@@ -55,20 +57,27 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Delivers for ever (the caller drops it when the server stops).
+    /// Delivers for ever (the caller drops it when the server stops): whenever deliveries may
+    /// have been queued, and each [`IDLE_TICK`] for retries that fall due (and the metrics).
     pub async fn run(self) {
-        let mut revisions = self.clock.subscribe();
+        let mut owed = self.clock.subscribe_owed();
+        let mut observed_at = tokio::time::Instant::now();
         loop {
+            if observed_at.elapsed() >= IDLE_TICK {
+                observed_at = tokio::time::Instant::now();
+                if let Err(error) = self.observe().await {
+                    tracing::warn!(%error, "cannot read the outbox's metrics");
+                }
+            }
             if let Err(error) = self.deliver_due().await {
                 tracing::warn!(%error, "webhook delivery failed; retrying");
             }
-            let _ = tokio::time::timeout(IDLE_TICK, revisions.changed()).await;
+            let _ = tokio::time::timeout(IDLE_TICK, owed.changed()).await;
         }
     }
 
     /// Delivers the head of every endpoint that has one due, until none has.
     pub async fn deliver_due(&self) -> Result<(), ApiError> {
-        self.observe().await?;
         while let Some(webhook) = self.claim().await? {
             self.work(webhook).await?;
         }
@@ -104,24 +113,67 @@ impl Worker {
         Ok(Some(webhook))
     }
 
-    /// Attempts the endpoint's oldest pending delivery and records the outcome.
+    /// The endpoint's turn: attempts its pending deliveries oldest first, one at a time, and
+    /// records each outcome. While they succeed (or are skipped) the turn goes on, each recorded
+    /// by one UPDATE, for at most [`TURN`] and never into the last [`Worker::timeout`] of the
+    /// lease; a failure, a change to the endpoint, or the turn's end settles the endpoint.
     async fn work(&self, webhook: Webhook) -> Result<(), ApiError> {
-        let Some(head) = Deliveries::find()
-            .filter(deliveries::Column::WebhookId.eq(webhook.id))
+        let began = tokio::time::Instant::now();
+        loop {
+            let Some(head) = self.head_of(&webhook).await? else {
+                return self.settle(webhook.id, None, Settled::Released).await;
+            };
+            let outcome = self.attempt(&webhook, &head).await?;
+            let clean = match &outcome {
+                Settled::Skipped => true,
+                Settled::Attempted(sent) => sent.succeeded() && webhook.consecutive_failures == 0,
+                Settled::Released => false,
+            };
+            // The next attempt may take the whole timeout: it must end inside the lease.
+            let lease_left = webhook
+                .held_until
+                .and_then(|until| (until - chrono::Utc::now()).to_std().ok())
+                .is_some_and(|left| left > self.timeout);
+            if !(clean && lease_left && began.elapsed() < TURN) {
+                return self.settle(webhook.id, Some(head.id), outcome).await;
+            }
+            mark(head.clone().into_active_model(), head.attempts, &outcome)
+                .update(&self.db)
+                .await?;
+        }
+    }
+
+    /// The endpoint's oldest pending delivery — none when there is none, or when the endpoint
+    /// was disabled or changed (a new secret, say) since it was claimed: the turn then ends and
+    /// the next one starts from the endpoint as it is.
+    async fn head_of(&self, webhook: &Webhook) -> Result<Option<deliveries::Model>, ApiError> {
+        use entity::webhooks::Column;
+        let unchanged = Webhooks::find()
+            .select_only()
+            .column(Column::Id)
+            .filter(Column::Id.eq(webhook.id))
+            .filter(Column::Enabled.eq(true))
+            .filter(Column::UpdatedAt.eq(webhook.updated_at))
+            .into_query();
+        Ok(Deliveries::find()
+            .filter(deliveries::Column::WebhookId.in_subquery(unchanged))
             .filter(deliveries::Column::State.eq(outbox::PENDING))
             .order_by_asc(deliveries::Column::Revision)
             .one(&self.db)
-            .await?
-        else {
-            return self.settle(webhook.id, None, Settled::Released).await;
-        };
-        let Some(body) = self.body_for(&webhook, &head).await? else {
+            .await?)
+    }
+
+    /// Sends `head` to the endpoint, unless its creator may no longer read it.
+    async fn attempt(
+        &self,
+        webhook: &Webhook,
+        head: &deliveries::Model,
+    ) -> Result<Settled, ApiError> {
+        let Some(body) = self.body_for(webhook, head).await? else {
             metrics_skipped();
-            return self
-                .settle(webhook.id, Some(head.id), Settled::Skipped)
-                .await;
+            return Ok(Settled::Skipped);
         };
-        let keys = keys_of(&self.config, &webhook)?;
+        let keys = keys_of(&self.config, webhook)?;
         let message_id = message_id(head.id);
         let outcome = send::send(
             send::Message {
@@ -139,8 +191,7 @@ impl Worker {
         } else {
             "failed"
         });
-        self.settle(webhook.id, Some(head.id), Settled::Attempted(outcome))
-            .await
+        Ok(Settled::Attempted(outcome))
     }
 
     /// The change as its body, if the endpoint's creator may still read it in the endpoint's
@@ -196,47 +247,30 @@ impl Worker {
         endpoint.held_until = Set(Some(now));
         let mut audit = None;
         if let Some(delivery) = delivery {
-            let attempts = delivery.attempts + 1;
-            let mut row = delivery.into_active_model();
-            row.updated_at = Set(now);
-            match &settled {
-                Settled::Released => {}
-                Settled::Skipped => {
-                    row.state = Set(outbox::SKIPPED.to_owned());
-                    row.next_attempt_at = Set(None);
-                    row.error = Set(Some(
-                        "the endpoint's creator may not read this change now".to_owned(),
-                    ));
-                }
-                Settled::Attempted(outcome) => {
-                    row.attempts = Set(attempts);
-                    row.status_code = Set(outcome.status.map(i32::from));
-                    row.error = Set(outcome.error.clone());
-                    row.latency_ms = Set(Some(outcome.latency_ms));
-                    if outcome.succeeded() {
-                        row.state = Set(outbox::SUCCEEDED.to_owned());
-                        row.next_attempt_at = Set(None);
-                        endpoint.consecutive_failures = Set(0);
-                        endpoint.failing_since = Set(None);
-                    } else {
-                        let failures = webhook.consecutive_failures + 1;
-                        let since = webhook.failing_since.unwrap_or(now);
-                        let retry_at = now + backoff(self.retry_base, failures);
-                        row.next_attempt_at = Set(Some(retry_at));
-                        endpoint.consecutive_failures = Set(failures);
-                        endpoint.failing_since = Set(Some(since));
-                        endpoint.held_until = Set(Some(retry_at));
-                        if failures >= MAX_FAILURES || now - since >= MAX_FAILING {
-                            let reason = format!(
-                                "disabled after {failures} consecutive failed deliveries \
+            let attempts = delivery.attempts;
+            let mut row = mark(delivery.into_active_model(), attempts, &settled);
+            if let Settled::Attempted(outcome) = &settled {
+                if outcome.succeeded() {
+                    endpoint.consecutive_failures = Set(0);
+                    endpoint.failing_since = Set(None);
+                } else {
+                    let failures = webhook.consecutive_failures + 1;
+                    let since = webhook.failing_since.unwrap_or(now);
+                    let retry_at = now + backoff(self.retry_base, failures);
+                    row.next_attempt_at = Set(Some(retry_at));
+                    endpoint.consecutive_failures = Set(failures);
+                    endpoint.failing_since = Set(Some(since));
+                    endpoint.held_until = Set(Some(retry_at));
+                    if failures >= MAX_FAILURES || now - since >= MAX_FAILING {
+                        let reason = format!(
+                            "disabled after {failures} consecutive failed deliveries \
                                  (failing since {since}); last: {}",
-                                outcome.error.as_deref().unwrap_or("no answer")
-                            );
-                            endpoint.enabled = Set(false);
-                            endpoint.held_until = Set(Some(now));
-                            endpoint.disabled_reason = Set(Some(reason.clone()));
-                            audit = Some(disabled(&webhook, reason));
-                        }
+                            outcome.error.as_deref().unwrap_or("no answer")
+                        );
+                        endpoint.enabled = Set(false);
+                        endpoint.held_until = Set(Some(now));
+                        endpoint.disabled_reason = Set(Some(reason.clone()));
+                        audit = Some(disabled(&webhook, reason));
                     }
                 }
             }
@@ -297,6 +331,37 @@ enum Settled {
     /// The change may not be sent to this endpoint now.
     Skipped,
     Attempted(send::Outcome),
+}
+
+/// `row` (a delivery attempted `attempts` times before) as `settled` leaves it; a failure's
+/// retry time is the caller's to set, with the endpoint's failure count.
+fn mark(
+    mut row: deliveries::ActiveModel,
+    attempts: i32,
+    settled: &Settled,
+) -> deliveries::ActiveModel {
+    row.updated_at = Set(chrono::Utc::now());
+    match settled {
+        Settled::Released => {}
+        Settled::Skipped => {
+            row.state = Set(outbox::SKIPPED.to_owned());
+            row.next_attempt_at = Set(None);
+            row.error = Set(Some(
+                "the endpoint's creator may not read this change now".to_owned(),
+            ));
+        }
+        Settled::Attempted(outcome) => {
+            row.attempts = Set(attempts + 1);
+            row.status_code = Set(outcome.status.map(i32::from));
+            row.error = Set(outcome.error.clone());
+            row.latency_ms = Set(Some(outcome.latency_ms));
+            if outcome.succeeded() {
+                row.state = Set(outbox::SUCCEEDED.to_owned());
+                row.next_attempt_at = Set(None);
+            }
+        }
+    }
+    row
 }
 
 fn metrics_skipped() {

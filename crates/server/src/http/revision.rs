@@ -27,11 +27,11 @@ pub async fn stamp(
     let read_at = clock.known();
     let (result, committed) = revision::tracking(next.call(req)).await;
     if let Some(committed) = committed {
-        clock.observe(committed);
+        clock.commit(committed);
     }
     // Authentication answers its refusals as responses (not errors) so that they get here.
     let mut response = result?.map_into_boxed_body();
-    let shown = committed.unwrap_or(read_at);
+    let shown = committed.map_or(read_at, |c| c.revision);
     response
         .headers_mut()
         .insert(HEADER, HeaderValue::from(shown));

@@ -13,6 +13,7 @@ pub mod group_members;
 pub mod groups;
 pub mod guard;
 pub mod lookup;
+pub mod plain_writes;
 pub mod project_members;
 pub mod projects;
 pub mod reporting;

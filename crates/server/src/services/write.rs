@@ -135,12 +135,19 @@ pub(crate) async fn commit_change(
     tx: DatabaseTransaction,
     record: AuditRecord,
 ) -> Result<i64, ApiError> {
+    #[cfg(feature = "bench")]
+    if super::plain_writes::enabled() {
+        let revision = super::plain_writes::number(&tx).await?;
+        audit::insert(&tx, record, revision).await?;
+        tx.commit().await?;
+        return Ok(revision);
+    }
     // Numbered last, so the counter's row lock (PostgreSQL) is held only for the commit.
     let revision = revision::advance(&tx).await?;
     let event = audit::insert(&tx, record, revision).await?;
-    webhooks::outbox::enqueue(&tx, &event).await?;
+    let owes = webhooks::outbox::enqueue(&tx, &event).await?;
     tx.commit().await?;
-    revision::committed(revision);
+    revision::committed(revision::Committed { revision, owes });
     Ok(revision)
 }
 

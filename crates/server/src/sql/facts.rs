@@ -48,20 +48,24 @@ WHERE g.id = {group}",
     })
 });
 
-/// `m.group_id` is one of the groups on the path of the group aliased `g`: the path's labels
-/// decoded by the database, as [`GROUP_FACTS`] explains.
+/// `m.group_id` is one of the groups on the path of the group aliased `g`.
 fn on_path_of_g(d: Dialect) -> String {
+    on_path_of(d, "m.group_id")
+}
+
+/// `column` is one of the groups on the path of the group aliased `g`: the path's labels
+/// decoded by the database, as [`GROUP_FACTS`] explains.
+pub(crate) fn on_path_of(d: Dialect, column: &str) -> String {
     match d {
         Dialect::Postgres => {
-            "m.group_id = ANY (CAST(string_to_array(CAST(g.path AS text), '.') AS uuid[]))"
-                .to_owned()
+            format!("{column} = ANY (CAST(string_to_array(CAST(g.path AS text), '.') AS uuid[]))")
         }
         Dialect::Sqlite => {
             let labels: Vec<String> = (0..=domain::MAX_GROUP_DEPTH)
                 .map(|k| format!("({k})"))
                 .collect();
             format!(
-                "m.group_id IN (
+                "{column} IN (
      SELECT unhex(substr(g.path, 1 + 33 * k.column1, 32))
      FROM (VALUES {}) AS k
      WHERE k.column1 <= g.depth)",
@@ -69,6 +73,48 @@ fn on_path_of_g(d: Dialect) -> String {
             )
         }
     }
+}
+
+/// Everything that decides the effective roles at a node, for a change's effective-access
+/// deltas: the deciding group's path (the group's own, or the project's owning group's) with the
+/// memberships on it and every `system_admin` membership, of one user (parameter 2) in the
+/// `_ONE` forms or of everyone in the `_ALL` forms. One row per membership, one row with nulls
+/// when there is none, no row when the group or project (parameter 1) does not exist.
+pub static GROUP_NODE_ONE: LazyLock<Prepared> =
+    LazyLock::new(|| Prepared::new(|d| node_memberships(d, false, true)));
+/// See [`GROUP_NODE_ONE`].
+pub static GROUP_NODE_ALL: LazyLock<Prepared> =
+    LazyLock::new(|| Prepared::new(|d| node_memberships(d, false, false)));
+/// See [`GROUP_NODE_ONE`].
+pub static PROJECT_NODE_ONE: LazyLock<Prepared> =
+    LazyLock::new(|| Prepared::new(|d| node_memberships(d, true, true)));
+/// See [`GROUP_NODE_ONE`].
+pub static PROJECT_NODE_ALL: LazyLock<Prepared> =
+    LazyLock::new(|| Prepared::new(|d| node_memberships(d, true, false)));
+
+fn node_memberships(d: Dialect, project: bool, one_user: bool) -> String {
+    let (from, key) = if project {
+        ("projects p JOIN groups g ON g.id = p.group_id", "p.id")
+    } else {
+        ("groups g", "g.id")
+    };
+    let user = if one_user {
+        format!("m.user_id = {} AND ", d.param(2))
+    } else {
+        String::new()
+    };
+    // The role as a literal, so that PostgreSQL may use the partial system-admin index.
+    format!(
+        "SELECT {path} AS path, m.user_id AS member_user_id, m.group_id AS member_group_id,
+       {role} AS member_role
+FROM {from}
+LEFT JOIN group_members m ON {user}({on_path} OR m.role = 'system_admin')
+WHERE {key} = {id}",
+        path = d.text("g.path"),
+        role = d.text("m.role"),
+        on_path = on_path_of_g(d),
+        id = d.param(1),
+    )
 }
 
 /// What deciding at a project needs, in one statement: the project (columns prefixed `p_`),

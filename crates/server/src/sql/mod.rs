@@ -1,6 +1,7 @@
 //! Roster's hand-written SQL, one module per concern: [`facts`] (what a decision reads),
 //! [`locks`] (the write path's locks), [`tree`] (subtrees of the group tree), [`projects`] (the
-//! projects a subject may view) and [`reporting`] (chains and reports along reporting lines).
+//! projects a subject may view), [`reporting`] (chains and reports along reporting lines) and
+//! [`webhooks`] (the endpoints a change is owed to).
 //! Each statement is written once; where PostgreSQL and SQLite differ, the difference is a
 //! fragment from [`Dialect`].
 
@@ -9,6 +10,7 @@ pub mod locks;
 pub mod projects;
 pub mod reporting;
 pub mod tree;
+pub mod webhooks;
 
 use sea_orm::{DbBackend, Statement, Value};
 

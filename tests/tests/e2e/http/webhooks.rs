@@ -458,6 +458,57 @@ async fn two_servers_share_the_outbox(db: &TestDb) {
     drop(second_handle.stop(false));
 }
 
+/// A server run with `ROSTER_WEBHOOK_DELIVERY=false` queues a delivery with each change but
+/// sends none; a delivering server on the same database sends them, in order.
+async fn a_server_without_delivery_only_queues(db: &TestDb) {
+    let mut settings = test_settings(db);
+    settings.webhook_allow_private = true;
+    settings.webhook_delivery = false;
+    let app = spawn_app_with(settings).await;
+    let receiver = Receiver::start();
+    let body = json!({ "url": receiver.url, "actions": ["group.create"] });
+    let id = create_endpoint(&app, body).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for name in ["A", "B", "C"] {
+        app.create_group(&app.admin, name, None).await;
+    }
+    // Longer than the worker's idle tick: a worker, had one run, would have sent by now.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        receiver.received().is_empty(),
+        "sent by a server without delivery"
+    );
+    let log = app
+        .get_ok(&app.admin, &format!("/v1/webhooks/{id}/deliveries"))
+        .await;
+    let states: Vec<&Value> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| &d["state"])
+        .collect();
+    assert_eq!(states, ["pending", "pending", "pending"], "{log}");
+
+    let mut settings = test_settings(db);
+    settings.webhook_allow_private = true;
+    let delivering = roster_server::Application::build(settings).await.unwrap();
+    let handle = delivering.handle();
+    tokio::spawn(delivering.run_until_stopped());
+    let received = receiver.wait_for(30, |r| r.len() >= 3).await;
+    let names: Vec<Value> = received
+        .iter()
+        .map(|r| r.json()["details"]["after"]["name"].clone())
+        .collect();
+    assert_eq!(
+        names,
+        ["A", "B", "C"],
+        "sent by the delivering server, in order"
+    );
+    drop(handle.stop(false));
+}
+
 /// An endpoint delivers what its creator may read at delivery time: once they lose the scope,
 /// its changes are logged as skipped and never sent.
 async fn changes_the_creator_can_no_longer_read_are_skipped(db: &TestDb) {
@@ -506,5 +557,6 @@ async fn changes_the_creator_can_no_longer_read_are_skipped(db: &TestDb) {
 both_backends!(every_change_is_delivered_once_in_order_and_signed);
 both_backends!(changes_the_creator_can_no_longer_read_are_skipped);
 both_backends!(two_servers_share_the_outbox);
+both_backends!(a_server_without_delivery_only_queues);
 both_backends!(a_failing_receiver_is_retried_then_disabled);
 both_backends!(bad_endpoints_are_refused);

@@ -6,6 +6,7 @@
 //! member) reads a handful of rows; only moves, creations and deletions read the whole node.
 
 use std::collections::BTreeMap;
+use std::str::FromStr;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -13,7 +14,7 @@ use uuid::Uuid;
 
 use crate::convert;
 use crate::error::ApiError;
-use crate::services::access;
+use crate::services::plain_writes;
 use crate::sql;
 
 /// The group or project a change touched.
@@ -47,6 +48,13 @@ impl Watch {
         node: Node,
         users: Option<Vec<Uuid>>,
     ) -> Result<Self, ApiError> {
+        if plain_writes::enabled() {
+            return Ok(Self {
+                node,
+                users,
+                before: BTreeMap::new(),
+            });
+        }
         let before = roles_at(db, node, users.as_deref()).await?;
         Ok(Self {
             node,
@@ -57,6 +65,9 @@ impl Watch {
 
     /// The deltas since the watch began, as the `access` entries of the change.
     pub async fn deltas(self, db: &impl ConnectionTrait) -> Result<Vec<Value>, ApiError> {
+        if plain_writes::enabled() {
+            return Ok(Vec::new());
+        }
         let after = roles_at(db, self.node, self.users.as_deref()).await?;
         let (kind, id) = match self.node {
             Node::Group(id) => ("group", id),
@@ -83,25 +94,10 @@ async fn roles_at(
     node: Node,
     users: Option<&[Uuid]>,
 ) -> Result<BTreeMap<Uuid, domain::RoleName>, ApiError> {
+    let facts = load(db, node, users).await?;
     Ok(match node {
-        Node::Group(id) => {
-            let group = entity::groups::Entity::find_by_id(id).one(db).await?;
-            let facts = load(db, group.as_ref(), None, users).await?;
-            named(facts.group_roles())
-        }
-        Node::Project(id) => {
-            let project = entity::projects::Entity::find_by_id(id).one(db).await?;
-            let owner = match &project {
-                Some(p) => {
-                    entity::groups::Entity::find_by_id(p.group_id)
-                        .one(db)
-                        .await?
-                }
-                None => None,
-            };
-            let facts = load(db, owner.as_ref(), project.map(|p| p.id), users).await?;
-            named(facts.project_roles(id))
-        }
+        Node::Group(_) => named(facts.group_roles()),
+        Node::Project(id) => named(facts.project_roles(id)),
     })
 }
 
@@ -112,55 +108,72 @@ fn named<R: Into<domain::RoleName>>(roles: BTreeMap<Uuid, R>) -> BTreeMap<Uuid, 
         .collect()
 }
 
-/// The facts at `group` (and `project`, owned by it): none when the node does not exist.
+/// The facts at `node` (of `users`, when given): one statement for the path and the
+/// memberships ([`sql::facts::GROUP_NODE_ONE`] and its kin), and for a project one more for its
+/// members' own roles. None when the node does not exist.
 async fn load(
     db: &impl ConnectionTrait,
-    group: Option<&entity::groups::Model>,
-    project: Option<Uuid>,
+    node: Node,
     users: Option<&[Uuid]>,
 ) -> Result<domain::NodeFacts, ApiError> {
-    use entity::group_members::{Column as Gm, Entity as GroupMembers};
-    let Some(group) = group else {
+    // A watch is of one user or of everyone (see `Watch::user` and `Watch::all`).
+    let one = match users {
+        Some([user]) => Some(*user),
+        Some(_) => {
+            return Err(ApiError::internal(anyhow::anyhow!(
+                "a watch of several users"
+            )));
+        }
+        None => None,
+    };
+    let (statement, id) = match (node, one) {
+        (Node::Group(id), Some(_)) => (&*sql::facts::GROUP_NODE_ONE, id),
+        (Node::Group(id), None) => (&*sql::facts::GROUP_NODE_ALL, id),
+        (Node::Project(id), Some(_)) => (&*sql::facts::PROJECT_NODE_ONE, id),
+        (Node::Project(id), None) => (&*sql::facts::PROJECT_NODE_ALL, id),
+    };
+    let mut values = vec![id.into()];
+    values.extend(one.map(Into::into));
+    let rows = db
+        .query_all_raw(statement.statement(db.get_database_backend(), values))
+        .await?;
+    let Some(first) = rows.first() else {
         return Ok(domain::NodeFacts::default());
     };
-    let path = access::stored_path(group)?.ids();
-    let only = |query: sea_orm::Select<GroupMembers>| match users {
-        Some(users) => query.filter(Gm::UserId.is_in(users.to_vec())),
-        None => query,
-    };
-    let system_admins = only(GroupMembers::find().filter(sql::facts::system_admin_membership()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.user_id, m.group_id))
-        .collect();
-    let memberships = only(GroupMembers::find().filter(Gm::GroupId.is_in(path.clone())))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.user_id, m.group_id, convert::group_role(m.role)))
-        .collect();
-    let project_roles = match project {
-        Some(project) => {
-            use entity::project_members::Column as Pm;
-            let mut query =
-                entity::project_members::Entity::find().filter(Pm::ProjectId.eq(project));
-            if let Some(users) = users {
-                query = query.filter(Pm::UserId.is_in(users.to_vec()));
-            }
-            query
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|m| (m.user_id, convert::project_role(m.role)))
-                .collect()
-        }
-        None => BTreeMap::new(),
-    };
-    Ok(domain::NodeFacts {
-        system_admins,
+    let path: String = first.try_get("", "path")?;
+    let path = domain::GroupPath::parse(&path)
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("a stored path is malformed: {e}")))?
+        .ids();
+    let mut facts = domain::NodeFacts {
         path,
-        memberships,
-        project_roles,
-    })
+        ..domain::NodeFacts::default()
+    };
+    for row in &rows {
+        let Some(user) = row.try_get::<Option<Uuid>>("", "member_user_id")? else {
+            continue;
+        };
+        let group: Uuid = row.try_get("", "member_group_id")?;
+        let role: String = row.try_get("", "member_role")?;
+        let role = domain::GroupRole::from_str(&role).map_err(|e| {
+            ApiError::internal(anyhow::anyhow!("a stored group role is not valid: {e}"))
+        })?;
+        if domain::grants_system_admin(role) {
+            facts.system_admins.insert(user, group);
+        }
+        facts.memberships.push((user, group, role));
+    }
+    if let Node::Project(project) = node {
+        use entity::project_members::Column as Pm;
+        let mut query = entity::project_members::Entity::find().filter(Pm::ProjectId.eq(project));
+        if let Some(user) = one {
+            query = query.filter(Pm::UserId.eq(user));
+        }
+        facts.project_roles = query
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.user_id, convert::project_role(m.role)))
+            .collect();
+    }
+    Ok(facts)
 }

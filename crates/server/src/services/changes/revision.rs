@@ -19,8 +19,15 @@ use tokio::sync::watch;
 const POLL_EVERY: Duration = Duration::from_millis(50);
 
 tokio::task_local! {
-    /// The revision committed while handling the current request, if it changed state.
-    static COMMITTED: Cell<Option<i64>>;
+    /// What the current request committed, if it changed state.
+    static COMMITTED: Cell<Option<Committed>>;
+}
+
+/// A change a request committed: its revision, and whether it queued webhook deliveries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Committed {
+    pub revision: i64,
+    pub owes: bool,
 }
 
 /// The revision counter as stored.
@@ -56,8 +63,8 @@ pub async fn read(db: &impl ConnectionTrait) -> Result<Counter, DbErr> {
     })
 }
 
-/// Runs `request` noting the revision it commits, which [`committed`] records.
-pub async fn tracking<F: Future>(request: F) -> (F::Output, Option<i64>) {
+/// Runs `request` noting the change it commits, which [`committed`] records.
+pub async fn tracking<F: Future>(request: F) -> (F::Output, Option<Committed>) {
     COMMITTED
         .scope(Cell::new(None), async {
             let output = request.await;
@@ -66,26 +73,44 @@ pub async fn tracking<F: Future>(request: F) -> (F::Output, Option<i64>) {
         .await
 }
 
-/// Records that the current request committed `revision` (nothing outside [`tracking`], e.g.
+/// Records that the current request committed `change` (nothing outside [`tracking`], e.g.
 /// on the command line).
-pub(crate) fn committed(revision: i64) {
-    let _ = COMMITTED.try_with(|cell| cell.set(Some(revision)));
+pub(crate) fn committed(change: Committed) {
+    let _ = COMMITTED.try_with(|cell| cell.set(Some(change)));
 }
 
 /// The newest committed revision this server knows of, shared by every worker thread: readers
-/// stamp responses with it and long polls wait on it.
+/// stamp responses with it and long polls wait on it. Beside it, a signal that deliveries may be
+/// owed, which wakes the delivery worker only when there can be work for it.
 #[derive(Debug, Clone)]
 pub struct Clock {
     latest: Arc<watch::Sender<i64>>,
+    owed: Arc<watch::Sender<()>>,
 }
 
 impl Clock {
     /// A clock starting at the stored counter.
     pub async fn start(db: &impl ConnectionTrait) -> Result<Self, DbErr> {
         let (latest, _) = watch::channel(read(db).await?.revision);
+        let (owed, _) = watch::channel(());
         Ok(Self {
             latest: Arc::new(latest),
+            owed: Arc::new(owed),
         })
+    }
+
+    /// Notes a change this server committed.
+    pub fn commit(&self, change: Committed) {
+        self.observe(change.revision);
+        if change.owes {
+            self.owed.send_replace(());
+        }
+    }
+
+    /// A receiver told whenever deliveries may have been queued: by a request here, or by a
+    /// commit of another server (which this one cannot see into).
+    pub fn subscribe_owed(&self) -> watch::Receiver<()> {
+        self.owed.subscribe()
     }
 
     /// The newest revision known to have committed.
@@ -104,11 +129,6 @@ impl Clock {
         });
     }
 
-    /// A receiver told of every newer revision (the delivery worker wakes on it).
-    pub fn subscribe(&self) -> watch::Receiver<i64> {
-        self.latest.subscribe()
-    }
-
     /// Waits until a revision after `after` is known, or `deadline` passes; returns whether
     /// one is. Holds no database connection.
     pub async fn wait_past(&self, after: i64, deadline: tokio::time::Instant) -> bool {
@@ -125,7 +145,12 @@ impl Clock {
         loop {
             ticks.tick().await;
             match read(&db).await {
-                Ok(counter) => self.observe(counter.revision),
+                Ok(counter) if counter.revision > self.known() => {
+                    // Committed elsewhere (or here, a moment before its request noted it).
+                    self.observe(counter.revision);
+                    self.owed.send_replace(());
+                }
+                Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "cannot read the revision counter"),
             }
         }

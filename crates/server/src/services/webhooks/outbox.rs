@@ -5,8 +5,7 @@
 //! Whether the endpoint's creator may read the change is decided at delivery time, when it
 //! matters (spec §9); here only the endpoint's own filters apply.
 
-use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, FromQueryResult};
 use uuid::Uuid;
 
 use super::actions;
@@ -16,29 +15,22 @@ pub const SUCCEEDED: &str = "succeeded";
 pub const FAILED: &str = "failed";
 pub const SKIPPED: &str = "skipped";
 
-/// Queues `event` for every enabled endpoint that takes it. Called only by the write path.
+/// Queues `event` for every enabled endpoint that takes it, and says whether any did. Called
+/// only by the write path.
 pub(crate) async fn enqueue(
     tx: &impl ConnectionTrait,
     event: &entity::audit_events::Model,
-) -> Result<(), DbErr> {
-    use entity::webhooks::Column;
-    let mut in_scope = Column::GroupId.is_null().and(Column::ProjectId.is_null());
-    if let Some(project) = event.project_id {
-        in_scope = in_scope.or(Column::ProjectId.eq(project));
-    }
-    if let Some(group) = event.group_id {
-        // The group and its ancestors: an endpoint on any of them covers the change.
-        if let Some(row) = entity::groups::Entity::find_by_id(group).one(tx).await? {
-            let path = domain::GroupPath::parse(&row.path)
-                .map_err(|e| DbErr::Custom(format!("group {group} has a malformed path: {e}")))?;
-            in_scope = in_scope.or(Column::GroupId.is_in(path.ids()));
-        }
-    }
-    let endpoints = entity::webhooks::Entity::find()
-        .filter(Column::Enabled.eq(true))
-        .filter(in_scope)
-        .all(tx)
-        .await?;
+) -> Result<bool, DbErr> {
+    let statement = crate::sql::webhooks::ENDPOINTS_IN_SCOPE.statement(
+        tx.get_database_backend(),
+        [event.project_id.into(), event.group_id.into()],
+    );
+    let endpoints = tx
+        .query_all_raw(statement)
+        .await?
+        .iter()
+        .map(|row| entity::webhooks::Model::from_query_result(row, ""))
+        .collect::<Result<Vec<_>, _>>()?;
     let now = chrono::Utc::now();
     let owed: Vec<_> = endpoints
         .iter()
@@ -59,10 +51,11 @@ pub(crate) async fn enqueue(
             updated_at: Set(now),
         })
         .collect();
-    if !owed.is_empty() {
-        entity::webhook_deliveries::Entity::insert_many(owed)
-            .exec_without_returning(tx)
-            .await?;
+    if owed.is_empty() {
+        return Ok(false);
     }
-    Ok(())
+    entity::webhook_deliveries::Entity::insert_many(owed)
+        .exec_without_returning(tx)
+        .await?;
+    Ok(true)
 }
