@@ -142,15 +142,20 @@ impl Clock {
     pub async fn follow(self, db: DatabaseConnection) {
         let mut ticks = tokio::time::interval(POLL_EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_read = self.known();
         loop {
             ticks.tick().await;
             match read(&db).await {
-                Ok(counter) if counter.revision > self.known() => {
-                    // Committed elsewhere (or here, a moment before its request noted it).
+                Ok(counter) => {
                     self.observe(counter.revision);
-                    self.owed.send_replace(());
+                    // Something committed since the last read: here, or on a server whose
+                    // deliveries this one cannot see queued (the wake may be needless, never
+                    // missed, even when a commit here already moved the clock past it).
+                    if counter.revision > last_read {
+                        last_read = counter.revision;
+                        self.owed.send_replace(());
+                    }
                 }
-                Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "cannot read the revision counter"),
             }
         }
