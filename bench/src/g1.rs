@@ -56,6 +56,18 @@ pub struct Cost {
     pub parses: f64,
 }
 
+impl Cost {
+    /// The cost of each of `n` requests sent between two snapshots of the proxy's counters.
+    pub fn between(before: (u64, u64, u64), after: (u64, u64, u64), n: usize) -> Self {
+        let per = |a: u64, b: u64| (b - a) as f64 / n as f64;
+        Self {
+            round_trips: per(before.0, after.0),
+            statements: per(before.1, after.1),
+            parses: per(before.2, after.2),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Result {
     pub backend: Backend,
@@ -233,21 +245,13 @@ pub async fn count_costs(
         for req in work.requests.iter().take(50) {
             target.fetch(req).await?;
         }
-        let (r0, s0, p0) = counters.snapshot();
+        let before = counters.snapshot();
         for i in 0..N {
             target
                 .fetch(&work.requests[i % work.requests.len()])
                 .await?;
         }
-        let (r1, s1, p1) = counters.snapshot();
-        costs.push((
-            work.name,
-            Cost {
-                round_trips: (r1 - r0) as f64 / N as f64,
-                statements: (s1 - s0) as f64 / N as f64,
-                parses: (p1 - p0) as f64 / N as f64,
-            },
-        ));
+        costs.push((work.name, Cost::between(before, counters.snapshot(), N)));
     }
     server.stop().await;
     Ok(costs)

@@ -30,7 +30,7 @@ use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::g1::{SECRET, Server, proxied_url};
+use crate::g1::{Cost, SECRET, Server, proxied_url};
 use crate::load::{self, Req, Target, Workload, quantile};
 use crate::model::Shape;
 use crate::pgproxy;
@@ -170,14 +170,6 @@ fn server_env(plain: bool, delivering: bool) -> Vec<(&'static str, &'static str)
     env
 }
 
-/// What one write costs the database (PostgreSQL, through the counting proxy), sent one at a
-/// time, with everything the server does meanwhile counted — the worker's deliveries included.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Cost {
-    pub statements: f64,
-    pub round_trips: f64,
-}
-
 /// A server under test, its admin token and the writes it has not been sent yet.
 struct Arm {
     plain: bool,
@@ -305,7 +297,8 @@ impl Arm {
         })
     }
 
-    /// Counts [`Cost`] over `n` sequential writes on a server (`delivering` or not) reached
+    /// Counts what `n` sequential writes cost ([`Cost`]: everything the server does meanwhile,
+    /// the worker's deliveries included), on a server (`delivering` or not) reached
     /// through the counting proxy, which takes this arm's server's place (the old one stopped,
     /// so that every statement of the writes, and of their deliveries, passes the proxy).
     async fn cost(
@@ -327,17 +320,13 @@ impl Arm {
             target.fetch(req).await?;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let (r0, s0, _) = counters.snapshot();
+        let before = counters.snapshot();
         for req in measured.requests.iter() {
             target.fetch(req).await?;
         }
         // Deliveries still owed are part of the writes' cost.
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let (r1, s1, _) = counters.snapshot();
-        Ok(Cost {
-            statements: (s1 - s0) as f64 / n as f64,
-            round_trips: (r1 - r0) as f64 / n as f64,
-        })
+        Ok(Cost::between(before, counters.snapshot(), n))
     }
 
     /// The newest committed revision, from the feed.

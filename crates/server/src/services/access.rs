@@ -95,7 +95,7 @@ async fn facts_rows(
 }
 
 /// The membership a facts row carries (`member_group_id`, `member_role`), if any.
-fn membership_in(
+pub(crate) fn membership_in(
     row: &sea_orm::QueryResult,
 ) -> Result<Option<(Uuid, domain::GroupRole)>, ApiError> {
     let Some(group) = row.try_get::<Option<Uuid>>("", "member_group_id")? else {

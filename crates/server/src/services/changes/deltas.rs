@@ -6,7 +6,6 @@
 //! member) reads a handful of rows; only moves, creations and deletions read the whole node.
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -14,7 +13,7 @@ use uuid::Uuid;
 
 use crate::convert;
 use crate::error::ApiError;
-use crate::services::plain_writes;
+use crate::services::{access, plain_writes};
 use crate::sql;
 
 /// The group or project a change touched.
@@ -28,7 +27,8 @@ pub enum Node {
 #[derive(Debug)]
 pub struct Watch {
     node: Node,
-    users: Option<Vec<Uuid>>,
+    /// The one user watched; `None`: everyone at the node.
+    user: Option<Uuid>,
     before: BTreeMap<Uuid, domain::RoleName>,
 }
 
@@ -40,35 +40,21 @@ impl Watch {
 
     /// Watches `node` for `user` only: the change cannot affect anyone else there.
     pub async fn user(db: &impl ConnectionTrait, node: Node, user: Uuid) -> Result<Self, ApiError> {
-        Self::start(db, node, Some(vec![user])).await
+        Self::start(db, node, Some(user)).await
     }
 
     async fn start(
         db: &impl ConnectionTrait,
         node: Node,
-        users: Option<Vec<Uuid>>,
+        user: Option<Uuid>,
     ) -> Result<Self, ApiError> {
-        if plain_writes::enabled() {
-            return Ok(Self {
-                node,
-                users,
-                before: BTreeMap::new(),
-            });
-        }
-        let before = roles_at(db, node, users.as_deref()).await?;
-        Ok(Self {
-            node,
-            users,
-            before,
-        })
+        let before = roles_at(db, node, user).await?;
+        Ok(Self { node, user, before })
     }
 
     /// The deltas since the watch began, as the `access` entries of the change.
     pub async fn deltas(self, db: &impl ConnectionTrait) -> Result<Vec<Value>, ApiError> {
-        if plain_writes::enabled() {
-            return Ok(Vec::new());
-        }
-        let after = roles_at(db, self.node, self.users.as_deref()).await?;
+        let after = roles_at(db, self.node, self.user).await?;
         let (kind, id) = match self.node {
             Node::Group(id) => ("group", id),
             Node::Project(id) => ("project", id),
@@ -88,13 +74,17 @@ impl Watch {
     }
 }
 
-/// Every effective role at `node` (of `users`, when given), by the domain's rules.
+/// Every effective role at `node` (of `user`, when given), by the domain's rules. None in the
+/// benchmark's plain-writes mode, so that no change has deltas there.
 async fn roles_at(
     db: &impl ConnectionTrait,
     node: Node,
-    users: Option<&[Uuid]>,
+    user: Option<Uuid>,
 ) -> Result<BTreeMap<Uuid, domain::RoleName>, ApiError> {
-    let facts = load(db, node, users).await?;
+    if plain_writes::enabled() {
+        return Ok(BTreeMap::new());
+    }
+    let facts = load(db, node, user).await?;
     Ok(match node {
         Node::Group(_) => named(facts.group_roles()),
         Node::Project(id) => named(facts.project_roles(id)),
@@ -108,32 +98,22 @@ fn named<R: Into<domain::RoleName>>(roles: BTreeMap<Uuid, R>) -> BTreeMap<Uuid, 
         .collect()
 }
 
-/// The facts at `node` (of `users`, when given): one statement for the path and the
+/// The facts at `node` (of `user`, when given): one statement for the path and the
 /// memberships ([`sql::facts::GROUP_NODE_ONE`] and its kin), and for a project one more for its
 /// members' own roles. None when the node does not exist.
 async fn load(
     db: &impl ConnectionTrait,
     node: Node,
-    users: Option<&[Uuid]>,
+    user: Option<Uuid>,
 ) -> Result<domain::NodeFacts, ApiError> {
-    // A watch is of one user or of everyone (see `Watch::user` and `Watch::all`).
-    let one = match users {
-        Some([user]) => Some(*user),
-        Some(_) => {
-            return Err(ApiError::internal(anyhow::anyhow!(
-                "a watch of several users"
-            )));
-        }
-        None => None,
-    };
-    let (statement, id) = match (node, one) {
+    let (statement, id) = match (node, user) {
         (Node::Group(id), Some(_)) => (&*sql::facts::GROUP_NODE_ONE, id),
         (Node::Group(id), None) => (&*sql::facts::GROUP_NODE_ALL, id),
         (Node::Project(id), Some(_)) => (&*sql::facts::PROJECT_NODE_ONE, id),
         (Node::Project(id), None) => (&*sql::facts::PROJECT_NODE_ALL, id),
     };
     let mut values = vec![id.into()];
-    values.extend(one.map(Into::into));
+    values.extend(user.map(Into::into));
     let rows = db
         .query_all_raw(statement.statement(db.get_database_backend(), values))
         .await?;
@@ -149,23 +129,19 @@ async fn load(
         ..domain::NodeFacts::default()
     };
     for row in &rows {
-        let Some(user) = row.try_get::<Option<Uuid>>("", "member_user_id")? else {
+        let Some((group, role)) = access::membership_in(row)? else {
             continue;
         };
-        let group: Uuid = row.try_get("", "member_group_id")?;
-        let role: String = row.try_get("", "member_role")?;
-        let role = domain::GroupRole::from_str(&role).map_err(|e| {
-            ApiError::internal(anyhow::anyhow!("a stored group role is not valid: {e}"))
-        })?;
+        let member: Uuid = row.try_get("", "member_user_id")?;
         if domain::grants_system_admin(role) {
-            facts.system_admins.insert(user, group);
+            facts.system_admins.insert(member, group);
         }
-        facts.memberships.push((user, group, role));
+        facts.memberships.push((member, group, role));
     }
     if let Node::Project(project) = node {
         use entity::project_members::Column as Pm;
         let mut query = entity::project_members::Entity::find().filter(Pm::ProjectId.eq(project));
-        if let Some(user) = one {
+        if let Some(user) = user {
             query = query.filter(Pm::UserId.eq(user));
         }
         facts.project_roles = query
