@@ -22,6 +22,7 @@ mod m0008_create_audit_events;
 mod m0009_index_system_admins;
 mod m0010_revisions;
 mod m0011_webhooks;
+mod m0012_counter_upkeep;
 mod support;
 
 /// All of Roster's migrations, oldest first.
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_index_system_admins::Migration),
             Box::new(m0010_revisions::Migration),
             Box::new(m0011_webhooks::Migration),
+            Box::new(m0012_counter_upkeep::Migration),
         ]
     }
 }

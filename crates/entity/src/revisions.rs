@@ -12,6 +12,9 @@ pub struct Model {
     pub revision: i64,
     /// The newest revision whose event is no longer kept (0 while the whole history is).
     pub retained_after: i64,
+    /// Set to a new random value by every change to a webhook endpoint: the write path's
+    /// list of endpoints is current while this has not moved.
+    pub webhooks_version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

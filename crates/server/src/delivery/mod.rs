@@ -94,10 +94,13 @@ impl Worker {
         if due(now).one(&self.db).await?.is_none() {
             return Ok(None);
         }
-        let tx = write::begin(&self.db).await?;
+        let (tx, _turn) = write::begin(&self.db).await?;
         let mut query = due(now);
         if tx.get_database_backend() == DbBackend::Postgres {
-            query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+            // NO KEY UPDATE, the strength an update of `held_until` needs: FOR UPDATE would
+            // also wait for (and SKIP LOCKED skip) every write whose outbox row is taking the
+            // endpoint's key share, which under a steady load is nearly always one.
+            query = query.lock_with_behavior(LockType::NoKeyUpdate, LockBehavior::SkipLocked);
         }
         let Some(webhook) = query.one(&tx).await? else {
             tx.commit().await?;
@@ -233,7 +236,7 @@ impl Worker {
         delivery_id: Option<Uuid>,
         settled: Settled,
     ) -> Result<(), ApiError> {
-        let tx = write::begin(&self.db).await?;
+        let (tx, _turn) = write::begin(&self.db).await?;
         let Some(webhook) = Webhooks::find_by_id(webhook_id).one(&tx).await? else {
             return Ok(());
         };

@@ -1,9 +1,6 @@
 //! Audit events: one row per state-changing request, written in that request's transaction.
 
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    QueryTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -83,31 +80,23 @@ impl AuditRecord {
     }
 }
 
-/// Inserts the event of the change numbered `revision`. Called only by the write path, inside
-/// its transaction.
-pub(crate) async fn insert(
-    db: &impl ConnectionTrait,
-    record: AuditRecord,
-    revision: i64,
-) -> Result<entity::audit_events::Model, DbErr> {
+/// The event `record` becomes as the change numbered `revision`.
+pub(crate) fn event(record: AuditRecord, revision: i64) -> entity::audit_events::Model {
     let now = chrono::Utc::now();
-    let row = entity::audit_events::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        occurred_at: Set(now),
-        created_at: Set(now),
-        actor_id: Set(record.actor_id),
-        action: Set(record.action.to_owned()),
-        resource_type: Set(record.resource_type.to_owned()),
-        resource_id: Set(record.resource_id),
-        group_id: Set(record.group_id),
-        project_id: Set(record.project_id),
-        details: Set(record.details),
-        revision: Set(revision),
-        access: Set(Value::Array(record.access)),
-    };
-    entity::audit_events::Entity::insert(row)
-        .exec_with_returning(db)
-        .await
+    entity::audit_events::Model {
+        id: Uuid::now_v7(),
+        occurred_at: now,
+        created_at: now,
+        actor_id: record.actor_id,
+        action: record.action.to_owned(),
+        resource_type: record.resource_type.to_owned(),
+        resource_id: record.resource_id,
+        group_id: record.group_id,
+        project_id: record.project_id,
+        details: record.details,
+        revision,
+        access: Value::Array(record.access),
+    }
 }
 
 /// Filters of the audit listings.

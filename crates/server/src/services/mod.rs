@@ -18,6 +18,7 @@ pub mod project_members;
 pub mod projects;
 pub mod reporting;
 pub mod squads;
+pub mod turns;
 pub mod users;
 pub mod webhooks;
 pub mod window;

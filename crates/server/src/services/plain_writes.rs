@@ -35,10 +35,23 @@ mod switch {
             .await?;
         Ok(next.fetch_add(1, Ordering::Relaxed))
     }
+
+    /// Stores `event` as Roster did before revisions: one plain insert. (On SQLite the
+    /// counter's trigger still moves the counter, inside that statement.)
+    pub async fn insert(
+        tx: &impl ConnectionTrait,
+        event: entity::audit_events::Model,
+    ) -> Result<(), DbErr> {
+        use sea_orm::{EntityTrait, IntoActiveModel};
+        entity::audit_events::Entity::insert(event.into_active_model())
+            .exec_without_returning(tx)
+            .await?;
+        Ok(())
+    }
 }
 
 #[cfg(feature = "bench")]
-pub use switch::{enabled, number};
+pub use switch::{enabled, insert, number};
 
 /// Always `false` outside benchmark builds.
 #[cfg(not(feature = "bench"))]

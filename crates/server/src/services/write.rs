@@ -1,12 +1,13 @@
 //! The write path: every state-changing request runs here, once, as one transaction.
 //!
-//! [`write`] begins the transaction (IMMEDIATE on SQLite, so concurrent writers queue instead of
-//! failing half-way), takes the locks the request's invariants need (PostgreSQL advisory and row
-//! locks, always in one global order so two requests cannot deadlock on them), runs the work,
-//! numbers the change with the next revision, stores its audit event and the webhook deliveries
-//! it owes (the outbox), commits, and runs the whole again when the database reports a
-//! serialisation failure, a deadlock or a busy SQLite file. [`write_as`] does the same on behalf of
-//! a caller, re-reading them inside the transaction.
+//! [`write`] begins the transaction (on SQLite after this process's earlier writers, see
+//! [`turns`], and IMMEDIATE, so concurrent writers queue instead of failing half-way), takes the
+//! locks the request's invariants need (PostgreSQL advisory and row locks, always in one global
+//! order so two requests cannot deadlock on them), runs the work, numbers the change with the
+//! next revision, stores its audit event and the webhook deliveries it owes (the outbox),
+//! commits, and runs the whole again when the database reports a serialisation failure, a
+//! deadlock or a busy SQLite file. [`write_as`] does the same on behalf of a caller, re-reading
+//! them inside the transaction.
 
 use std::time::Duration;
 
@@ -19,6 +20,7 @@ use uuid::Uuid;
 use super::audit::{self, AuditRecord};
 use super::changes::revision;
 use super::guard::Subject;
+use super::turns::{self, Turn};
 use super::webhooks;
 use crate::error::ApiError;
 use crate::sql::locks;
@@ -102,7 +104,7 @@ async fn run_once<T>(
     locks: &[Lock],
     work: &impl AsyncFn(&DatabaseTransaction) -> Result<Written<T>, ApiError>,
 ) -> Result<T, ApiError> {
-    let tx = begin(db).await?;
+    let (tx, _turn) = begin(db).await?;
     for lock in locks {
         take(&tx, *lock).await?;
     }
@@ -117,15 +119,20 @@ async fn run_once<T>(
     Ok(value)
 }
 
-/// Begins a write transaction: IMMEDIATE on SQLite, so that concurrent writers queue.
-pub(crate) async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, ApiError> {
-    Ok(db
+/// Begins a write transaction: on SQLite after this process's earlier writers (a [`Turn`], to
+/// be held until the transaction ends) and IMMEDIATE, so that other processes' writers queue.
+pub(crate) async fn begin(
+    db: &DatabaseConnection,
+) -> Result<(DatabaseTransaction, Turn), ApiError> {
+    let turn = turns::take(db).await;
+    let tx = db
         .begin_with_options(TransactionOptions {
             isolation_level: None,
             access_mode: None,
             sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
         })
-        .await?)
+        .await?;
+    Ok((tx, turn))
 }
 
 /// The end of every transaction that changed state: numbers the change with the next
@@ -138,15 +145,18 @@ pub(crate) async fn commit_change(
     #[cfg(feature = "bench")]
     if super::plain_writes::enabled() {
         let revision = super::plain_writes::number(&tx).await?;
-        audit::insert(&tx, record, revision).await?;
+        super::plain_writes::insert(&tx, audit::event(record, revision)).await?;
         tx.commit().await?;
         return Ok(revision);
     }
+    // A change to an endpoint tells every writer's list of endpoints that it is out of date.
+    let new_webhooks_version =
+        (record.resource_type == "webhook").then(webhooks::outbox::new_version);
     // Numbered last, so the counter's row lock (PostgreSQL) is held only for the commit.
-    let revision = revision::advance(&tx).await?;
-    let event = audit::insert(&tx, record, revision).await?;
-    let owes = webhooks::outbox::enqueue(&tx, &event).await?;
+    let recorded = revision::record(&tx, audit::event(record, 0), new_webhooks_version).await?;
+    let owes = webhooks::outbox::enqueue(&tx, &recorded.event, recorded.webhooks_version).await?;
     tx.commit().await?;
+    let revision = recorded.event.revision;
     revision::committed(revision::Committed { revision, owes });
     Ok(revision)
 }

@@ -1,7 +1,7 @@
 //! Roster's hand-written SQL, one module per concern: [`facts`] (what a decision reads),
 //! [`locks`] (the write path's locks), [`tree`] (subtrees of the group tree), [`projects`] (the
-//! projects a subject may view), [`reporting`] (chains and reports along reporting lines) and
-//! [`webhooks`] (the endpoints a change is owed to).
+//! projects a subject may view), [`reporting`] (chains and reports along reporting lines),
+//! [`revisions`] (numbering a change) and [`webhooks`] (the deliveries a change owes).
 //! Each statement is written once; where PostgreSQL and SQLite differ, the difference is a
 //! fragment from [`Dialect`].
 
@@ -9,6 +9,7 @@ pub mod facts;
 pub mod locks;
 pub mod projects;
 pub mod reporting;
+pub mod revisions;
 pub mod tree;
 pub mod webhooks;
 

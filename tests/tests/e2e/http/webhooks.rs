@@ -554,9 +554,75 @@ async fn changes_the_creator_can_no_longer_read_are_skipped(db: &TestDb) {
     assert_eq!(receiver.received().len(), 1, "nothing more was sent");
 }
 
+/// The outbox follows every change to the endpoints at once, though writers keep the endpoints
+/// in memory: new filters, disabling and enabling, new endpoints, and endpoints deleted with
+/// their group (which never tell the writers) — a write after each queues exactly what the
+/// endpoints as they now are take.
+async fn the_outbox_follows_endpoint_changes_at_once(db: &TestDb) {
+    let mut settings = test_settings(db);
+    settings.webhook_allow_private = true;
+    settings.webhook_delivery = false;
+    let app = spawn_app_with(settings).await;
+    let receiver = Receiver::start();
+    let queued = async |id: &str| -> usize {
+        let log = app
+            .get_ok(
+                &app.admin,
+                &format!("/v1/webhooks/{id}/deliveries?limit=100"),
+            )
+            .await;
+        log["items"].as_array().unwrap().len()
+    };
+    let patch = async |id: &str, body: Value| {
+        let path = format!("/v1/webhooks/{id}");
+        app.expect(&app.admin, Method::PATCH, &path, Some(&body), &[200])
+            .await;
+    };
+    let body = json!({ "url": receiver.url, "actions": ["group.create"] });
+    let all = create_endpoint(&app, body).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let school = app.create_group(&app.admin, "School", None).await;
+    assert_eq!(queued(&all).await, 1, "taken by the new endpoint");
+
+    patch(&all, json!({ "actions": ["project.*"] })).await;
+    app.create_group(&app.admin, "B", None).await;
+    assert_eq!(queued(&all).await, 1, "no longer taken after a new filter");
+
+    patch(&all, json!({ "actions": ["group.*"], "enabled": false })).await;
+    app.create_group(&app.admin, "C", None).await;
+    assert_eq!(queued(&all).await, 1, "not queued for a disabled endpoint");
+
+    patch(&all, json!({ "enabled": true })).await;
+    app.create_group(&app.admin, "D", None).await;
+    assert_eq!(queued(&all).await, 2, "queued again once enabled");
+
+    let body = json!({ "url": receiver.url, "group_id": school, "actions": ["group.*"] });
+    let scoped = create_endpoint(&app, body).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.create_group(&app.admin, "Outside", None).await;
+    let class = app.create_group(&app.admin, "Class", Some(school)).await;
+    assert_eq!(queued(&scoped).await, 1, "only the change inside its scope");
+    assert_eq!(queued(&all).await, 4);
+
+    // Deleting the school deletes its endpoint with it; writers still know it as a candidate.
+    let path = format!("/v1/groups/{class}");
+    assert_eq!(app.delete(&app.admin, &path).await.status(), 204);
+    let path = format!("/v1/groups/{school}");
+    assert_eq!(app.delete(&app.admin, &path).await.status(), 204);
+    let path = format!("/v1/webhooks/{scoped}");
+    app.get_refused(&app.admin, &path, 404, "not_found").await;
+    app.create_group(&app.admin, "After", None).await;
+    assert_eq!(queued(&all).await, 7, "two deletions and a creation");
+}
+
 both_backends!(every_change_is_delivered_once_in_order_and_signed);
 both_backends!(changes_the_creator_can_no_longer_read_are_skipped);
 both_backends!(two_servers_share_the_outbox);
 both_backends!(a_server_without_delivery_only_queues);
 both_backends!(a_failing_receiver_is_retried_then_disabled);
 both_backends!(bad_endpoints_are_refused);
+both_backends!(the_outbox_follows_endpoint_changes_at_once);

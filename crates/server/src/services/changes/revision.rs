@@ -1,8 +1,8 @@
 //! Revisions (spec §8): the counter each write advances, the revision a request committed, and
 //! the newest committed revision this server knows of.
 //!
-//! The counter is one row, `revisions`, updated just before the audit event is stored: on
-//! PostgreSQL the update's row lock is held until commit, so the next writer is numbered only
+//! The counter is one row, `revisions`, advanced in the statement that stores the audit event:
+//! on PostgreSQL the update's row lock is held until commit, so the next writer is numbered only
 //! after this one has committed; on SQLite the IMMEDIATE transaction already admits one writer
 //! at a time. Either way revisions commit in the order they are numbered, and a reader that has
 //! seen revision n has seen everything below it.
@@ -11,7 +11,9 @@ use std::cell::Cell;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait};
+
+use crate::sql;
 use tokio::sync::watch;
 
 /// How often a server reads the counter to learn of commits made by other servers (its own are
@@ -39,16 +41,47 @@ pub struct Counter {
     pub retained_after: i64,
 }
 
-/// Advances the counter inside the write transaction `tx` and returns the change's revision.
-pub(crate) async fn advance(tx: &impl ConnectionTrait) -> Result<i64, DbErr> {
+/// A change numbered and stored: its audit event, and the webhook endpoints' version as of it.
+#[derive(Debug)]
+pub(crate) struct Recorded {
+    pub event: entity::audit_events::Model,
+    pub webhooks_version: i64,
+}
+
+/// Numbers `event` with the next revision and stores it, inside the write transaction `tx`, in
+/// one statement ([`sql::revisions::RECORD`]); `webhooks_version` is the endpoints' new version
+/// when the change altered an endpoint, set first.
+pub(crate) async fn record(
+    tx: &impl ConnectionTrait,
+    mut event: entity::audit_events::Model,
+    webhooks_version: Option<i64>,
+) -> Result<Recorded, DbErr> {
+    let backend = tx.get_database_backend();
+    if let Some(version) = webhooks_version {
+        let statement = sql::revisions::NEW_WEBHOOKS_VERSION.statement(backend, [version.into()]);
+        tx.execute_raw(statement).await?;
+    }
+    let values = [
+        event.id.into(),
+        event.occurred_at.into(),
+        event.actor_id.into(),
+        event.action.clone().into(),
+        event.resource_type.clone().into(),
+        event.resource_id.into(),
+        event.group_id.into(),
+        event.project_id.into(),
+        event.details.clone().into(),
+        event.access.clone().into(),
+    ];
     let row = tx
-        .query_one_raw(Statement::from_string(
-            tx.get_database_backend(),
-            "UPDATE revisions SET revision = revision + 1 WHERE id = 1 RETURNING revision",
-        ))
+        .query_one_raw(sql::revisions::RECORD.statement(backend, values))
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("the revisions counter row".into()))?;
-    row.try_get_by_index(0)
+    event.revision = row.try_get_by_index(0)?;
+    Ok(Recorded {
+        event,
+        webhooks_version: row.try_get_by_index(1)?,
+    })
 }
 
 /// Reads the counter.

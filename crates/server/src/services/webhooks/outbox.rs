@@ -4,58 +4,99 @@
 //!
 //! Whether the endpoint's creator may read the change is decided at delivery time, when it
 //! matters (spec §9); here only the endpoint's own filters apply.
+//!
+//! Endpoints are few and change rarely, while every write asks which of them take its change.
+//! So the enabled endpoints' action filters are kept in memory ([`Candidates`]), tagged with the
+//! `webhooks_version` the revision counter carries: every change to an endpoint sets a new one
+//! in the same statement that numbers it, and every write reads the current one in the statement
+//! that numbers it (holding the counter, so no endpoint can change meanwhile). A write whose
+//! action no endpoint takes costs no statement here; otherwise one, which also checks each
+//! candidate's scope, and that it still exists and is enabled — endpoints deleted with their
+//! group, project or creator never bump the version, and need not.
 
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, FromQueryResult};
+use std::sync::{Arc, Mutex};
+
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Statement, Value};
 use uuid::Uuid;
 
 use super::actions;
+use crate::sql::{self, Dialect};
 
 pub const PENDING: &str = "pending";
 pub const SUCCEEDED: &str = "succeeded";
 pub const FAILED: &str = "failed";
 pub const SKIPPED: &str = "skipped";
 
+/// The enabled endpoints as of one `webhooks_version`, each with its action patterns.
+#[derive(Debug)]
+struct Candidates {
+    version: i64,
+    endpoints: Vec<(Uuid, Vec<String>)>,
+}
+
+/// The endpoints last read. One slot: a server serves one database, and a version names one
+/// database's endpoints (it is random), so a process serving several only reads more often.
+static KNOWN: Mutex<Option<Arc<Candidates>>> = Mutex::new(None);
+
+/// A new `webhooks_version`, for a change that alters an endpoint: random, never 0 or negative.
+pub(crate) fn new_version() -> i64 {
+    (rand::random::<u64>() >> 1).max(1) as i64
+}
+
 /// Queues `event` for every enabled endpoint that takes it, and says whether any did. Called
-/// only by the write path.
+/// only by the write path, with the endpoints' version read as the event was numbered.
 pub(crate) async fn enqueue(
     tx: &impl ConnectionTrait,
     event: &entity::audit_events::Model,
+    webhooks_version: i64,
 ) -> Result<bool, DbErr> {
-    let statement = crate::sql::webhooks::ENDPOINTS_IN_SCOPE.statement(
-        tx.get_database_backend(),
-        [event.project_id.into(), event.group_id.into()],
-    );
-    let endpoints = tx
-        .query_all_raw(statement)
-        .await?
+    let candidates = candidates(tx, webhooks_version).await?;
+    let taking: Vec<Uuid> = candidates
+        .endpoints
         .iter()
-        .map(|row| entity::webhooks::Model::from_query_result(row, ""))
-        .collect::<Result<Vec<_>, _>>()?;
-    let now = chrono::Utc::now();
-    let owed: Vec<_> = endpoints
-        .iter()
-        .filter(|w| actions::matches(&super::patterns(w), &event.action))
-        .map(|w| entity::webhook_deliveries::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            webhook_id: Set(w.id),
-            kind: Set("change".to_owned()),
-            revision: Set(Some(event.revision)),
-            event_id: Set(Some(event.id)),
-            state: Set(PENDING.to_owned()),
-            attempts: Set(0),
-            status_code: Set(None),
-            error: Set(None),
-            latency_ms: Set(None),
-            next_attempt_at: Set(Some(now)),
-            created_at: Set(now),
-            updated_at: Set(now),
-        })
+        .filter(|(_, patterns)| actions::matches(patterns, &event.action))
+        .map(|(id, _)| *id)
         .collect();
-    if owed.is_empty() {
+    if taking.is_empty() {
         return Ok(false);
     }
-    entity::webhook_deliveries::Entity::insert_many(owed)
-        .exec_without_returning(tx)
+    let backend = tx.get_database_backend();
+    let now = chrono::Utc::now();
+    let mut values: Vec<Value> = vec![
+        event.project_id.into(),
+        event.group_id.into(),
+        event.revision.into(),
+        event.id.into(),
+        now.into(),
+    ];
+    for endpoint in &taking {
+        values.push(Uuid::now_v7().into());
+        values.push((*endpoint).into());
+    }
+    let sql = sql::webhooks::owed_deliveries(Dialect::of(backend), taking.len(), PENDING);
+    let inserted = tx
+        .execute_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?;
-    Ok(true)
+    Ok(inserted.rows_affected() > 0)
+}
+
+/// The candidates as of `version`: remembered, or read in this transaction (which holds the
+/// counter, so what it reads is the endpoints as of `version`).
+async fn candidates(tx: &impl ConnectionTrait, version: i64) -> Result<Arc<Candidates>, DbErr> {
+    let known = KNOWN.lock().map(|slot| slot.clone()).unwrap_or(None);
+    if let Some(known) = known.filter(|k| k.version == version) {
+        return Ok(known);
+    }
+    let endpoints = entity::webhooks::Entity::find()
+        .filter(entity::webhooks::Column::Enabled.eq(true))
+        .all(tx)
+        .await?
+        .iter()
+        .map(|w| (w.id, super::patterns(w)))
+        .collect();
+    let read = Arc::new(Candidates { version, endpoints });
+    if let Ok(mut slot) = KNOWN.lock() {
+        *slot = Some(read.clone());
+    }
+    Ok(read)
 }
