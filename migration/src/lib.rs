@@ -23,6 +23,7 @@ mod m0009_index_system_admins;
 mod m0010_revisions;
 mod m0011_webhooks;
 mod m0012_counter_upkeep;
+mod m0013_scim_tokens;
 mod support;
 
 /// All of Roster's migrations, oldest first.
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_revisions::Migration),
             Box::new(m0011_webhooks::Migration),
             Box::new(m0012_counter_upkeep::Migration),
+            Box::new(m0013_scim_tokens::Migration),
         ]
     }
 }

@@ -10,6 +10,9 @@
 //! | [`squads`] | teams in a project, nested one level | project, parent, members |
 //! | [`squad_members`] | users in a squad, always members of its project | squad, project membership |
 //! | [`audit_events`] | the change history; no foreign keys | none |
+//! | [`revisions`] | the one-row counter that numbers changes | none |
+//! | [`webhooks`], [`webhook_deliveries`] | endpoints and their outbox | endpoint, deliveries |
+//! | [`scim_tokens`] | identity providers' bearer tokens, hashed | none |
 //!
 //! The schema itself (constraints, indexes, the database-enforced invariants) lives in the
 //! `migration` crate; these types only mirror it. This crate knows nothing of the domain rules or
@@ -33,6 +36,7 @@ pub mod project_members;
 pub mod projects;
 pub mod revisions;
 pub mod roles;
+pub mod scim_tokens;
 pub mod squad_members;
 pub mod squads;
 pub mod users;

@@ -1,4 +1,4 @@
-//! The subcommands: `serve` (default), `token`, `changes` and `bootstrap`.
+//! The subcommands: `serve` (default), `token`, `changes`, `scim-token` and `bootstrap`.
 
 use anyhow::{Context, bail};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::auth::{JwtKeys, resolve_secret};
 use crate::services::bootstrap::{self, Bootstrapped};
 use crate::services::demo;
-use crate::settings::{Cli, Command, Settings};
+use crate::settings::{Cli, Command, ScimTokenCommand, Settings};
 use crate::startup::{Application, prepare_database};
 
 /// How long the token printed on first start stays valid.
@@ -27,6 +27,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Changes { after, follow } => {
             let db = prepare_database(&settings).await?;
             print_changes(db, after, follow).await
+        }
+        Command::ScimToken(command) => {
+            let db = prepare_database(&settings).await?;
+            scim_token(&db, command).await
         }
         Command::Bootstrap { email, group } => {
             let email = domain::Email::parse(&email).context("--email")?;
@@ -111,6 +115,45 @@ async fn print_changes(db: DatabaseConnection, after: i64, follow: bool) -> anyh
         printed = printing => printed,
         () = following => Ok(()),
     }
+}
+
+/// `roster scim-token create|list|revoke`, acting as no user (the audit's actor is null).
+async fn scim_token(db: &DatabaseConnection, command: ScimTokenCommand) -> anyhow::Result<()> {
+    use crate::services::scim_tokens;
+    let failed = |e: crate::error::ApiError| anyhow::anyhow!("{e}");
+    match command {
+        ScimTokenCommand::Create { name } => {
+            let name = domain::Name::parse(&name).context("--name")?;
+            let made = scim_tokens::create_on_command_line(db, &name)
+                .await
+                .map_err(failed)?;
+            eprintln!(
+                "SCIM token {} ({}), shown once:",
+                made.row.id, made.row.name
+            );
+            println!("{}", made.token);
+        }
+        ScimTokenCommand::List => {
+            for row in entity::scim_tokens::Entity::find().all(db).await? {
+                let state = row
+                    .revoked_at
+                    .map_or_else(|| "live".to_owned(), |at| format!("revoked {at}"));
+                println!("{}  {:<24} {state}", row.id, row.name);
+            }
+        }
+        ScimTokenCommand::Revoke { id } => {
+            scim_tokens::revoke_on_command_line(db, id)
+                .await
+                .map_err(|e| match e {
+                    crate::error::ApiError::NotFound => {
+                        anyhow::anyhow!("no SCIM token has the id {id}")
+                    }
+                    other => failed(other),
+                })?;
+            println!("revoked {id}");
+        }
+    }
+    Ok(())
 }
 
 /// Loads the example organisation as the first system admin, once.

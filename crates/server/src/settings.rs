@@ -47,6 +47,9 @@ pub enum Command {
         #[arg(long)]
         follow: bool,
     },
+    /// Make, list or revoke the bearer tokens identity providers use under `/scim/v2`.
+    #[command(subcommand)]
+    ScimToken(ScimTokenCommand),
     /// Create the first system admin (and its root group) on an empty database; print a token.
     Bootstrap {
         #[arg(long)]
@@ -54,6 +57,24 @@ pub enum Command {
         /// Name of the root group that holds the system admin membership.
         #[arg(long, default_value = "Organisation")]
         group: String,
+    },
+}
+
+/// `roster scim-token …`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ScimTokenCommand {
+    /// Make a token and print it (shown this once).
+    Create {
+        /// Who will use it, e.g. `okta`.
+        #[arg(long)]
+        name: String,
+    },
+    /// List the tokens (never the tokens themselves), revoked ones included.
+    List,
+    /// Revoke a token by id: it is refused from now on.
+    Revoke {
+        /// The token's id, as `list` prints it.
+        id: uuid::Uuid,
     },
 }
 

@@ -157,7 +157,8 @@ fn register_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(routes::lookup::configure)
             .configure(routes::audit::configure)
             .configure(routes::changes::configure)
-            .configure(routes::webhooks::configure),
+            .configure(routes::webhooks::configure)
+            .configure(routes::scim_tokens::configure),
     );
 }
 
@@ -179,6 +180,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .split_for_parts();
         app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()))
             .service(web::redirect("/docs", "/docs/"))
+            .configure(crate::http::scim::configure)
             .default_service(web::to(fallback::no_route))
             .wrap(from_fn(crate::http::head::as_get))
             .wrap(ErrorHandlers::new().default_handler(fallback::ensure_problem))

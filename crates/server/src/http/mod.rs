@@ -11,3 +11,4 @@ pub mod repr;
 pub mod revision;
 pub mod routes;
 pub mod schemas;
+pub mod scim;

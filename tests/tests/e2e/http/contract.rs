@@ -79,6 +79,10 @@ const SPEC_ROUTES: &[(&str, &str)] = &[
         "POST",
         "/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
     ),
+    ("POST", "/v1/scim-tokens"),
+    ("GET", "/v1/scim-tokens"),
+    ("GET", "/v1/scim-tokens/{id}"),
+    ("DELETE", "/v1/scim-tokens/{id}"),
 ];
 
 pub(super) async fn openapi(app: &TestApp) -> Value {

@@ -21,6 +21,7 @@ mod project_members;
 mod projects;
 mod protocol;
 mod reporting;
+mod scim_tokens;
 mod squads;
 mod startup;
 mod users;

@@ -8,13 +8,14 @@ use tests::db::{Backend, TestDb};
 use super::support::{applied_versions, pg_enum_values, tables};
 
 /// Roster's tables, in alphabetical order.
-const TABLES: [&str; 11] = [
+const TABLES: [&str; 12] = [
     "audit_events",
     "group_members",
     "groups",
     "project_members",
     "projects",
     "revisions",
+    "scim_tokens",
     "squad_members",
     "squads",
     "users",
@@ -32,8 +33,8 @@ fn migration_names() -> Vec<String> {
 async fn assert_all_applied(conn: &DatabaseConnection) {
     let names = migration_names();
     // Eight tables, one index of the system admins (m0009), revisions (m0010), webhooks (m0011),
-    // the endpoints' version on the counter (m0012).
-    assert_eq!(names.len(), 12);
+    // the counter's upkeep (m0012), SCIM tokens (m0013).
+    assert_eq!(names.len(), 13);
     assert_eq!(applied_versions(conn).await, names);
     assert!(
         Migrator::get_pending_migrations(conn)
@@ -46,7 +47,7 @@ async fn assert_all_applied(conn: &DatabaseConnection) {
             .await
             .expect("applied")
             .len(),
-        12
+        13
     );
     Migrator::status(conn).await.expect("status");
     let mut expected: Vec<String> = TABLES.iter().map(|t| (*t).to_owned()).collect();
@@ -86,7 +87,7 @@ async fn up_down_up_round_trip(db: &TestDb) {
             .await
             .expect("pending")
             .len(),
-        12
+        13
     );
     if db.backend == Backend::Postgres {
         // down() drops the enum types its up() created (and they are no longer in use).

@@ -25,6 +25,8 @@ enum Carried {
     Webhook,
     /// A webhook `Delivery`: `webhook_id` and `id`.
     Delivery,
+    /// A `ScimToken`: `id`.
+    ScimToken,
 }
 
 /// The operations that take a group's id as `{id}`.
@@ -95,6 +97,7 @@ impl Carried {
             Self::Project => by_id(ON_PROJECT, "id"),
             Self::Squad => by_id(ON_SQUAD, "id"),
             Self::Webhook => by_id(ON_WEBHOOK, "id"),
+            Self::ScimToken => by_id(&["get_scim_token", "revoke_scim_token"], "id"),
             Self::Delivery => [
                 vec![(
                     "redeliver_webhook_delivery",
@@ -195,6 +198,8 @@ const SOURCES: &[(&str, &str, &str, Carried)] = &[
         "/items/0",
         Carried::Delivery,
     ),
+    // Not from `create_scim_token`: its answer flattens the token's row beside the token.
+    ("list_scim_tokens", "200", "/items/0", Carried::ScimToken),
 ];
 
 /// Adds the links of [`SOURCES`] to the document's responses. Fails on a source operation or

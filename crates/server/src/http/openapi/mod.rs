@@ -37,6 +37,7 @@ use super::fallback::RouteTable;
         (name = "squads", description = "Squads and their members"),
         (name = "check", description = "Roles, capabilities and permission checks"),
         (name = "audit", description = "The audit trail"),
+        (name = "scim", description = "Tokens for SCIM provisioning (the SCIM API itself is under /scim/v2)"),
     )
 )]
 pub struct ApiDoc;

@@ -13,6 +13,7 @@ pub mod me;
 pub mod project_members;
 pub mod projects;
 pub mod roles;
+pub mod scim_tokens;
 pub mod squads;
 pub mod users;
 pub mod webhooks;

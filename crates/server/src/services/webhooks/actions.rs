@@ -32,6 +32,8 @@ pub const ACTIONS: &[&str] = &[
     "webhook.disable",
     "webhook.redeliver",
     "webhook.ping",
+    "scim_token.create",
+    "scim_token.revoke",
 ];
 
 /// Whether `pattern` names something that can happen.
