@@ -20,6 +20,7 @@ use sea_orm::{
     DbBackend, EntityTrait, IntoActiveModel, Order, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait,
 };
+use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -69,17 +70,18 @@ impl Worker {
                     tracing::warn!(%error, "cannot read the outbox's metrics");
                 }
             }
-            if let Err(error) = self.deliver_due().await {
+            if let Err(error) = self.deliver_due(&mut owed).await {
                 tracing::warn!(%error, "webhook delivery failed; retrying");
             }
             let _ = tokio::time::timeout(IDLE_TICK, owed.changed()).await;
         }
     }
 
-    /// Delivers the head of every endpoint that has one due, until none has.
-    pub async fn deliver_due(&self) -> Result<(), ApiError> {
+    /// Delivers the head of every endpoint that has one due, until none has; `owed` tells
+    /// when more may have been queued.
+    async fn deliver_due(&self, owed: &mut watch::Receiver<()>) -> Result<(), ApiError> {
         while let Some(webhook) = self.claim().await? {
-            self.work(webhook).await?;
+            self.work(webhook, owed).await?;
         }
         Ok(())
     }
@@ -120,30 +122,49 @@ impl Worker {
     /// records each outcome. While they succeed (or are skipped) the turn goes on, each recorded
     /// by one UPDATE, for at most [`TURN`] and never into the last [`Worker::timeout`] of the
     /// lease; a failure, a change to the endpoint, or the turn's end settles the endpoint.
-    async fn work(&self, webhook: Webhook) -> Result<(), ApiError> {
+    ///
+    /// When nothing is pending, the turn waits once for the next wake (a change committed, here
+    /// or on another server) and goes on if that brought the endpoint a delivery: changes
+    /// arriving one by one would otherwise cost a claim and a settlement each. A wake that
+    /// brought it nothing ends the turn, so that another endpoint's delivery is not held up.
+    async fn work(&self, webhook: Webhook, owed: &mut watch::Receiver<()>) -> Result<(), ApiError> {
         let began = tokio::time::Instant::now();
+        let mut waited = false;
         loop {
             let Some(head) = self.head_of(&webhook).await? else {
-                return self.settle(webhook.id, None, Settled::Released).await;
+                let left = TURN.saturating_sub(began.elapsed());
+                if waited || left.is_zero() || !self.lease_outlasts_attempt(&webhook) {
+                    return self.settle(webhook.id, None, Settled::Released).await;
+                }
+                waited = true;
+                let _ = tokio::time::timeout(left, owed.changed()).await;
+                if !self.lease_outlasts_attempt(&webhook) {
+                    return self.settle(webhook.id, None, Settled::Released).await;
+                }
+                continue;
             };
+            waited = false;
             let outcome = self.attempt(&webhook, &head).await?;
             let clean = match &outcome {
                 Settled::Skipped => true,
                 Settled::Attempted(sent) => sent.succeeded() && webhook.consecutive_failures == 0,
                 Settled::Released => false,
             };
-            // The next attempt may take the whole timeout: it must end inside the lease.
-            let lease_left = webhook
-                .held_until
-                .and_then(|until| (until - chrono::Utc::now()).to_std().ok())
-                .is_some_and(|left| left > self.timeout);
-            if !(clean && lease_left && began.elapsed() < TURN) {
+            if !(clean && self.lease_outlasts_attempt(&webhook) && began.elapsed() < TURN) {
                 return self.settle(webhook.id, Some(head.id), outcome).await;
             }
             mark(head.clone().into_active_model(), head.attempts, &outcome)
                 .update(&self.db)
                 .await?;
         }
+    }
+
+    /// Whether the endpoint's lease outlasts one more attempt, which may take the whole timeout.
+    fn lease_outlasts_attempt(&self, webhook: &Webhook) -> bool {
+        webhook
+            .held_until
+            .and_then(|until| (until - chrono::Utc::now()).to_std().ok())
+            .is_some_and(|left| left > self.timeout)
     }
 
     /// The endpoint's oldest pending delivery — none when there is none, or when the endpoint
