@@ -1,6 +1,6 @@
 //! SCIM tokens (spec §11): the bearer tokens identity providers provision through, made by a
-//! system admin. Only a hash is stored; a token is revoked by stamping `revoked_at`, so the
-//! audit trail's actor ids keep naming a row.
+//! system admin. Only a hash is stored; revoking a token deletes its row (the audit trail,
+//! which has no foreign keys, keeps its id).
 
 use sea_orm_migration::prelude::*;
 
@@ -16,7 +16,6 @@ enum ScimTokens {
     Name,
     TokenHash,
     CreatedBy,
-    RevokedAt,
     CreatedAt,
     UpdatedAt,
 }
@@ -40,11 +39,6 @@ impl MigrationTrait for Migration {
                     .col(text(ScimTokens::TokenHash))
                     // The system admin who made it; null once deleted, or made on the command line.
                     .col(ColumnDef::new(ScimTokens::CreatedBy).uuid().null())
-                    .col(
-                        ColumnDef::new(ScimTokens::RevokedAt)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
                     .col(timestamp(ScimTokens::CreatedAt))
                     .col(timestamp(ScimTokens::UpdatedAt))
                     .primary_key(&mut primary_key("pk_scim_tokens", ScimTokens::Id))

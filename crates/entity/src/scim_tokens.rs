@@ -1,5 +1,5 @@
 //! `scim_tokens`: the bearer tokens an identity provider provisions through (spec §11), stored
-//! as a hash; revoked, not deleted, so audit events keep naming them.
+//! as a hash; a revoked token's row is deleted.
 
 use sea_orm::entity::prelude::*;
 
@@ -15,8 +15,6 @@ pub struct Model {
     pub token_hash: String,
     /// The system admin who made it; `None` on the command line, or once they are deleted.
     pub created_by: Option<Uuid>,
-    /// Set when revoked: the token is refused from then on.
-    pub revoked_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

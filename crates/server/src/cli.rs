@@ -135,10 +135,7 @@ async fn scim_token(db: &DatabaseConnection, command: ScimTokenCommand) -> anyho
         }
         ScimTokenCommand::List => {
             for row in entity::scim_tokens::Entity::find().all(db).await? {
-                let state = row
-                    .revoked_at
-                    .map_or_else(|| "live".to_owned(), |at| format!("revoked {at}"));
-                println!("{}  {:<24} {state}", row.id, row.name);
+                println!("{}  {:<24} made {}", row.id, row.name, row.created_at);
             }
         }
         ScimTokenCommand::Revoke { id } => {

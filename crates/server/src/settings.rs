@@ -69,9 +69,9 @@ pub enum ScimTokenCommand {
         #[arg(long)]
         name: String,
     },
-    /// List the tokens (never the tokens themselves), revoked ones included.
+    /// List the tokens (never the tokens themselves).
     List,
-    /// Revoke a token by id: it is refused from now on.
+    /// Revoke a token by id: it is deleted, and refused from now on.
     Revoke {
         /// The token's id, as `list` prints it.
         id: uuid::Uuid,

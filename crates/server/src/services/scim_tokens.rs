@@ -10,7 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, QueryFilter,
+    EntityTrait, QueryFilter,
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -42,7 +42,7 @@ fn hash(token: &str) -> String {
 
 fn token_json(row: &ScimToken) -> Value {
     // Never the token, nor its hash.
-    json!({ "id": row.id, "name": row.name, "revoked_at": row.revoked_at })
+    json!({ "id": row.id, "name": row.name, "created_by": row.created_by })
 }
 
 /// `POST /v1/scim-tokens`: a new token named `name`, made by a system admin.
@@ -82,7 +82,6 @@ async fn insert(
         name: Set(name.as_str().to_owned()),
         token_hash: Set(hash(&token)),
         created_by: Set(actor),
-        revoked_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -93,7 +92,7 @@ async fn insert(
     Ok(Written::changed(Made { row, token }, audit))
 }
 
-/// `GET /v1/scim-tokens`: every token, revoked ones included, in id order.
+/// `GET /v1/scim-tokens`: every token, in id order.
 pub async fn list(
     db: &DatabaseConnection,
     subject: Subject,
@@ -116,8 +115,7 @@ pub async fn get(
         .ok_or(ApiError::NotFound)
 }
 
-/// `DELETE /v1/scim-tokens/{id}`: the token is refused from now on. Revoking a revoked token
-/// changes nothing.
+/// `DELETE /v1/scim-tokens/{id}`: the token is deleted, and refused from now on.
 pub async fn revoke(db: &DatabaseConnection, subject: Subject, id: Uuid) -> Result<(), ApiError> {
     authorize(subject)?;
     write_as(db, subject, &[], async |tx, subject| {
@@ -137,24 +135,17 @@ async fn revoke_in(
     actor: Option<Uuid>,
     id: Uuid,
 ) -> Result<Written<()>, ApiError> {
-    let before = ScimTokens::find_by_id(id)
+    let row = ScimTokens::find_by_id(id)
         .one(tx)
         .await?
         .ok_or(ApiError::NotFound)?;
-    if before.revoked_at.is_some() {
-        return Ok(Written::unchanged(()));
-    }
-    let now = chrono::Utc::now();
-    let mut row = before.clone().into_active_model();
-    row.revoked_at = Set(Some(now));
-    row.updated_at = Set(now);
-    let after = row.update(tx).await?;
+    ScimTokens::delete_by_id(id).exec(tx).await?;
     let audit = AuditRecord::new(actor, "scim_token.revoke", "scim_token", id)
-        .change(token_json(&before), token_json(&after));
+        .change(token_json(&row), Value::Null);
     Ok(Written::changed((), audit))
 }
 
-/// The live (unrevoked) token `token` stands for, if any: how `/scim/v2` authenticates.
+/// The token `token` stands for, if it exists: how `/scim/v2` authenticates.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
     token: &str,
@@ -164,7 +155,6 @@ pub async fn authenticate(
     }
     Ok(ScimTokens::find()
         .filter(Column::TokenHash.eq(hash(token)))
-        .filter(Column::RevokedAt.is_null())
         .one(db)
         .await?)
 }

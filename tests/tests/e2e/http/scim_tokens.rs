@@ -1,5 +1,6 @@
 //! SCIM tokens (spec §11): made by a system admin and shown once, stored hashed, accepted under
-//! `/scim/v2` only, revocable; `/scim/v2` answers SCIM Error bodies, never problem+json.
+//! `/scim/v2` only, revoked by deletion; `/scim/v2` answers SCIM Error bodies, never
+//! problem+json.
 
 use domain::GroupRole;
 use reqwest::{Method, StatusCode};
@@ -55,7 +56,6 @@ async fn a_token_is_shown_once_and_works_only_under_scim(db: &TestDb) {
     assert!(token.starts_with("roster_scim_"), "{made}");
     assert_eq!(made["name"], "okta");
     assert_eq!(made["created_by"], json!(app.admin.id));
-    assert_eq!(made["revoked_at"], Value::Null);
 
     let shown = app
         .get_ok(&app.admin, &format!("/v1/scim-tokens/{id}"))
@@ -111,17 +111,19 @@ async fn a_token_is_shown_once_and_works_only_under_scim(db: &TestDb) {
     );
     assert_scim_error(&scim_get(&app, "Nothing", Some(&token)).await, 404);
 
-    // Revoked: refused from the next request on, still listed, revoked once.
+    // Revoked: deleted, refused from the next request on.
     let path = format!("/v1/scim-tokens/{id}");
     assert_eq!(app.delete(&app.admin, &path).await.status(), 204);
     assert_scim_error(
         &scim_get(&app, "ServiceProviderConfig", Some(&token)).await,
         401,
     );
-    let shown = app.get_ok(&app.admin, &path).await;
-    assert!(shown["revoked_at"].is_string(), "{shown}");
-    assert_eq!(app.delete(&app.admin, &path).await.status(), 204);
-    assert_eq!(app.audit_events("scim_token.revoke").await.len(), 1);
+    app.get_refused(&app.admin, &path, 404, "not_found").await;
+    app.refused(&app.admin, Method::DELETE, &path, None, 404, "not_found")
+        .await;
+    let revoked = app.audit_events("scim_token.revoke").await;
+    assert_eq!(revoked.len(), 1);
+    assert_eq!(revoked[0].resource_id.map(|r| r.to_string()), Some(id));
 }
 
 async fn only_a_system_admin_manages_scim_tokens(db: &TestDb) {
@@ -162,8 +164,7 @@ async fn only_a_system_admin_manages_scim_tokens(db: &TestDb) {
         .await;
     app.refused(&head, Method::DELETE, &path, None, 403, "forbidden")
         .await;
-    let shown = app.get_ok(&app.admin, &path).await;
-    assert_eq!(shown["revoked_at"], Value::Null, "still live");
+    app.get_ok(&app.admin, &path).await;
 }
 
 async fn bad_scim_token_requests_are_refused(db: &TestDb) {

@@ -24,9 +24,6 @@ pub struct ScimToken {
     /// The system admin who made it; null when made on the command line (or since deleted).
     #[schema(required = true)]
     pub created_by: Option<Uuid>,
-    /// When it was revoked; null while it is accepted.
-    #[schema(required = true)]
-    pub revoked_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -37,7 +34,6 @@ impl From<entity::scim_tokens::Model> for ScimToken {
             id: t.id,
             name: t.name,
             created_by: t.created_by,
-            revoked_at: t.revoked_at,
             created_at: t.created_at,
             updated_at: t.updated_at,
         }
@@ -84,7 +80,7 @@ pub async fn create_scim_token(caller: Caller, body: Json<CreateScimToken>) -> A
         }))
 }
 
-/// Every SCIM token, revoked ones included, in id order (system admins).
+/// Every SCIM token, in id order (system admins).
 #[utoipa::path(
     tag = "scim",
     params(PageParams),
@@ -109,11 +105,11 @@ pub async fn get_scim_token(caller: Caller, id: web::Path<Uuid>) -> Reply<ScimTo
     Ok(web::Json(row.into()))
 }
 
-/// Revoke a SCIM token: it is refused from now on, and stays listed with `revoked_at`.
+/// Revoke a SCIM token: it is deleted, and refused from now on.
 #[utoipa::path(
     tag = "scim",
     params(("id" = Uuid, Path, description = "the token's id")),
-    responses((status = 204, description = "revoked (or revoked already)"), Invalid, Unauthenticated, Forbidden, NotFound)
+    responses((status = 204, description = "revoked"), Invalid, Unauthenticated, Forbidden, NotFound)
 )]
 #[delete("/scim-tokens/{id}")]
 pub async fn revoke_scim_token(caller: Caller, id: web::Path<Uuid>) -> Answer {
