@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait};
+use tokio::sync::watch;
 
 use crate::sql;
-use tokio::sync::watch;
 
 /// How often a server reads the counter to learn of commits made by other servers (its own are
 /// known at once).

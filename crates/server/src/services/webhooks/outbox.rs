@@ -8,8 +8,8 @@
 //! Endpoints are few and change rarely, while every write asks which of them take its change.
 //! So the enabled endpoints' action filters are kept in memory ([`Candidates`]), tagged with the
 //! `webhooks_version` the revision counter carries: every change to an endpoint sets a new one
-//! in the same statement that numbers it, and every write reads the current one in the statement
-//! that numbers it (holding the counter, so no endpoint can change meanwhile). A write whose
+//! just before it is numbered, and every write reads the current one in the statement that
+//! numbers it (holding the counter, so no endpoint can change meanwhile). A write whose
 //! action no endpoint takes costs no statement here; otherwise one, which also checks each
 //! candidate's scope, and that it still exists and is enabled — endpoints deleted with their
 //! group, project or creator never bump the version, and need not.
