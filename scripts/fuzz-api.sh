@@ -34,6 +34,9 @@ start_demo_server "$admin_url" roster_fuzz "fuzzing-secret-that-is-long-enough-0
 curl -fsS "http://$ROSTER_BIND/openapi.json" -o "$workdir/openapi.json"
 "$validator_venv/bin/openapi-spec-validator" "$workdir/openapi.json"
 
+# A long poll of the change feed may rightly hold its answer for `wait` seconds (at most 30):
+# the client must wait longer than that before it calls the server unresponsive.
+request_timeout=35
 total=0
 status=0
 for who in admin student; do
@@ -43,13 +46,14 @@ for who in admin student; do
         -H "Authorization: Bearer ${!token_var}" \
         -n "$examples" \
         --checks all \
-        --workers 1 --seed 1 --generation-database none) > "$log" 2>&1 || status=1
+        --workers 1 --seed 1 --generation-database none \
+        --request-timeout "$request_timeout") > "$log" 2>&1 || status=1
     generated="$(grep -Eo '[0-9]+ generated' "$log" | tail -n 1 | grep -Eo '[0-9]+' || echo 0)"
     total=$((total + generated))
     scenarios="$(grep -Eo 'Scenarios: +[0-9]+' "$log" | grep -Eo '[0-9]+' || echo 0)"
     links="$(grep -Eo 'API Links: +[0-9]+ covered / [0-9]+' "$log" | sed 's/API Links: *//' || echo none)"
     echo "schemathesis as $who: $generated generated test cases, $scenarios stateful scenarios, links $links ($(tail -n 1 "$log" | tr -d '='))"
-    if [ "$status" -ne 0 ]; then sed -n '/FAILURES/,$p' "$log" | head -n 200; fi
+    if [ "$status" -ne 0 ]; then sed -n '/ERRORS\|FAILURES/,$p' "$log" | head -n 200; fi
 done
 if grep -q "panicked" "$workdir/server.err"; then
     echo "the server panicked:"; cat "$workdir/server.err"; status=1
