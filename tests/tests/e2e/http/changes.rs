@@ -140,6 +140,14 @@ async fn revisions_follow_commits(db: &TestDb) {
         )
         .await;
     }
+    // A cursor from the future is refused at once, not held for `wait` seconds.
+    let ahead = format!("/v1/changes?after={}&wait=30", start + 1000);
+    let began = std::time::Instant::now();
+    let problem = app
+        .get_refused(&app.admin, &ahead, 400, "validation_failed")
+        .await;
+    assert_eq!(problem["errors"][0]["field"], "after", "{problem}");
+    assert!(began.elapsed() < std::time::Duration::from_secs(5));
     let both = format!(
         "/v1/changes?group_id={}&project_id={}",
         Uuid::now_v7(),

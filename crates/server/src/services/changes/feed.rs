@@ -78,6 +78,17 @@ async fn read_once(
             retained_after: counter.retained_after,
         });
     }
+    // No cursor this feed issued can be ahead of the counter (every server reads the same
+    // one); waiting on such a cursor would hide every change up to it for good.
+    if query.after > counter.revision {
+        return Err(ApiError::invalid(
+            "after",
+            format!(
+                "revision {} has not happened yet; the newest is {}",
+                query.after, counter.revision
+            ),
+        ));
+    }
     // Read up to the counter as it was: every revision up to it has committed, so the page
     // is complete up to there even when it holds nothing.
     let visible = match reader {
