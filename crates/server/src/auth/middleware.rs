@@ -38,7 +38,8 @@ async fn principal(req: &ServiceRequest) -> Result<Principal, ApiError> {
         ))
 }
 
-fn bearer_token(req: &ServiceRequest) -> Result<&str, ApiError> {
+/// The token of `Authorization: Bearer <token>`; also read by `/scim/v2`'s authentication.
+pub(crate) fn bearer_token(req: &ServiceRequest) -> Result<&str, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)

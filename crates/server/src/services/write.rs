@@ -149,9 +149,7 @@ pub(crate) async fn commit_change(
         tx.commit().await?;
         return Ok(revision);
     }
-    // A change to an endpoint tells every writer's list of endpoints that it is out of date.
-    let new_webhooks_version =
-        (record.resource_type == "webhook").then(webhooks::outbox::new_version);
+    let new_webhooks_version = webhooks::new_version_after(&record);
     // Numbered last, so the counter's row lock (PostgreSQL) is held only for the commit.
     let recorded = revision::record(&tx, audit::event(record, 0), new_webhooks_version).await?;
     let owes = webhooks::outbox::enqueue(&tx, &recorded.event, recorded.webhooks_version).await?;

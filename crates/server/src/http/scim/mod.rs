@@ -12,7 +12,6 @@ mod error;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header;
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{HttpMessage, HttpResponse, web};
 
@@ -66,14 +65,8 @@ async fn client(req: &ServiceRequest) -> Result<ScimClient, ScimError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ScimError::internal("application state is missing"))?;
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim())
-        .ok_or_else(|| ScimError::unauthenticated("a SCIM bearer token is required"))?;
+    let token = crate::auth::bearer_token(req)
+        .map_err(|_| ScimError::unauthenticated("a SCIM bearer token is required"))?;
     match scim_tokens::authenticate(&state.db, token).await {
         Ok(Some(row)) => Ok(ScimClient { token_id: row.id }),
         Ok(None) => Err(ScimError::unauthenticated(

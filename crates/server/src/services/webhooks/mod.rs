@@ -141,9 +141,12 @@ fn webhook_json(webhook: &Webhook) -> Value {
     })
 }
 
+/// The resource type of every audit record of an endpoint.
+const RESOURCE_TYPE: &str = "webhook";
+
 /// The audit record of something done to `webhook`, in its scope (`actor` `None`: the server).
 pub(crate) fn record(actor: Option<Uuid>, action: &'static str, webhook: &Webhook) -> AuditRecord {
-    let mut record = AuditRecord::new(actor, action, "webhook", webhook.id);
+    let mut record = AuditRecord::new(actor, action, RESOURCE_TYPE, webhook.id);
     if let Some(group) = webhook.group_id {
         record = record.in_group(group);
     }
@@ -151,6 +154,12 @@ pub(crate) fn record(actor: Option<Uuid>, action: &'static str, webhook: &Webhoo
         record = record.in_project(project);
     }
     record
+}
+
+/// The endpoints' new version (`outbox`) when `record` is of a change to an endpoint, which
+/// every writer's list of endpoints must then learn of.
+pub(crate) fn new_version_after(record: &AuditRecord) -> Option<i64> {
+    (record.resource_type == RESOURCE_TYPE).then(outbox::new_version)
 }
 
 /// `POST /v1/webhooks`.

@@ -39,7 +39,7 @@ struct Candidates {
 static KNOWN: Mutex<Option<Arc<Candidates>>> = Mutex::new(None);
 
 /// A new `webhooks_version`, for a change that alters an endpoint: random, never 0 or negative.
-pub(crate) fn new_version() -> i64 {
+pub(super) fn new_version() -> i64 {
     (rand::random::<u64>() >> 1).max(1) as i64
 }
 
