@@ -12,6 +12,7 @@
 
 pub mod send;
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use sea_orm::sea_query::{ExprTrait, LockBehavior, LockType, NullOrdering};
@@ -43,6 +44,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 const IDLE_TICK: Duration = Duration::from_secs(1);
 /// How long one endpoint's turn may last before the others get theirs.
 const TURN: Duration = Duration::from_secs(1);
+/// How many of an endpoint's pending deliveries a turn reads, and sends, at a time.
+const BATCH: u64 = 32;
 
 /// What the worker needs: the database, the webhook configuration, its timing, and the clock
 /// whose every new revision may mean new deliveries.
@@ -123,6 +126,11 @@ impl Worker {
     /// by one UPDATE, for at most [`TURN`] and never into the last [`Worker::timeout`] of the
     /// lease; a failure, a change to the endpoint, or the turn's end settles the endpoint.
     ///
+    /// The deliveries are taken [`BATCH`] at a time, with one statement for the batch, one for
+    /// which of their changes the creator may read, and one connection to the receiver: a batch
+    /// is sent at once, so that is still decided at delivery time. A change to the endpoint (a
+    /// new secret, disabling it) is seen by the next batch.
+    ///
     /// When nothing is pending, the turn waits once for the next wake (a change committed, here
     /// or on another server) and goes on if that brought the endpoint a delivery: changes
     /// arriving one by one would otherwise cost a claim and a settlement each. A wake that
@@ -131,7 +139,8 @@ impl Worker {
         let began = tokio::time::Instant::now();
         let mut waited = false;
         loop {
-            let Some(head) = self.head_of(&webhook).await? else {
+            let batch = self.pending_of(&webhook).await?;
+            if batch.is_empty() {
                 let left = TURN.saturating_sub(began.elapsed());
                 if waited || left.is_zero() || !self.lease_outlasts_attempt(&webhook) {
                     return self.settle(webhook.id, None, Settled::Released).await;
@@ -142,20 +151,46 @@ impl Worker {
                     return self.settle(webhook.id, None, Settled::Released).await;
                 }
                 continue;
-            };
-            waited = false;
-            let outcome = self.attempt(&webhook, &head).await?;
-            let clean = match &outcome {
-                Settled::Skipped => true,
-                Settled::Attempted(sent) => sent.succeeded() && webhook.consecutive_failures == 0,
-                Settled::Released => false,
-            };
-            if !(clean && self.lease_outlasts_attempt(&webhook) && began.elapsed() < TURN) {
-                return self.settle(webhook.id, Some(head.id), outcome).await;
             }
-            mark(head.clone().into_active_model(), head.attempts, &outcome)
-                .update(&self.db)
-                .await?;
+            waited = false;
+            let mut bodies = self.bodies_for(&webhook, &batch).await?;
+            let keys = keys_of(&self.config, &webhook)?;
+            let sender =
+                send::Sender::connect(&webhook.url, self.config.allow_private, self.timeout).await;
+            for delivery in batch {
+                let outcome = match delivery.event_id.and_then(|id| bodies.remove(&id)) {
+                    None => {
+                        metrics_skipped();
+                        Settled::Skipped
+                    }
+                    Some(body) => Settled::Attempted(match &sender {
+                        Ok(sender) => {
+                            let id = message_id(delivery.id);
+                            let sent = sender.send(send::Message {
+                                id: &id,
+                                keys: &keys,
+                                body,
+                            });
+                            record_attempt(sent.await)
+                        }
+                        Err(failed) => record_attempt(failed.clone()),
+                    }),
+                };
+                let clean = match &outcome {
+                    Settled::Skipped => true,
+                    Settled::Attempted(sent) => {
+                        sent.succeeded() && webhook.consecutive_failures == 0
+                    }
+                    Settled::Released => false,
+                };
+                if !(clean && self.lease_outlasts_attempt(&webhook) && began.elapsed() < TURN) {
+                    return self.settle(webhook.id, Some(delivery.id), outcome).await;
+                }
+                let attempts = delivery.attempts;
+                mark(delivery.into_active_model(), attempts, &outcome)
+                    .update(&self.db)
+                    .await?;
+            }
         }
     }
 
@@ -167,10 +202,10 @@ impl Worker {
             .is_some_and(|left| left > self.timeout)
     }
 
-    /// The endpoint's oldest pending delivery — none when there is none, or when the endpoint
-    /// was disabled or changed (a new secret, say) since it was claimed: the turn then ends and
-    /// the next one starts from the endpoint as it is.
-    async fn head_of(&self, webhook: &Webhook) -> Result<Option<deliveries::Model>, ApiError> {
+    /// The endpoint's oldest pending deliveries, at most [`BATCH`] — none when there are none,
+    /// or when the endpoint was disabled or changed (a new secret, say) since it was claimed:
+    /// the turn then ends and the next one starts from the endpoint as it is.
+    async fn pending_of(&self, webhook: &Webhook) -> Result<Vec<deliveries::Model>, ApiError> {
         use entity::webhooks::Column;
         let unchanged = Webhooks::find()
             .select_only()
@@ -183,69 +218,38 @@ impl Worker {
             .filter(deliveries::Column::WebhookId.in_subquery(unchanged))
             .filter(deliveries::Column::State.eq(outbox::PENDING))
             .order_by_asc(deliveries::Column::Revision)
-            .one(&self.db)
+            .limit(BATCH)
+            .all(&self.db)
             .await?)
     }
 
-    /// Sends `head` to the endpoint, unless its creator may no longer read it.
-    async fn attempt(
+    /// The bodies of those of `batch`'s changes that the endpoint's creator may read now in the
+    /// endpoint's scope, by event id; the others are skipped.
+    async fn bodies_for(
         &self,
         webhook: &Webhook,
-        head: &deliveries::Model,
-    ) -> Result<Settled, ApiError> {
-        let Some(body) = self.body_for(webhook, head).await? else {
-            metrics_skipped();
-            return Ok(Settled::Skipped);
-        };
-        let keys = keys_of(&self.config, webhook)?;
-        let message_id = message_id(head.id);
-        let outcome = send::send(
-            send::Message {
-                url: &webhook.url,
-                id: &message_id,
-                keys: &keys,
-                body,
-            },
-            self.config.allow_private,
-            self.timeout,
-        )
-        .await;
-        crate::metrics::record_delivery(if outcome.succeeded() {
-            "succeeded"
-        } else {
-            "failed"
-        });
-        Ok(Settled::Attempted(outcome))
-    }
-
-    /// The change as its body, if the endpoint's creator may still read it in the endpoint's
-    /// scope (`None`: skip it).
-    async fn body_for(
-        &self,
-        webhook: &Webhook,
-        delivery: &deliveries::Model,
-    ) -> Result<Option<Vec<u8>>, ApiError> {
-        let Some(event_id) = delivery.event_id else {
-            return Ok(None);
-        };
+        batch: &[deliveries::Model],
+    ) -> Result<HashMap<Uuid, Vec<u8>>, ApiError> {
         let creator = Subject::load(&self.db, webhook.created_by).await?;
         let visible =
             match audit::visible_events(&self.db, creator, webhooks::scope_of(webhook)).await {
                 Ok(events) => events,
-                Err(ApiError::Forbidden(_) | ApiError::NotFound) => return Ok(None),
+                Err(ApiError::Forbidden(_) | ApiError::NotFound) => return Ok(HashMap::new()),
                 Err(other) => return Err(other),
             };
-        let Some(event) = visible
-            .filter(entity::audit_events::Column::Id.eq(event_id))
-            .one(&self.db)
+        let ids = batch.iter().filter_map(|delivery| delivery.event_id);
+        visible
+            .filter(entity::audit_events::Column::Id.is_in(ids))
+            .all(&self.db)
             .await?
-        else {
-            return Ok(None);
-        };
-        let change = Change::try_from(event)?;
-        Ok(Some(
-            serde_json::to_vec(&change).map_err(ApiError::internal)?,
-        ))
+            .into_iter()
+            .map(|event| {
+                let id = event.id;
+                let change = Change::try_from(event)?;
+                let body = serde_json::to_vec(&change).map_err(ApiError::internal)?;
+                Ok((id, body))
+            })
+            .collect()
     }
 
     /// Records what became of the endpoint's head and releases the endpoint. A transaction of
@@ -392,6 +396,16 @@ fn metrics_skipped() {
     crate::metrics::record_delivery("skipped");
 }
 
+/// Counts an attempt's outcome in the metrics and hands it on.
+fn record_attempt(outcome: send::Outcome) -> send::Outcome {
+    crate::metrics::record_delivery(if outcome.succeeded() {
+        "succeeded"
+    } else {
+        "failed"
+    });
+    outcome
+}
+
 /// The audit event of an endpoint disabled by its failures (no actor: the server did it).
 fn disabled(webhook: &Webhook, reason: String) -> AuditRecord {
     webhooks::record(None, "webhook.disable", webhook).change(
@@ -449,17 +463,12 @@ pub async fn ping(
     });
     let keys = keys_of(config, &webhook)?;
     let message_id = message_id(delivery_id);
-    let outcome = send::send(
-        send::Message {
-            url: &webhook.url,
-            id: &message_id,
-            keys: &keys,
-            body: serde_json::to_vec(&body).map_err(ApiError::internal)?,
-        },
-        config.allow_private,
-        timeout,
-    )
-    .await;
+    let message = send::Message {
+        id: &message_id,
+        keys: &keys,
+        body: serde_json::to_vec(&body).map_err(ApiError::internal)?,
+    };
+    let outcome = send::send_once(&webhook.url, message, config.allow_private, timeout).await;
     crate::services::write::write_as(db, subject, &[], async |tx, subject| {
         let webhook = webhooks::visible(tx, subject, id).await?;
         let now = chrono::Utc::now();
