@@ -1,14 +1,17 @@
 //! Effective-access deltas (spec §8): whose effective role at one group or project a change
 //! altered, computed with the same rules as every decision ([`crate::effective`]).
 //!
-//! The caller loads the facts at the touched node twice, before and after the change, and these
-//! functions turn each load into the map user → effective role and diff the two maps. Roles
-//! below the node follow by inheritance, so a delta at the node is all a consumer needs.
+//! The caller loads the facts at the touched node before the change, and either loads them again
+//! after it or, when the change is one membership or project role, applies that change to them
+//! ([`NodeFacts::with_group_membership`], [`NodeFacts::with_project_role`]); these functions turn
+//! each set of facts into the map user → effective role and diff the two maps. Roles below the
+//! node follow by inheritance, so a delta at the node is all a consumer needs.
 
 use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
+use crate::admins::grants_system_admin;
 use crate::effective::{effective_group_role, effective_project_role};
 use crate::roles::{GroupRole, ProjectRole};
 
@@ -55,6 +58,41 @@ impl NodeFacts {
             .filter(|&&(member, group, _)| member == user && self.path.contains(&group))
             .map(|&(_, group, role)| (group, role))
             .collect()
+    }
+
+    /// The facts once `user`'s direct membership in `group` is `role` (`None`: removed). The
+    /// user's system-admin standing is worked out again from their memberships, which hold
+    /// every `system_admin` membership of a user the facts were loaded for.
+    #[must_use]
+    pub fn with_group_membership(
+        mut self,
+        user: Uuid,
+        group: Uuid,
+        role: Option<GroupRole>,
+    ) -> Self {
+        self.memberships
+            .retain(|&(member, at, _)| !(member == user && at == group));
+        self.memberships
+            .extend(role.map(|role| (user, group, role)));
+        self.system_admins.remove(&user);
+        if let Some(&(_, at, _)) = self
+            .memberships
+            .iter()
+            .find(|&&(member, _, role)| member == user && grants_system_admin(role))
+        {
+            self.system_admins.insert(user, at);
+        }
+        self
+    }
+
+    /// The facts once `user`'s own role at the project is `role` (`None`: removed).
+    #[must_use]
+    pub fn with_project_role(mut self, user: Uuid, role: Option<ProjectRole>) -> Self {
+        match role {
+            Some(role) => self.project_roles.insert(user, role),
+            None => self.project_roles.remove(&user),
+        };
+        self
     }
 
     /// Every user's effective role at the group at the end of `path`.
@@ -168,6 +206,43 @@ mod tests {
         };
         assert!(facts.group_roles().is_empty());
         assert!(facts.project_roles(id(50)).is_empty());
+    }
+
+    #[test]
+    fn a_membership_change_applied_to_the_facts_moves_roles_and_admin_standing() {
+        let (root, child) = (id(1), id(2));
+        let user = id(10);
+        let facts = NodeFacts {
+            path: vec![root, child],
+            memberships: vec![(user, child, GroupRole::Student)],
+            ..NodeFacts::default()
+        };
+        let promoted = facts.with_group_membership(user, root, Some(GroupRole::SystemAdmin));
+        assert_eq!(promoted.system_admins.get(&user), Some(&root));
+        assert_eq!(
+            promoted.group_roles().get(&user),
+            Some(&GroupRole::SystemAdmin)
+        );
+        let left = promoted.with_group_membership(user, root, None);
+        assert!(
+            left.system_admins.is_empty(),
+            "the only system_admin membership is gone"
+        );
+        assert_eq!(left.group_roles().get(&user), Some(&GroupRole::Student));
+        let gone = left.with_group_membership(user, child, None);
+        assert!(gone.group_roles().is_empty());
+        let project = id(50);
+        let member = gone.with_project_role(user, Some(ProjectRole::Member));
+        assert_eq!(
+            member.project_roles(project).get(&user),
+            Some(&ProjectRole::Member)
+        );
+        assert!(
+            member
+                .with_project_role(user, None)
+                .project_roles(project)
+                .is_empty()
+        );
     }
 
     #[test]

@@ -70,7 +70,7 @@ pub async fn create(
         let created = insert(tx, group_id, user_id, role).await?;
         let audit = record(subject, "group_member.create", &created)
             .change(serde_json::Value::Null, membership_json(&created))
-            .with_access(watch.deltas(tx).await?);
+            .with_access(watch.membership_deltas(group_id, Some(role)));
         Ok(Written::changed(created, audit))
     })
     .await
@@ -99,7 +99,7 @@ pub async fn upsert(
                 let created = insert(tx, group_id, user_id, role).await?;
                 let audit = record(subject, "group_member.create", &created)
                     .change(serde_json::Value::Null, membership_json(&created))
-                    .with_access(watch.deltas(tx).await?);
+                    .with_access(watch.membership_deltas(group_id, Some(role)));
                 return Ok(Written::changed(Upserted::Created(created), audit));
             }
             (Some(current), domain::GroupRoleChange::Unchanged) => {
@@ -124,7 +124,7 @@ pub async fn upsert(
         let updated = changed.update(tx).await?;
         let audit = record(subject, "group_member.update", &updated)
             .change(before, membership_json(&updated))
-            .with_access(watch.deltas(tx).await?);
+            .with_access(watch.membership_deltas(group_id, Some(role)));
         Ok(Written::changed(Upserted::Updated(updated), audit))
     })
     .await
@@ -157,7 +157,7 @@ pub async fn remove(
         Entity::delete_by_id(current.id).exec(tx).await?;
         let audit = record(subject, "group_member.delete", &current)
             .change(membership_json(&current), serde_json::Value::Null)
-            .with_access(watch.deltas(tx).await?);
+            .with_access(watch.membership_deltas(group_id, None));
         Ok(Written::changed((), audit))
     })
     .await

@@ -142,7 +142,7 @@ pub async fn upsert(
                 current.as_ref().map_or(Value::Null, member_json),
                 member_json(&member),
             )
-            .with_access(watch.deltas(tx).await?);
+            .with_access(watch.project_role_deltas(Some(assignment.role)));
         Ok(Written::changed(
             upserted,
             audit.with_line_repairs(&repairs),
@@ -265,7 +265,7 @@ pub async fn remove(
             .in_group(access.project.group_id)
             .in_project(project_id)
             .change(member_json(&member), Value::Null)
-            .with_access(watch.deltas(tx).await?);
+            .with_access(watch.project_role_deltas(None));
         Ok(Written::changed((), audit.with_line_repairs(&repairs)))
     })
     .await

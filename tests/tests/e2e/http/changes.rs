@@ -382,6 +382,21 @@ async fn access_deltas_say_whose_effective_role_changed(db: &TestDb) {
         "the touched node is the annex; below it, the class and its project follow"
     );
 
+    // A project role of one's own, given and taken away.
+    let before = current(&app).await;
+    app.grant_project(project, &ann, ProjectRole::Member).await;
+    assert_eq!(
+        deltas(&app, before, "project_member.create").await,
+        [(ann.id, at("project", project), s("-"), s("member"))]
+    );
+    let before = current(&app).await;
+    let path = format!("/v1/projects/{project}/members/{}", ann.id);
+    assert_eq!(app.delete(&app.admin, &path).await.status(), 204);
+    assert_eq!(
+        deltas(&app, before, "project_member.delete").await,
+        [(ann.id, at("project", project), s("member"), s("-"))]
+    );
+
     // Group deletion: everyone with a role there loses it.
     app.grant_group(class, &ann, GroupRole::Student).await;
     let before = current(&app).await;

@@ -1,5 +1,6 @@
 //! The effective-access deltas a change records (spec §8): a [`Watch`] loads the facts at the
-//! touched group or project before the change, and again after it, and the domain's rules
+//! touched group or project before the change, and again after it — or, for a change that is
+//! one membership or project role, applies it to the facts in memory — and the domain's rules
 //! (`domain::NodeFacts`, `domain::role_deltas`) say whose effective role there differs.
 //!
 //! A watch narrowed to the users a change can affect (a membership change affects only its
@@ -23,13 +24,13 @@ pub enum Node {
     Project(Uuid),
 }
 
-/// The effective roles at one node before a change, waiting for the change to finish.
+/// The facts at one node before a change, waiting for the change to finish.
 #[derive(Debug)]
 pub struct Watch {
     node: Node,
     /// The one user watched; `None`: everyone at the node.
     user: Option<Uuid>,
-    before: BTreeMap<Uuid, domain::RoleName>,
+    before: domain::NodeFacts,
 }
 
 impl Watch {
@@ -43,23 +44,72 @@ impl Watch {
         Self::start(db, node, Some(user)).await
     }
 
+    /// Loads the facts, except in the benchmark's plain-writes mode, where no change has deltas.
     async fn start(
         db: &impl ConnectionTrait,
         node: Node,
         user: Option<Uuid>,
     ) -> Result<Self, ApiError> {
-        let before = roles_at(db, node, user).await?;
+        let before = if plain_writes::enabled() {
+            domain::NodeFacts::default()
+        } else {
+            load(db, node, user).await?
+        };
         Ok(Self { node, user, before })
     }
 
-    /// The deltas since the watch began, as the `access` entries of the change.
+    /// The deltas since the watch began, read again from `db` after the change.
     pub async fn deltas(self, db: &impl ConnectionTrait) -> Result<Vec<Value>, ApiError> {
-        let after = roles_at(db, self.node, self.user).await?;
-        let (kind, id) = match self.node {
-            Node::Group(id) => ("group", id),
-            Node::Project(id) => ("project", id),
+        let after = if plain_writes::enabled() {
+            domain::NodeFacts::default()
+        } else {
+            load(db, self.node, self.user).await?
         };
-        Ok(domain::role_deltas(&self.before, &after)
+        Ok(self.deltas_to(&after))
+    }
+
+    /// The deltas of a change that set the watched user's direct membership in `group` to
+    /// `role` (`None`: removed) and nothing else, worked out from the facts read before it: the
+    /// change is known, so the facts after it need no second read.
+    pub fn membership_deltas(self, group: Uuid, role: Option<domain::GroupRole>) -> Vec<Value> {
+        self.applied(|before, user| before.with_group_membership(user, group, role))
+    }
+
+    /// The deltas of a change that set the watched user's own role at the watched project to
+    /// `role` (`None`: removed) and nothing else; see [`Watch::membership_deltas`].
+    pub fn project_role_deltas(self, role: Option<domain::ProjectRole>) -> Vec<Value> {
+        self.applied(|before, user| before.with_project_role(user, role))
+    }
+
+    fn applied(
+        self,
+        change: impl FnOnce(domain::NodeFacts, Uuid) -> domain::NodeFacts,
+    ) -> Vec<Value> {
+        let Some(user) = self.user.filter(|_| !plain_writes::enabled()) else {
+            debug_assert!(plain_writes::enabled(), "a known change is one user's");
+            return Vec::new();
+        };
+        let after = change(self.before.clone(), user);
+        self.deltas_to(&after)
+    }
+
+    /// The `access` entries between the facts before and `after`, by the domain's rules.
+    fn deltas_to(&self, after: &domain::NodeFacts) -> Vec<Value> {
+        let (kind, id, before, after) = match self.node {
+            Node::Group(id) => (
+                "group",
+                id,
+                named(self.before.group_roles()),
+                named(after.group_roles()),
+            ),
+            Node::Project(id) => (
+                "project",
+                id,
+                named(self.before.project_roles(id)),
+                named(after.project_roles(id)),
+            ),
+        };
+        domain::role_deltas(&before, &after)
             .into_iter()
             .map(|delta| {
                 json!({
@@ -70,25 +120,8 @@ impl Watch {
                     "after": delta.after.map(domain::RoleName::as_str),
                 })
             })
-            .collect())
+            .collect()
     }
-}
-
-/// Every effective role at `node` (of `user`, when given), by the domain's rules. None in the
-/// benchmark's plain-writes mode, so that no change has deltas there.
-async fn roles_at(
-    db: &impl ConnectionTrait,
-    node: Node,
-    user: Option<Uuid>,
-) -> Result<BTreeMap<Uuid, domain::RoleName>, ApiError> {
-    if plain_writes::enabled() {
-        return Ok(BTreeMap::new());
-    }
-    let facts = load(db, node, user).await?;
-    Ok(match node {
-        Node::Group(_) => named(facts.group_roles()),
-        Node::Project(id) => named(facts.project_roles(id)),
-    })
 }
 
 fn named<R: Into<domain::RoleName>>(roles: BTreeMap<Uuid, R>) -> BTreeMap<Uuid, domain::RoleName> {
