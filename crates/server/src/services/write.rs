@@ -150,9 +150,18 @@ pub(crate) async fn commit_change(
         return Ok(revision);
     }
     let new_webhooks_version = webhooks::new_version_after(&record);
+    let event = audit::event(record, 0);
+    // A change to an endpoint makes what is known of them stale: nothing to presume then.
+    let presumed = match new_webhooks_version {
+        Some(_) => None,
+        None => webhooks::outbox::presume(&event.action),
+    };
     // Numbered last, so the counter's row lock (PostgreSQL) is held only for the commit.
-    let recorded = revision::record(&tx, audit::event(record, 0), new_webhooks_version).await?;
-    let owes = webhooks::outbox::enqueue(&tx, &recorded.event, recorded.webhooks_version).await?;
+    let recorded = revision::record(&tx, event, new_webhooks_version, presumed.as_ref()).await?;
+    let owes = match recorded.queued {
+        Some(queued) => queued,
+        None => webhooks::outbox::enqueue(&tx, &recorded.event, recorded.webhooks_version).await?,
+    };
     tx.commit().await?;
     let revision = recorded.event.revision;
     revision::committed(revision::Committed { revision, owes });

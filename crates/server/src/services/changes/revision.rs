@@ -11,10 +11,12 @@ use std::cell::Cell;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Statement, Value};
 use tokio::sync::watch;
+use uuid::Uuid;
 
-use crate::sql;
+use crate::services::webhooks::outbox::{self, Presumed};
+use crate::sql::{self, Dialect};
 
 /// How often a server reads the counter to learn of commits made by other servers (its own are
 /// known at once).
@@ -41,27 +43,33 @@ pub struct Counter {
     pub retained_after: i64,
 }
 
-/// A change numbered and stored: its audit event, and the webhook endpoints' version as of it.
+/// A change numbered and stored: its audit event, the webhook endpoints' version as of it, and
+/// whether deliveries were queued with it — `None` when what was presumed did not hold (or
+/// nothing was), so the outbox is still to be written.
 #[derive(Debug)]
 pub(crate) struct Recorded {
     pub event: entity::audit_events::Model,
     pub webhooks_version: i64,
+    pub queued: Option<bool>,
 }
 
 /// Numbers `event` with the next revision and stores it, inside the write transaction `tx`, in
 /// one statement ([`sql::revisions::RECORD`]); `webhooks_version` is the endpoints' new version
-/// when the change altered an endpoint, set first.
+/// when the change altered an endpoint, set first. With `presumed` deliveries the same call
+/// queues them, if the endpoints' version it reads is the presumed one
+/// ([`sql::revisions::record_owing`]).
 pub(crate) async fn record(
     tx: &impl ConnectionTrait,
     mut event: entity::audit_events::Model,
     webhooks_version: Option<i64>,
+    presumed: Option<&Presumed>,
 ) -> Result<Recorded, DbErr> {
     let backend = tx.get_database_backend();
     if let Some(version) = webhooks_version {
         let statement = sql::revisions::NEW_WEBHOOKS_VERSION.statement(backend, [version.into()]);
         tx.execute_raw(statement).await?;
     }
-    let values = [
+    let mut values: Vec<Value> = vec![
         event.id.into(),
         event.occurred_at.into(),
         event.actor_id.into(),
@@ -73,14 +81,40 @@ pub(crate) async fn record(
         event.details.clone().into(),
         event.access.clone().into(),
     ];
-    let row = tx
-        .query_one_raw(sql::revisions::RECORD.statement(backend, values))
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("the revisions counter row".into()))?;
-    event.revision = row.try_get_by_index(0)?;
+    let statement = match presumed.filter(|p| !p.endpoints.is_empty()) {
+        Some(presumed) => {
+            values.push(presumed.version.into());
+            for endpoint in &presumed.endpoints {
+                values.push(Uuid::now_v7().into());
+                values.push((*endpoint).into());
+            }
+            let sql = sql::revisions::record_owing(
+                Dialect::of(backend),
+                presumed.endpoints.len(),
+                outbox::PENDING,
+            );
+            Statement::from_sql_and_values(backend, sql, values)
+        }
+        None => sql::revisions::RECORD.statement(backend, values),
+    };
+    let rows = tx.query_all_raw(statement).await?;
+    let mut numbered = None;
+    let mut queued = 0;
+    for row in &rows {
+        match row.try_get_by_index::<Option<i64>>(0)? {
+            Some(revision) => numbered = Some((revision, row.try_get_by_index::<i64>(1)?)),
+            None => queued += 1,
+        }
+    }
+    let (revision, version) =
+        numbered.ok_or_else(|| DbErr::RecordNotFound("the revisions counter row".into()))?;
+    event.revision = revision;
     Ok(Recorded {
         event,
-        webhooks_version: row.try_get_by_index(1)?,
+        webhooks_version: version,
+        queued: presumed
+            .filter(|p| p.version == version)
+            .map(|_| queued > 0),
     })
 }
 

@@ -12,7 +12,10 @@
 //! numbers it (holding the counter, so no endpoint can change meanwhile). A write whose
 //! action no endpoint takes costs no statement here; otherwise one, which also checks each
 //! candidate's scope, and that it still exists and is enabled — endpoints deleted with their
-//! group, project or creator never bump the version, and need not.
+//! group, project or creator never bump the version, and need not. That one is normally sent
+//! with the numbering statement itself ([`presume`], `sql::revisions::record_owing`), on the
+//! condition that the version it reads is the one the candidates were known by; only when it
+//! is not does [`enqueue`] read the endpoints and queue separately.
 
 use std::sync::{Arc, Mutex};
 
@@ -51,12 +54,7 @@ pub(crate) async fn enqueue(
     webhooks_version: i64,
 ) -> Result<bool, DbErr> {
     let candidates = candidates(tx, webhooks_version).await?;
-    let taking: Vec<Uuid> = candidates
-        .endpoints
-        .iter()
-        .filter(|(_, patterns)| actions::matches(patterns, &event.action))
-        .map(|(id, _)| *id)
-        .collect();
+    let taking = taking(&candidates, &event.action);
     if taking.is_empty() {
         return Ok(false);
     }
@@ -78,6 +76,34 @@ pub(crate) async fn enqueue(
         .execute_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?;
     Ok(inserted.rows_affected() > 0)
+}
+
+/// What the endpoints known in memory say a change owes, for the statement that numbers the
+/// change to queue at once: right only if the endpoints' version is still `version` then.
+#[derive(Debug)]
+pub(crate) struct Presumed {
+    pub version: i64,
+    /// The endpoints whose action filters take the change.
+    pub endpoints: Vec<Uuid>,
+}
+
+/// The endpoints that, as last read, take a change of `action`; none when none were read yet.
+pub(crate) fn presume(action: &str) -> Option<Presumed> {
+    let known = KNOWN.lock().ok()?.clone()?;
+    Some(Presumed {
+        version: known.version,
+        endpoints: taking(&known, action),
+    })
+}
+
+/// The candidates whose action filters take `action`.
+fn taking(candidates: &Candidates, action: &str) -> Vec<Uuid> {
+    candidates
+        .endpoints
+        .iter()
+        .filter(|(_, patterns)| actions::matches(patterns, action))
+        .map(|(id, _)| *id)
+        .collect()
 }
 
 /// The candidates as of `version`: remembered, or read in this transaction (which holds the
