@@ -4,7 +4,8 @@
 //! is `scripts/bench.sh`. Environment: `ROSTER_BENCH_POSTGRES_URL` (an admin URL that may
 //! create databases), `BENCH_REPS` (5), `BENCH_G3_MAX` (1000000), `BENCH_G3_SQLITE_MAX`
 //! (100000), `BENCH_G1_CLOSED_SECS` (3), `BENCH_G1_OPEN_SECS` (5), `BENCH_G4_CLOSED_SECS` (3), `BENCH_G4_RATE` (100),
-//! `BENCH_G4_LATENCY_SECS` (10), `BENCH_KEEP_DBS` (unset).
+//! `BENCH_G4_LATENCY_SECS` (10), `BENCH_G4_BACKEND` (both; `postgresql` or `sqlite`: only that one),
+//! `BENCH_KEEP_DBS` (unset).
 
 mod g1;
 mod g2;
@@ -129,7 +130,11 @@ async fn main() -> anyhow::Result<()> {
             rate: env_or("BENCH_G4_RATE", 100.0f64),
             latency_for: Duration::from_secs(env_or("BENCH_G4_LATENCY_SECS", 10u64)),
         };
+        let only = std::env::var("BENCH_G4_BACKEND").ok();
         for backend in [Backend::Postgres, Backend::Sqlite] {
+            if only.as_deref().is_some_and(|name| !backend.name().eq_ignore_ascii_case(name)) {
+                continue;
+            }
             eprintln!("== G4 on {}: writes and the change feed", backend.name());
             let result = g4::run(&places, backend, plan, &logs, keep)
                 .await
