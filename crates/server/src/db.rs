@@ -44,11 +44,43 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 .foreign_keys(true)
+                // Checkpoints are the server's checkpointer's (`keep_checkpointing`), not the
+                // committing writer's: see there.
+                .pragma("wal_autocheckpoint", "0")
         });
     let db = Database::connect(options)
         .await
         .with_context(|| format!("cannot connect to the database at {}", redact(&url)))?;
     Ok(db)
+}
+
+/// How often the server moves SQLite's write-ahead log into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
+/// Checkpoints an SQLite database's write-ahead log for ever (the caller drops it when the
+/// server stops); does nothing on PostgreSQL.
+///
+/// SQLite's automatic checkpoint runs inside the commit of whichever writer pushes the log past
+/// 1 000 pages: it copies the log's pages into the file and syncs it to disk while that
+/// writer's request — and, since writers take turns, every writer queued behind it — waits. Done
+/// here instead, `PASSIVE` (it waits for no reader or writer), on a connection of its own
+/// between writes, it costs the write path nothing. Connections of the command line check
+/// no point either; SQLite checkpoints when the last connection to a file closes.
+pub async fn keep_checkpointing(db: DatabaseConnection) {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return std::future::pending().await;
+    }
+    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(error) = db
+            .execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)")
+            .await
+        {
+            tracing::warn!(%error, "cannot checkpoint the SQLite write-ahead log");
+        }
+    }
 }
 
 /// How long an instance keeps retrying when SQLite stays busy past its busy timeout, which

@@ -86,12 +86,13 @@ impl Application {
     }
 
     /// Serves until SIGINT/SIGTERM; in-flight requests finish first (actix's graceful shutdown).
-    /// Meanwhile the revision clock follows other servers' commits and the delivery worker
-    /// works off the webhook outbox (unless `ROSTER_WEBHOOK_DELIVERY=false`); both stop with
-    /// the server.
+    /// Meanwhile the revision clock follows other servers' commits, SQLite's log is checkpointed
+    /// (`db::keep_checkpointing`), and the delivery worker works off the webhook outbox (unless
+    /// `ROSTER_WEBHOOK_DELIVERY=false`); all stop with the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let state = self.state;
         let follow = state.clock.clone().follow(state.db.clone());
+        let checkpoint = db::keep_checkpointing(state.db.clone());
         let worker = Worker {
             db: state.db.clone(),
             config: state.webhooks.clone(),
@@ -110,6 +111,7 @@ impl Application {
         tokio::select! {
             served = self.server => served,
             () = follow => Ok(()),
+            () = checkpoint => Ok(()),
             () = deliver => Ok(()),
         }
     }

@@ -1,4 +1,5 @@
-//! Start-up: several instances starting at the same moment on one empty database all come up.
+//! Start-up: several instances starting at the same moment on one empty database all come up;
+//! a running server checkpoints its SQLite log itself.
 
 use std::time::Duration;
 
@@ -7,6 +8,7 @@ use roster_server::Application;
 use roster_server::auth::count_system_admins;
 use roster_server::services::bootstrap::{self, DEFAULT_ADMIN_EMAIL, DEFAULT_ROOT_GROUP};
 use roster_server::startup::prepare_database;
+use sea_orm::ConnectionTrait;
 use tests::app::{expect_status, test_settings};
 use tests::both_backends;
 use tests::db::{Backend, TestDb};
@@ -84,3 +86,54 @@ async fn instances_starting_together_on_an_empty_database_all_come_up(db: &TestD
 }
 
 both_backends!(empty: instances_starting_together_on_an_empty_database_all_come_up);
+
+/// How far SQLite's log has been written and checkpointed, from the WAL index (`-shm`) as the
+/// file format defines it: `mxFrame` at byte 16 of the header, `nBackfill` at byte 96, both
+/// native-endian. Reading it takes no lock and checkpoints nothing, unlike the pragma.
+fn wal_progress(database: &std::path::Path) -> (u32, u32) {
+    let mut shm = database.as_os_str().to_owned();
+    shm.push("-shm");
+    let index = std::fs::read(&shm).expect("the WAL index exists while the server runs");
+    let word = |at: usize| u32::from_ne_bytes(index[at..at + 4].try_into().expect("4 bytes"));
+    (word(16), word(96))
+}
+
+/// A running server moves SQLite's log into the database file itself, between writes: no
+/// writer's commit pays for a checkpoint (`db::keep_checkpointing`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_checkpoints_the_sqlite_log_between_writes() {
+    tests::db::with_db(Backend::Sqlite, tests::db::Setup::Migrated, async |db| {
+        let app = tests::app::spawn_app(db).await;
+        let autocheckpoint = app
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Sqlite,
+                "PRAGMA wal_autocheckpoint",
+            ))
+            .await
+            .expect("pragma")
+            .expect("a row");
+        let pages: i64 = autocheckpoint.try_get_by_index(0).expect("a number");
+        assert_eq!(pages, 0, "writers never checkpoint");
+        for n in 0..20 {
+            app.create_group(&app.admin, &format!("Group {n}"), None)
+                .await;
+        }
+        let file = roster_server::settings::sqlite_file(&db.url).expect("a file");
+        let mut progress = wal_progress(&file);
+        for _ in 0..50 {
+            if progress.0 > 0 && progress.0 == progress.1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            progress = wal_progress(&file);
+        }
+        let (written, checkpointed) = progress;
+        assert!(written > 0, "the writes went to the log");
+        assert_eq!(
+            checkpointed, written,
+            "every frame written was checkpointed"
+        );
+    })
+    .await;
+}
