@@ -22,7 +22,7 @@ use uuid::Uuid;
 use super::Upserted;
 use super::access;
 use super::audit::AuditRecord;
-use super::changes::{Node, Watch};
+use super::changes::Watch;
 use super::guard::Subject;
 use super::window::Window;
 use super::write::{Lock, Written, write_as};
@@ -62,11 +62,11 @@ pub async fn create(
         let access =
             access::authorize_group(tx, subject, group_id, Capability::GroupManageMembers).await?;
         super::users::require_visible(tx, subject, user_id, "user_id").await?;
-        if find_row(tx, group_id, user_id).await?.is_some() {
+        let (watch, current) = Watch::group_member(tx, group_id, user_id).await?;
+        if current.is_some() {
             return Err(ApiError::AlreadyMember);
         }
         domain::check_group_grant(access.grant.role, None, Some(role))?;
-        let watch = Watch::user(tx, Node::Group(group_id), user_id).await?;
         let created = insert(tx, group_id, user_id, role).await?;
         let audit = record(subject, "group_member.create", &created)
             .change(serde_json::Value::Null, membership_json(&created))
@@ -90,10 +90,9 @@ pub async fn upsert(
         let access =
             access::authorize_group(tx, subject, group_id, Capability::GroupManageMembers).await?;
         super::users::require_visible(tx, subject, user_id, "user_id").await?;
-        let current = find_row(tx, group_id, user_id).await?;
+        let (watch, current) = Watch::group_member(tx, group_id, user_id).await?;
         let current_role = current.as_ref().map(|m| convert::group_role(m.role));
         domain::check_group_grant(access.grant.role, current_role, Some(role))?;
-        let watch = Watch::user(tx, Node::Group(group_id), user_id).await?;
         let current = match (current, domain::plan_group_role(current_role, role)) {
             (None, _) | (_, domain::GroupRoleChange::Create) => {
                 let created = insert(tx, group_id, user_id, role).await?;
@@ -143,9 +142,8 @@ pub async fn remove(
         let leaving = user_id == subject.user_id;
         let needed = domain::membership_capability(leaving, Capability::GroupManageMembers);
         let access = access::authorize_group(tx, subject, group_id, needed).await?;
-        let current = find_row(tx, group_id, user_id)
-            .await?
-            .ok_or(ApiError::NotFound)?;
+        let (watch, current) = Watch::group_member(tx, group_id, user_id).await?;
+        let current = current.ok_or(ApiError::NotFound)?;
         let current_role = convert::group_role(current.role);
         if !leaving {
             domain::check_group_grant(access.grant.role, Some(current_role), None)?;
@@ -153,7 +151,6 @@ pub async fn remove(
         if domain::removes_system_admin(Some(current_role), None) {
             ensure_system_admin_remains(tx, &current).await?;
         }
-        let watch = Watch::user(tx, Node::Group(group_id), user_id).await?;
         Entity::delete_by_id(current.id).exec(tx).await?;
         let audit = record(subject, "group_member.delete", &current)
             .change(membership_json(&current), serde_json::Value::Null)

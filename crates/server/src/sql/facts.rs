@@ -106,7 +106,8 @@ fn node_memberships(d: Dialect, project: bool, one_user: bool) -> String {
     // The role as a literal, so that PostgreSQL may use the partial system-admin index.
     format!(
         "SELECT {path} AS path, m.user_id AS member_user_id, m.group_id AS member_group_id,
-       {role} AS member_role
+       {role} AS member_role, m.id AS member_id, m.created_at AS member_created_at,
+       m.updated_at AS member_updated_at
 FROM {from}
 LEFT JOIN group_members m ON {user}({on_path} OR m.role = 'system_admin')
 WHERE {key} = {id}",

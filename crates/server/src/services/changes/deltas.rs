@@ -44,6 +44,41 @@ impl Watch {
         Self::start(db, node, Some(user)).await
     }
 
+    /// Watches group `group` for `user`, and hands back their direct membership there, which
+    /// the same statement reads: a membership change needs it anyway.
+    pub async fn group_member(
+        db: &impl ConnectionTrait,
+        group: Uuid,
+        user: Uuid,
+    ) -> Result<(Self, Option<entity::group_members::Model>), ApiError> {
+        let node = Node::Group(group);
+        let rows = read(db, node, Some(user)).await?;
+        let mut direct = None;
+        for row in &rows {
+            let Some((at, role)) = access::membership_in(row)? else {
+                continue;
+            };
+            let member: Uuid = row.try_get("", "member_user_id")?;
+            if at == group && member == user {
+                direct = Some(entity::group_members::Model {
+                    id: row.try_get("", "member_id")?,
+                    user_id: member,
+                    group_id: at,
+                    role: convert::stored_group_role(role),
+                    created_at: row.try_get("", "member_created_at")?,
+                    updated_at: row.try_get("", "member_updated_at")?,
+                });
+            }
+        }
+        let before = facts_of(&rows)?;
+        let watch = Self {
+            node,
+            user: Some(user),
+            before,
+        };
+        Ok((watch, direct))
+    }
+
     /// Loads the facts, except in the benchmark's plain-writes mode, where no change has deltas.
     async fn start(
         db: &impl ConnectionTrait,
@@ -139,38 +174,8 @@ async fn load(
     node: Node,
     user: Option<Uuid>,
 ) -> Result<domain::NodeFacts, ApiError> {
-    let (statement, id) = match (node, user) {
-        (Node::Group(id), Some(_)) => (&*sql::facts::GROUP_NODE_ONE, id),
-        (Node::Group(id), None) => (&*sql::facts::GROUP_NODE_ALL, id),
-        (Node::Project(id), Some(_)) => (&*sql::facts::PROJECT_NODE_ONE, id),
-        (Node::Project(id), None) => (&*sql::facts::PROJECT_NODE_ALL, id),
-    };
-    let mut values = vec![id.into()];
-    values.extend(user.map(Into::into));
-    let rows = db
-        .query_all_raw(statement.statement(db.get_database_backend(), values))
-        .await?;
-    let Some(first) = rows.first() else {
-        return Ok(domain::NodeFacts::default());
-    };
-    let path: String = first.try_get("", "path")?;
-    let path = domain::GroupPath::parse(&path)
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("a stored path is malformed: {e}")))?
-        .ids();
-    let mut facts = domain::NodeFacts {
-        path,
-        ..domain::NodeFacts::default()
-    };
-    for row in &rows {
-        let Some((group, role)) = access::membership_in(row)? else {
-            continue;
-        };
-        let member: Uuid = row.try_get("", "member_user_id")?;
-        if domain::grants_system_admin(role) {
-            facts.system_admins.insert(member, group);
-        }
-        facts.memberships.push((member, group, role));
-    }
+    let rows = read(db, node, user).await?;
+    let mut facts = facts_of(&rows)?;
     if let Node::Project(project) = node {
         use entity::project_members::Column as Pm;
         let mut query = entity::project_members::Entity::find().filter(Pm::ProjectId.eq(project));
@@ -183,6 +188,51 @@ async fn load(
             .into_iter()
             .map(|m| (m.user_id, convert::project_role(m.role)))
             .collect();
+    }
+    Ok(facts)
+}
+
+/// The rows of [`sql::facts::GROUP_NODE_ONE`] or its kin for `node` (and `user`).
+async fn read(
+    db: &impl ConnectionTrait,
+    node: Node,
+    user: Option<Uuid>,
+) -> Result<Vec<sea_orm::QueryResult>, ApiError> {
+    let (statement, id) = match (node, user) {
+        (Node::Group(id), Some(_)) => (&*sql::facts::GROUP_NODE_ONE, id),
+        (Node::Group(id), None) => (&*sql::facts::GROUP_NODE_ALL, id),
+        (Node::Project(id), Some(_)) => (&*sql::facts::PROJECT_NODE_ONE, id),
+        (Node::Project(id), None) => (&*sql::facts::PROJECT_NODE_ALL, id),
+    };
+    let mut values = vec![id.into()];
+    values.extend(user.map(Into::into));
+    Ok(db
+        .query_all_raw(statement.statement(db.get_database_backend(), values))
+        .await?)
+}
+
+/// The path and memberships those rows hold (the project roles are read apart).
+fn facts_of(rows: &[sea_orm::QueryResult]) -> Result<domain::NodeFacts, ApiError> {
+    let Some(first) = rows.first() else {
+        return Ok(domain::NodeFacts::default());
+    };
+    let path: String = first.try_get("", "path")?;
+    let path = domain::GroupPath::parse(&path)
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("a stored path is malformed: {e}")))?
+        .ids();
+    let mut facts = domain::NodeFacts {
+        path,
+        ..domain::NodeFacts::default()
+    };
+    for row in rows {
+        let Some((group, role)) = access::membership_in(row)? else {
+            continue;
+        };
+        let member: Uuid = row.try_get("", "member_user_id")?;
+        if domain::grants_system_admin(role) {
+            facts.system_admins.insert(member, group);
+        }
+        facts.memberships.push((member, group, role));
     }
     Ok(facts)
 }
