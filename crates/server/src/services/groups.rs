@@ -83,7 +83,7 @@ pub async fn create(
         let slug = super::slug_or_derived(input.slug.as_ref(), &input.name)?;
         ensure_slug_free(tx, input.parent_id, &slug, None).await?;
         // Before it exists no one has a role there: every inherited role is a delta.
-        let watch = Watch::all(tx, Node::Group(id)).await?;
+        let watch = Watch::created(Node::Group(id));
         let now = chrono::Utc::now();
         let group = entity::groups::ActiveModel {
             id: Set(id),

@@ -54,7 +54,7 @@ pub async fn create(
         ensure_slug_free(tx, group_id, &slug, None).await?;
         let now = chrono::Utc::now();
         let id = Uuid::now_v7();
-        let watch = Watch::all(tx, Node::Project(id)).await?;
+        let watch = Watch::created(Node::Project(id));
         let project = entity::projects::ActiveModel {
             id: Set(id),
             group_id: Set(group_id),

@@ -39,6 +39,16 @@ impl Watch {
         Self::start(db, node, None).await
     }
 
+    /// Watches a node the change is about to create: before it exists no one has a role there,
+    /// so there is nothing to read.
+    pub fn created(node: Node) -> Self {
+        Self {
+            node,
+            user: None,
+            before: domain::NodeFacts::default(),
+        }
+    }
+
     /// Watches `node` for `user` only: the change cannot affect anyone else there.
     pub async fn user(db: &impl ConnectionTrait, node: Node, user: Uuid) -> Result<Self, ApiError> {
         Self::start(db, node, Some(user)).await
