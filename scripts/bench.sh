@@ -17,7 +17,8 @@
 # postgres://postgres@127.0.0.1:5432/postgres), BENCH_REPS (5), BENCH_G3_MAX (1000000; 100000
 # for a quicker run), BENCH_G3_SQLITE_MAX (100000), BENCH_G1_CLOSED_SECS (3),
 # BENCH_G1_OPEN_SECS (5), BENCH_G4_CLOSED_SECS (3), BENCH_G4_RATE (100), BENCH_G4_LATENCY_SECS
-# (10), BENCH_KEEP_DBS (set to keep the databases), BENCH_OUT.
+# (10), BENCH_G4_REPS (9), BENCH_G4_BACKEND (postgresql or sqlite: G4 on that one only), BENCH_KEEP_DBS (set to
+# keep the databases), BENCH_OUT.
 # All load goes to 127.0.0.1 only, and every loop is bounded in count and time.
 set -euo pipefail
 cd "$(dirname "$0")/.."

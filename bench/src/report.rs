@@ -469,7 +469,7 @@ impl Report {
         writeln!(
             s,
             "Writes: half project renames, half new group memberships, each a real change, by a system admin over 16 connections, closed loop, {} repetitions with the three arms interleaved. `plain` = the same binary with `ROSTER_BENCH_PLAIN_WRITES=true` (no counter, no deltas, no outbox); `full` = revisions, access deltas and the outbox with one endpoint subscribed to every change, on a server with `ROSTER_WEBHOOK_DELIVERY=false` (the deliveries are queued, and sent afterwards by a delivering server: `deliveries/s`); `delivering` = the same with the server's own worker sending to a receiver on loopback during the run, on the same two cores. Latency: writes at a fixed rate, from each change's `occurred_at` (stamped just before its commit) to its arrival at a long-polling `GET /v1/changes?wait=` reader and at the webhook receiver.\n",
-            self.reps
+            self.g4[0].plain_rps.len()
         )?;
         writeln!(
             s,

@@ -252,14 +252,26 @@ impl Worker {
             .collect()
     }
 
-    /// Records what became of the endpoint's head and releases the endpoint. A transaction of
-    /// its own rather than `write`'s closure keeps the worker's future `Send`; it ends as
-    /// every write does (`write::commit_change`), with an audit event when it disables.
+    /// Records what became of the endpoint's head and releases the endpoint, run again while
+    /// the database reports contention (as every write is): a settlement lost to a deadlock
+    /// would leave the endpoint held until its lease ran out.
     async fn settle(
         &self,
         webhook_id: Uuid,
         delivery_id: Option<Uuid>,
         settled: Settled,
+    ) -> Result<(), ApiError> {
+        write::retrying(async || self.settle_once(webhook_id, delivery_id, &settled).await).await
+    }
+
+    /// One try of [`Worker::settle`]. A transaction of its own rather than `write`'s closure
+    /// keeps the worker's future `Send`; it ends as every write does (`write::commit_change`),
+    /// with an audit event when it disables.
+    async fn settle_once(
+        &self,
+        webhook_id: Uuid,
+        delivery_id: Option<Uuid>,
+        settled: &Settled,
     ) -> Result<(), ApiError> {
         let (tx, _turn) = write::begin(&self.db).await?;
         let Some(webhook) = Webhooks::find_by_id(webhook_id).one(&tx).await? else {
@@ -276,8 +288,8 @@ impl Worker {
         let mut audit = None;
         if let Some(delivery) = delivery {
             let attempts = delivery.attempts;
-            let mut row = mark(delivery.into_active_model(), attempts, &settled);
-            if let Settled::Attempted(outcome) = &settled {
+            let mut row = mark(delivery.into_active_model(), attempts, settled);
+            if let Settled::Attempted(outcome) = settled {
                 if outcome.succeeded() {
                     endpoint.consecutive_failures = Set(0);
                     endpoint.failing_since = Set(None);

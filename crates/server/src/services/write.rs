@@ -72,9 +72,17 @@ pub async fn write<T>(
     let mut locks = locks.to_vec();
     locks.sort();
     locks.dedup();
+    retrying(async || run_once(db, &locks, &work).await).await
+}
+
+/// Runs `transaction` again, after a short wait, while the database reports contention (a
+/// serialisation failure, a deadlock, a busy SQLite file), up to [`MAX_ATTEMPTS`] runs in all.
+pub(crate) async fn retrying<T>(
+    transaction: impl AsyncFn() -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
     let mut attempt = 1;
     loop {
-        match run_once(db, &locks, &work).await {
+        match transaction().await {
             Err(ApiError::Contention) if attempt < MAX_ATTEMPTS => {
                 tokio::time::sleep(backoff(attempt)).await;
                 attempt += 1;
