@@ -261,7 +261,7 @@ impl Worker {
         delivery_id: Option<Uuid>,
         settled: Settled,
     ) -> Result<(), ApiError> {
-        write::retrying(async || self.settle_once(webhook_id, delivery_id, &settled).await).await
+        write::retrying(|| self.settle_once(webhook_id, delivery_id, &settled)).await
     }
 
     /// One try of [`Worker::settle`]. A transaction of its own rather than `write`'s closure

@@ -72,13 +72,15 @@ pub async fn write<T>(
     let mut locks = locks.to_vec();
     locks.sort();
     locks.dedup();
-    retrying(async || run_once(db, &locks, &work).await).await
+    retrying(|| run_once(db, &locks, &work)).await
 }
 
 /// Runs `transaction` again, after a short wait, while the database reports contention (a
 /// serialisation failure, a deadlock, a busy SQLite file), up to [`MAX_ATTEMPTS`] runs in all.
-pub(crate) async fn retrying<T>(
-    transaction: impl AsyncFn() -> Result<T, ApiError>,
+/// (A closure returning a future rather than an async closure: the delivery worker's future must
+/// be `Send`, which an async closure's borrowed captures do not yet prove.)
+pub(crate) async fn retrying<T, F: Future<Output = Result<T, ApiError>>>(
+    mut transaction: impl FnMut() -> F,
 ) -> Result<T, ApiError> {
     let mut attempt = 1;
     loop {
