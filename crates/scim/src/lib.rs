@@ -1,8 +1,15 @@
-//! SCIM 2.0 pieces that need no I/O (RFC 7644): today the filter language of §3.4.2.2 and the
-//! PATCH paths of §3.5.2, parsed into a small syntax tree that the server translates into its
-//! own queries. Attribute names and operators are case-insensitive, as the RFC says; names are
-//! kept as written and compared by the caller.
+//! SCIM 2.0 pieces that need no I/O (RFC 7643, RFC 7644): the filter language of §3.4.2.2 and
+//! the PATCH paths of §3.5.2, parsed into a small syntax tree that the server translates into
+//! its own queries ([`filter`]); that tree's meaning over a resource's JSON ([`matching`]);
+//! attribute definitions as `/Schemas` declares them ([`schema`]); and PATCH requests, read and
+//! applied to a resource ([`patch`]).
+//! Attribute names and operators are case-insensitive, as the RFC says; names are kept as
+//! written and compared without case.
 
 pub mod filter;
+pub mod matching;
+pub mod patch;
+pub mod schema;
 
 pub use filter::{AttrPath, CompareOp, Filter, ParseError, PatchPath, parse_filter, parse_path};
+pub use matching::{Attributes, matches};
