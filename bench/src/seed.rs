@@ -290,6 +290,9 @@ async fn insert_users(db: &DatabaseConnection, org: &Org) -> anyhow::Result<()> 
             id: Set(id),
             email: Set(format!("user{i}@bench.example")),
             display_name: Set(format!("User {i}")),
+            user_name: Set(format!("user{i}@bench.example")),
+            external_id: Set(None),
+            active: Set(true),
             created_at: Set(now),
             updated_at: Set(now),
         })

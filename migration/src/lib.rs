@@ -24,6 +24,7 @@ mod m0010_revisions;
 mod m0011_webhooks;
 mod m0012_counter_upkeep;
 mod m0013_scim_tokens;
+mod m0014_user_identity;
 mod support;
 
 /// All of Roster's migrations, oldest first.
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_webhooks::Migration),
             Box::new(m0012_counter_upkeep::Migration),
             Box::new(m0013_scim_tokens::Migration),
+            Box::new(m0014_user_identity::Migration),
         ]
     }
 }

@@ -16,6 +16,15 @@ pub struct Model {
     pub display_name: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// What identity providers know the user by (SCIM `userName`): unique ignoring case; the
+    /// email of a user made through `/v1/users`.
+    #[sea_orm(column_type = "Text")]
+    pub user_name: String,
+    /// The identity provider's own id for the user (SCIM `externalId`).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub external_id: Option<String>,
+    /// False once deactivated (SCIM `active`; docs/SCIM.md says what that does).
+    pub active: bool,
 }
 
 relations! {

@@ -55,6 +55,9 @@ pub async fn bootstrap(
                     id: Set(Uuid::now_v7()),
                     email: Set(email.as_str().to_owned()),
                     display_name: Set("Administrator".to_owned()),
+                    user_name: Set(email.as_str().to_owned()),
+                    external_id: Set(None),
+                    active: Set(true),
                     created_at: Set(now),
                     updated_at: Set(now),
                 };

@@ -83,6 +83,10 @@ pub async fn create(
             id: Set(Uuid::now_v7()),
             email: Set(input.email.as_str().to_owned()),
             display_name: Set(input.display_name.as_str().to_owned()),
+            // Named by their email (spec §11); identity providers may name users otherwise.
+            user_name: Set(input.email.as_str().to_owned()),
+            external_id: Set(None),
+            active: Set(true),
             created_at: Set(now),
             updated_at: Set(now),
         };
@@ -97,7 +101,8 @@ pub async fn create(
     .await
 }
 
-/// A unique violation on `users` is the email address (the only unique column besides the id).
+/// A unique violation on `users` is the email address, or the user name a `/v1` user takes from
+/// it (the only unique columns besides the id).
 fn email_taken(error: DbErr) -> ApiError {
     match error.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::EmailTaken,
@@ -356,6 +361,11 @@ pub async fn update(
         let mut user: entity::users::ActiveModel = before.clone().into();
         if let Some(email) = email {
             user.email = Set(email.to_owned());
+            // A user still named by their old email is named by the new one: the old address
+            // may go to someone else, whose name it would then be.
+            if before.user_name.eq_ignore_ascii_case(&before.email) {
+                user.user_name = Set(email.to_owned());
+            }
         }
         if let Some(display_name) = display_name {
             user.display_name = Set(display_name.to_owned());

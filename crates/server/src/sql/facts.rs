@@ -12,7 +12,8 @@ use super::{Dialect, Prepared};
 pub static PRINCIPAL: LazyLock<Prepared> = LazyLock::new(|| {
     Prepared::new(|d| {
         format!(
-            "SELECT u.id, u.email, u.display_name, u.created_at, u.updated_at,
+            "SELECT u.id, u.email, u.display_name, u.user_name, u.external_id, u.active,
+       u.created_at, u.updated_at,
        (SELECT m.group_id FROM group_members m
          WHERE m.user_id = u.id AND m.role = 'system_admin' LIMIT 1) AS system_admin_at
 FROM users u WHERE u.id = {}",

@@ -879,7 +879,51 @@ async fn concurrent_deletions_keep_a_system_admin(db: &TestDb) {
     }
 }
 
+/// A user made through `/v1` is named by their email (SCIM `userName`), and follows it while
+/// named by it; an email that is another user's name is taken.
+async fn user_names_follow_the_email(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let stored = async |id: Uuid| {
+        entity::users::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .expect("read")
+            .expect("the user")
+    };
+    let ann = app.create_user("ann@example.org").await;
+    let made = stored(ann.id).await;
+    assert_eq!(
+        (made.user_name.as_str(), made.active),
+        ("ann@example.org", true)
+    );
+
+    let moved = json!({ "email": "ann.new@example.org" });
+    expect_status(patch(&app, &app.admin, ann.id, moved).await, 200).await;
+    assert_eq!(stored(ann.id).await.user_name, "ann.new@example.org");
+
+    // Named otherwise (as an identity provider may name her), she keeps that name.
+    let mut renamed: entity::users::ActiveModel = stored(ann.id).await.into();
+    renamed.user_name = Set("Ann.Smith".to_owned());
+    renamed.update(&app.db).await.expect("rename");
+    let moved_again = json!({ "email": "ann.third@example.org" });
+    expect_status(patch(&app, &app.admin, ann.id, moved_again).await, 200).await;
+    assert_eq!(stored(ann.id).await.user_name, "Ann.Smith");
+
+    // Her name, as an email in any case of its letters, is taken.
+    let taken = json!({ "email": "ann.smith@example.org", "display_name": "Another Ann" });
+    let mut renamed: entity::users::ActiveModel = stored(ann.id).await.into();
+    renamed.user_name = Set("Ann.Smith@Example.org".to_owned());
+    renamed.update(&app.db).await.expect("rename");
+    expect_problem(
+        app.post(&app.admin, "/v1/users", &taken).await,
+        409,
+        "email_taken",
+    )
+    .await;
+}
+
 both_backends!(
+    user_names_follow_the_email,
     a_plain_user_lists_only_themselves,
     sharing_a_group_or_an_ancestor_makes_users_visible,
     sharing_a_project_makes_users_visible,

@@ -24,6 +24,9 @@ async fn every_entity_round_trips(db: &TestDb) {
         id: Set(Uuid::now_v7()),
         email: Set("ada@example.test".to_owned()),
         display_name: Set("Ada Lovelace".to_owned()),
+        user_name: Set("Ada.Lovelace".to_owned()),
+        external_id: Set(Some("00u1ada".to_owned())),
+        active: Set(false),
         created_at: Set(now()),
         updated_at: Set(now()),
     }
@@ -33,6 +36,18 @@ async fn every_entity_round_trips(db: &TestDb) {
     assert_eq!(
         support::find::<users::Entity>(&conn, user.id).await,
         Some(user.clone())
+    );
+    let unset = users::ActiveModel {
+        external_id: Set(None),
+        active: Set(true),
+        ..user.clone().into_active_model()
+    }
+    .update(&conn)
+    .await
+    .expect("update user");
+    assert_eq!(
+        support::find::<users::Entity>(&conn, user.id).await,
+        Some(unset)
     );
 
     // Groups: a root and a child, then the path is read, filtered on and rewritten.

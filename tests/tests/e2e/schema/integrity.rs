@@ -390,33 +390,45 @@ async fn group_depth_limited(db: &TestDb) {
     assert_refused(db.backend, result, Refusal::Check("ck_groups_depth"));
 }
 
-/// Emails are unique and stored lower-case; project slugs are unique within their group.
-async fn emails_and_project_slugs_unique(db: &TestDb) {
+/// Emails are unique and stored lower-case, user names unique ignoring case; project slugs are
+/// unique within their group.
+async fn emails_user_names_and_project_slugs_unique(db: &TestDb) {
     let conn = db.connect().await;
-    let insert_user = async |email: &str| {
+    let insert_named = async |email: &str, user_name: &str| {
         exec(
             &conn,
-            "INSERT INTO users (id, email, display_name, created_at, updated_at) \
-             VALUES ($1, $2, 'Someone', $3, $4)",
+            "INSERT INTO users (id, email, display_name, user_name, created_at, updated_at) \
+             VALUES ($1, $2, 'Someone', $3, $4, $5)",
             [
                 Uuid::now_v7().into(),
                 email.into(),
+                user_name.into(),
                 now().into(),
                 now().into(),
             ],
         )
         .await
     };
+    let insert_user = async |email: &str| insert_named(email, email).await;
     insert_user("ada@example.test").await.expect("a new email");
     assert_refused(
         db.backend,
-        insert_user("ada@example.test").await,
+        insert_named("ada@example.test", "ada").await,
         Refusal::Unique("uq_users_email"),
     );
     assert_refused(
         db.backend,
         insert_user("Ada@Example.test").await,
         Refusal::Check("ck_users_email_lowercase"),
+    );
+    // User names are unique ignoring case, and kept as written.
+    insert_named("bob@example.test", "Bob.Smith")
+        .await
+        .expect("a new user name");
+    assert_refused(
+        db.backend,
+        insert_named("robert@example.test", "BOB.SMITH").await,
+        Refusal::Unique("uq_users_user_name"),
     );
 
     let (g1, g2) = (
@@ -675,7 +687,7 @@ both_backends!(
     duplicate_root_slug_refused,
     duplicate_sibling_slug_refused,
     group_depth_limited,
-    emails_and_project_slugs_unique,
+    emails_user_names_and_project_slugs_unique,
     nobody_reports_to_themselves,
     deleting_user_nulls_reports_to_and_keeps_audit,
     deleting_project_member_removes_squad_memberships,

@@ -1,7 +1,7 @@
 //! The migrations apply, roll back and re-apply cleanly, and `status` sees them all.
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, EntityTrait};
 use tests::both_backends;
 use tests::db::{Backend, TestDb};
 
@@ -34,7 +34,7 @@ async fn assert_all_applied(conn: &DatabaseConnection) {
     let names = migration_names();
     // Eight tables, one index of the system admins (m0009), revisions (m0010), webhooks (m0011),
     // the counter's upkeep (m0012), SCIM tokens (m0013).
-    assert_eq!(names.len(), 13);
+    assert_eq!(names.len(), 14);
     assert_eq!(applied_versions(conn).await, names);
     assert!(
         Migrator::get_pending_migrations(conn)
@@ -47,7 +47,7 @@ async fn assert_all_applied(conn: &DatabaseConnection) {
             .await
             .expect("applied")
             .len(),
-        13
+        14
     );
     Migrator::status(conn).await.expect("status");
     let mut expected: Vec<String> = TABLES.iter().map(|t| (*t).to_owned()).collect();
@@ -87,7 +87,7 @@ async fn up_down_up_round_trip(db: &TestDb) {
             .await
             .expect("pending")
             .len(),
-        13
+        14
     );
     if db.backend == Backend::Postgres {
         // down() drops the enum types its up() created (and they are no longer in use).
@@ -131,4 +131,35 @@ async fn steps_down_and_up_one_at_a_time(db: &TestDb) {
     conn.close().await.expect("close");
 }
 
-both_backends!(empty: up_down_up_round_trip, steps_down_and_up_one_at_a_time);
+/// Users who exist when m0014 is applied are named by their email, active, with no external id.
+async fn existing_users_are_named_by_their_email(db: &TestDb) {
+    let conn = cli_like_connection(db).await;
+    Migrator::up(&conn, None).await.expect("up");
+    Migrator::down(&conn, Some(1)).await.expect("m0014 down");
+    let id = uuid::Uuid::now_v7();
+    let now = chrono::Utc::now();
+    super::support::exec(
+        &conn,
+        "INSERT INTO users (id, email, display_name, created_at, updated_at) \
+         VALUES ($1, 'grace@example.test', 'Grace', $2, $3)",
+        [id.into(), now.into(), now.into()],
+    )
+    .await
+    .expect("a user before m0014");
+    Migrator::up(&conn, None).await.expect("m0014 up");
+    let user = entity::users::Entity::find_by_id(id)
+        .one(&conn)
+        .await
+        .expect("read")
+        .expect("the user");
+    assert_eq!(user.user_name, "grace@example.test");
+    assert_eq!(user.external_id, None);
+    assert!(user.active);
+    conn.close().await.expect("close");
+}
+
+both_backends!(
+    empty: up_down_up_round_trip,
+    steps_down_and_up_one_at_a_time,
+    existing_users_are_named_by_their_email
+);

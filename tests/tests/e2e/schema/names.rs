@@ -17,7 +17,14 @@ use super::support::{columns, indexes, query};
 /// PostgreSQL only: SQLite neither keeps nor reports their names. The role CHECKs exist on
 /// SQLite only: PostgreSQL's enum types do that job.
 const NAMES: [(&str, &[&str]); 11] = [
-    ("users", &["uq_users_email", "ck_users_email_lowercase"]),
+    (
+        "users",
+        &[
+            "uq_users_email",
+            "ck_users_email_lowercase",
+            "uq_users_user_name",
+        ],
+    ),
     (
         "groups",
         &[

@@ -26,10 +26,14 @@ pub fn label(id: Uuid) -> String {
 
 pub async fn user(conn: &DatabaseConnection) -> users::Model {
     let id = Uuid::now_v7();
+    let email = format!("{}@example.test", label(id));
     users::ActiveModel {
         id: Set(id),
-        email: Set(format!("{}@example.test", label(id))),
+        email: Set(email.clone()),
         display_name: Set(format!("User {id}")),
+        user_name: Set(email),
+        external_id: Set(None),
+        active: Set(true),
         created_at: Set(now()),
         updated_at: Set(now()),
     }
@@ -376,7 +380,13 @@ pub async fn indexes(conn: &DatabaseConnection, table: &str) -> Vec<IndexInfo> {
         )
         .await
         .iter()
-        .map(|column| column.try_get("", "name").expect("column name"))
+        // An expression (`lower(user_name)`) has no column name.
+        .map(|column| {
+            column
+                .try_get::<Option<String>>("", "name")
+                .expect("column name")
+                .unwrap_or_else(|| "(expression)".to_owned())
+        })
         .collect();
         found.push(IndexInfo {
             name,
