@@ -129,7 +129,7 @@ pub fn elements<'v>(at: &'v Value, path: &AttrPath) -> Vec<&'v Value> {
 }
 
 /// The member of an object named `name`, ignoring case.
-fn field<'v>(object: &'v Value, name: &str) -> Option<&'v Value> {
+pub(crate) fn field<'v>(object: &'v Value, name: &str) -> Option<&'v Value> {
     object
         .as_object()?
         .iter()

@@ -17,7 +17,7 @@
 use serde_json::{Map, Value};
 
 use crate::filter::{AttrPath, CompareOp, Filter, PatchPath, parse_path};
-use crate::matching::matches_element;
+use crate::matching::{field, matches_element};
 use crate::schema::{Attribute, Kind, Mutability, ResourceSchema, Scope};
 
 /// The PATCH request's schema URI.
@@ -540,10 +540,6 @@ fn get<'v>(object: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
         .iter()
         .find(|(key, _)| key.eq_ignore_ascii_case(name))
         .map(|(_, value)| value)
-}
-
-fn field<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
-    get(value.as_object()?, name)
 }
 
 #[cfg(test)]
