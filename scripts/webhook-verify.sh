@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Roster's webhook deliveries judged by the `standardwebhooks` package from PyPI: a demo server
 # delivers to a receiver that verifies each delivery with it (scripts/webhook-verify.py), while
-# concurrent clients write; every change must arrive, verified, exactly once per `webhook-id`,
-# in revision order. First the verifier is shown to refuse a signature made with another secret
+# 8 concurrent clients make 500 writes; every change must arrive, verified, exactly once per
+# `webhook-id`, in revision order, and the feed read from 0 must hold every revision once, in
+# order. First the verifier is shown to refuse a signature made with another secret
 # and one with a stale timestamp, so a pass means something. Then the server is killed with
 # SIGKILL 10 times while writes and deliveries are in flight, and restarted: afterwards every
 # acknowledged write must be in the change feed and must have reached the receiver, verified.
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/roster/standardwebhooks-1.1.0"
 admin_url="${1:-}"
-writes="${WEBHOOK_WRITES:-200}"
+writes="${WEBHOOK_WRITES:-500}"
 . scripts/demo-server.sh
 
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import standardwebhooks' 2>/dev/null; then
@@ -71,7 +72,9 @@ echo "--- $writes writes from 8 clients on $backend, after revision $first"
 writers=()
 for client in $(seq 1 8); do
     (
-        for n in $(seq 1 $((writes / 8))); do
+        # The writes split over the 8 clients, the first ones taking one more if they do not
+        # divide evenly.
+        for n in $(seq 1 $((writes / 8 + (client <= writes % 8 ? 1 : 0)))); do
             curl -fsS -o /dev/null -X POST "$api/v1/groups" -H "Authorization: Bearer $admin_token" \
                 -H 'content-type: application/json' -d "{\"name\": \"w$client-$n\"}"
         done
@@ -123,6 +126,25 @@ print("OK: every change arrived once per webhook-id, in revision order, verified
 PY
 }
 check_received "$first" "$last"
+# The feed, read from 0 by a system admin, holds every revision up to the last exactly once, in
+# order: those writes and everything before them.
+python3 - "$api" "$admin_token" "$last" <<'PY'
+import json, sys, urllib.request
+api, token, last = sys.argv[1], sys.argv[2], int(sys.argv[3])
+revisions, after = [], 0
+while True:
+    req = urllib.request.Request(f"{api}/v1/changes?after={after}&limit=500",
+                                 headers={"Authorization": f"Bearer {token}"})
+    page = json.load(urllib.request.urlopen(req))
+    revisions.extend(c["revision"] for c in page["items"])
+    if not page["items"]:
+        break
+    after = page["next_after"]
+upto = [r for r in revisions if r <= last]
+assert upto == list(range(1, last + 1)), \
+    f"the feed from 0 is not every revision once, in order: {len(upto)} of {last}"
+print(f"the feed from 0 holds revisions 1..{last}, each once, in order")
+PY
 
 revision_now() {
     curl -fsS -D - -o /dev/null "$api/v1/me" -H "Authorization: Bearer $admin_token" \
