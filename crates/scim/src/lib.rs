@@ -7,7 +7,10 @@
 //! written and compared without case.
 
 pub mod filter;
+#[cfg(test)]
+mod fixtures;
 pub mod matching;
+mod names;
 pub mod patch;
 pub mod projection;
 pub mod schema;

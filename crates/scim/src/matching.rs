@@ -18,6 +18,7 @@
 use serde_json::Value;
 
 use crate::filter::{AttrPath, CompareOp, Filter};
+use crate::names::field;
 
 /// What the matcher needs to know of the resource's schema.
 pub trait Attributes {
@@ -101,7 +102,7 @@ impl<A: Attributes> Matcher<'_, A> {
 
 /// The values `path` names in `at`, each array flattened: `emails.value` of a user with two
 /// emails is two strings; a complex value named without a sub-attribute stands for its `value`.
-pub fn values<'v>(at: &'v Value, path: &AttrPath) -> Vec<&'v Value> {
+fn values<'v>(at: &'v Value, path: &AttrPath) -> Vec<&'v Value> {
     let mut found = Vec::new();
     for value in elements(at, path) {
         match (&path.sub, value) {
@@ -118,7 +119,7 @@ pub fn values<'v>(at: &'v Value, path: &AttrPath) -> Vec<&'v Value> {
 
 /// The values of `path`'s attribute (its sub-attribute aside) in `at`, an array flattened into
 /// its elements: what `emails[…]` filters.
-pub fn elements<'v>(at: &'v Value, path: &AttrPath) -> Vec<&'v Value> {
+fn elements<'v>(at: &'v Value, path: &AttrPath) -> Vec<&'v Value> {
     let scope = path
         .uri
         .as_deref()
@@ -126,15 +127,6 @@ pub fn elements<'v>(at: &'v Value, path: &AttrPath) -> Vec<&'v Value> {
         .filter(|extension| extension.is_object())
         .unwrap_or(at);
     field(scope, &path.name).map(flatten).unwrap_or_default()
-}
-
-/// The member of an object named `name`, ignoring case.
-pub(crate) fn field<'v>(object: &'v Value, name: &str) -> Option<&'v Value> {
-    object
-        .as_object()?
-        .iter()
-        .find(|(key, _)| key.eq_ignore_ascii_case(name))
-        .map(|(_, value)| value)
 }
 
 fn flatten(value: &Value) -> Vec<&Value> {

@@ -17,7 +17,8 @@
 use serde_json::{Map, Value};
 
 use crate::filter::{AttrPath, CompareOp, Filter, PatchPath, parse_path};
-use crate::matching::{field, matches_element};
+use crate::matching::matches_element;
+use crate::names::{entry, field, key_for};
 use crate::schema::{Attribute, Kind, Mutability, ResourceSchema, Scope};
 
 /// The PATCH request's schema URI.
@@ -249,7 +250,7 @@ fn check_mutability(
                 return refuse("mutability", format!("{} is read-only", checked.name));
             }
             Mutability::Immutable => {
-                let unset = get(object, attribute.name).is_none_or(Value::is_null);
+                let unset = entry(object, attribute.name).is_none_or(|(_, value)| value.is_null());
                 if !(op == Op::Add && unset) {
                     return refuse("mutability", format!("{} cannot be changed", checked.name));
                 }
@@ -525,95 +526,12 @@ fn drop_if_empty(object: &mut Map<String, Value>, key: &str) {
     }
 }
 
-/// The key `object` already uses for `name` (names ignore case), else `name` as the schema
-/// spells it.
-fn key_for(object: &Map<String, Value>, name: &str) -> String {
-    object
-        .keys()
-        .find(|key| key.eq_ignore_ascii_case(name))
-        .cloned()
-        .unwrap_or_else(|| name.to_owned())
-}
-
-fn get<'v>(object: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
-    object
-        .iter()
-        .find(|(key, _)| key.eq_ignore_ascii_case(name))
-        .map(|(_, value)| value)
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::schema::Schema;
+    use crate::fixtures::SCHEMA;
     use serde_json::json;
-
-    const fn attribute(name: &'static str, kind: Kind) -> Attribute {
-        Attribute {
-            name,
-            description: "",
-            kind,
-            multi_valued: false,
-            required: false,
-            case_exact: false,
-            mutability: Mutability::ReadWrite,
-            unique: false,
-            sub_attributes: &[],
-        }
-    }
-
-    const VALUE: Attribute = attribute("value", Kind::String);
-    const TYPE: Attribute = attribute("type", Kind::String);
-    const USER: Schema = Schema {
-        id: "urn:ietf:params:scim:schemas:core:2.0:User",
-        name: "User",
-        description: "",
-        attributes: &[
-            Attribute {
-                mutability: Mutability::ReadOnly,
-                case_exact: true,
-                ..attribute("id", Kind::String)
-            },
-            attribute("userName", Kind::String),
-            attribute("displayName", Kind::String),
-            attribute("active", Kind::Boolean),
-            Attribute {
-                mutability: Mutability::Immutable,
-                ..attribute("externalId", Kind::String)
-            },
-            Attribute {
-                sub_attributes: &[
-                    attribute("givenName", Kind::String),
-                    attribute("familyName", Kind::String),
-                ],
-                ..attribute("name", Kind::Complex)
-            },
-            Attribute {
-                multi_valued: true,
-                sub_attributes: &[VALUE, TYPE, attribute("primary", Kind::Boolean)],
-                ..attribute("emails", Kind::Complex)
-            },
-            Attribute {
-                multi_valued: true,
-                sub_attributes: &[VALUE, attribute("display", Kind::String)],
-                ..attribute("members", Kind::Complex)
-            },
-        ],
-    };
-    const ENTERPRISE: Schema = Schema {
-        id: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
-        name: "EnterpriseUser",
-        description: "",
-        attributes: &[Attribute {
-            sub_attributes: &[VALUE],
-            ..attribute("manager", Kind::Complex)
-        }],
-    };
-    const SCHEMA: ResourceSchema = ResourceSchema {
-        core: &USER,
-        extensions: &[&ENTERPRISE],
-    };
 
     fn user() -> Value {
         json!({

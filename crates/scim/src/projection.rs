@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::filter::{AttrPath, ParseError, parse_path};
+use crate::names::entry;
 use crate::schema::{ResourceSchema, Scope};
 
 /// What a request asked to see.
@@ -207,66 +208,12 @@ fn remove(kept: &mut Map<String, Value>, path: &AttrPath, schema: &ResourceSchem
     }
 }
 
-/// The member of `fields` named `name`, ignoring case, with its key as spelt there.
-fn entry<'m>(fields: &'m Map<String, Value>, name: &str) -> Option<(&'m String, &'m Value)> {
-    fields
-        .iter()
-        .find(|(key, _)| key.eq_ignore_ascii_case(name))
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::schema::{Attribute, Kind, Mutability, Schema};
+    use crate::fixtures::SCHEMA;
     use serde_json::json;
-
-    const fn attribute(name: &'static str, kind: Kind, multi_valued: bool) -> Attribute {
-        Attribute {
-            name,
-            description: "",
-            kind,
-            multi_valued,
-            required: false,
-            case_exact: false,
-            mutability: Mutability::ReadWrite,
-            unique: false,
-            sub_attributes: &[],
-        }
-    }
-    const VALUE: Attribute = attribute("value", Kind::String, false);
-    const TYPE: Attribute = attribute("type", Kind::String, false);
-    const USER: Schema = Schema {
-        id: "urn:ietf:params:scim:schemas:core:2.0:User",
-        name: "User",
-        description: "",
-        attributes: &[
-            attribute("id", Kind::String, false),
-            attribute("userName", Kind::String, false),
-            attribute("displayName", Kind::String, false),
-            Attribute {
-                sub_attributes: &[VALUE, TYPE],
-                ..attribute("emails", Kind::Complex, true)
-            },
-            Attribute {
-                sub_attributes: &[attribute("created", Kind::DateTime, false)],
-                ..attribute("meta", Kind::Complex, false)
-            },
-        ],
-    };
-    const ENTERPRISE: Schema = Schema {
-        id: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
-        name: "EnterpriseUser",
-        description: "",
-        attributes: &[Attribute {
-            sub_attributes: &[VALUE],
-            ..attribute("manager", Kind::Complex, false)
-        }],
-    };
-    const SCHEMA: ResourceSchema = ResourceSchema {
-        core: &USER,
-        extensions: &[&ENTERPRISE],
-    };
 
     fn user() -> Value {
         json!({
