@@ -126,20 +126,30 @@ print("OK: every change arrived once per webhook-id, in revision order, verified
 PY
 }
 check_received "$first" "$last"
-# The feed, read from 0 by a system admin, holds every revision up to the last exactly once, in
-# order: those writes and everything before them.
-python3 - "$api" "$admin_token" "$last" <<'PY'
+# The change feed after revision $1 as the system admin reads it, page by page: one revision a
+# line, in the order served.
+feed_revisions() {
+python3 - "$api" "$admin_token" "$1" <<'PY'
 import json, sys, urllib.request
-api, token, last = sys.argv[1], sys.argv[2], int(sys.argv[3])
-revisions, after = [], 0
+api, token, after = sys.argv[1], sys.argv[2], int(sys.argv[3])
 while True:
     req = urllib.request.Request(f"{api}/v1/changes?after={after}&limit=500",
                                  headers={"Authorization": f"Bearer {token}"})
     page = json.load(urllib.request.urlopen(req))
-    revisions.extend(c["revision"] for c in page["items"])
+    for change in page["items"]:
+        print(change["revision"])
     if not page["items"]:
         break
     after = page["next_after"]
+PY
+}
+
+# The feed, read from 0, holds every revision up to the last exactly once, in order: those
+# writes and everything before them.
+feed_revisions 0 > "$workdir/feed"
+python3 - "$workdir/feed" "$last" <<'PY'
+import sys
+revisions, last = [int(r) for r in open(sys.argv[1]).read().split()], int(sys.argv[2])
 upto = [r for r in revisions if r <= last]
 assert upto == list(range(1, last + 1)), \
     f"the feed from 0 is not every revision once, in order: {len(upto)} of {last}"
@@ -190,19 +200,11 @@ done
 crash_last="$(revision_now)"
 echo "acknowledged before the kills: $(wc -l < "$workdir/acknowledged") writes, revisions $crash_first..$crash_last"
 # Every acknowledged write is in the feed…
-python3 - "$api" "$admin_token" "$workdir/acknowledged" "$crash_first" <<'PY'
-import json, sys, urllib.request
-api, token, acked_path, after = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-acked = {int(r) for r in open(acked_path).read().split()}
-seen = set()
-while True:
-    req = urllib.request.Request(f"{api}/v1/changes?after={after}&limit=500",
-                                 headers={"Authorization": f"Bearer {token}"})
-    page = json.load(urllib.request.urlopen(req))
-    seen.update(c["revision"] for c in page["items"])
-    if not page["items"]:
-        break
-    after = page["next_after"]
+feed_revisions "$crash_first" > "$workdir/feed-after-crashes"
+python3 - "$workdir/feed-after-crashes" "$workdir/acknowledged" <<'PY'
+import sys
+seen = {int(r) for r in open(sys.argv[1]).read().split()}
+acked = {int(r) for r in open(sys.argv[2]).read().split()}
 missing = acked - seen
 assert not missing, f"acknowledged but not in the feed: {sorted(missing)[:10]}"
 print(f"the feed holds all {len(acked)} acknowledged writes")

@@ -65,10 +65,9 @@ impl Watch {
         let rows = read(db, node, Some(user)).await?;
         let mut direct = None;
         for row in &rows {
-            let Some((at, role)) = access::membership_in(row)? else {
+            let Some((member, at, role)) = membership_of(row)? else {
                 continue;
             };
-            let member: Uuid = row.try_get("", "member_user_id")?;
             if at == group && member == user {
                 direct = Some(entity::group_members::Model {
                     id: row.try_get("", "member_id")?,
@@ -89,27 +88,18 @@ impl Watch {
         Ok((watch, direct))
     }
 
-    /// Loads the facts, except in the benchmark's plain-writes mode, where no change has deltas.
     async fn start(
         db: &impl ConnectionTrait,
         node: Node,
         user: Option<Uuid>,
     ) -> Result<Self, ApiError> {
-        let before = if plain_writes::enabled() {
-            domain::NodeFacts::default()
-        } else {
-            load(db, node, user).await?
-        };
+        let before = load(db, node, user).await?;
         Ok(Self { node, user, before })
     }
 
     /// The deltas since the watch began, read again from `db` after the change.
     pub async fn deltas(self, db: &impl ConnectionTrait) -> Result<Vec<Value>, ApiError> {
-        let after = if plain_writes::enabled() {
-            domain::NodeFacts::default()
-        } else {
-            load(db, self.node, self.user).await?
-        };
+        let after = load(db, self.node, self.user).await?;
         Ok(self.deltas_to(&after))
     }
 
@@ -178,12 +168,16 @@ fn named<R: Into<domain::RoleName>>(roles: BTreeMap<Uuid, R>) -> BTreeMap<Uuid, 
 
 /// The facts at `node` (of `user`, when given): one statement for the path and the
 /// memberships ([`sql::facts::GROUP_NODE_ONE`] and its kin), and for a project one more for its
-/// members' own roles. None when the node does not exist.
+/// members' own roles. None when the node does not exist, and none read in the benchmark's
+/// plain-writes mode, where no change has deltas.
 async fn load(
     db: &impl ConnectionTrait,
     node: Node,
     user: Option<Uuid>,
 ) -> Result<domain::NodeFacts, ApiError> {
+    if plain_writes::enabled() {
+        return Ok(domain::NodeFacts::default());
+    }
     let rows = read(db, node, user).await?;
     let mut facts = facts_of(&rows)?;
     if let Node::Project(project) = node {
@@ -235,14 +229,24 @@ fn facts_of(rows: &[sea_orm::QueryResult]) -> Result<domain::NodeFacts, ApiError
         ..domain::NodeFacts::default()
     };
     for row in rows {
-        let Some((group, role)) = access::membership_in(row)? else {
+        let Some((member, group, role)) = membership_of(row)? else {
             continue;
         };
-        let member: Uuid = row.try_get("", "member_user_id")?;
         if domain::grants_system_admin(role) {
             facts.system_admins.insert(member, group);
         }
         facts.memberships.push((member, group, role));
     }
     Ok(facts)
+}
+
+/// The membership a row of those statements holds, as `(user, group, role)`; none in the row
+/// of nulls that a node without memberships gives.
+fn membership_of(
+    row: &sea_orm::QueryResult,
+) -> Result<Option<(Uuid, Uuid, domain::GroupRole)>, ApiError> {
+    let Some((group, role)) = access::membership_in(row)? else {
+        return Ok(None);
+    };
+    Ok(Some((row.try_get("", "member_user_id")?, group, role)))
 }

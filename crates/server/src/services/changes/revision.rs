@@ -13,7 +13,6 @@ use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Statement, Value};
 use tokio::sync::watch;
-use uuid::Uuid;
 
 use crate::services::webhooks::outbox::{self, Presumed};
 use crate::sql::{self, Dialect};
@@ -84,10 +83,7 @@ pub(crate) async fn record(
     let statement = match presumed.filter(|p| !p.endpoints.is_empty()) {
         Some(presumed) => {
             values.push(presumed.version.into());
-            for endpoint in &presumed.endpoints {
-                values.push(Uuid::now_v7().into());
-                values.push((*endpoint).into());
-            }
+            values.extend(outbox::new_deliveries(&presumed.endpoints));
             let sql = sql::revisions::record_owing(
                 Dialect::of(backend),
                 presumed.endpoints.len(),

@@ -67,10 +67,7 @@ pub(crate) async fn enqueue(
         event.id.into(),
         now.into(),
     ];
-    for endpoint in &taking {
-        values.push(Uuid::now_v7().into());
-        values.push((*endpoint).into());
-    }
+    values.extend(new_deliveries(&taking));
     let sql = sql::webhooks::owed_deliveries(Dialect::of(backend), taking.len(), PENDING);
     let inserted = tx
         .execute_raw(Statement::from_sql_and_values(backend, sql, values))
@@ -104,6 +101,14 @@ fn taking(candidates: &Candidates, action: &str) -> Vec<Uuid> {
         .filter(|(_, patterns)| actions::matches(patterns, action))
         .map(|(id, _)| *id)
         .collect()
+}
+
+/// The parameters of a delivery owed to each of `endpoints`: a new delivery id, then the
+/// endpoint's id (`sql::webhooks::owed_deliveries`, `sql::revisions::record_owing`).
+pub(crate) fn new_deliveries(endpoints: &[Uuid]) -> impl Iterator<Item = Value> + '_ {
+    endpoints
+        .iter()
+        .flat_map(|endpoint| [Uuid::now_v7().into(), (*endpoint).into()])
 }
 
 /// The candidates as of `version`: remembered, or read in this transaction (which holds the
