@@ -25,6 +25,7 @@ mod m0011_webhooks;
 mod m0012_counter_upkeep;
 mod m0013_scim_tokens;
 mod m0014_user_identity;
+mod m0015_scim_user_attributes;
 mod support;
 
 /// All of Roster's migrations, oldest first.
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_counter_upkeep::Migration),
             Box::new(m0013_scim_tokens::Migration),
             Box::new(m0014_user_identity::Migration),
+            Box::new(m0015_scim_user_attributes::Migration),
         ]
     }
 }

@@ -82,7 +82,7 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
     state.clock.observe(counter.revision);
     let admin = TestUser {
         id: created.user.id,
-        email: created.user.email,
+        email: created.user.user_name,
         token: state
             .jwt
             .issue(created.user.id, Duration::from_secs(3600))

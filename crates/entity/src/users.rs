@@ -9,9 +9,10 @@ use crate::{group_members, groups, project_members};
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    /// Unique, stored lower-case (the database refuses upper-case ASCII).
-    #[sea_orm(column_type = "Text", unique)]
-    pub email: String,
+    /// Unique when present, stored lower-case (the database refuses upper-case ASCII); absent
+    /// for a user an identity provider made without one.
+    #[sea_orm(column_type = "Text", unique, nullable)]
+    pub email: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub display_name: String,
     pub created_at: DateTimeUtc,
@@ -25,6 +26,17 @@ pub struct Model {
     pub external_id: Option<String>,
     /// False once deactivated (SCIM `active`; docs/SCIM.md says what that does).
     pub active: bool,
+    /// SCIM `name.givenName`.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub given_name: Option<String>,
+    /// SCIM `name.familyName`.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub family_name: Option<String>,
+    /// The kind of address `email` is (SCIM `emails[].type`: `work`, `home`, …).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub email_type: Option<String>,
+    /// The user's manager (SCIM enterprise `manager`); emptied when the manager is deleted.
+    pub manager_id: Option<Uuid>,
 }
 
 relations! {

@@ -197,7 +197,7 @@ fn print_first_admin(keys: &JwtKeys, created: &Bootstrapped) -> anyhow::Result<(
     println!();
     println!(
         "Created the first system admin {} in the root group '{}'.",
-        created.user.email, created.group.name
+        created.user.user_name, created.group.name
     );
     println!("Their token (valid 24 h; shown once — `roster token --user <email>` makes more):");
     println!();

@@ -32,8 +32,8 @@ pub fn upserted_response<T, R: Serialize>(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct User {
     pub id: Uuid,
-    /// Stored and compared lower-case.
-    pub email: String,
+    /// Stored and compared lower-case; null for a user an identity provider made without one.
+    pub email: Option<String>,
     pub display_name: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -53,13 +53,14 @@ pub async fn bootstrap(
             None => {
                 let user = entity::users::ActiveModel {
                     id: Set(Uuid::now_v7()),
-                    email: Set(email.as_str().to_owned()),
+                    email: Set(Some(email.as_str().to_owned())),
                     display_name: Set("Administrator".to_owned()),
                     user_name: Set(email.as_str().to_owned()),
                     external_id: Set(None),
                     active: Set(true),
                     created_at: Set(now),
                     updated_at: Set(now),
+                    ..Default::default()
                 };
                 entity::users::Entity::insert(user)
                     .exec_with_returning(tx)

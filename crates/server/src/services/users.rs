@@ -81,7 +81,7 @@ pub async fn create(
         let now = chrono::Utc::now();
         let user = entity::users::ActiveModel {
             id: Set(Uuid::now_v7()),
-            email: Set(input.email.as_str().to_owned()),
+            email: Set(Some(input.email.as_str().to_owned())),
             display_name: Set(input.display_name.as_str().to_owned()),
             // Named by their email (spec §11); identity providers may name users otherwise.
             user_name: Set(input.email.as_str().to_owned()),
@@ -89,6 +89,7 @@ pub async fn create(
             active: Set(true),
             created_at: Set(now),
             updated_at: Set(now),
+            ..Default::default()
         };
         let user = entity::users::Entity::insert(user)
             .exec_with_returning(tx)
@@ -341,7 +342,7 @@ pub async fn update(
             .email
             .as_ref()
             .map(domain::Email::as_str)
-            .filter(|email| *email != before.email);
+            .filter(|email| Some(*email) != before.email.as_deref());
         let display_name = changes
             .display_name
             .as_ref()
@@ -360,10 +361,14 @@ pub async fn update(
         }
         let mut user: entity::users::ActiveModel = before.clone().into();
         if let Some(email) = email {
-            user.email = Set(email.to_owned());
+            user.email = Set(Some(email.to_owned()));
             // A user still named by their old email is named by the new one: the old address
             // may go to someone else, whose name it would then be.
-            if before.user_name.eq_ignore_ascii_case(&before.email) {
+            if before
+                .email
+                .as_deref()
+                .is_some_and(|old| before.user_name.eq_ignore_ascii_case(old))
+            {
                 user.user_name = Set(email.to_owned());
             }
         }

@@ -13,7 +13,7 @@ pub static PRINCIPAL: LazyLock<Prepared> = LazyLock::new(|| {
     Prepared::new(|d| {
         format!(
             "SELECT u.id, u.email, u.display_name, u.user_name, u.external_id, u.active,
-       u.created_at, u.updated_at,
+       u.given_name, u.family_name, u.email_type, u.manager_id, u.created_at, u.updated_at,
        (SELECT m.group_id FROM group_members m
          WHERE m.user_id = u.id AND m.role = 'system_admin' LIMIT 1) AS system_admin_at
 FROM users u WHERE u.id = {}",

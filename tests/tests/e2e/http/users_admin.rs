@@ -504,7 +504,7 @@ async fn users_change_their_own_display_name_only(db: &TestDb) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(stored.email, "ada@example.org");
+    assert_eq!(stored.email.as_deref(), Some("ada@example.org"));
     assert_eq!(stored.display_name, "Ada King");
 }
 

@@ -22,13 +22,17 @@ async fn every_entity_round_trips(db: &TestDb) {
 
     let user = users::ActiveModel {
         id: Set(Uuid::now_v7()),
-        email: Set("ada@example.test".to_owned()),
+        email: Set(Some("ada@example.test".to_owned())),
         display_name: Set("Ada Lovelace".to_owned()),
         user_name: Set("Ada.Lovelace".to_owned()),
         external_id: Set(Some("00u1ada".to_owned())),
         active: Set(false),
         created_at: Set(now()),
         updated_at: Set(now()),
+        given_name: Set(Some("Ada".to_owned())),
+        family_name: Set(Some("Lovelace".to_owned())),
+        email_type: Set(Some("work".to_owned())),
+        manager_id: Set(None),
     }
     .insert(&conn)
     .await
@@ -38,8 +42,13 @@ async fn every_entity_round_trips(db: &TestDb) {
         Some(user.clone())
     );
     let unset = users::ActiveModel {
+        email: Set(None),
         external_id: Set(None),
         active: Set(true),
+        given_name: Set(None),
+        family_name: Set(None),
+        email_type: Set(None),
+        manager_id: Set(Some(user.id)),
         ..user.clone().into_active_model()
     }
     .update(&conn)

@@ -390,6 +390,49 @@ async fn group_depth_limited(db: &TestDb) {
     assert_refused(db.backend, result, Refusal::Check("ck_groups_depth"));
 }
 
+/// A user may have no email (an identity provider made them without one), any number of users
+/// may not; and a user's manager must exist, and is forgotten when deleted.
+async fn email_optional_and_manager_kept_consistent(db: &TestDb) {
+    let conn = db.connect().await;
+    let insert_nameless = async |user_name: &str, manager: Option<Uuid>| {
+        exec(
+            &conn,
+            "INSERT INTO users (id, email, display_name, user_name, manager_id, created_at, \
+             updated_at) VALUES ($1, NULL, 'Someone', $2, $3, $4, $5)",
+            [
+                Uuid::now_v7().into(),
+                user_name.into(),
+                manager.into(),
+                now().into(),
+                now().into(),
+            ],
+        )
+        .await
+    };
+    insert_nameless("first", None).await.expect("no email");
+    insert_nameless("second", None).await.expect("no email again");
+    assert_refused(
+        db.backend,
+        insert_nameless("third", Some(Uuid::now_v7())).await,
+        Refusal::ForeignKey("fk_users_manager"),
+    );
+    let manager = support::user(&conn).await;
+    insert_nameless("report", Some(manager.id))
+        .await
+        .expect("an existing manager");
+    users::Entity::delete_by_id(manager.id)
+        .exec(&conn)
+        .await
+        .expect("delete the manager");
+    let report = users::Entity::find()
+        .filter(users::Column::UserName.eq("report"))
+        .one(&conn)
+        .await
+        .expect("read")
+        .expect("the report is kept");
+    assert_eq!(report.manager_id, None);
+}
+
 /// Emails are unique and stored lower-case, user names unique ignoring case; project slugs are
 /// unique within their group.
 async fn emails_user_names_and_project_slugs_unique(db: &TestDb) {
@@ -688,6 +731,7 @@ both_backends!(
     duplicate_sibling_slug_refused,
     group_depth_limited,
     emails_user_names_and_project_slugs_unique,
+    email_optional_and_manager_kept_consistent,
     nobody_reports_to_themselves,
     deleting_user_nulls_reports_to_and_keeps_audit,
     deleting_project_member_removes_squad_memberships,

@@ -23,6 +23,7 @@ const NAMES: [(&str, &[&str]); 11] = [
             "uq_users_email",
             "ck_users_email_lowercase",
             "uq_users_user_name",
+            "fk_users_manager",
         ],
     ),
     (

@@ -29,13 +29,17 @@ pub async fn user(conn: &DatabaseConnection) -> users::Model {
     let email = format!("{}@example.test", label(id));
     users::ActiveModel {
         id: Set(id),
-        email: Set(email.clone()),
+        email: Set(Some(email.clone())),
         display_name: Set(format!("User {id}")),
         user_name: Set(email),
         external_id: Set(None),
         active: Set(true),
         created_at: Set(now()),
         updated_at: Set(now()),
+        given_name: Set(None),
+        family_name: Set(None),
+        email_type: Set(None),
+        manager_id: Set(None),
     }
     .insert(conn)
     .await
