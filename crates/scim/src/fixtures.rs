@@ -1,22 +1,8 @@
 //! The user schema the crate's tests work on: RFC 7643's User as far as they need it, with the
-//! enterprise extension's `manager` and a group's `members`.
+//! enterprise extension's `manager` and a group's `members` (`id` and `meta` are the common
+//! attributes; `externalId` is made immutable, to test immutability).
 
-use crate::schema::{Attribute, Kind, Mutability, ResourceSchema, Schema};
-
-/// A single-valued, read-write attribute with no sub-attributes.
-pub const fn attribute(name: &'static str, kind: Kind) -> Attribute {
-    Attribute {
-        name,
-        description: "",
-        kind,
-        multi_valued: false,
-        required: false,
-        case_exact: false,
-        mutability: Mutability::ReadWrite,
-        unique: false,
-        sub_attributes: &[],
-    }
-}
+use crate::schema::{Attribute, Kind, Mutability, ResourceSchema, Schema, attribute};
 
 const VALUE: Attribute = attribute("value", Kind::String);
 const USER: Schema = Schema {
@@ -24,11 +10,6 @@ const USER: Schema = Schema {
     name: "User",
     description: "",
     attributes: &[
-        Attribute {
-            mutability: Mutability::ReadOnly,
-            case_exact: true,
-            ..attribute("id", Kind::String)
-        },
         attribute("userName", Kind::String),
         attribute("displayName", Kind::String),
         attribute("active", Kind::Boolean),
@@ -56,11 +37,6 @@ const USER: Schema = Schema {
             multi_valued: true,
             sub_attributes: &[VALUE, attribute("display", Kind::String)],
             ..attribute("members", Kind::Complex)
-        },
-        Attribute {
-            mutability: Mutability::ReadOnly,
-            sub_attributes: &[attribute("created", Kind::DateTime)],
-            ..attribute("meta", Kind::Complex)
         },
     ],
 };

@@ -13,6 +13,7 @@ pub mod matching;
 mod names;
 pub mod patch;
 pub mod projection;
+pub mod query;
 pub mod schema;
 
 pub use filter::{AttrPath, CompareOp, Filter, ParseError, PatchPath, parse_filter, parse_path};

@@ -41,7 +41,55 @@ pub struct Attribute {
     pub unique: bool,
     /// A complex attribute's sub-attributes.
     pub sub_attributes: &'static [Attribute],
+    /// The resource types a reference may point to (`User`, `Group`, `external`).
+    pub reference_types: &'static [&'static str],
 }
+
+/// An attribute with RFC 7643's defaults: single-valued, optional, not case-exact, read-write,
+/// not unique; the constants below and Roster's own schemas change what differs.
+pub const fn attribute(name: &'static str, kind: Kind) -> Attribute {
+    Attribute {
+        name,
+        description: "",
+        kind,
+        multi_valued: false,
+        required: false,
+        case_exact: false,
+        mutability: Mutability::ReadWrite,
+        unique: false,
+        sub_attributes: &[],
+        reference_types: &[],
+    }
+}
+
+/// The attributes every resource has whatever its schema (RFC 7643 §3.1): `id`, `externalId`
+/// and `meta`. Schemas do not declare them; filters, sorting and selections may name them.
+pub const COMMON: &[Attribute] = &[
+    Attribute {
+        mutability: Mutability::ReadOnly,
+        case_exact: true,
+        unique: true,
+        ..attribute("id", Kind::String)
+    },
+    Attribute {
+        case_exact: true,
+        ..attribute("externalId", Kind::String)
+    },
+    Attribute {
+        mutability: Mutability::ReadOnly,
+        sub_attributes: &[
+            attribute("resourceType", Kind::String),
+            attribute("created", Kind::DateTime),
+            attribute("lastModified", Kind::DateTime),
+            attribute("location", Kind::Reference),
+            Attribute {
+                case_exact: true,
+                ..attribute("version", Kind::String)
+            },
+        ],
+        ..attribute("meta", Kind::Complex)
+    },
+];
 
 impl Attribute {
     /// This attribute's sub-attribute `name`, ignoring case.
@@ -74,9 +122,13 @@ impl Attribute {
             "returned": "default",
             "uniqueness": if self.unique { "server" } else { "none" },
         });
-        if self.kind == Kind::Complex {
-            declared["subAttributes"] =
-                Value::Array(self.sub_attributes.iter().map(Attribute::to_json).collect());
+        match self.kind {
+            Kind::Complex => {
+                declared["subAttributes"] =
+                    Value::Array(self.sub_attributes.iter().map(Attribute::to_json).collect());
+            }
+            Kind::Reference => declared["referenceTypes"] = json!(self.reference_types),
+            _ => {}
         }
         declared
     }
@@ -129,19 +181,26 @@ pub enum Scope {
 
 impl ResourceSchema {
     /// The attribute `path` names (its sub-attribute aside) and where it lives: a URI selects
-    /// the core schema or an extension; a bare name is the core schema's (RFC 7644 §3.10).
+    /// the core schema or an extension; a bare name is the core schema's (RFC 7644 §3.10), or
+    /// one of the [`COMMON`] attributes.
     pub fn attribute(&self, path: &AttrPath) -> Option<(Scope, &'static Attribute)> {
         match path.uri.as_deref() {
-            None => self.core.attribute(&path.name).map(|a| (Scope::Core, a)),
-            Some(uri) if uri.eq_ignore_ascii_case(self.core.id) => {
-                self.core.attribute(&path.name).map(|a| (Scope::Core, a))
-            }
+            None => self.core_attribute(&path.name),
+            Some(uri) if uri.eq_ignore_ascii_case(self.core.id) => self.core_attribute(&path.name),
             Some(uri) => {
                 let extension = self.extension(uri)?;
                 let attribute = extension.attribute(&path.name)?;
                 Some((Scope::Extension(extension.id), attribute))
             }
         }
+    }
+
+    fn core_attribute(&self, name: &str) -> Option<(Scope, &'static Attribute)> {
+        let common = || COMMON.iter().find(|a| a.name.eq_ignore_ascii_case(name));
+        self.core
+            .attribute(name)
+            .or_else(common)
+            .map(|a| (Scope::Core, a))
     }
 
     /// The extension whose URI is `uri`, ignoring case.
@@ -189,7 +248,9 @@ mod tests {
             mutability: Mutability::ReadWrite,
             unique: false,
             sub_attributes: &[],
+            reference_types: &[],
         }],
+        reference_types: &[],
     };
     const USER_NAME: Attribute = Attribute {
         name: "userName",
@@ -201,6 +262,7 @@ mod tests {
         mutability: Mutability::ReadWrite,
         unique: true,
         sub_attributes: &[],
+        reference_types: &[],
     };
     const USER: Schema = Schema {
         id: "urn:ietf:params:scim:schemas:core:2.0:User",
