@@ -18,3 +18,4 @@ pub mod schema;
 
 pub use filter::{AttrPath, CompareOp, Filter, ParseError, PatchPath, parse_filter, parse_path};
 pub use matching::{Attributes, matches};
+pub use names::field;

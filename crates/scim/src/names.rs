@@ -14,7 +14,7 @@ pub(crate) fn entry<'m>(
 }
 
 /// The member of an object named `name`, ignoring case.
-pub(crate) fn field<'v>(object: &'v Value, name: &str) -> Option<&'v Value> {
+pub fn field<'v>(object: &'v Value, name: &str) -> Option<&'v Value> {
     entry(object.as_object()?, name).map(|(_, value)| value)
 }
 

@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 use crate::filter::{AttrPath, CompareOp, Filter, PatchPath, parse_path};
 use crate::matching::matches_element;
 use crate::names::{entry, field, key_for};
-use crate::schema::{Attribute, Kind, Mutability, ResourceSchema, Scope};
+use crate::schema::{Attribute, Kind, Mutability, ResourceSchema, Schema, Scope};
 
 /// The PATCH request's schema URI.
 pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -103,6 +103,10 @@ pub fn apply(
 ) -> Result<(), PatchError> {
     for operation in operations {
         match &operation.path {
+            Some(path) if extension_named(path, schema).is_some() => {
+                let extension = extension_named(path, schema).map(|e| e.id).unwrap_or_default();
+                apply_extension(resource, operation, extension, schema)?;
+            }
             Some(path) => apply_at(
                 resource,
                 operation.op,
@@ -150,6 +154,49 @@ fn apply_whole(
                 schema,
             )?;
         }
+    }
+    Ok(())
+}
+
+/// The extension a path names as a whole (`urn:…:enterprise:2.0:User`), which the parser reads
+/// as the attribute `User` of the URI `urn:…:enterprise:2.0`.
+fn extension_named(path: &PatchPath, schema: &ResourceSchema) -> Option<&'static Schema> {
+    if path.filter.is_some() || path.sub.is_some() || path.attr.sub.is_some() {
+        return None;
+    }
+    let whole = match &path.attr.uri {
+        Some(uri) => format!("{uri}:{}", path.attr.name),
+        None => path.attr.name.clone(),
+    };
+    schema.extension(&whole)
+}
+
+/// An operation on an extension as a whole: `remove` drops its object; `replace` stands for a
+/// `remove` then an `add`; `add` applies each attribute of the value, as a path-less `add` does.
+fn apply_extension(
+    resource: &mut Value,
+    operation: &Operation,
+    extension: &'static str,
+    schema: &ResourceSchema,
+) -> Result<(), PatchError> {
+    if operation.op != Op::Add
+        && let Value::Object(top) = resource
+    {
+        let key = key_for(top, extension);
+        top.remove(&key);
+    }
+    if operation.op == Op::Remove {
+        return Ok(());
+    }
+    let Some(Value::Object(inner)) = &operation.value else {
+        return refuse("invalidValue", format!("{extension} must be an object"));
+    };
+    for (name, value) in inner {
+        if name.eq_ignore_ascii_case("schemas") {
+            continue;
+        }
+        let path = bare(Some(extension), name);
+        apply_at(resource, Op::Add, &path, Some(value), schema)?;
     }
     Ok(())
 }
@@ -658,6 +705,33 @@ mod tests {
         assert_eq!(
             user["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["manager"],
             json!({ "value": "m2" })
+        );
+    }
+
+    #[test]
+    fn a_path_may_name_an_extension_as_a_whole() {
+        const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        let user = patched(json!([
+            { "op": "add", "path": ENTERPRISE, "value": {
+                "schemas": [ENTERPRISE], "manager": { "value": "m1" } } }
+        ]))
+        .unwrap();
+        assert_eq!(user[ENTERPRISE], json!({ "manager": { "value": "m1" } }));
+        let user = patched(json!([
+            { "op": "add", "path": ENTERPRISE, "value": { "manager": { "value": "m1" } } },
+            { "op": "replace", "path": ENTERPRISE, "value": { "manager": "m2" } }
+        ]))
+        .unwrap();
+        assert_eq!(user[ENTERPRISE], json!({ "manager": { "value": "m2" } }));
+        let user = patched(json!([
+            { "op": "add", "path": ENTERPRISE, "value": { "manager": { "value": "m1" } } },
+            { "op": "remove", "path": ENTERPRISE }
+        ]))
+        .unwrap();
+        assert!(user.get(ENTERPRISE).is_none());
+        assert_eq!(
+            refused(json!([{ "op": "add", "path": ENTERPRISE, "value": "m1" }])),
+            "invalidValue"
         );
     }
 

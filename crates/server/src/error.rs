@@ -38,6 +38,17 @@ pub enum ApiError {
     /// 400 `validation_failed`: one or more inputs are wrong; `errors` names each.
     #[error("the request is not valid")]
     Validation(Vec<FieldError>),
+    /// A SCIM request `/scim/v2` refuses (400), with RFC 7644's `scimType` (`invalidFilter`,
+    /// `invalidValue`, `invalidPath`, …). Only SCIM's services make it; under `/v1` it would read
+    /// as `validation_failed`.
+    #[error("{detail}")]
+    ScimInvalid {
+        scim_type: &'static str,
+        detail: String,
+    },
+    /// 412 `precondition_failed`: `If-Match` names a version the resource no longer has.
+    #[error("the resource has changed since the version If-Match names")]
+    PreconditionFailed,
     /// 400 `malformed_json`: the body is not JSON at all.
     #[error("the body is not valid JSON: {0}")]
     MalformedJson(String),
@@ -137,7 +148,8 @@ impl ApiError {
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
         use StatusCode as S;
         match self {
-            Self::Validation(_) => (S::BAD_REQUEST, "validation_failed"),
+            Self::Validation(_) | Self::ScimInvalid { .. } => (S::BAD_REQUEST, "validation_failed"),
+            Self::PreconditionFailed => (S::PRECONDITION_FAILED, "precondition_failed"),
             Self::MalformedJson(_) => (S::BAD_REQUEST, "malformed_json"),
             Self::SquadNesting(_) => (S::BAD_REQUEST, "squad_nesting"),
             Self::GroupPlacement(domain::MoveError::Cycle) => (S::BAD_REQUEST, "group_cycle"),

@@ -17,6 +17,7 @@ pub mod plain_writes;
 pub mod project_members;
 pub mod projects;
 pub mod reporting;
+pub mod scim;
 pub mod scim_tokens;
 pub mod squads;
 pub mod turns;

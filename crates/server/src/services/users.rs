@@ -17,7 +17,8 @@ use super::audit::AuditRecord;
 use super::changes::{Node, Watch};
 use super::guard::{self, Subject};
 use super::window::Window;
-use super::write::{Lock, Written, write_as};
+use super::scim::Provisioner;
+use super::write::{Lock, Written, write, write_as};
 use crate::auth::{count_system_admins, system_admin_group};
 use crate::error::ApiError;
 
@@ -408,14 +409,34 @@ enum Deletion {
 /// set is read before the locks are taken; if it has grown by the time they are held, the round
 /// commits nothing and runs again with the new set.
 pub async fn delete(db: &DatabaseConnection, subject: Subject, id: Uuid) -> Result<(), ApiError> {
+    delete_by(db, Deleter::User(subject), id).await
+}
+
+/// Who deletes a user: a caller of `/v1`, whom the guard decides for, or a provisioning client
+/// (`/scim/v2`), which may delete anyone whose version `if_match` allows.
+#[derive(Debug, Clone, Copy)]
+pub enum Deleter<'a> {
+    User(Subject),
+    Provisioner {
+        client: Provisioner,
+        if_match: Option<&'a str>,
+    },
+}
+
+/// [`delete`] by either kind of [`Deleter`]; the same rules hold for both.
+pub(crate) async fn delete_by(
+    db: &DatabaseConnection,
+    deleter: Deleter<'_>,
+    id: Uuid,
+) -> Result<(), ApiError> {
     let mut projects = project_ids_of(db, id).await?;
     for _ in 0..DELETE_ROUNDS {
         let locks: Vec<Lock> = std::iter::once(Lock::SystemAdmins)
             .chain(projects.iter().copied().map(Lock::Project))
             .collect();
         let locked = &projects;
-        let round = write_as(db, subject, &locks, async |tx, subject| {
-            delete_locked(tx, subject, id, locked).await
+        let round = write(db, &locks, async |tx| {
+            delete_locked(tx, deleter, id, locked).await
         })
         .await?;
         match round {
@@ -429,12 +450,16 @@ pub async fn delete(db: &DatabaseConnection, subject: Subject, id: Uuid) -> Resu
 /// One round of [`delete`], inside its transaction, holding the locks of `locked` projects.
 async fn delete_locked(
     tx: &DatabaseTransaction,
-    subject: Subject,
+    deleter: Deleter<'_>,
     id: Uuid,
     locked: &BTreeSet<Uuid>,
 ) -> Result<Written<Deletion>, ApiError> {
-    find_visible(tx, subject, id).await?;
-    guard::allow(domain::decide_account_deletion(subject.system_admin_at))?;
+    if let Deleter::User(subject) = deleter {
+        // The caller as they are now, inside the transaction (as `write_as` does).
+        let subject = subject.reread(tx).await?;
+        find_visible(tx, subject, id).await?;
+        guard::allow(domain::decide_account_deletion(subject.system_admin_at))?;
+    }
     // The row lock makes concurrent inserts that reference the user (a new membership) wait for
     // this transaction, so the memberships read below are all there will be. (SQLite ignores it:
     // its IMMEDIATE transaction already excludes every other writer.)
@@ -443,6 +468,9 @@ async fn delete_locked(
         .one(tx)
         .await?
         .ok_or(ApiError::NotFound)?;
+    if let Deleter::Provisioner { if_match, .. } = deleter {
+        super::scim::check_if_match(if_match, &super::scim::user_json::version(&user))?;
+    }
     let memberships = entity::project_members::Entity::find()
         .filter(entity::project_members::Column::UserId.eq(id))
         .all(tx)
@@ -491,8 +519,11 @@ async fn delete_locked(
             );
         }
     }
-    let mut audit = AuditRecord::new(Some(subject.user_id), "user.delete", "user", id)
-        .change(user_json(&user), serde_json::Value::Null);
+    let audit = match deleter {
+        Deleter::User(subject) => AuditRecord::new(Some(subject.user_id), "user.delete", "user", id),
+        Deleter::Provisioner { client, .. } => client.audit("user.delete", "user", id),
+    };
+    let mut audit = audit.change(user_json(&user), serde_json::Value::Null);
     for watch in watches {
         audit = audit.with_access(watch.deltas(tx).await?);
     }
@@ -507,7 +538,7 @@ async fn delete_locked(
 }
 
 /// The projects `user` is a member of.
-async fn project_ids_of(db: &impl ConnectionTrait, user: Uuid) -> Result<BTreeSet<Uuid>, DbErr> {
+pub(crate) async fn project_ids_of(db: &impl ConnectionTrait, user: Uuid) -> Result<BTreeSet<Uuid>, DbErr> {
     let rows = entity::project_members::Entity::find()
         .filter(entity::project_members::Column::UserId.eq(user))
         .all(db)
@@ -517,7 +548,13 @@ async fn project_ids_of(db: &impl ConnectionTrait, user: Uuid) -> Result<BTreeSe
 
 /// What an audit event records of a user.
 pub fn user_json(user: &entity::users::Model) -> serde_json::Value {
-    json!({ "id": user.id, "email": user.email, "display_name": user.display_name })
+    json!({
+        "id": user.id,
+        "email": user.email,
+        "display_name": user.display_name,
+        "user_name": user.user_name,
+        "active": user.active,
+    })
 }
 
 #[cfg(test)]

@@ -1,29 +1,39 @@
 //! The discovery documents (RFC 7644 §4): what this server supports, which resource types it
-//! serves and their schemas. Each says only what is served today.
+//! serves and their schemas — each saying only what is served.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
-use super::scim_json;
+use super::list::MAX_RESULTS;
+use super::{ScimError, resource, scim_json};
+use crate::services::scim::schemas::{ENTERPRISE_USER, ENTERPRISE_USER_SCHEMA, USER, USER_SCHEMA};
 
 const CONFIG_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
+const RESOURCE_TYPE_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
 const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
-fn unsupported() -> Value {
-    json!({ "supported": false })
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/ServiceProviderConfig").route(web::get().to(service_provider_config)))
+        .service(resource("/ResourceTypes").route(web::get().to(resource_types)))
+        .service(resource("/ResourceTypes/{id}").route(web::get().to(resource_type)))
+        .service(resource("/Schemas").route(web::get().to(schemas)))
+        .service(resource("/Schemas/{id}").route(web::get().to(schema)));
+}
+
+fn supported(flag: bool) -> Value {
+    json!({ "supported": flag })
 }
 
 /// `GET /scim/v2/ServiceProviderConfig`.
-#[get("/ServiceProviderConfig")]
 async fn service_provider_config() -> HttpResponse {
     scim_json(&json!({
         "schemas": [CONFIG_SCHEMA],
-        "patch": unsupported(),
+        "patch": supported(true),
         "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
-        "filter": { "supported": false, "maxResults": 0 },
-        "changePassword": unsupported(),
-        "sort": unsupported(),
-        "etag": unsupported(),
+        "filter": { "supported": true, "maxResults": MAX_RESULTS },
+        "changePassword": supported(false),
+        "sort": supported(true),
+        "etag": supported(true),
         "authenticationSchemes": [{
             "type": "oauthbearertoken",
             "name": "SCIM token",
@@ -33,36 +43,60 @@ async fn service_provider_config() -> HttpResponse {
         }],
         "meta": {
             "resourceType": "ServiceProviderConfig",
-            "location": "/scim/v2/ServiceProviderConfig",
+            "location": "/ServiceProviderConfig",
         },
     }))
 }
 
-/// An empty list answer: no resource type, and so no schema, is served yet.
-fn nothing_yet() -> HttpResponse {
+/// The resource types served, as `/ResourceTypes` lists them.
+fn all_resource_types() -> Vec<Value> {
+    vec![json!({
+        "schemas": [RESOURCE_TYPE_SCHEMA],
+        "id": "User",
+        "name": "User",
+        "endpoint": "/Users",
+        "description": "People, provisioned by an identity provider or made through /v1",
+        "schema": USER_SCHEMA,
+        "schemaExtensions": [{ "schema": ENTERPRISE_USER_SCHEMA, "required": false }],
+        "meta": { "resourceType": "ResourceType", "location": "/ResourceTypes/User" },
+    })]
+}
+
+fn all_schemas() -> Vec<Value> {
+    vec![USER.to_json(), ENTERPRISE_USER.to_json()]
+}
+
+fn list(resources: Vec<Value>) -> HttpResponse {
     scim_json(&json!({
         "schemas": [LIST_SCHEMA],
-        "totalResults": 0,
+        "totalResults": resources.len(),
         "startIndex": 1,
-        "itemsPerPage": 0,
-        "Resources": [],
+        "itemsPerPage": resources.len(),
+        "Resources": resources,
     }))
 }
 
-/// `GET /scim/v2/ResourceTypes`.
-#[get("/ResourceTypes")]
+/// The one of `documents` whose `id` is `id`.
+fn one(documents: Vec<Value>, id: &str) -> Result<HttpResponse, ScimError> {
+    documents
+        .into_iter()
+        .find(|document| document["id"].as_str() == Some(id))
+        .map(|document| scim_json(&document))
+        .ok_or_else(|| ScimError::not_found("no such document"))
+}
+
 async fn resource_types() -> HttpResponse {
-    nothing_yet()
+    list(all_resource_types())
 }
 
-/// `GET /scim/v2/Schemas`.
-#[get("/Schemas")]
+async fn resource_type(id: web::Path<String>) -> Result<HttpResponse, ScimError> {
+    one(all_resource_types(), &id)
+}
+
 async fn schemas() -> HttpResponse {
-    nothing_yet()
+    list(all_schemas())
 }
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(service_provider_config)
-        .service(resource_types)
-        .service(schemas);
+async fn schema(id: web::Path<String>) -> Result<HttpResponse, ScimError> {
+    one(all_schemas(), &id)
 }

@@ -36,6 +36,11 @@ impl ScimError {
         Self::new(StatusCode::UNAUTHORIZED, None, detail)
     }
 
+    /// 400 with RFC 7644's `scimType` (`invalidSyntax`, `invalidFilter`, `invalidValue`, …).
+    pub fn invalid(scim_type: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, Some(scim_type), detail)
+    }
+
     pub fn not_found(detail: &str) -> Self {
         Self::new(StatusCode::NOT_FOUND, None, detail)
     }
@@ -81,6 +86,17 @@ impl From<ApiError> for ScimError {
     fn from(error: ApiError) -> Self {
         match error {
             ApiError::Internal(cause) => Self::internal(format!("{cause:#}")),
+            ApiError::ScimInvalid { scim_type, detail } => {
+                Self::new(StatusCode::BAD_REQUEST, Some(scim_type), detail)
+            }
+            ApiError::EmailTaken => Self::new(
+                StatusCode::CONFLICT,
+                Some("uniqueness"),
+                "the email address already belongs to another user",
+            ),
+            ApiError::Conflict(detail) => {
+                Self::new(StatusCode::CONFLICT, Some("uniqueness"), detail)
+            }
             other => {
                 let status = other.status_code();
                 Self::new(status, None, other.to_string())
