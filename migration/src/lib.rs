@@ -26,6 +26,7 @@ mod m0012_counter_upkeep;
 mod m0013_scim_tokens;
 mod m0014_user_identity;
 mod m0015_scim_user_attributes;
+mod m0016_idp_groups;
 mod support;
 
 /// All of Roster's migrations, oldest first.
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_scim_tokens::Migration),
             Box::new(m0014_user_identity::Migration),
             Box::new(m0015_scim_user_attributes::Migration),
+            Box::new(m0016_idp_groups::Migration),
         ]
     }
 }

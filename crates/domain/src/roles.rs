@@ -81,6 +81,12 @@ macro_rules! table_role {
                 table::spec(self).tier
             }
 
+            /// The strongest of `roles` (the lowest tier), if any: what a member holds when a
+            /// role is given by hand and others through identity-provider bindings.
+            pub fn strongest(roles: impl IntoIterator<Item = Self>) -> Option<Self> {
+                roles.into_iter().min_by_key(|role| role.tier())
+            }
+
             /// The role of the given tier, if there is one.
             pub fn from_tier(tier: u8) -> Option<Self> {
                 Self::ALL.into_iter().find(|role| role.tier() == tier)

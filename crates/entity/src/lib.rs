@@ -5,6 +5,7 @@
 //! | [`users`] | people, by unique lower-case email | has many group and project memberships |
 //! | [`groups`] | the organisation tree; `path` is an `ltree` on PostgreSQL | parent, members, projects |
 //! | [`group_members`] | one [`MemberRole`](roles::MemberRole) per user per group | belongs to a user and a group |
+//! | [`group_member_sources`] | a bound group membership's sources (manual role, IdP groups) | belongs to a membership |
 //! | [`projects`] | owned by a group | members, squads |
 //! | [`project_members`] | one [`ProjectRole`](roles::ProjectRole) per user per project, a reporting line | project, user, manager |
 //! | [`squads`] | teams in a project, nested one level | project, parent, members |
@@ -13,6 +14,7 @@
 //! | [`revisions`] | the one-row counter that numbers changes | none |
 //! | [`webhooks`], [`webhook_deliveries`] | endpoints and their outbox | endpoint, deliveries |
 //! | [`scim_tokens`] | identity providers' bearer tokens, hashed | none |
+//! | [`idp_groups`], [`idp_group_members`], [`idp_bindings`] | identity providers' groups, their members, what they grant | group; members, bindings |
 //!
 //! The schema itself (constraints, indexes, the database-enforced invariants) lives in the
 //! `migration` crate; these types only mirror it. This crate knows nothing of the domain rules or
@@ -29,8 +31,12 @@
 mod macros;
 
 pub mod audit_events;
+pub mod group_member_sources;
 pub mod group_members;
 pub mod groups;
+pub mod idp_bindings;
+pub mod idp_group_members;
+pub mod idp_groups;
 pub mod prelude;
 pub mod project_members;
 pub mod projects;

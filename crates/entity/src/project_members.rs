@@ -12,6 +12,7 @@ pub struct Model {
     pub id: Uuid,
     pub project_id: Uuid,
     pub user_id: Uuid,
+    /// The role in force: the strongest of `manual_role` and the bound roles.
     pub role: ProjectRole,
     /// The user this member reports to; set to null by the database when that user is deleted.
     pub reports_to: Option<Uuid>,
@@ -19,6 +20,11 @@ pub struct Model {
     pub reports_to_explicit: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The role given through `/v1`; `None` when only IdP bindings grant the membership.
+    pub manual_role: Option<ProjectRole>,
+    /// The IdP groups whose bindings grant it, comma-separated ids (`None`: none).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub idp_sources: Option<String>,
 }
 
 relations! {

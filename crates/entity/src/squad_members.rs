@@ -15,6 +15,11 @@ pub struct Model {
     pub project_id: Uuid,
     pub user_id: Uuid,
     pub created_at: DateTimeUtc,
+    /// Whether the membership was given through `/v1` (else only IdP bindings grant it).
+    pub manual: bool,
+    /// The IdP groups whose bindings grant it, comma-separated ids (`None`: none).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub idp_sources: Option<String>,
 }
 
 relations! {

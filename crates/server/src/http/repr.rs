@@ -59,16 +59,22 @@ pub struct GroupMember {
     /// `system_admin`, `group_admin`, `teacher` or `student`.
     #[schema(value_type = crate::http::schemas::GroupRoleName)]
     pub role: String,
+    /// Where the membership comes from: `manual` (given through this API) and
+    /// `idp_group:<id>` for each identity-provider group whose binding grants it; `role` is the
+    /// strongest of theirs.
+    pub sources: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<entity::group_members::Model> for GroupMember {
-    fn from(m: entity::group_members::Model) -> Self {
+impl GroupMember {
+    /// `m` shown with its `sources` (`services::sources::group_source_names`).
+    pub fn new(m: entity::group_members::Model, sources: Vec<String>) -> Self {
         Self {
             user_id: m.user_id,
             group_id: m.group_id,
             role: convert::group_role(m.role).as_str().to_owned(),
+            sources,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -90,6 +96,8 @@ pub struct ProjectMember {
     pub reports_to: Option<Uuid>,
     /// Whether `reports_to` was chosen explicitly rather than computed.
     pub reports_to_explicit: bool,
+    /// Where the membership comes from: `manual` and `idp_group:<id>` (see group memberships).
+    pub sources: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -104,6 +112,10 @@ impl From<entity::project_members::Model> for ProjectMember {
             tier: role.tier(),
             reports_to: m.reports_to,
             reports_to_explicit: m.reports_to_explicit,
+            sources: crate::services::sources::names(
+                m.manual_role.is_some(),
+                m.idp_sources.as_deref(),
+            ),
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -130,6 +142,8 @@ pub struct ListedGroupMember {
     /// The user's role here: in inherited listings, their strongest on the group's path.
     #[schema(value_type = crate::http::schemas::GroupRoleName)]
     pub role: String,
+    /// The sources of the membership that gives the shown role (see [`GroupMember`]).
+    pub sources: Vec<String>,
     /// When the membership that gives the shown role was created.
     pub created_at: DateTime<Utc>,
     /// When the membership that gives the shown role last changed.
@@ -144,6 +158,7 @@ impl ListedGroupMember {
     /// The entry for `membership` listed in `group_id`, inherited from `inherited_from`.
     pub fn new(
         membership: entity::group_members::Model,
+        sources: Vec<String>,
         group_id: Uuid,
         inherited_from: Option<Uuid>,
     ) -> Self {
@@ -151,6 +166,7 @@ impl ListedGroupMember {
             user_id: membership.user_id,
             group_id,
             role: convert::group_role(membership.role).as_str().to_owned(),
+            sources,
             created_at: membership.created_at,
             updated_at: membership.updated_at,
             inherited_from,

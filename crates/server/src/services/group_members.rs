@@ -13,8 +13,8 @@
 use std::collections::BTreeMap;
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -31,7 +31,7 @@ use crate::convert;
 use crate::error::ApiError;
 
 use domain::Capability;
-use entity::group_members::{ActiveModel, Column, Entity, Model};
+use entity::group_members::{Column, Entity, Model};
 
 /// One entry of a member listing: the membership that gives the user the shown role.
 #[derive(Debug, Clone)]
@@ -63,14 +63,22 @@ pub async fn create(
             access::authorize_group(tx, subject, group_id, Capability::GroupManageMembers).await?;
         super::users::require_visible(tx, subject, user_id, "user_id").await?;
         let (watch, current) = Watch::group_member(tx, group_id, user_id).await?;
-        if current.is_some() {
+        let manual = match &current {
+            Some(current) => super::sources::group_sources(tx, current).await?.manual,
+            None => None,
+        };
+        // A membership only bindings grant may still be given by hand.
+        if manual.is_some() {
             return Err(ApiError::AlreadyMember);
         }
-        domain::check_group_grant(access.grant.role, None, Some(role))?;
-        let created = insert(tx, group_id, user_id, role).await?;
+        let current_role = current.as_ref().map(|m| convert::group_role(m.role));
+        domain::check_group_grant(access.grant.role, current_role, Some(role))?;
+        let before = current.as_ref().map(membership_json);
+        let created = set_manual(tx, group_id, user_id, current, role).await?;
+        let in_force = convert::group_role(created.role);
         let audit = record(subject, "group_member.create", &created)
-            .change(serde_json::Value::Null, membership_json(&created))
-            .with_access(watch.membership_deltas(group_id, Some(role)));
+            .change(before.unwrap_or_default(), membership_json(&created))
+            .with_access(watch.membership_deltas(group_id, Some(in_force)));
         Ok(Written::changed(created, audit))
     })
     .await
@@ -93,38 +101,32 @@ pub async fn upsert(
         let (watch, current) = Watch::group_member(tx, group_id, user_id).await?;
         let current_role = current.as_ref().map(|m| convert::group_role(m.role));
         domain::check_group_grant(access.grant.role, current_role, Some(role))?;
-        let current = match (current, domain::plan_group_role(current_role, role)) {
-            (None, _) | (_, domain::GroupRoleChange::Create) => {
-                let created = insert(tx, group_id, user_id, role).await?;
-                let audit = record(subject, "group_member.create", &created)
-                    .change(serde_json::Value::Null, membership_json(&created))
-                    .with_access(watch.membership_deltas(group_id, Some(role)));
-                return Ok(Written::changed(Upserted::Created(created), audit));
-            }
-            (Some(current), domain::GroupRoleChange::Unchanged) => {
-                return Ok(Written::unchanged(Upserted::Unchanged(current)));
-            }
-            (
-                Some(current),
-                domain::GroupRoleChange::Update {
-                    removes_system_admin,
-                },
-            ) => {
-                if removes_system_admin {
-                    ensure_system_admin_remains(tx, &current).await?;
-                }
-                current
-            }
+        // The request replaces what was given by hand; bindings keep granting what they grant.
+        let manual = match &current {
+            Some(current) => super::sources::group_sources(tx, current).await?.manual,
+            None => None,
         };
-        let before = membership_json(&current);
-        let mut changed: ActiveModel = current.into();
-        changed.role = Set(convert::stored_group_role(role));
-        changed.updated_at = Set(chrono::Utc::now());
-        let updated = changed.update(tx).await?;
-        let audit = record(subject, "group_member.update", &updated)
-            .change(before, membership_json(&updated))
-            .with_access(watch.membership_deltas(group_id, Some(role)));
-        Ok(Written::changed(Upserted::Updated(updated), audit))
+        let plan = domain::plan_group_role(manual, role);
+        if let (Some(current), domain::GroupRoleChange::Unchanged) = (&current, plan) {
+            return Ok(Written::unchanged(Upserted::Unchanged(current.clone())));
+        }
+        let bound = super::sources::bound_at_group(tx, group_id, user_id).await?;
+        let in_force = domain::GroupRole::strongest([role].into_iter().chain(bound.role));
+        if let Some(current) = &current
+            && domain::removes_system_admin(current_role, in_force)
+        {
+            ensure_system_admin_remains(tx, current).await?;
+        }
+        let before = current.as_ref().map(membership_json);
+        let after = set_manual(tx, group_id, user_id, current, role).await?;
+        let (action, upserted) = match before {
+            None => ("group_member.create", Upserted::Created(after.clone())),
+            Some(_) => ("group_member.update", Upserted::Updated(after.clone())),
+        };
+        let audit = record(subject, action, &after)
+            .change(before.unwrap_or_default(), membership_json(&after))
+            .with_access(watch.membership_deltas(group_id, in_force));
+        Ok(Written::changed(upserted, audit))
     })
     .await
 }
@@ -144,17 +146,26 @@ pub async fn remove(
         let access = access::authorize_group(tx, subject, group_id, needed).await?;
         let (watch, current) = Watch::group_member(tx, group_id, user_id).await?;
         let current = current.ok_or(ApiError::NotFound)?;
+        if super::sources::group_sources(tx, &current).await?.manual.is_none() {
+            return Err(granted_by_bindings_only());
+        }
         let current_role = convert::group_role(current.role);
         if !leaving {
             domain::check_group_grant(access.grant.role, Some(current_role), None)?;
         }
-        if domain::removes_system_admin(Some(current_role), None) {
+        // What bindings grant stays: the membership goes only if nothing else grants it.
+        let bound = super::sources::bound_at_group(tx, group_id, user_id).await?;
+        let in_force = bound.role;
+        if domain::removes_system_admin(Some(current_role), in_force) {
             ensure_system_admin_remains(tx, &current).await?;
         }
-        Entity::delete_by_id(current.id).exec(tx).await?;
+        let after = super::sources::store_group(tx, group_id, user_id, Some(current.clone()), None, bound)
+            .await?
+            .as_ref()
+            .map_or(serde_json::Value::Null, membership_json);
         let audit = record(subject, "group_member.delete", &current)
-            .change(membership_json(&current), serde_json::Value::Null)
-            .with_access(watch.membership_deltas(group_id, None));
+            .change(membership_json(&current), after)
+            .with_access(watch.membership_deltas(group_id, in_force));
         Ok(Written::changed((), audit))
     })
     .await
@@ -318,35 +329,34 @@ async fn find_row(
         .await
 }
 
-async fn insert(
+/// 409 for a `/v1` removal of a membership only identity-provider bindings grant: the
+/// provider owns it (spec §11).
+pub(crate) fn granted_by_bindings_only() -> ApiError {
+    ApiError::Conflict(
+        "the membership is granted only by identity-provider group bindings: remove the user \
+         from the IdP group, or delete the binding"
+            .to_owned(),
+    )
+}
+
+/// Gives `user_id` the role `manual` by hand in `group_id`, over their `current` membership if
+/// any; the role in force is the strongest of it and what bindings grant.
+async fn set_manual(
     tx: &impl ConnectionTrait,
     group_id: Uuid,
     user_id: Uuid,
-    role: domain::GroupRole,
+    current: Option<Model>,
+    manual: domain::GroupRole,
 ) -> Result<Model, ApiError> {
-    let now = chrono::Utc::now();
-    let row = ActiveModel {
-        id: Set(Uuid::now_v7()),
-        user_id: Set(user_id),
-        group_id: Set(group_id),
-        role: Set(convert::stored_group_role(role)),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
-    Entity::insert(row)
-        .exec_with_returning(tx)
-        .await
-        .map_err(|e| match e.sql_err() {
-            // The locks make this unreachable through the API; a membership written around it
-            // is still the client-facing conflict it means.
-            Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::AlreadyMember,
-            _ => e.into(),
-        })
+    let bound = super::sources::bound_at_group(tx, group_id, user_id).await?;
+    super::sources::store_group(tx, group_id, user_id, current, Some(manual), bound)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a manual membership was not stored")))
 }
 
 /// Refuses to remove or demote the system_admin `membership` if it is what keeps the last
 /// system admin one.
-async fn ensure_system_admin_remains(
+pub(crate) async fn ensure_system_admin_remains(
     tx: &impl ConnectionTrait,
     membership: &Model,
 ) -> Result<(), ApiError> {

@@ -80,7 +80,12 @@ pub async fn upsert(
         let current = find_row(tx, project_id, user_id).await?;
         let current_role = current.as_ref().map(|m| convert::project_role(m.role));
         domain::check_project_grant(access.grant.role, current_role, Some(assignment.role))?;
-        if domain::removes_project_admin(current_role, Some(assignment.role)) {
+        // The request sets the role given by hand; the member holds the strongest of it and
+        // what IdP bindings grant (spec §11), and their reporting line follows that role.
+        let bound = super::sources::bound_at_project(tx, project_id, user_id).await?;
+        let in_force = domain::ProjectRole::strongest([assignment.role].into_iter().chain(bound.role))
+            .unwrap_or(assignment.role);
+        if domain::removes_project_admin(current_role, Some(in_force)) {
             ensure_admin_remains(tx, project_id).await?;
         }
         let plan = domain::plan_assignment(
@@ -90,14 +95,18 @@ pub async fn upsert(
                 reports_to: m.reports_to,
                 explicit: m.reports_to_explicit,
             }),
-            assignment.role,
+            in_force,
             assignment.line,
         )?;
         if let domain::LineRequest::Explicit(target) = assignment.line {
             let facts = reporting::load(tx, project_id).await?;
-            domain::validate_explicit_reports_to(assignment.role, facts.member(target))?;
+            domain::validate_explicit_reports_to(in_force, facts.member(target))?;
         }
-        if let Some(m) = current.as_ref().filter(|_| plan.unchanged) {
+        let manual = Some(convert::stored_project_role(assignment.role));
+        if let Some(m) = current
+            .as_ref()
+            .filter(|m| plan.unchanged && m.manual_role == manual && m.idp_sources == bound.sources)
+        {
             return Ok(Written::unchanged(Upserted::Unchanged(m.clone())));
         }
         let watch = Watch::user(tx, Node::Project(project_id), user_id).await?;
@@ -105,7 +114,9 @@ pub async fn upsert(
         match current.clone() {
             Some(m) => {
                 let mut row = m.into_active_model();
-                row.role = Set(convert::stored_project_role(assignment.role));
+                row.role = Set(convert::stored_project_role(in_force));
+                row.manual_role = Set(manual);
+                row.idp_sources = Set(bound.sources.clone());
                 row.reports_to = Set(plan.reports_to);
                 row.reports_to_explicit = Set(plan.explicit);
                 row.updated_at = Set(now);
@@ -116,9 +127,11 @@ pub async fn upsert(
                     id: Set(Uuid::now_v7()),
                     project_id: Set(project_id),
                     user_id: Set(user_id),
-                    role: Set(convert::stored_project_role(assignment.role)),
+                    role: Set(convert::stored_project_role(in_force)),
                     reports_to: Set(plan.reports_to),
                     reports_to_explicit: Set(plan.explicit),
+                    manual_role: Set(manual),
+                    idp_sources: Set(bound.sources.clone()),
                     created_at: Set(now),
                     updated_at: Set(now),
                 };
@@ -142,7 +155,7 @@ pub async fn upsert(
                 current.as_ref().map_or(Value::Null, member_json),
                 member_json(&member),
             )
-            .with_access(watch.project_role_deltas(Some(assignment.role)));
+            .with_access(watch.project_role_deltas(Some(in_force)));
         Ok(Written::changed(
             upserted,
             audit.with_line_repairs(&repairs),
@@ -244,17 +257,35 @@ pub async fn remove(
         let member = find_row(tx, project_id, user_id)
             .await?
             .ok_or(ApiError::NotFound)?;
+        if member.manual_role.is_none() {
+            return Err(super::group_members::granted_by_bindings_only());
+        }
         let role = convert::project_role(member.role);
         if !leaving {
             domain::check_project_grant(access.grant.role, Some(role), None)?;
         }
-        if domain::removes_project_admin(Some(role), None) {
+        // What bindings grant stays: the membership goes only if nothing else grants it.
+        let bound = super::sources::bound_at_project(tx, project_id, user_id).await?;
+        if domain::removes_project_admin(Some(role), bound.role) {
             ensure_admin_remains(tx, project_id).await?;
         }
         let watch = Watch::user(tx, Node::Project(project_id), user_id).await?;
-        entity::project_members::Entity::delete_by_id(member.id)
-            .exec(tx)
-            .await?;
+        let after = match bound.role {
+            None => {
+                entity::project_members::Entity::delete_by_id(member.id)
+                    .exec(tx)
+                    .await?;
+                Value::Null
+            }
+            Some(bound_role) => {
+                let mut row = member.clone().into_active_model();
+                row.role = Set(convert::stored_project_role(bound_role));
+                row.manual_role = Set(None);
+                row.idp_sources = Set(bound.sources);
+                row.updated_at = Set(chrono::Utc::now());
+                member_json(&row.update(tx).await?)
+            }
+        };
         let repairs = reporting::repair(tx, project_id).await?;
         let action = if leaving {
             "project_member.leave"
@@ -264,8 +295,8 @@ pub async fn remove(
         let audit = AuditRecord::new(Some(subject.user_id), action, "project_member", member.id)
             .in_group(access.project.group_id)
             .in_project(project_id)
-            .change(member_json(&member), Value::Null)
-            .with_access(watch.project_role_deltas(None));
+            .change(member_json(&member), after)
+            .with_access(watch.project_role_deltas(bound.role));
         Ok(Written::changed((), audit.with_line_repairs(&repairs)))
     })
     .await

@@ -267,19 +267,32 @@ pub async fn add_member(
             .remove(&user_id)
             .ok_or(ApiError::NotProjectMember)?;
         domain::check_squad_member_management(access.grant.role, target)?;
-        if let Some(existing) = find_row(tx, squad_id, user_id).await? {
-            return Ok(Written::unchanged(Upserted::Unchanged(existing)));
+        let existing = find_row(tx, squad_id, user_id).await?;
+        if let Some(existing) = existing.as_ref().filter(|m| m.manual) {
+            return Ok(Written::unchanged(Upserted::Unchanged(existing.clone())));
         }
-        let row = entity::squad_members::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            squad_id: Set(squad_id),
-            project_id: Set(project_id),
-            user_id: Set(user_id),
-            created_at: Set(chrono::Utc::now()),
+        // A membership only bindings grant becomes one given by hand as well.
+        let member = match existing {
+            Some(bound) => {
+                let mut row = bound.into_active_model();
+                row.manual = Set(true);
+                row.update(tx).await?
+            }
+            None => {
+                let row = entity::squad_members::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    squad_id: Set(squad_id),
+                    project_id: Set(project_id),
+                    user_id: Set(user_id),
+                    created_at: Set(chrono::Utc::now()),
+                    manual: Set(true),
+                    idp_sources: Set(None),
+                };
+                entity::squad_members::Entity::insert(row)
+                    .exec_with_returning(tx)
+                    .await?
+            }
         };
-        let member = entity::squad_members::Entity::insert(row)
-            .exec_with_returning(tx)
-            .await?;
         let changes = reporting::repair(tx, project_id).await?;
         let audit = member_record(subject, "squad_member.create", &member)
             .change(Value::Null, member_json(&member));
@@ -323,6 +336,9 @@ pub async fn remove_member(
         let member = find_row(tx, squad_id, user_id)
             .await?
             .ok_or(ApiError::NotFound)?;
+        if !member.manual {
+            return Err(super::group_members::granted_by_bindings_only());
+        }
         if !leaving {
             let target = project_roles(tx, project_id, [user_id])
                 .await?
@@ -334,12 +350,20 @@ pub async fn remove_member(
                 })?;
             domain::check_squad_member_management(access.grant.role, target)?;
         }
-        entity::squad_members::Entity::delete_by_id(member.id)
-            .exec(tx)
-            .await?;
+        // Bindings that put the user in the squad keep them there.
+        let after = if member.idp_sources.is_some() {
+            let mut row = member.clone().into_active_model();
+            row.manual = Set(false);
+            member_json(&row.update(tx).await?)
+        } else {
+            entity::squad_members::Entity::delete_by_id(member.id)
+                .exec(tx)
+                .await?;
+            Value::Null
+        };
         let changes = reporting::repair(tx, project_id).await?;
         let audit = member_record(subject, "squad_member.delete", &member)
-            .change(member_json(&member), Value::Null);
+            .change(member_json(&member), after);
         Ok(Written::changed((), audit.with_line_repairs(&changes)))
     })
     .await

@@ -1,10 +1,12 @@
-//! Roster's hand-written SQL, one module per concern: [`facts`] (what a decision reads),
+//! Roster's hand-written SQL, one module per concern: [`bindings`] (what identity-provider
+//! bindings grant a user somewhere), [`facts`] (what a decision reads),
 //! [`locks`] (the write path's locks), [`tree`] (subtrees of the group tree), [`projects`] (the
 //! projects a subject may view), [`reporting`] (chains and reports along reporting lines),
 //! [`revisions`] (numbering a change) and [`webhooks`] (the deliveries a change owes).
 //! Each statement is written once; where PostgreSQL and SQLite differ, the difference is a
 //! fragment from [`Dialect`].
 
+pub mod bindings;
 pub mod facts;
 pub mod locks;
 pub mod projects;

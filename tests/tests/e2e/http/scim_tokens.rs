@@ -86,13 +86,27 @@ async fn a_token_is_shown_once_and_works_only_under_scim(db: &TestDb) {
         config["authenticationSchemes"][0]["type"],
         "oauthbearertoken"
     );
-    for listing in ["ResourceTypes", "Schemas"] {
+    // What is served is declared: Users (with the enterprise extension) and Groups.
+    for (listing, ids) in [
+        ("ResourceTypes", json!(["User", "Group"])),
+        (
+            "Schemas",
+            json!([
+                "urn:ietf:params:scim:schemas:core:2.0:User",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+                "urn:ietf:params:scim:schemas:core:2.0:Group"
+            ]),
+        ),
+    ] {
         let (status, _, body) = scim_get(&app, listing, Some(&token)).await;
         assert_eq!(status, 200, "{body}");
-        assert_eq!(
-            body["totalResults"], 0,
-            "nothing is declared before it is served"
-        );
+        let declared: Vec<Value> = body["Resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|resource| resource["id"].clone())
+            .collect();
+        assert_eq!(Value::Array(declared), ids, "{listing}");
     }
     // Refused everywhere else, and a user's token is refused under /scim/v2.
     let response = reqwest::Client::new()

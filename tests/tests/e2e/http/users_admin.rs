@@ -68,6 +68,8 @@ async fn add_project_member(
         role: Set(role),
         reports_to: Set(None),
         reports_to_explicit: Set(false),
+        manual_role: Set(Some(role)),
+        idp_sources: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     })

@@ -8,10 +8,14 @@ use tests::db::{Backend, TestDb};
 use super::support::{applied_versions, pg_enum_values, tables};
 
 /// Roster's tables, in alphabetical order.
-const TABLES: [&str; 12] = [
+const TABLES: [&str; 16] = [
     "audit_events",
     "group_members",
+    "group_member_sources",
     "groups",
+    "idp_bindings",
+    "idp_group_members",
+    "idp_groups",
     "project_members",
     "projects",
     "revisions",
@@ -34,7 +38,7 @@ async fn assert_all_applied(conn: &DatabaseConnection) {
     let names = migration_names();
     // Eight tables, one index of the system admins (m0009), revisions (m0010), webhooks (m0011),
     // the counter's upkeep (m0012), SCIM tokens (m0013).
-    assert_eq!(names.len(), 15);
+    assert_eq!(names.len(), 16);
     assert_eq!(applied_versions(conn).await, names);
     assert!(
         Migrator::get_pending_migrations(conn)
@@ -47,7 +51,7 @@ async fn assert_all_applied(conn: &DatabaseConnection) {
             .await
             .expect("applied")
             .len(),
-        15
+        16
     );
     Migrator::status(conn).await.expect("status");
     let mut expected: Vec<String> = TABLES.iter().map(|t| (*t).to_owned()).collect();
@@ -87,7 +91,7 @@ async fn up_down_up_round_trip(db: &TestDb) {
             .await
             .expect("pending")
             .len(),
-        15
+        16
     );
     if db.backend == Backend::Postgres {
         // down() drops the enum types its up() created (and they are no longer in use).
@@ -135,7 +139,7 @@ async fn steps_down_and_up_one_at_a_time(db: &TestDb) {
 async fn existing_users_are_named_by_their_email(db: &TestDb) {
     let conn = cli_like_connection(db).await;
     Migrator::up(&conn, None).await.expect("up");
-    Migrator::down(&conn, Some(2)).await.expect("m0015 and m0014 down");
+    Migrator::down(&conn, Some(3)).await.expect("m0016 to m0014 down");
     let id = uuid::Uuid::now_v7();
     let now = chrono::Utc::now();
     super::support::exec(

@@ -4,8 +4,9 @@
 use std::collections::BTreeSet;
 
 use entity::{
-    audit_events, group_members, groups, project_members, projects, revisions, squad_members,
-    squads, users, webhook_deliveries, webhooks,
+    audit_events, group_member_sources, group_members, groups, idp_bindings, idp_group_members,
+    idp_groups, project_members, projects, revisions, squad_members, squads, users,
+    webhook_deliveries, webhooks,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, IdenStatic, Iterable};
 use tests::both_backends;
@@ -16,7 +17,7 @@ use super::support::{columns, indexes, query};
 /// Each table's constraint and index names (besides `pk_<table>`). Foreign keys are named on
 /// PostgreSQL only: SQLite neither keeps nor reports their names. The role CHECKs exist on
 /// SQLite only: PostgreSQL's enum types do that job.
-const NAMES: [(&str, &[&str]); 11] = [
+const NAMES: [(&str, &[&str]); 15] = [
     (
         "users",
         &[
@@ -69,6 +70,7 @@ const NAMES: [(&str, &[&str]); 11] = [
             "ix_project_members_user_id",
             "ix_project_members_project_id",
             "ix_project_members_reports_to",
+            "ck_project_members_manual_role",
         ],
     ),
     (
@@ -125,6 +127,36 @@ const NAMES: [(&str, &[&str]); 11] = [
             "ck_webhook_deliveries_state",
             "uq_webhook_deliveries_webhook_revision",
             "ix_webhook_deliveries_state",
+        ],
+    ),
+    (
+        "group_member_sources",
+        &[
+            "fk_group_member_sources_member",
+            "ck_group_member_sources_manual_role",
+        ],
+    ),
+    ("idp_groups", &[]),
+    (
+        "idp_group_members",
+        &[
+            "fk_idp_group_members_group",
+            "fk_idp_group_members_user",
+            "ix_idp_group_members_user",
+        ],
+    ),
+    (
+        "idp_bindings",
+        &[
+            "fk_idp_bindings_idp_group",
+            "fk_idp_bindings_group",
+            "fk_idp_bindings_project",
+            "fk_idp_bindings_squad",
+            "ck_idp_bindings_one_target",
+            "ck_idp_bindings_role_name",
+            "uq_idp_bindings_group",
+            "uq_idp_bindings_project",
+            "uq_idp_bindings_squad",
         ],
     ),
 ];
@@ -219,6 +251,10 @@ async fn entity_columns_match_tables(db: &TestDb) {
         entity_columns::<revisions::Entity>(),
         entity_columns::<webhooks::Entity>(),
         entity_columns::<webhook_deliveries::Entity>(),
+        entity_columns::<group_member_sources::Entity>(),
+        entity_columns::<idp_groups::Entity>(),
+        entity_columns::<idp_group_members::Entity>(),
+        entity_columns::<idp_bindings::Entity>(),
     ];
     assert_eq!(entities.len(), NAMES.len(), "one entity per table");
     for (table, expected) in entities {

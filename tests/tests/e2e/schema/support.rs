@@ -123,6 +123,8 @@ pub async fn project_member(
         role: Set(role),
         reports_to: Set(reports_to),
         reports_to_explicit: Set(reports_to.is_some()),
+        manual_role: Set(Some(role)),
+        idp_sources: Set(None),
         created_at: Set(now()),
         updated_at: Set(now()),
     }
@@ -164,6 +166,8 @@ pub async fn squad_member(
         project_id: Set(squad.project_id),
         user_id: Set(user.id),
         created_at: Set(now()),
+        manual: Set(true),
+        idp_sources: Set(None),
     }
     .insert(conn)
     .await

@@ -13,6 +13,7 @@ use crate::http::pagination::{Page, PageParams};
 use crate::http::problems::{BodyRejected, Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::http::repr;
 use crate::services::group_members::{self, GroupMemberFilter};
+use crate::services::sources;
 
 /// Body of `POST /v1/groups/{id}/members`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -86,7 +87,7 @@ pub async fn create_group_member(
         group_members::create(caller.db(), caller.subject, group_id, body.user_id, role).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, member_location(group_id, member.user_id)))
-        .json(repr::GroupMember::from(member)))
+        .json(shown(&caller, member).await?))
 }
 
 /// Set a user's role in a group, adding them if needed (`group.manage_members`; no role above
@@ -119,12 +120,15 @@ pub async fn upsert_group_member(
     let role = parse_role(&body.into_inner().role)?;
     let upserted =
         group_members::upsert(caller.db(), caller.subject, group_id, user_id, role).await?;
-    let location = Some(member_location(group_id, user_id));
-    Ok(repr::upserted_response(
-        upserted,
-        location,
-        repr::GroupMember::from,
-    ))
+    let created = upserted.created();
+    let body = shown(&caller, upserted.into_inner()).await?;
+    Ok(if created {
+        HttpResponse::Created()
+            .insert_header((header::LOCATION, member_location(group_id, user_id)))
+            .json(body)
+    } else {
+        HttpResponse::Ok().json(body)
+    })
 }
 
 /// List a group's members, ordered by user id (`group.view_members`).
@@ -159,8 +163,12 @@ pub async fn list_group_members(
     )
     .await?;
     let page = page.page(rows, |listed| listed.membership.user_id);
+    let mut sources =
+        sources::group_source_names(caller.db(), page.items.iter().map(|l| l.membership.id))
+            .await?;
     Ok(web::Json(page.map(|listed| {
-        repr::ListedGroupMember::new(listed.membership, group_id, listed.inherited_from)
+        let shown = sources.remove(&listed.membership.id).unwrap_or_default();
+        repr::ListedGroupMember::new(listed.membership, shown, group_id, listed.inherited_from)
     })))
 }
 
@@ -180,7 +188,7 @@ pub async fn get_group_member(
 ) -> Reply<repr::GroupMember> {
     let (group_id, user_id) = path.into_inner();
     let member = group_members::get(caller.db(), caller.subject, group_id, user_id).await?;
-    Ok(web::Json(member.into()))
+    Ok(web::Json(shown(&caller, member).await?))
 }
 
 /// Remove a membership (`group.manage_members` within the no-escalation rule, or the member
@@ -211,4 +219,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(list_group_members)
         .service(get_group_member)
         .service(delete_group_member);
+}
+
+/// A membership as answers show it, with its sources.
+async fn shown(
+    caller: &Caller,
+    member: entity::group_members::Model,
+) -> Result<repr::GroupMember, ApiError> {
+    let mut sources = sources::group_source_names(caller.db(), [member.id]).await?;
+    let shown = sources.remove(&member.id).unwrap_or_default();
+    Ok(repr::GroupMember::new(member, shown))
 }

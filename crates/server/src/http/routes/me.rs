@@ -23,10 +23,20 @@ pub async fn get_me(
     principal: Principal,
 ) -> Result<web::Json<repr::Me>, ApiError> {
     let memberships = users::memberships_of(&state.db, principal.id()).await?;
+    let mut sources =
+        crate::services::sources::group_source_names(&state.db, memberships.groups.iter().map(|m| m.id))
+            .await?;
     Ok(web::Json(repr::Me {
         system_admin: principal.is_system_admin(),
         user: principal.user.into(),
-        group_memberships: memberships.groups.into_iter().map(Into::into).collect(),
+        group_memberships: memberships
+            .groups
+            .into_iter()
+            .map(|m| {
+                let shown = sources.remove(&m.id).unwrap_or_default();
+                repr::GroupMember::new(m, shown)
+            })
+            .collect(),
         project_memberships: memberships.projects.into_iter().map(Into::into).collect(),
     }))
 }

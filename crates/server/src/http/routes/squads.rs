@@ -82,6 +82,8 @@ impl From<SquadTree> for ListedSquad {
 pub struct SquadMember {
     pub squad_id: Uuid,
     pub user_id: Uuid,
+    /// Where the membership comes from: `manual` and `idp_group:<id>` (see group memberships).
+    pub sources: Vec<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -90,6 +92,7 @@ impl From<entity::squad_members::Model> for SquadMember {
         Self {
             squad_id: m.squad_id,
             user_id: m.user_id,
+            sources: crate::services::sources::names(m.manual, m.idp_sources.as_deref()),
             created_at: m.created_at,
         }
     }

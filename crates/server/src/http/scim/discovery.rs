@@ -6,7 +6,9 @@ use serde_json::{Value, json};
 
 use super::list::MAX_RESULTS;
 use super::{ScimError, resource, scim_json};
-use crate::services::scim::schemas::{ENTERPRISE_USER, ENTERPRISE_USER_SCHEMA, USER, USER_SCHEMA};
+use crate::services::scim::schemas::{
+    ENTERPRISE_USER, ENTERPRISE_USER_SCHEMA, GROUP, GROUP_SCHEMA, USER, USER_SCHEMA,
+};
 
 const CONFIG_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
 const RESOURCE_TYPE_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
@@ -59,11 +61,20 @@ fn all_resource_types() -> Vec<Value> {
         "schema": USER_SCHEMA,
         "schemaExtensions": [{ "schema": ENTERPRISE_USER_SCHEMA, "required": false }],
         "meta": { "resourceType": "ResourceType", "location": "/ResourceTypes/User" },
+    }), json!({
+        "schemas": [RESOURCE_TYPE_SCHEMA],
+        "id": "Group",
+        "name": "Group",
+        "endpoint": "/Groups",
+        "description": "An identity provider's groups; bindings (/v1/idp-groups) say what \
+                        their members hold in Roster",
+        "schema": GROUP_SCHEMA,
+        "meta": { "resourceType": "ResourceType", "location": "/ResourceTypes/Group" },
     })]
 }
 
 fn all_schemas() -> Vec<Value> {
-    vec![USER.to_json(), ENTERPRISE_USER.to_json()]
+    vec![USER.to_json(), ENTERPRISE_USER.to_json(), GROUP.to_json()]
 }
 
 fn list(resources: Vec<Value>) -> HttpResponse {

@@ -9,7 +9,7 @@ use ::scim::schema::ResourceSchema;
 use serde_json::{Value, json};
 
 use super::{ScimError, scim_json};
-use crate::services::scim::users::{ListQuery, Page};
+use crate::services::scim::listing::{ListQuery, Page};
 
 /// The most resources one page carries (`filter.maxResults`); a larger `count` gets this many.
 pub const MAX_RESULTS: u64 = 200;

@@ -3,12 +3,15 @@
 //! answers are `application/scim+json`, and errors SCIM Error bodies ([`ScimError`]) rather
 //! than problem+json.
 //!
-//! Served: the discovery documents (discovery.rs), and Users (users.rs) with the list
-//! parameters every resource type shares (list.rs).
+//! Served: the discovery documents (discovery.rs), Users (users.rs) and Groups (groups.rs) with
+//! the list parameters every resource type shares (list.rs), and the search across both at the
+//! root (search.rs).
 
 mod discovery;
 mod error;
+mod groups;
 mod list;
+mod search;
 mod users;
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -37,6 +40,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .wrap(from_fn(authenticate))
             .configure(discovery::configure)
             .configure(users::configure)
+            .configure(groups::configure)
+            .configure(search::configure)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ScimError::not_found("no such SCIM resource"))
             })),

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use ::scim::projection::{Selection, parse_selection, project};
+use ::scim::schema::ResourceSchema;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -26,7 +27,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(create)),
     )
     .service(resource("/Users/.search").route(web::post().to(search)))
-    .service(resource("/.search").route(web::post().to(search)))
     .service(
         resource("/Users/{id}")
             .route(web::get().to(get))
@@ -45,7 +45,7 @@ async fn list_users(
     answer_list(&state, &req, request).await
 }
 
-/// `POST /Users/.search`, and `POST /.search` (Users are the resources it searches).
+/// `POST /Users/.search`.
 async fn search(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -76,7 +76,7 @@ async fn get(
     id: web::Path<String>,
     _client: Provisioner,
 ) -> Result<HttpResponse, ScimError> {
-    let selection = selection(&req)?;
+    let selection = selection(&req, &USER_RESOURCE)?;
     let user = service::get(&state.db, user_id(&id)?).await?;
     let version = user_json::version(&user);
     // If-None-Match names versions the client has: when the current one is among them, 304.
@@ -96,7 +96,7 @@ async fn create(
     client: Provisioner,
     body: web::Payload,
 ) -> Result<HttpResponse, ScimError> {
-    let selection = selection(&req)?;
+    let selection = selection(&req, &USER_RESOURCE)?;
     let fields = UserFields::read(&read_json(body).await?)?;
     let user = service::create(&state.db, client, fields).await?;
     Ok(answer(&user, &req, &selection, StatusCode::CREATED))
@@ -109,7 +109,7 @@ async fn replace(
     client: Provisioner,
     body: web::Payload,
 ) -> Result<HttpResponse, ScimError> {
-    let selection = selection(&req)?;
+    let selection = selection(&req, &USER_RESOURCE)?;
     let id = user_id(&id)?;
     let fields = UserFields::read(&read_json(body).await?)?;
     change(&state, &req, id, client, Change::Replace(fields), &selection).await
@@ -122,7 +122,7 @@ async fn patch(
     client: Provisioner,
     body: web::Payload,
 ) -> Result<HttpResponse, ScimError> {
-    let selection = selection(&req)?;
+    let selection = selection(&req, &USER_RESOURCE)?;
     let id = user_id(&id)?;
     let operations = ::scim::patch::parse_request(&read_json(body).await?)
         .map_err(|e| ScimError::invalid(e.scim_type, e.detail))?;
@@ -174,14 +174,14 @@ fn answer(
     response.json(body)
 }
 
-/// The `attributes` / `excludedAttributes` of a request for one user.
-fn selection(req: &HttpRequest) -> Result<Selection, ScimError> {
+/// The `attributes` / `excludedAttributes` of a request for one resource under `schema`.
+pub(super) fn selection(req: &HttpRequest, schema: &ResourceSchema) -> Result<Selection, ScimError> {
     let params: HashMap<String, String> = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| ScimError::invalid("invalidSyntax", format!("query: {e}")))?;
     parse_selection(
         params.get("attributes").map(String::as_str),
         params.get("excludedAttributes").map(String::as_str),
-        &USER_RESOURCE,
+        schema,
     )
     .map_err(|e| ScimError::invalid("invalidValue", e.message))
 }
@@ -191,6 +191,6 @@ fn user_id(raw: &str) -> Result<Uuid, ScimError> {
     Uuid::parse_str(raw).map_err(|_| ScimError::not_found("no such user"))
 }
 
-fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+pub(super) fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }

@@ -2,6 +2,9 @@
 //! client acts through a SCIM token ([`super::scim_tokens`]) and may manage every user; each of
 //! its writes is one transaction with one audit event whose actor is the token (`via: scim`).
 
+pub mod group_json;
+pub mod groups;
+pub mod listing;
 pub mod schemas;
 pub mod user_json;
 pub mod users;

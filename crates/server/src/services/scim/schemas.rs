@@ -104,3 +104,40 @@ pub const USER_RESOURCE: ResourceSchema = ResourceSchema {
     core: &USER,
     extensions: &[&ENTERPRISE_USER],
 };
+
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
+/// RFC 7643's Group, as Roster keeps an identity provider's group: its name and its members
+/// (users; groups do not nest).
+pub const GROUP: Schema = Schema {
+    id: GROUP_SCHEMA,
+    name: "Group",
+    description: "A group of the identity provider's; bindings say what its members hold in Roster",
+    attributes: &[
+        Attribute {
+            required: true,
+            ..described("The group's name", attribute("displayName", Kind::String))
+        },
+        Attribute {
+            multi_valued: true,
+            sub_attributes: &[
+                Attribute {
+                    required: true,
+                    case_exact: true,
+                    ..described("A member's user id", attribute("value", Kind::String))
+                },
+                Attribute {
+                    reference_types: &["User"],
+                    ..described("The member's location", attribute("$ref", Kind::Reference))
+                },
+            ],
+            ..described("The group's members: users", attribute("members", Kind::Complex))
+        },
+    ],
+};
+
+/// The Group resource type's schemas.
+pub const GROUP_RESOURCE: ResourceSchema = ResourceSchema {
+    core: &GROUP,
+    extensions: &[],
+};

@@ -16,7 +16,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{SubsecRound, Utc};
-use scim::{AttrPath, CompareOp, Filter};
+use scim::{CompareOp, Filter};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
@@ -26,6 +26,7 @@ use sea_orm::{
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::listing::{ListQuery, Page};
 use super::schemas::USER_RESOURCE;
 use super::user_json::{self, UserFields};
 use super::{Provisioner, check_if_match, invalid};
@@ -35,44 +36,23 @@ use crate::services::users::{Deleter, user_json as audit_json};
 use crate::services::write::{Lock, Written, write};
 use entity::users;
 
-/// A list request, its parameters read.
-#[derive(Debug, Clone)]
-pub struct ListQuery {
-    pub filter: Option<Filter>,
-    /// The attribute to sort by, and whether descending.
-    pub sort: Option<(AttrPath, bool)>,
-    /// 1-based.
-    pub start_index: u64,
-    pub count: u64,
-}
-
-/// One page of a list: how many users match in all, and the page's representations.
-#[derive(Debug)]
-pub struct Page {
-    pub total: u64,
-    pub resources: Vec<Value>,
-}
-
 /// The users `query` selects, as SCIM representations served under `base`.
 pub async fn list(
     db: &DatabaseConnection,
     query: &ListQuery,
     base: &str,
 ) -> Result<Page, ApiError> {
-    let offset = query.start_index.saturating_sub(1);
-    let Some(filter) = &query.filter else {
-        if query.sort.is_none() {
-            return unfiltered_page(db, offset, query.count, base).await;
-        }
-        return in_memory(users::Entity::find().all(db).await?, query, base);
-    };
-    scim::query::check_filter(filter, &USER_RESOURCE)
-        .map_err(|detail| invalid("invalidFilter", detail))?;
-    let candidates = match narrowing(filter) {
+    query.check(&USER_RESOURCE)?;
+    if query.filter.is_none() && query.sort.is_none() {
+        return unfiltered_page(db, query.start_index.saturating_sub(1), query.count, base).await;
+    }
+    let candidates = match query.filter.as_ref().and_then(narrowing) {
         Some(condition) => users::Entity::find().filter(condition),
         None => users::Entity::find(),
     };
-    in_memory(candidates.order_by_asc(users::Column::Id).all(db).await?, query, base)
+    let rows = candidates.order_by_asc(users::Column::Id).all(db).await?;
+    let resources = rows.iter().map(|u| user_json::to_json(u, base)).collect();
+    Ok(query.page(resources, &USER_RESOURCE))
 }
 
 /// A page of every user in creation order, read as a page.
@@ -92,39 +72,6 @@ async fn unfiltered_page(
     Ok(Page {
         total,
         resources: rows.iter().map(|u| user_json::to_json(u, base)).collect(),
-    })
-}
-
-/// Filters, sorts and pages `candidates` by their representations.
-fn in_memory(
-    candidates: Vec<users::Model>,
-    query: &ListQuery,
-    base: &str,
-) -> Result<Page, ApiError> {
-    let mut resources: Vec<Value> = candidates
-        .iter()
-        .map(|u| user_json::to_json(u, base))
-        .filter(|resource| {
-            query
-                .filter
-                .as_ref()
-                .is_none_or(|filter| scim::matches(filter, resource, &USER_RESOURCE))
-        })
-        .collect();
-    if let Some((by, descending)) = &query.sort {
-        scim::query::check_path(by, &USER_RESOURCE)
-            .map_err(|detail| invalid("invalidValue", format!("sortBy: {detail}")))?;
-        scim::query::sort(&mut resources, by, *descending, &USER_RESOURCE);
-    }
-    let total = resources.len() as u64;
-    let page = resources
-        .into_iter()
-        .skip(usize::try_from(query.start_index.saturating_sub(1)).unwrap_or(usize::MAX))
-        .take(usize::try_from(query.count).unwrap_or(usize::MAX))
-        .collect();
-    Ok(Page {
-        total,
-        resources: page,
     })
 }
 
