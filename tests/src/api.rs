@@ -8,6 +8,7 @@
 
 use domain::{GroupRole, ProjectRole};
 use reqwest::Method;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -82,6 +83,18 @@ impl TestApp {
             email: email.to_lowercase(),
             token: self.token_for(id),
         }
+    }
+
+    /// Deactivates (`false`) or restores (`true`) the user `id`, in the database itself: no
+    /// `/v1` route deactivates a user (SCIM's `active` will), and tests must see what it does.
+    pub async fn set_active(&self, id: Uuid, active: bool) {
+        let updated = entity::users::Entity::update_many()
+            .col_expr(entity::users::Column::Active, Expr::value(active))
+            .filter(entity::users::Column::Id.eq(id))
+            .exec(&self.db)
+            .await
+            .unwrap_or_else(|e| panic!("setting active = {active} for user {id}: {e}"));
+        assert_eq!(updated.rows_affected, 1, "no user {id} to set active");
     }
 
     /// The group holding the bootstrap admin's `system_admin` membership.
@@ -268,6 +281,30 @@ impl TestApp {
     pub async fn put_squad_member(&self, actor: &TestUser, squad: Uuid, user: Uuid) -> Value {
         let path = format!("/v1/squads/{squad}/members/{user}");
         self.put_at(actor, &path, None).await
+    }
+}
+
+/// Webhooks.
+impl TestApp {
+    /// Waits, up to 10 s, until the delivery log of webhook `id` (as the system admin reads it)
+    /// holds at least `count` deliveries in `state`; returns how many it holds then.
+    pub async fn await_deliveries(&self, id: &str, state: &str, count: usize) -> usize {
+        let path = format!("/v1/webhooks/{id}/deliveries");
+        let mut found = 0;
+        for _ in 0..200 {
+            let log = self.get_ok(&self.admin, &path).await;
+            found = log["items"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{path}: no items in {log}"))
+                .iter()
+                .filter(|d| d["state"] == state)
+                .count();
+            if found >= count {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        found
     }
 }
 

@@ -7,7 +7,7 @@
 //! each set of facts into the map user → effective role and diff the two maps. Roles below the
 //! node follow by inheritance, so a delta at the node is all a consumer needs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use uuid::Uuid;
 
@@ -27,6 +27,9 @@ pub struct NodeFacts {
     pub memberships: Vec<(Uuid, Uuid, GroupRole)>,
     /// For a project: the members' own roles.
     pub project_roles: BTreeMap<Uuid, ProjectRole>,
+    /// Users whose account is deactivated (spec §11): their memberships stay in the facts, so
+    /// that a change to one is applied as to anyone's, but they hold no role here.
+    pub deactivated: BTreeSet<Uuid>,
 }
 
 /// One user's effective role at the node before and after a change (`None`: no role).
@@ -41,13 +44,15 @@ pub struct RoleDelta<R> {
 }
 
 impl NodeFacts {
-    /// The users with any membership or system-admin row these facts hold.
+    /// The users with any membership or system-admin row these facts hold, but for the
+    /// deactivated: whatever they hold grants nothing.
     fn users(&self) -> impl Iterator<Item = Uuid> + '_ {
         self.system_admins
             .keys()
             .copied()
             .chain(self.memberships.iter().map(|&(user, _, _)| user))
             .chain(self.project_roles.keys().copied())
+            .filter(|user| !self.deactivated.contains(user))
     }
 
     /// One user's memberships on the path. Their order decides only which membership a grant
@@ -171,7 +176,7 @@ mod tests {
                 (teacher, child, GroupRole::Student),
                 (outsider, id(99), GroupRole::GroupAdmin),
             ],
-            project_roles: BTreeMap::new(),
+            ..NodeFacts::default()
         };
         let roles = facts.group_roles();
         assert_eq!(roles.get(&teacher), Some(&GroupRole::Teacher));
@@ -243,6 +248,29 @@ mod tests {
                 .project_roles(project)
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn a_deactivated_user_holds_no_role_whatever_changes() {
+        let (owner, project) = (id(1), id(50));
+        let (admin, head, member) = (id(10), id(11), id(12));
+        let facts = NodeFacts {
+            system_admins: BTreeMap::from([(admin, owner)]),
+            path: vec![owner],
+            memberships: vec![
+                (admin, owner, GroupRole::SystemAdmin),
+                (head, owner, GroupRole::GroupAdmin),
+            ],
+            project_roles: BTreeMap::from([(member, ProjectRole::Member)]),
+            deactivated: BTreeSet::from([admin, head, member]),
+        };
+        assert!(facts.group_roles().is_empty());
+        assert!(facts.project_roles(project).is_empty());
+        let changed = facts
+            .with_group_membership(head, owner, Some(GroupRole::Teacher))
+            .with_project_role(member, Some(ProjectRole::Admin));
+        assert!(changed.group_roles().is_empty());
+        assert!(changed.project_roles(project).is_empty());
     }
 
     #[test]

@@ -10,8 +10,9 @@ use super::Principal;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Verifies the bearer token, loads its user and stores the [`Principal`] in the request. A
-/// refusal is answered here, as a response, so the middleware outside it can still stamp it.
+/// Verifies the bearer token, loads its user (who must exist and be active) and stores the
+/// [`Principal`] in the request. A refusal is answered here, as a response, so the middleware
+/// outside it can still stamp it.
 pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -31,11 +32,17 @@ async fn principal(req: &ServiceRequest) -> Result<Principal, ApiError> {
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state is missing")))?;
     let token = bearer_token(req)?;
     let user_id = state.jwt.verify(token).map_err(ApiError::Unauthenticated)?;
-    Principal::load(&state.db, user_id)
+    let principal = Principal::load(&state.db, user_id)
         .await?
         .ok_or(ApiError::Unauthenticated(
             "the token's user no longer exists",
-        ))
+        ))?;
+    // A deactivated user is kept, memberships and all, but refused like one who is gone, so
+    // that deactivation takes effect on tokens already issued (spec §11).
+    if !principal.user.active {
+        return Err(ApiError::Unauthenticated("the token's user is deactivated"));
+    }
+    Ok(principal)
 }
 
 /// The token of `Authorization: Bearer <token>`; also read by `/scim/v2`'s authentication.

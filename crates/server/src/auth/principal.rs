@@ -44,7 +44,10 @@ impl Principal {
     }
 }
 
-/// The group of `user_id`'s `system_admin` membership, if any.
+/// The group of `user_id`'s `system_admin` membership, if any, whether or not the user is
+/// active: the last-admin rules count a deactivated system admin, who still holds the
+/// membership (docs/API.md, Authentication). Decisions take a subject's standing from
+/// `Subject::load` instead.
 pub async fn system_admin_group(
     db: &impl ConnectionTrait,
     user_id: Uuid,
@@ -58,7 +61,8 @@ pub async fn system_admin_group(
     Ok(row.map(|m| m.group_id))
 }
 
-/// How many distinct users hold a `system_admin` membership.
+/// How many distinct users hold a `system_admin` membership, deactivated ones included (see
+/// [`system_admin_group`]).
 pub async fn count_system_admins(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     use entity::group_members::{Column, Entity};
     use sea_orm::QuerySelect;

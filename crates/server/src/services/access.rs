@@ -238,14 +238,16 @@ pub struct MembershipIndex {
 }
 
 impl MembershipIndex {
-    /// The subject's memberships, all of them or only those in `groups`.
+    /// The subject's memberships, all of them or only those in `groups`; none when the
+    /// subject is deactivated.
     pub async fn load(
         db: &impl ConnectionTrait,
         subject: Subject,
         groups: Option<Vec<Uuid>>,
     ) -> Result<Self, DbErr> {
         let mut query = entity::group_members::Entity::find()
-            .filter(entity::group_members::Column::UserId.eq(subject.user_id));
+            .filter(entity::group_members::Column::UserId.eq(subject.user_id))
+            .filter(crate::sql::facts::held_by_active_user("group_members"));
         if let Some(groups) = groups {
             query = query.filter(entity::group_members::Column::GroupId.is_in(groups));
         }

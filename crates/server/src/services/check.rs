@@ -61,24 +61,49 @@ pub async fn answer_for(
     caller: Subject,
     check: &Check,
 ) -> Result<Answer, ApiError> {
-    let subject = subject_for(db, caller, check.user_id).await?;
-    answer(db, subject, check).await
+    let asked = asked_about(db, caller, check.user_id).await?;
+    if !asked.active {
+        return Ok(deactivated());
+    }
+    answer(db, asked.subject, check).await
 }
 
 /// Whose access a question asked by `caller` is about: their own when `user_id` is absent or
 /// theirs; another user's only for a system admin (an unknown user is a 400 naming `user_id`).
+/// A deactivated user's subject holds nothing, so every decision about them denies.
 pub async fn subject_for(
     db: &impl ConnectionTrait,
     caller: Subject,
     user_id: Option<Uuid>,
 ) -> Result<Subject, ApiError> {
+    Ok(asked_about(db, caller, user_id).await?.subject)
+}
+
+/// The subject of a question, and whether their account is active (for the reason a check
+/// gives): the caller's is, or their token would have been refused.
+struct Asked {
+    subject: Subject,
+    active: bool,
+}
+
+async fn asked_about(
+    db: &impl ConnectionTrait,
+    caller: Subject,
+    user_id: Option<Uuid>,
+) -> Result<Asked, ApiError> {
     match user_id.filter(|id| *id != caller.user_id) {
-        None => Ok(caller),
+        None => Ok(Asked {
+            subject: caller,
+            active: true,
+        }),
         Some(user_id) => {
             access::authorize_system(caller, domain::Capability::SystemManage)
                 .map_err(|e| e.attempting("checking the access of other users"))?;
-            super::users::require_visible(db, caller, user_id, "user_id").await?;
-            Ok(Subject::load(db, user_id).await?)
+            let user = super::users::require_visible(db, caller, user_id, "user_id").await?;
+            Ok(Asked {
+                subject: Subject::load(db, user_id).await?,
+                active: user.active,
+            })
         }
     }
 }
@@ -154,6 +179,18 @@ fn from_decision<G: domain::Grant>(decision: &domain::Decision<G>, reason: Strin
         role: decision.role(),
         granted_by: decision.granted_by(),
         reason,
+    }
+}
+
+/// The answer about a deactivated user, whatever was asked: their memberships grant nothing.
+/// It reveals nothing about the resource, which the caller (a system admin) may see anyway.
+fn deactivated() -> Answer {
+    crate::metrics::record_decision(crate::metrics::DecisionSource::Check, false);
+    Answer {
+        allowed: false,
+        role: None,
+        granted_by: None,
+        reason: "the user is deactivated: their memberships grant nothing".to_owned(),
     }
 }
 

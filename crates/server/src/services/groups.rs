@@ -147,6 +147,7 @@ pub async fn list_mine(
             .select_only()
             .column(entity::group_members::Column::GroupId)
             .filter(entity::group_members::Column::UserId.eq(subject.user_id))
+            .filter(crate::sql::facts::held_by_active_user("group_members"))
             .into_query();
         query.filter(Column::Id.in_subquery(mine))
     };

@@ -14,6 +14,10 @@ use crate::error::ApiError;
 use crate::metrics::{self, DecisionSource};
 
 /// Whose access is decided: a user and, if they have one, their system admin membership.
+///
+/// A deactivated user's memberships grant nothing (spec §11): their subject has no system admin
+/// standing, and the statements that read a subject's other memberships skip theirs
+/// (`sql::facts::active_holder`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Subject {
     pub user_id: Uuid,
@@ -24,17 +28,21 @@ impl From<&Principal> for Subject {
     fn from(principal: &Principal) -> Self {
         Self {
             user_id: principal.id(),
-            system_admin_at: principal.system_admin_at,
+            system_admin_at: principal.system_admin_at.filter(|_| principal.user.active),
         }
     }
 }
 
 impl Subject {
-    /// The subject for `user_id` as stored now.
+    /// The subject for `user_id` as stored now (one statement, the principal's): a user who is
+    /// deactivated, or gone, holds nothing.
     pub async fn load(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Self, DbErr> {
-        Ok(Self {
-            user_id,
-            system_admin_at: crate::auth::system_admin_group(db, user_id).await?,
+        Ok(match Principal::load(db, user_id).await? {
+            Some(principal) => Self::from(&principal),
+            None => Self {
+                user_id,
+                system_admin_at: None,
+            },
         })
     }
 

@@ -53,20 +53,19 @@ pub async fn memberships_of(
     Ok(Memberships { groups, projects })
 }
 
-/// The user `id` exists and `subject` may read it ([`Visibility`]), or the request is invalid:
-/// 400 naming `field`, worded as for a user that does not exist — so that naming a user in a
-/// body or path (adding them to a project, checking their access) cannot probe for users the
-/// caller may not see, nor draw them into the caller's scope.
+/// The user `id`, who exists and whom `subject` may read ([`Visibility`]), or the request is
+/// invalid: 400 naming `field`, worded as for a user that does not exist — so that naming a
+/// user in a body or path (adding them to a project, checking their access) cannot probe for
+/// users the caller may not see, nor draw them into the caller's scope.
 pub async fn require_visible(
     db: &impl ConnectionTrait,
     subject: Subject,
     id: Uuid,
     field: &str,
-) -> Result<(), ApiError> {
-    match visible_user(db, subject, id).await? {
-        Some(_) => Ok(()),
-        None => Err(ApiError::invalid(field, "does not name an existing user")),
-    }
+) -> Result<entity::users::Model, ApiError> {
+    visible_user(db, subject, id)
+        .await?
+        .ok_or_else(|| ApiError::invalid(field, "does not name an existing user"))
 }
 
 /// Creates a user (those who manage users: system admins and group admins); `409 email_taken`
@@ -144,6 +143,7 @@ impl Visibility {
             None => {
                 entity::group_members::Entity::find()
                     .filter(entity::group_members::Column::UserId.eq(subject.user_id))
+                    .filter(crate::sql::facts::held_by_active_user("group_members"))
                     .find_also_related(entity::groups::Entity)
                     .all(db)
                     .await?
@@ -187,7 +187,8 @@ impl Visibility {
     }
 }
 
-/// `SELECT user_id` of every member of a project `user` is a member of (`user` included).
+/// `SELECT user_id` of every member of a project `user` is a member of (`user` included; none
+/// when `user` is deactivated).
 fn project_co_members(user: Uuid) -> SelectStatement {
     use entity::project_members::{Column, Entity};
     // The inner scan is aliased so that it is plain which `project_members` each column reads.
@@ -201,6 +202,7 @@ fn project_co_members(user: Uuid) -> SelectStatement {
                     .column((mine.clone(), Column::ProjectId))
                     .from_as(Entity, mine.clone())
                     .and_where(Expr::col((mine, Column::UserId)).eq(user))
+                    .and_where(crate::sql::facts::held_by_active_user("mine"))
                     .to_owned(),
             ),
         )

@@ -2,6 +2,11 @@
 //! the subject's memberships on its path ([`GROUP_FACTS`]), and a project or squad with the
 //! subject's memberships that decide there ([`PROJECT_FACTS`], [`SQUAD_FACTS`]) — each one round
 //! trip, whether the resource exists or not.
+//!
+//! A deactivated user's memberships stay in their tables but grant nothing (spec §11): every
+//! statement that turns a membership into access keeps only those whose holder is active
+//! ([`active_holder`], one primary-key probe of `users` per membership read). Squad
+//! memberships need no such test: they only narrow a project role, which already has it.
 
 use std::sync::LazyLock;
 
@@ -24,7 +29,7 @@ FROM users u WHERE u.id = {}",
 
 /// The group (parameter 1) joined with the memberships of a user (parameter 2) on its path,
 /// and those groups' names: one row per membership on the path, one row with nulls when there
-/// is none, no row when the group does not exist.
+/// is none (or the user is deactivated), no row when the group does not exist.
 ///
 /// The path's labels are decoded into ids by the database itself, so the memberships are found
 /// through the `(user_id, group_id)` unique index in the same statement: PostgreSQL splits the
@@ -38,11 +43,12 @@ pub static GROUP_FACTS: LazyLock<Prepared> = LazyLock::new(|| {
        g.updated_at, m.group_id AS member_group_id, {role} AS member_role,
        mg.name AS member_group_name
 FROM groups g
-LEFT JOIN group_members m ON m.user_id = {user} AND {on_path}
+LEFT JOIN group_members m ON m.user_id = {user} AND {on_path} AND {active}
 LEFT JOIN groups mg ON mg.id = m.group_id
 WHERE g.id = {group}",
             path = d.text("g.path"),
             role = d.text("m.role"),
+            active = active_holder("m.user_id"),
             user = d.param(2),
             group = d.param(1),
         )
@@ -76,11 +82,30 @@ pub(crate) fn on_path_of(d: Dialect, column: &str) -> String {
     }
 }
 
+/// "The user `user_column` names is active": a condition on a membership row, so that a
+/// deactivated user's memberships grant nothing. The `users` primary key answers it.
+pub(crate) fn active_holder(user_column: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM users holder
+        WHERE holder.id = {user_column} AND holder.active)"
+    )
+}
+
+/// [`active_holder`] for a SeaORM query over `table` (a table name or alias with a `user_id`
+/// column): the membership it reads is held by an active user.
+pub fn held_by_active_user(table: &str) -> sea_orm::sea_query::SimpleExpr {
+    sea_orm::sea_query::Expr::cust(active_holder(&format!(r#""{table}"."user_id""#)))
+}
+
 /// Everything that decides the effective roles at a node, for a change's effective-access
 /// deltas: the deciding group's path (the group's own, or the project's owning group's) with the
 /// memberships on it and every `system_admin` membership, of one user (parameter 2) in the
 /// `_ONE` forms or of everyone in the `_ALL` forms. One row per membership, one row with nulls
 /// when there is none, no row when the group or project (parameter 1) does not exist.
+///
+/// Each row says whether the user it is about (the one user, or the membership's holder) is
+/// active, as `holder_active`: a deactivated user's memberships are read like anyone's — a
+/// change to one must find it — and the deltas count them for nothing.
 pub static GROUP_NODE_ONE: LazyLock<Prepared> =
     LazyLock::new(|| Prepared::new(|d| node_memberships(d, false, true)));
 /// See [`GROUP_NODE_ONE`].
@@ -99,18 +124,19 @@ fn node_memberships(d: Dialect, project: bool, one_user: bool) -> String {
     } else {
         ("groups g", "g.id")
     };
-    let user = if one_user {
-        format!("m.user_id = {} AND ", d.param(2))
+    let (user, holder) = if one_user {
+        (format!("m.user_id = {} AND ", d.param(2)), d.param(2))
     } else {
-        String::new()
+        (String::new(), "m.user_id".to_owned())
     };
     // The role as a literal, so that PostgreSQL may use the partial system-admin index.
     format!(
         "SELECT {path} AS path, m.user_id AS member_user_id, m.group_id AS member_group_id,
        {role} AS member_role, m.id AS member_id, m.created_at AS member_created_at,
-       m.updated_at AS member_updated_at
+       m.updated_at AS member_updated_at, holder.active AS holder_active
 FROM {from}
 LEFT JOIN group_members m ON {user}({on_path} OR m.role = 'system_admin')
+LEFT JOIN users holder ON holder.id = {holder}
 WHERE {key} = {id}",
         path = d.text("g.path"),
         role = d.text("m.role"),
@@ -121,9 +147,10 @@ WHERE {key} = {id}",
 
 /// What deciding at a project needs, in one statement: the project (columns prefixed `p_`),
 /// its owning group's path, the subject's (parameter 2) memberships on that path, and their own
-/// role in the project. One row per membership on the path (or one with nulls); no row when the
-/// project (parameter 1) does not exist — so a project that exists but is hidden from the
-/// subject costs the same one round trip as one that does not exist.
+/// role in the project (neither, when the subject is deactivated). One row per membership on
+/// the path (or one with nulls); no row when the project (parameter 1) does not exist — so a
+/// project that exists but is hidden from the subject costs the same one round trip as one
+/// that does not exist.
 pub static PROJECT_FACTS: LazyLock<Prepared> =
     LazyLock::new(|| Prepared::new(|d| project_facts(d, false)));
 
@@ -151,9 +178,11 @@ fn project_facts(d: Dialect, squad: bool) -> String {
        {own} AS own_role
 FROM {from}
 JOIN groups g ON g.id = p.group_id
-LEFT JOIN group_members m ON m.user_id = {user} AND {on_path}
-LEFT JOIN project_members pm ON pm.project_id = p.id AND pm.user_id = {user}
+LEFT JOIN group_members m ON m.user_id = {user} AND {on_path} AND {member_active}
+LEFT JOIN project_members pm ON pm.project_id = p.id AND pm.user_id = {user} AND {own_active}
 WHERE {key} = {id}",
+        member_active = active_holder("m.user_id"),
+        own_active = active_holder("pm.user_id"),
         path = d.text("g.path"),
         role = d.text("m.role"),
         own = d.text("pm.role"),

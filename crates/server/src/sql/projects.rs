@@ -1,7 +1,8 @@
 //! The projects a subject may view, one page in one statement ([`visible`]): the projects in
 //! the subtree of a group where one of their memberships bridges to project admin, and the
 //! projects they are a member of — read from the memberships outwards, so the cost follows
-//! what the subject holds, not how many projects there are.
+//! what the subject holds, not how many projects there are. A deactivated subject's
+//! memberships count for nothing (`facts::active_holder`).
 //!
 //! Which roles count is asked of `domain`, once, when the statements are built: a group role
 //! counts when the project grant it bridges to may view, a project role when a member holding
@@ -115,11 +116,13 @@ fn visible_statement(d: Dialect, which: Visible) -> String {
     JOIN groups b ON b.id = m.group_id
     JOIN groups vg ON {below}
     JOIN projects vp ON vp.group_id = vg.id
-    WHERE m.user_id = {user} AND {bridging}
+    WHERE m.user_id = {user} AND {bridging} AND {member_active}
     UNION
     SELECT pm.project_id FROM project_members pm
-    WHERE pm.user_id = {user} AND {viewing})",
+    WHERE pm.user_id = {user} AND {viewing} AND {own_active})",
             below = at_or_below(d, "vg.path", "b.path"),
+            member_active = super::facts::active_holder("m.user_id"),
+            own_active = super::facts::active_holder("pm.user_id"),
             bridging = among(&d.text("m.role"), bridging),
             viewing = among(&d.text("pm.role"), viewing),
         ));

@@ -214,6 +214,22 @@ async fn a_deleted_users_token_stops_working(db: &TestDb) {
     expect_problem(response, 401, "unauthenticated").await;
 }
 
+/// A deactivated user's token is refused as a deleted user's is, on every route, and works
+/// again once they are restored: deactivation keeps the user, and the token was never revoked.
+async fn a_deactivated_users_token_is_refused_until_restored(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let user = app.create_user("away@example.org").await;
+    accepted(&app, "active", &user.token).await;
+    app.set_active(user.id, false).await;
+    refused(&app, "deactivated", &user.token, "deactivated").await;
+    let elsewhere = format!("/v1/users/{}", user.id);
+    let response = app.call(Some(&user), Method::GET, &elsewhere, None).await;
+    unauthenticated(response, "deactivated, elsewhere").await;
+    accepted(&app, "the admin meanwhile", &app.admin.token).await;
+    app.set_active(user.id, true).await;
+    accepted(&app, "restored", &user.token).await;
+}
+
 async fn a_configured_issuer_and_audience_are_required(db: &TestDb) {
     let app = spawn_app_with_issuer_and_audience(db).await;
     let sub = app.admin.id.to_string();
@@ -344,6 +360,7 @@ both_backends!(
     me_answers_with_a_valid_token,
     every_bad_token_is_refused,
     a_deleted_users_token_stops_working,
+    a_deactivated_users_token_is_refused_until_restored,
     a_configured_issuer_and_audience_are_required,
     tokens_the_rfc_allows_are_accepted,
     not_before_is_checked,

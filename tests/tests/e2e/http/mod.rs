@@ -8,6 +8,7 @@ mod check;
 mod check_everywhere;
 mod contract;
 mod contract_patterns;
+mod deactivation;
 mod demo;
 mod errors;
 mod group_members;

@@ -533,22 +533,7 @@ async fn changes_the_creator_can_no_longer_read_are_skipped(db: &TestDb) {
     let path = format!("/v1/groups/{school}/members/{}", head.id);
     assert_eq!(app.delete(&app.admin, &path).await.status(), 204);
     app.create_group(&app.admin, "Later", Some(school)).await;
-    let mut skipped = 0;
-    for _ in 0..200 {
-        let log = app
-            .get_ok(&app.admin, &format!("/v1/webhooks/{id}/deliveries"))
-            .await;
-        skipped = log["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|d| d["state"] == "skipped")
-            .count();
-        if skipped > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let skipped = app.await_deliveries(&id, "skipped", 1).await;
     assert_eq!(skipped, 1, "the later group is skipped");
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(receiver.received().len(), 1, "nothing more was sent");

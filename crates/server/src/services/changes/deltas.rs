@@ -5,6 +5,10 @@
 //!
 //! A watch narrowed to the users a change can affect (a membership change affects only its
 //! member) reads a handful of rows; only moves, creations and deletions read the whole node.
+//!
+//! A deactivated user's memberships are read with the rest (a change to one must find it) and
+//! marked as theirs (`NodeFacts::deactivated`): they hold no role before a change nor after it,
+//! so changes to what they hold record no delta.
 
 use std::collections::BTreeMap;
 
@@ -79,7 +83,7 @@ impl Watch {
                 });
             }
         }
-        let before = facts_of(&rows)?;
+        let before = facts_of(&rows, Some(user))?;
         let watch = Self {
             node,
             user: Some(user),
@@ -179,10 +183,14 @@ async fn load(
         return Ok(domain::NodeFacts::default());
     }
     let rows = read(db, node, user).await?;
-    let mut facts = facts_of(&rows)?;
+    let mut facts = facts_of(&rows, user)?;
     if let Node::Project(project) = node {
         use entity::project_members::Column as Pm;
-        let mut query = entity::project_members::Entity::find().filter(Pm::ProjectId.eq(project));
+        // A deactivated member's own role grants nothing: read it only from the active (a
+        // watched user who is deactivated is in `facts.deactivated` already).
+        let mut query = entity::project_members::Entity::find()
+            .filter(Pm::ProjectId.eq(project))
+            .filter(sql::facts::held_by_active_user("project_members"));
         if let Some(user) = user {
             query = query.filter(Pm::UserId.eq(user));
         }
@@ -215,8 +223,13 @@ async fn read(
         .await?)
 }
 
-/// The path and memberships those rows hold (the project roles are read apart).
-fn facts_of(rows: &[sea_orm::QueryResult]) -> Result<domain::NodeFacts, ApiError> {
+/// The path and memberships those rows hold (the project roles are read apart), and who among
+/// their holders — or the `watched` user, whom every row of the `_ONE` forms is about — is
+/// deactivated.
+fn facts_of(
+    rows: &[sea_orm::QueryResult],
+    watched: Option<Uuid>,
+) -> Result<domain::NodeFacts, ApiError> {
     let Some(first) = rows.first() else {
         return Ok(domain::NodeFacts::default());
     };
@@ -229,7 +242,14 @@ fn facts_of(rows: &[sea_orm::QueryResult]) -> Result<domain::NodeFacts, ApiError
         ..domain::NodeFacts::default()
     };
     for row in rows {
-        let Some((member, group, role)) = membership_of(row)? else {
+        let membership = membership_of(row)?;
+        let about = watched.or(membership.map(|(member, _, _)| member));
+        if let Some(user) = about
+            && is_deactivated(row)?
+        {
+            facts.deactivated.insert(user);
+        }
+        let Some((member, group, role)) = membership else {
             continue;
         };
         if domain::grants_system_admin(role) {
@@ -238,6 +258,12 @@ fn facts_of(rows: &[sea_orm::QueryResult]) -> Result<domain::NodeFacts, ApiError
         facts.memberships.push((member, group, role));
     }
     Ok(facts)
+}
+
+/// Whether the user a row is about is deactivated (`holder_active` false; null when the row is
+/// about no one, or about a user who is gone).
+fn is_deactivated(row: &sea_orm::QueryResult) -> Result<bool, ApiError> {
+    Ok(row.try_get::<Option<bool>>("", "holder_active")? == Some(false))
 }
 
 /// The membership a row of those statements holds, as `(user, group, role)`; none in the row

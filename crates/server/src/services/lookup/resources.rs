@@ -350,7 +350,7 @@ async fn project_candidates(
 }
 
 /// What decides at each of a batch of projects: the owning groups' paths and the subject's own
-/// roles there.
+/// roles there (none when they are deactivated, as their group memberships in the index).
 struct ProjectFacts<'a> {
     owners: Vec<(entity::groups::Model, domain::GroupPath)>,
     own: Vec<entity::project_members::Model>,
@@ -367,6 +367,7 @@ impl<'a> ProjectFacts<'a> {
         let owners = groups_by_id(db, projects.iter().map(|p| p.group_id).collect()).await?;
         let own = entity::project_members::Entity::find()
             .filter(entity::project_members::Column::UserId.eq(subject.user_id))
+            .filter(crate::sql::facts::held_by_active_user("project_members"))
             .filter(
                 entity::project_members::Column::ProjectId
                     .is_in(projects.iter().map(|p| p.id).collect::<Vec<_>>()),

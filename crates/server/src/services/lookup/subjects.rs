@@ -174,7 +174,9 @@ async fn user_ids<E: EntityTrait>(
 }
 
 /// What decides for a batch of users at a place: their memberships on the path (and their
-/// `system_admin` memberships), their roles in the project, their squads there.
+/// `system_admin` memberships), their roles in the project, their squads there. A deactivated
+/// user's memberships and roles are not read, so they are decided to hold nothing (their squads
+/// only narrow a project role they no longer hold).
 struct Facts {
     groups: HashMap<Uuid, Vec<(Uuid, domain::GroupRole)>>,
     system_admin_at: HashMap<Uuid, Uuid>,
@@ -198,6 +200,7 @@ impl Facts {
         for row in entity::group_members::Entity::find()
             .filter(Column::UserId.is_in(users.to_vec()))
             .filter(sql::facts::system_admin_membership())
+            .filter(sql::facts::held_by_active_user("group_members"))
             .all(db)
             .await?
         {
@@ -209,6 +212,7 @@ impl Facts {
         for row in entity::group_members::Entity::find()
             .filter(Column::UserId.is_in(users.to_vec()))
             .filter(Column::GroupId.is_in(place.path.clone()))
+            .filter(sql::facts::held_by_active_user("group_members"))
             .all(db)
             .await?
         {
@@ -226,6 +230,7 @@ impl Facts {
             for row in entity::project_members::Entity::find()
                 .filter(entity::project_members::Column::ProjectId.eq(project))
                 .filter(entity::project_members::Column::UserId.is_in(users.to_vec()))
+                .filter(sql::facts::held_by_active_user("project_members"))
                 .all(db)
                 .await?
             {
