@@ -160,7 +160,8 @@ fn register_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .configure(routes::audit::configure)
             .configure(routes::changes::configure)
             .configure(routes::webhooks::configure)
-            .configure(routes::scim_tokens::configure),
+            .configure(routes::scim_tokens::configure)
+            .configure(routes::idp_groups::configure),
     );
 }
 

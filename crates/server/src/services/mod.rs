@@ -12,6 +12,7 @@ pub mod demo;
 pub mod group_members;
 pub mod groups;
 pub mod guard;
+pub mod idp_bindings;
 pub mod idp_sync;
 pub mod lookup;
 pub mod plain_writes;

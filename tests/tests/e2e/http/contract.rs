@@ -83,6 +83,11 @@ const SPEC_ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/scim-tokens"),
     ("GET", "/v1/scim-tokens/{id}"),
     ("DELETE", "/v1/scim-tokens/{id}"),
+    ("GET", "/v1/idp-groups"),
+    ("POST", "/v1/idp-groups/{id}/bindings"),
+    ("GET", "/v1/idp-groups/{id}/bindings"),
+    ("GET", "/v1/idp-groups/{id}/bindings/{binding_id}"),
+    ("DELETE", "/v1/idp-groups/{id}/bindings/{binding_id}"),
 ];
 
 pub(super) async fn openapi(app: &TestApp) -> Value {

@@ -22,6 +22,7 @@ mod project_members;
 mod projects;
 mod protocol;
 mod reporting;
+mod scim_bindings;
 mod scim_tokens;
 mod squads;
 mod startup;

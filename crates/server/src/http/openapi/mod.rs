@@ -38,6 +38,7 @@ use super::fallback::RouteTable;
         (name = "check", description = "Roles, capabilities and permission checks"),
         (name = "audit", description = "The audit trail"),
         (name = "scim", description = "Tokens for SCIM provisioning (the SCIM API itself is under /scim/v2)"),
+        (name = "idp groups", description = "Identity providers' groups and their bindings to groups, projects and squads"),
     )
 )]
 pub struct ApiDoc;

@@ -8,6 +8,7 @@ pub mod check;
 pub mod group_members;
 pub mod groups;
 pub mod health;
+pub mod idp_groups;
 pub mod lookup;
 pub mod me;
 pub mod project_members;

@@ -1,0 +1,303 @@
+//! IdP groups bound into Roster's tree (spec §11), end to end: an identity provider pushes a
+//! group over SCIM, a group admin binds it with a role, and `/v1/check` follows the provider's
+//! membership changes on the very next request; manual memberships survive every sync; a sync
+//! that would take away a project's last admin is refused (SCIM 409) and audited.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use domain::{GroupRole, ProjectRole};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tests::app::{TestApp, TestUser, spawn_app};
+use tests::both_backends;
+use tests::db::TestDb;
+use uuid::Uuid;
+
+const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+/// A SCIM token made by the system admin.
+async fn scim_token(app: &TestApp) -> String {
+    let made = app
+        .expect(
+            &app.admin,
+            Method::POST,
+            "/v1/scim-tokens",
+            Some(&json!({ "name": "okta" })),
+            &[201],
+        )
+        .await;
+    made["token"].as_str().unwrap().to_owned()
+}
+
+/// A SCIM request with `token`: its status and JSON body.
+async fn scim(
+    app: &TestApp,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}/scim/v2/{path}", app.address))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/scim+json")
+            .body(body.to_string());
+    }
+    let response = request.send().await.expect("sent");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Pushes an IdP group with `members`; returns its id.
+async fn push_group(app: &TestApp, token: &str, name: &str, members: &[Uuid]) -> Uuid {
+    let members: Vec<Value> = members.iter().map(|id| json!({ "value": id })).collect();
+    let body = json!({ "schemas": [GROUP_SCHEMA], "displayName": name, "members": members });
+    let (status, group) = scim(app, token, Method::POST, "Groups", Some(body)).await;
+    assert_eq!(status, 201, "{group}");
+    group["id"].as_str().unwrap().parse().unwrap()
+}
+
+/// Entra's way of changing members: `Add` / `Remove` with a value list.
+async fn change_members(
+    app: &TestApp,
+    token: &str,
+    group: Uuid,
+    op: &str,
+    members: &[Uuid],
+) -> (StatusCode, Value) {
+    let value: Vec<Value> = members.iter().map(|id| json!({ "value": id })).collect();
+    let body = json!({ "schemas": [PATCH_OP],
+        "Operations": [{ "op": op, "path": "members", "value": value }] });
+    scim(app, token, Method::PATCH, &format!("Groups/{group}"), Some(body)).await
+}
+
+/// Whether `user` holds `capability` at the group `id`, as `/v1/check` says.
+async fn allowed(app: &TestApp, user: &TestUser, capability: &str, kind: &str, id: Uuid) -> bool {
+    let body = json!({ "user_id": user.id, "capability": capability,
+        "resource": { "type": kind, "id": id } });
+    let answer = app
+        .expect(&app.admin, Method::POST, "/v1/check", Some(&body), &[200])
+        .await;
+    answer["allowed"].as_bool().unwrap()
+}
+
+async fn bind(
+    app: &TestApp,
+    actor: &TestUser,
+    idp_group: Uuid,
+    kind: &str,
+    id: Uuid,
+    role: &str,
+) -> Value {
+    app.expect(
+        actor,
+        Method::POST,
+        &format!("/v1/idp-groups/{idp_group}/bindings"),
+        Some(&json!({ "type": kind, "id": id, "role": role })),
+        &[201],
+    )
+    .await
+}
+
+/// An IdP group bound as teacher on a department makes its members teachers in every class
+/// below; leaving the IdP group takes it away on the next request; a manual membership stays.
+async fn bound_roles_follow_the_identity_provider(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let token = scim_token(&app).await;
+    let school = app.create_group(&app.admin, "School", None).await;
+    let department = app.create_group(&app.admin, "Science", Some(school)).await;
+    let class = app.create_group(&app.admin, "Physics 1", Some(department)).await;
+    let head = app.create_user("head@example.org").await;
+    app.grant_group(department, &head, GroupRole::GroupAdmin).await;
+    let (ada, bob) = (
+        app.create_user("ada@example.org").await,
+        app.create_user("bob@example.org").await,
+    );
+    // Bob is a student of the department by hand.
+    app.grant_group(department, &bob, GroupRole::Student).await;
+    let teachers = push_group(&app, &token, "Science teachers", &[ada.id, bob.id]).await;
+    assert!(!allowed(&app, &ada, "group.create_assignments", "group", class).await);
+
+    // The department's head binds it as teacher: within their own power.
+    let binding = bind(&app, &head, teachers, "group", department, "teacher").await;
+    assert_eq!(binding["type"], "group");
+    assert_eq!(binding["role"], "teacher");
+    for user in [&ada, &bob] {
+        assert!(allowed(&app, user, "group.create_assignments", "group", class).await);
+    }
+    let member = app
+        .get_ok(&app.admin, &format!("/v1/groups/{department}/members/{}", bob.id))
+        .await;
+    assert_eq!(member["role"], "teacher", "the strongest of manual and bound");
+    assert_eq!(
+        member["sources"],
+        json!(["manual", format!("idp_group:{teachers}")])
+    );
+    let member = app
+        .get_ok(&app.admin, &format!("/v1/groups/{department}/members/{}", ada.id))
+        .await;
+    assert_eq!(member["sources"], json!([format!("idp_group:{teachers}")]));
+
+    // The provider removes both: Ada loses everything, Bob keeps his manual student role.
+    let (status, body) = change_members(&app, &token, teachers, "Remove", &[ada.id, bob.id]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["members"], json!([]));
+    assert!(!allowed(&app, &ada, "group.view", "group", class).await);
+    assert!(!allowed(&app, &bob, "group.create_assignments", "group", class).await);
+    assert!(allowed(&app, &bob, "group.view", "group", class).await);
+    let member = app
+        .get_ok(&app.admin, &format!("/v1/groups/{department}/members/{}", bob.id))
+        .await;
+    assert_eq!(member["role"], "student");
+    assert_eq!(member["sources"], json!(["manual"]));
+    let (status, _) = app
+        .send(
+            Some(&app.admin),
+            Method::GET,
+            &format!("/v1/groups/{department}/members/{}", ada.id),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "a membership only the binding granted is gone");
+
+    // Added back: teacher again, at once; a manual removal keeps what the binding grants, and a
+    // membership only bindings grant cannot be removed through /v1.
+    change_members(&app, &token, teachers, "Add", &[ada.id, bob.id]).await;
+    assert!(allowed(&app, &ada, "group.create_assignments", "group", class).await);
+    app.expect(
+        &app.admin,
+        Method::DELETE,
+        &format!("/v1/groups/{department}/members/{}", bob.id),
+        None,
+        &[204],
+    )
+    .await;
+    let member = app
+        .get_ok(&app.admin, &format!("/v1/groups/{department}/members/{}", bob.id))
+        .await;
+    assert_eq!(member["sources"], json!([format!("idp_group:{teachers}")]));
+    let (status, problem) = app
+        .send(
+            Some(&app.admin),
+            Method::DELETE,
+            &format!("/v1/groups/{department}/members/{}", ada.id),
+            None,
+        )
+        .await;
+    assert_eq!(status, 409, "{problem}");
+
+    // Unbinding takes the bound role away from everyone, at once.
+    let binding_id = binding["id"].as_str().unwrap();
+    app.expect(
+        &head,
+        Method::DELETE,
+        &format!("/v1/idp-groups/{teachers}/bindings/{binding_id}"),
+        None,
+        &[204],
+    )
+    .await;
+    assert!(!allowed(&app, &ada, "group.view", "group", class).await);
+    assert!(!allowed(&app, &bob, "group.view", "group", class).await);
+}
+
+/// Binding obeys no-escalation for whoever binds, and its target's kind.
+async fn binding_obeys_no_escalation(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let token = scim_token(&app).await;
+    let school = app.create_group(&app.admin, "School", None).await;
+    let teacher = app.create_user("teacher@example.org").await;
+    app.grant_group(school, &teacher, GroupRole::Teacher).await;
+    let head = app.create_user("head@example.org").await;
+    app.grant_group(school, &head, GroupRole::GroupAdmin).await;
+    let idp = push_group(&app, &token, "Everyone", &[]).await;
+    let path = format!("/v1/idp-groups/{idp}/bindings");
+    let (status, _) = app
+        .send(
+            Some(&teacher),
+            Method::POST,
+            &path,
+            Some(&json!({ "type": "group", "id": school, "role": "student" })),
+        )
+        .await;
+    assert_eq!(status, 403, "a teacher does not manage members");
+    let (status, problem) = app
+        .send(
+            Some(&head),
+            Method::POST,
+            &path,
+            Some(&json!({ "type": "group", "id": school, "role": "system_admin" })),
+        )
+        .await;
+    assert_eq!(status, 403, "{problem}");
+    assert_eq!(problem["code"], "role_escalation");
+    let (status, problem) = app
+        .send(
+            Some(&head),
+            Method::POST,
+            &path,
+            Some(&json!({ "type": "group", "id": school, "role": "pm" })),
+        )
+        .await;
+    assert_eq!(status, 400, "{problem}");
+    bind(&app, &head, idp, "group", school, "teacher").await;
+    let (status, _) = app
+        .send(
+            Some(&head),
+            Method::POST,
+            &path,
+            Some(&json!({ "type": "group", "id": school, "role": "student" })),
+        )
+        .await;
+    assert_eq!(status, 409, "one binding per IdP group and place");
+    // Reading bindings is for those who manage users.
+    let listed = app.get_ok(&head, &path).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    let (status, _) = app.send(Some(&teacher), Method::GET, &path, None).await;
+    assert_eq!(status, 403);
+    let groups = app.get_ok(&app.admin, "/v1/idp-groups").await;
+    assert_eq!(groups["items"][0]["display_name"], "Everyone");
+}
+
+/// A project whose only admin holds the role through a binding: the provider cannot take it
+/// away (SCIM 409, audited), and neither can deleting the IdP group.
+async fn the_last_admin_is_not_synced_away(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let token = scim_token(&app).await;
+    let school = app.create_group(&app.admin, "School", None).await;
+    let project = app.create_project(&app.admin, school, "Apollo").await;
+    let lead = app.create_user("lead@example.org").await;
+    let admins = push_group(&app, &token, "Apollo admins", &[lead.id]).await;
+    bind(&app, &app.admin, admins, "project", project, "admin").await;
+    assert!(allowed(&app, &lead, "project.delete", "project", project).await);
+    // The creator leaves; the bound lead is the last admin.
+    app.expect(
+        &app.admin,
+        Method::DELETE,
+        &format!("/v1/projects/{project}/members/{}", app.admin.id),
+        None,
+        &[204],
+    )
+    .await;
+    let (status, body) = change_members(&app, &token, admins, "Remove", &[lead.id]).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error");
+    assert!(allowed(&app, &lead, "project.delete", "project", project).await);
+    let (status, _) = scim(&app, &token, Method::DELETE, &format!("Groups/{admins}"), None).await;
+    assert_eq!(status, 409);
+    assert_eq!(app.audit_count("idp_group.refused").await, 2);
+    // Once someone else is admin by hand, the provider's change goes through.
+    app.grant_project(project, &app.create_user("pm@example.org").await, ProjectRole::Admin)
+        .await;
+    let (status, _) = change_members(&app, &token, admins, "Remove", &[lead.id]).await;
+    assert_eq!(status, 200);
+    assert!(!allowed(&app, &lead, "project.view", "project", project).await);
+}
+
+both_backends!(
+    bound_roles_follow_the_identity_provider,
+    binding_obeys_no_escalation,
+    the_last_admin_is_not_synced_away,
+);
