@@ -22,6 +22,7 @@ mod projects;
 mod protocol;
 mod reporting;
 mod scim_tokens;
+mod scim_users;
 mod squads;
 mod startup;
 mod users;
