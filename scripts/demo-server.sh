@@ -1,12 +1,13 @@
-# Sourced by the scripts that judge Roster from outside (fuzz-api.sh, client-flow.sh): starts a
+# Sourced by the scripts that judge Roster from outside (fuzz-api.sh, client-flow.sh, …): starts a
 # demo server (`roster serve --demo`) on a free loopback port, on SQLite in a temporary folder or,
 # given a PostgreSQL admin URL, on a fresh database that is dropped on exit.
 #
 #   start_demo_server ADMIN_URL_OR_EMPTY DB_PREFIX SECRET
 #
-# Sets `workdir` (removed on exit), `roster` (ROSTER_BIN, or target/debug/roster built here),
-# `backend` (SQLite or PostgreSQL), `admin_token` and `student_token` (alan@example.org of the
-# demo school), and exports the ROSTER_* settings the server runs with.
+# Sets `workdir` (removed on exit), `roster` (ROSTER_BIN, or debug/roster built here, under
+# CARGO_TARGET_DIR or target), `backend` (SQLite or PostgreSQL), `admin_token` and
+# `student_token` (alan@example.org of the demo school), and exports the ROSTER_* settings the
+# server runs with.
 
 demo_server_pid=""
 demo_db=""
@@ -26,7 +27,7 @@ start_demo_server() {
         roster="$ROSTER_BIN"
     else
         cargo build --quiet -p roster-server
-        roster="$PWD/target/debug/roster"
+        roster="${CARGO_TARGET_DIR:-$PWD/target}/debug/roster"
     fi
     local port
     port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"

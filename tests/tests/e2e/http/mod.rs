@@ -24,6 +24,7 @@ mod protocol;
 mod reporting;
 mod scim_bindings;
 mod scim_tokens;
+mod scim_users;
 mod squads;
 mod startup;
 mod users;

@@ -3,42 +3,12 @@
 //! problem+json.
 
 use domain::GroupRole;
-use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
-use tests::app::{TestApp, spawn_app};
+use reqwest::Method;
+use serde_json::json;
+use tests::app::spawn_app;
 use tests::both_backends;
 use tests::db::TestDb;
-
-/// `GET /scim/v2/{path}` with `token` (none: no Authorization header).
-async fn scim_get(app: &TestApp, path: &str, token: Option<&str>) -> (StatusCode, String, Value) {
-    let mut request = reqwest::Client::new().get(format!("{}/scim/v2/{path}", app.address));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.expect("sent");
-    let status = response.status();
-    let media = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let body = response.json().await.unwrap_or(Value::Null);
-    (status, media, body)
-}
-
-/// A SCIM Error body with `status`, as RFC 7644 §3.12 writes it.
-fn assert_scim_error(answer: &(StatusCode, String, Value), status: u16) {
-    let (got, media, body) = answer;
-    assert_eq!(got.as_u16(), status, "{body}");
-    assert_eq!(media, "application/scim+json", "{body}");
-    assert_eq!(
-        body["schemas"],
-        json!(["urn:ietf:params:scim:api:messages:2.0:Error"])
-    );
-    assert_eq!(body["status"], json!(status.to_string()), "{body}");
-    assert!(body["detail"].is_string(), "{body}");
-}
+use tests::scim::ScimClient;
 
 async fn a_token_is_shown_once_and_works_only_under_scim(db: &TestDb) {
     let app = spawn_app(db).await;
@@ -75,9 +45,8 @@ async fn a_token_is_shown_once_and_works_only_under_scim(db: &TestDb) {
     assert!(!audited[0].details.to_string().contains(&token));
 
     // Accepted under /scim/v2, with SCIM's media type.
-    let (status, media, config) = scim_get(&app, "ServiceProviderConfig", Some(&token)).await;
-    assert_eq!(status, 200, "{config}");
-    assert_eq!(media, "application/scim+json");
+    let scim = ScimClient::with_token(&app, Some(&token));
+    let config = scim.get("/ServiceProviderConfig").await.expect(200).body;
     assert_eq!(
         config["schemas"],
         json!(["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"])
@@ -86,28 +55,21 @@ async fn a_token_is_shown_once_and_works_only_under_scim(db: &TestDb) {
         config["authenticationSchemes"][0]["type"],
         "oauthbearertoken"
     );
-    // What is served is declared: Users (with the enterprise extension) and Groups.
-    for (listing, ids) in [
-        ("ResourceTypes", json!(["User", "Group"])),
-        (
-            "Schemas",
-            json!([
-                "urn:ietf:params:scim:schemas:core:2.0:User",
-                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
-                "urn:ietf:params:scim:schemas:core:2.0:Group"
-            ]),
-        ),
-    ] {
-        let (status, _, body) = scim_get(&app, listing, Some(&token)).await;
-        assert_eq!(status, 200, "{body}");
-        let declared: Vec<Value> = body["Resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|resource| resource["id"].clone())
-            .collect();
-        assert_eq!(Value::Array(declared), ids, "{listing}");
+    // Only what is served is declared: every resource type's endpoint answers.
+    let types = scim.get_ok("/ResourceTypes").await;
+    let resources = types["Resources"].as_array().unwrap();
+    assert_eq!(types["totalResults"], resources.len(), "{types}");
+    let names: Vec<&Value> = resources.iter().map(|t| &t["name"]).collect();
+    assert_eq!(names, [&json!("User"), &json!("Group")], "{types}");
+    for resource_type in resources {
+        let endpoint = resource_type["endpoint"].as_str().unwrap();
+        scim.get(&format!("{endpoint}?count=1")).await.expect(200);
     }
+    let schemas = scim.get_ok("/Schemas").await;
+    assert_eq!(
+        schemas["totalResults"],
+        schemas["Resources"].as_array().unwrap().len()
+    );
     // Refused everywhere else, and a user's token is refused under /scim/v2.
     let response = reqwest::Client::new()
         .get(format!("{}/v1/me", app.address))
@@ -116,22 +78,24 @@ async fn a_token_is_shown_once_and_works_only_under_scim(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(response.status(), 401);
-    let answer = scim_get(&app, "ServiceProviderConfig", Some(&app.admin.token)).await;
-    assert_scim_error(&answer, 401);
-    assert_scim_error(&scim_get(&app, "ServiceProviderConfig", None).await, 401);
-    assert_scim_error(
-        &scim_get(&app, "ServiceProviderConfig", Some("roster_scim_forged")).await,
-        401,
-    );
-    assert_scim_error(&scim_get(&app, "Nothing", Some(&token)).await, 404);
+    for refused in [
+        Some(app.admin.token.as_str()),
+        None,
+        Some("roster_scim_forged"),
+    ] {
+        let client = ScimClient::with_token(&app, refused);
+        let answer = client.get("/ServiceProviderConfig").await;
+        let answer = answer.expect_error(401, None);
+        assert_eq!(answer.header("www-authenticate"), Some("Bearer"));
+    }
+    scim.get("/Nothing").await.expect_error(404, None);
 
     // Revoked: deleted, refused from the next request on.
     let path = format!("/v1/scim-tokens/{id}");
     assert_eq!(app.delete(&app.admin, &path).await.status(), 204);
-    assert_scim_error(
-        &scim_get(&app, "ServiceProviderConfig", Some(&token)).await,
-        401,
-    );
+    scim.get("/ServiceProviderConfig")
+        .await
+        .expect_error(401, None);
     app.get_refused(&app.admin, &path, 404, "not_found").await;
     app.refused(&app.admin, Method::DELETE, &path, None, 404, "not_found")
         .await;
