@@ -8,5 +8,7 @@ mod secret;
 pub use jwt::{Claims, JwtKeys};
 pub use middleware::authenticate;
 pub(crate) use middleware::bearer_token;
-pub use principal::{Principal, count_system_admins, system_admin_group};
+pub use principal::{
+    Principal, count_other_active_system_admins, count_system_admins, system_admin_group,
+};
 pub use secret::resolve_secret;

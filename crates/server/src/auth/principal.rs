@@ -45,9 +45,8 @@ impl Principal {
 }
 
 /// The group of `user_id`'s `system_admin` membership, if any, whether or not the user is
-/// active: the last-admin rules count a deactivated system admin, who still holds the
-/// membership (docs/API.md, Authentication). Decisions take a subject's standing from
-/// `Subject::load` instead.
+/// active (they still hold it). Decisions take a subject's standing from `Subject::load`, and
+/// the last-admin rules count active admins ([`count_other_active_system_admins`]).
 pub async fn system_admin_group(
     db: &impl ConnectionTrait,
     user_id: Uuid,
@@ -61,8 +60,8 @@ pub async fn system_admin_group(
     Ok(row.map(|m| m.group_id))
 }
 
-/// How many distinct users hold a `system_admin` membership, deactivated ones included (see
-/// [`system_admin_group`]).
+/// How many distinct users hold a `system_admin` membership, deactivated ones included: whether
+/// the system has been bootstrapped.
 pub async fn count_system_admins(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     use entity::group_members::{Column, Entity};
     use sea_orm::QuerySelect;
@@ -71,6 +70,27 @@ pub async fn count_system_admins(db: &impl ConnectionTrait) -> Result<u64, DbErr
         .column(Column::UserId)
         .distinct()
         .filter(Column::Role.eq(entity::roles::MemberRole::SystemAdmin))
+        .count(db)
+        .await
+}
+
+/// How many active users other than `leaving` hold a `system_admin` membership: what the
+/// last-system-admin rule counts (a deactivated admin administers nothing, so they do not keep
+/// the system administered).
+pub async fn count_other_active_system_admins(
+    db: &impl ConnectionTrait,
+    leaving: Uuid,
+) -> Result<u64, DbErr> {
+    use entity::group_members::{Column, Entity, Relation};
+    use sea_orm::{JoinType, QuerySelect, RelationTrait};
+    Entity::find()
+        .select_only()
+        .column(Column::UserId)
+        .distinct()
+        .join(JoinType::InnerJoin, Relation::User.def())
+        .filter(Column::Role.eq(entity::roles::MemberRole::SystemAdmin))
+        .filter(Column::UserId.ne(leaving))
+        .filter(entity::users::Column::Active.eq(true))
         .count(db)
         .await
 }

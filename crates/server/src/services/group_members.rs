@@ -370,7 +370,7 @@ pub(crate) async fn ensure_system_admin_remains(
     if elsewhere > 0 {
         return Ok(());
     }
-    let others = auth::count_system_admins(tx).await?.saturating_sub(1);
+    let others = auth::count_other_active_system_admins(tx, membership.user_id).await?;
     Ok(domain::check_admins_remain(
         domain::LastAdmin::System,
         others,

@@ -435,12 +435,18 @@ async fn ensure_system_admin_survives(
         .column(entity::groups::Column::Id)
         .filter(tree::subtree(tx.get_database_backend(), path, true))
         .into_query();
+    // Active system admins outside the subtree: a deactivated one administers nothing.
     let remaining = entity::group_members::Entity::find()
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            sea_orm::RelationTrait::def(&entity::group_members::Relation::User),
+        )
         .filter(
             entity::group_members::Column::Role
                 .eq(convert::stored_group_role(domain::GroupRole::SystemAdmin)),
         )
         .filter(entity::group_members::Column::GroupId.not_in_subquery(in_subtree))
+        .filter(entity::users::Column::Active.eq(true))
         .count(tx)
         .await?;
     Ok(domain::check_admins_remain(

@@ -8,8 +8,8 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, FromQueryResult, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait,
+    EntityTrait, FromQueryResult, IntoActiveModel, JoinType, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, RelationTrait,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -86,7 +86,7 @@ pub async fn upsert(
         let in_force = domain::ProjectRole::strongest([assignment.role].into_iter().chain(bound.role))
             .unwrap_or(assignment.role);
         if domain::removes_project_admin(current_role, Some(in_force)) {
-            ensure_admin_remains(tx, project_id).await?;
+            ensure_admin_remains(tx, project_id, user_id).await?;
         }
         let plan = domain::plan_assignment(
             user_id,
@@ -164,22 +164,25 @@ pub async fn upsert(
     .await
 }
 
-/// 409 `last_admin` unless project `project_id` has an admin besides the one about to go.
+/// 409 `last_admin` unless project `project_id` keeps an active admin besides `leaving`, who
+/// is about to stop being one (a deactivated admin administers nothing, so does not count).
 pub(crate) async fn ensure_admin_remains(
     tx: &impl ConnectionTrait,
     project_id: Uuid,
+    leaving: Uuid,
 ) -> Result<(), ApiError> {
-    let admins = entity::project_members::Entity::find()
-        .filter(entity::project_members::Column::ProjectId.eq(project_id))
-        .filter(
-            entity::project_members::Column::Role
-                .eq(convert::stored_project_role(domain::ProjectRole::Admin)),
-        )
+    use entity::project_members::{Column, Entity, Relation};
+    let others = Entity::find()
+        .join(JoinType::InnerJoin, Relation::User.def())
+        .filter(Column::ProjectId.eq(project_id))
+        .filter(Column::Role.eq(convert::stored_project_role(domain::ProjectRole::Admin)))
+        .filter(Column::UserId.ne(leaving))
+        .filter(entity::users::Column::Active.eq(true))
         .count(tx)
         .await?;
     Ok(domain::check_admins_remain(
         domain::LastAdmin::Project,
-        admins.saturating_sub(1),
+        others,
     )?)
 }
 
@@ -267,7 +270,7 @@ pub async fn remove(
         // What bindings grant stays: the membership goes only if nothing else grants it.
         let bound = super::sources::bound_at_project(tx, project_id, user_id).await?;
         if domain::removes_project_admin(Some(role), bound.role) {
-            ensure_admin_remains(tx, project_id).await?;
+            ensure_admin_remains(tx, project_id, user_id).await?;
         }
         let watch = Watch::user(tx, Node::Project(project_id), user_id).await?;
         let after = match bound.role {

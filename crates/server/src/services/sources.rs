@@ -270,7 +270,7 @@ pub async fn settle_project(
         return Ok(Vec::new());
     }
     if domain::removes_project_admin(before, role) {
-        super::project_members::ensure_admin_remains(tx, project).await?;
+        super::project_members::ensure_admin_remains(tx, project, user).await?;
     }
     let watch = Watch::user(tx, Node::Project(project), user).await?;
     let now = chrono::Utc::now();

@@ -19,7 +19,7 @@ use super::guard::{self, Subject};
 use super::window::Window;
 use super::scim::Provisioner;
 use super::write::{Lock, Written, write, write_as};
-use crate::auth::{count_system_admins, system_admin_group};
+use crate::auth::{count_other_active_system_admins, system_admin_group};
 use crate::error::ApiError;
 
 /// A validated request to create a user.
@@ -482,13 +482,13 @@ async fn delete_locked(
         return Ok(Written::unchanged(Deletion::InMoreProjects(projects)));
     }
     if system_admin_group(tx, id).await?.is_some() {
-        let others = count_system_admins(tx).await?.saturating_sub(1);
+        let others = count_other_active_system_admins(tx, id).await?;
         domain::check_admins_remain(domain::LastAdmin::System, others)?;
     }
     for membership in &memberships {
         let role = crate::convert::project_role(membership.role);
         if domain::removes_project_admin(Some(role), None) {
-            super::project_members::ensure_admin_remains(tx, membership.project_id).await?;
+            super::project_members::ensure_admin_remains(tx, membership.project_id, id).await?;
         }
     }
     let group_memberships = entity::group_members::Entity::find()

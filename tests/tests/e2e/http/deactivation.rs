@@ -1,8 +1,8 @@
 //! Deactivated users (spec §11: `users.active` false): their memberships stay but grant
 //! nothing — on the decision path, in `/v1/check`, in the lookups, in the access deltas and to
 //! the webhooks they created — and grant again once they are restored; the last-admin rules
-//! still count them. (Their tokens are refused: `auth.rs`.) Nothing in `/v1` deactivates a
-//! user, so the tests set the flag in the database ([`TestApp::set_active`]).
+//! count active admins only. (Their tokens are refused: `auth.rs`.) Here the flag is set in the
+//! database ([`TestApp::set_active`]); SCIM's `active` sets it (`scim_users.rs`).
 
 use domain::{Capability, GroupRole, ProjectRole};
 use reqwest::Method;
@@ -377,25 +377,36 @@ async fn changes_to_what_a_deactivated_user_holds_record_no_deltas(db: &TestDb) 
     assert_eq!(deltas[0]["after"], "student", "{deltas}");
 }
 
-/// The last-admin rules count a deactivated admin: they still hold the membership, and
-/// deactivation is undone by restoring them (docs/API.md, Authentication).
-async fn a_deactivated_admin_still_counts_as_an_admin(db: &TestDb) {
+/// The last-admin rules count active admins only: a deactivated admin administers nothing, so
+/// the last active one may not step down or leave beside them (docs/API.md, Authentication);
+/// once the other is restored, they may.
+async fn a_deactivated_admin_does_not_count_as_an_admin(db: &TestDb) {
     let scene = Scene::build(db).await;
     let app = &scene.app;
     app.grant_project(scene.project, &scene.pat, ProjectRole::Admin)
         .await;
     scene.set_active(false).await;
 
-    // The project's other admin is pat, deactivated: the creator may still step down.
+    // The project's other admin is pat, deactivated: the creator may not step down.
     let path = format!("/v1/projects/{}/members/{}", scene.project, app.admin.id);
     let body = json!({ "role": ProjectRole::Member.as_str() });
+    let (status, problem) = app.send(Some(&app.admin), Method::PUT, &path, Some(&body)).await;
+    assert_eq!((status, problem["code"].as_str()), (409, Some("last_admin")), "{problem}");
+
+    // The other system admin is sam, deactivated: the first one may not leave.
+    let organisation = app.organisation().await;
+    let leave = format!("/v1/groups/{organisation}/members/{}", app.admin.id);
+    let (status, problem) = app.send(Some(&app.admin), Method::DELETE, &leave, None).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (409, Some("last_system_admin")),
+        "{problem}"
+    );
+
+    scene.set_active(true).await;
     app.expect(&app.admin, Method::PUT, &path, Some(&body), &[200])
         .await;
-
-    // The other system admin is sam, deactivated: the first one may still leave.
-    let organisation = app.organisation().await;
-    let path = format!("/v1/groups/{organisation}/members/{}", app.admin.id);
-    app.expect(&app.admin, Method::DELETE, &path, None, &[204])
+    app.expect(&app.admin, Method::DELETE, &leave, None, &[204])
         .await;
 }
 
@@ -438,6 +449,6 @@ both_backends!(
     lookups_leave_a_deactivated_user_out,
     decisions_deny_a_subject_deactivated_after_authenticating,
     changes_to_what_a_deactivated_user_holds_record_no_deltas,
-    a_deactivated_admin_still_counts_as_an_admin,
+    a_deactivated_admin_does_not_count_as_an_admin,
     a_deactivated_creators_webhook_skips_changes_until_restored,
 );

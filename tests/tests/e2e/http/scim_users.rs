@@ -195,6 +195,12 @@ async fn entra_scripted_session(db: &TestDb) {
                 { "op": "Replace", "path": "displayName", "value": "Robert Builder" },
                 { "op": "Add", "path": "name.givenName", "value": "Robert" },
                 { "op": "Replace", "path": "active", "value": "False" },
+                // Entra's default mappings: attributes Roster does not store are ignored.
+                { "op": "Replace", "path": "title", "value": "Builder" },
+                { "op": "Replace", "path": "name.formatted", "value": "Robert Builder" },
+                { "op": "Add",
+                  "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+                  "value": "Construction" },
             ]),
         )
         .await;

@@ -126,6 +126,7 @@ async fn patch(
     let id = user_id(&id)?;
     let operations = ::scim::patch::parse_request(&read_json(body).await?)
         .map_err(|e| ScimError::invalid(e.scim_type, e.detail))?;
+    let operations = crate::services::scim::unstored::ignored(operations);
     change(&state, &req, id, client, Change::Patch(operations), &selection).await
 }
 

@@ -6,6 +6,7 @@ pub mod group_json;
 pub mod groups;
 pub mod listing;
 pub mod schemas;
+pub mod unstored;
 pub mod user_json;
 pub mod users;
 

@@ -165,9 +165,20 @@ fn read_email(body: &Value) -> Result<(Option<String>, Option<String>), ApiError
         Some(Value::Array(emails)) => emails,
         Some(_) => return Err(invalid("invalidValue", "emails must be a list")),
     };
-    let entry = match emails.as_slice() {
+    // The same address twice (a PATCH adding it again, in another case) is one address.
+    let mut distinct: Vec<&Value> = Vec::new();
+    for entry in emails {
+        let address = |e: &Value| field(e, "value").and_then(Value::as_str).map(str::to_lowercase);
+        match distinct.iter_mut().find(|kept| address(kept) == address(entry)) {
+            // Of the two, the one that says what kind of address it is.
+            Some(kept) if field(entry, "type").is_some() => *kept = entry,
+            Some(_) => {}
+            None => distinct.push(entry),
+        }
+    }
+    let entry = match distinct.as_slice() {
         [] => return Ok((None, None)),
-        [entry] => entry,
+        [entry] => *entry,
         _ => {
             return Err(invalid(
                 "invalidValue",

@@ -20,8 +20,8 @@ use scim::{CompareOp, Filter};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, ExprTrait, JoinType,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, SqlErr,
+    DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, ExprTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -310,39 +310,26 @@ async fn membership_nodes(
 }
 
 /// Deactivating `user` must leave an active system admin, and an active admin in each of their
-/// `projects` where they are one (spec §4's last-admin rules, for a user who stays but grants
-/// nothing).
+/// `projects` where they are one (spec §4's last-admin rules, which count active admins only).
 async fn ensure_active_admins_remain(
     tx: &DatabaseTransaction,
     user: Uuid,
     projects: &BTreeSet<Uuid>,
 ) -> Result<(), ApiError> {
-    use entity::{group_members, project_members};
-    let is_system_admin = crate::auth::system_admin_group(tx, user).await?.is_some();
-    if is_system_admin {
-        let others = group_members::Entity::find()
-            .join(JoinType::InnerJoin, group_members::Relation::User.def())
-            .filter(group_members::Column::Role.eq(entity::roles::MemberRole::SystemAdmin))
-            .filter(group_members::Column::UserId.ne(user))
-            .filter(users::Column::Active.eq(true))
-            .count(tx)
-            .await?;
+    if crate::auth::system_admin_group(tx, user).await?.is_some() {
+        let others = crate::auth::count_other_active_system_admins(tx, user).await?;
         domain::check_admins_remain(domain::LastAdmin::System, others)?;
     }
     let admin = crate::convert::stored_project_role(domain::ProjectRole::Admin);
-    for project in projects {
-        let admins = project_members::Entity::find()
-            .join(JoinType::InnerJoin, project_members::Relation::User.def())
-            .filter(project_members::Column::ProjectId.eq(*project))
-            .filter(project_members::Column::Role.eq(admin))
-            .filter(users::Column::Active.eq(true))
-            .all(tx)
+    let administered = entity::project_members::Entity::find()
+        .filter(entity::project_members::Column::UserId.eq(user))
+        .filter(entity::project_members::Column::Role.eq(admin))
+        .filter(entity::project_members::Column::ProjectId.is_in(projects.iter().copied()))
+        .all(tx)
+        .await?;
+    for membership in administered {
+        crate::services::project_members::ensure_admin_remains(tx, membership.project_id, user)
             .await?;
-        let admins_here: Vec<Uuid> = admins.iter().map(|m| m.user_id).collect();
-        if admins_here.contains(&user) {
-            let others = admins_here.iter().filter(|id| **id != user).count() as u64;
-            domain::check_admins_remain(domain::LastAdmin::Project, others)?;
-        }
     }
     Ok(())
 }
