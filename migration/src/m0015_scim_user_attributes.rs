@@ -113,7 +113,8 @@ async fn sqlite_swap_email(manager: &SchemaManager<'_>, from: &str, to: &str) ->
     // The version is bumped whatever happened, so that no connection keeps a stale schema.
     db.execute_unprepared(&format!("PRAGMA schema_version = {}", version + 1))
         .await?;
-    db.execute_unprepared("PRAGMA writable_schema = OFF").await?;
+    db.execute_unprepared("PRAGMA writable_schema = OFF")
+        .await?;
     if edited?.rows_affected() != 1 {
         return Err(DbErr::Migration(format!(
             "users' definition does not declare {from}; edit it by hand"

@@ -177,12 +177,14 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(IdpBindings::CreatedBy).uuid().null())
                     .col(timestamp(IdpBindings::CreatedAt))
                     .primary_key(&mut primary_key("pk_idp_bindings", IdpBindings::Id))
-                    .foreign_key(&mut ForeignKey::create()
-                        .name("fk_idp_bindings_idp_group")
-                        .from(IdpBindings::Table, IdpBindings::IdpGroupId)
-                        .to(IdpGroups::Table, IdpGroups::Id)
-                        .on_delete(ForeignKeyAction::Cascade)
-                        .to_owned())
+                    .foreign_key(
+                        &mut ForeignKey::create()
+                            .name("fk_idp_bindings_idp_group")
+                            .from(IdpBindings::Table, IdpBindings::IdpGroupId)
+                            .to(IdpGroups::Table, IdpGroups::Id)
+                            .on_delete(ForeignKeyAction::Cascade)
+                            .to_owned(),
+                    )
                     .foreign_key(&mut foreign_key(
                         "fk_idp_bindings_group",
                         IdpBindings::GroupId,

@@ -104,7 +104,9 @@ pub fn apply(
     for operation in operations {
         match &operation.path {
             Some(path) if extension_named(path, schema).is_some() => {
-                let extension = extension_named(path, schema).map(|e| e.id).unwrap_or_default();
+                let extension = extension_named(path, schema)
+                    .map(|e| e.id)
+                    .unwrap_or_default();
                 apply_extension(resource, operation, extension, schema)?;
             }
             Some(path) => apply_at(
@@ -145,7 +147,7 @@ fn apply_whole(
                 let path = bare(Some(extension.id), inner_name);
                 apply_at(resource, operation.op, &path, Some(inner_value), schema)?;
             }
-        } else {
+        } else if !repeats_read_only(resource, name, value, schema) {
             apply_at(
                 resource,
                 operation.op,
@@ -156,6 +158,15 @@ fn apply_whole(
         }
     }
     Ok(())
+}
+
+/// Whether `name` is a read-only attribute that `value` repeats as it is: Okta renames a group
+/// with `{"op": "replace", "value": {"id": …, "displayName": …}}`, restating its id.
+fn repeats_read_only(resource: &Value, name: &str, value: &Value, schema: &ResourceSchema) -> bool {
+    let read_only = schema
+        .attribute(&bare(None, name).attr)
+        .is_some_and(|(_, attribute)| attribute.mutability == Mutability::ReadOnly);
+    read_only && field(resource, name) == Some(value)
 }
 
 /// The extension a path names as a whole (`urn:…:enterprise:2.0:User`), which the parser reads
@@ -705,6 +716,19 @@ mod tests {
         assert_eq!(
             user["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["manager"],
             json!({ "value": "m2" })
+        );
+    }
+
+    #[test]
+    fn a_pathless_value_may_restate_a_read_only_attribute() {
+        let user =
+            patched(json!([{ "op": "replace", "value": { "id": "u1", "displayName": "B" } }]))
+                .unwrap();
+        assert_eq!(user["displayName"], json!("B"));
+        assert_eq!(
+            refused(json!([{ "op": "replace", "value": { "id": "u2" } }])),
+            "mutability",
+            "but not change it"
         );
     }
 

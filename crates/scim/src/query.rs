@@ -106,7 +106,12 @@ enum SortKey {
     Text(String),
 }
 
-fn sort_key(resource: &Value, by: &AttrPath, case_exact: bool, timestamps: bool) -> Option<SortKey> {
+fn sort_key(
+    resource: &Value,
+    by: &AttrPath,
+    case_exact: bool,
+    timestamps: bool,
+) -> Option<SortKey> {
     let scope = by
         .uri
         .as_deref()
@@ -153,8 +158,16 @@ mod tests {
     fn filters_name_only_known_attributes() {
         assert!(checked(r#"userName eq "a" and emails[type eq "work" and value co "@"]"#).is_ok());
         assert!(checked(r#"meta.lastModified gt "2026-01-01T00:00:00Z""#).is_ok());
-        assert!(checked(r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value pr"#).is_ok());
-        assert_eq!(checked(r#"nickName eq "a""#), Err("no attribute nickName".into()));
+        assert!(
+            checked(
+                r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value pr"#
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            checked(r#"nickName eq "a""#),
+            Err("no attribute nickName".into())
+        );
         assert_eq!(
             checked(r#"emails[kind eq "work"]"#),
             Err("no attribute emails.kind".into())
@@ -171,8 +184,16 @@ mod tests {
             json!({"id": "2", "userName": "Alice", "meta": {"created": "2026-12-01T10:00:00+02:00"}}),
             json!({"id": "3", "userName": "carol", "emails": [{"value": "m@x"}], "meta": {"created": "2026-12-01T09:00:00Z"}}),
         ];
-        sort(&mut users, &parse_path(by).unwrap().attr, descending, &SCHEMA);
-        users.iter().map(|u| u["id"].as_str().unwrap().to_owned()).collect()
+        sort(
+            &mut users,
+            &parse_path(by).unwrap().attr,
+            descending,
+            &SCHEMA,
+        );
+        users
+            .iter()
+            .map(|u| u["id"].as_str().unwrap().to_owned())
+            .collect()
     }
 
     #[test]

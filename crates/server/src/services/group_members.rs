@@ -146,7 +146,11 @@ pub async fn remove(
         let access = access::authorize_group(tx, subject, group_id, needed).await?;
         let (watch, current) = Watch::group_member(tx, group_id, user_id).await?;
         let current = current.ok_or(ApiError::NotFound)?;
-        if super::sources::group_sources(tx, &current).await?.manual.is_none() {
+        if super::sources::group_sources(tx, &current)
+            .await?
+            .manual
+            .is_none()
+        {
             return Err(granted_by_bindings_only());
         }
         let current_role = convert::group_role(current.role);
@@ -159,10 +163,11 @@ pub async fn remove(
         if domain::removes_system_admin(Some(current_role), in_force) {
             ensure_system_admin_remains(tx, &current).await?;
         }
-        let after = super::sources::store_group(tx, group_id, user_id, Some(current.clone()), None, bound)
-            .await?
-            .as_ref()
-            .map_or(serde_json::Value::Null, membership_json);
+        let after =
+            super::sources::store_group(tx, group_id, user_id, Some(current.clone()), None, bound)
+                .await?
+                .as_ref()
+                .map_or(serde_json::Value::Null, membership_json);
         let audit = record(subject, "group_member.delete", &current)
             .change(membership_json(&current), after)
             .with_access(watch.membership_deltas(group_id, in_force));

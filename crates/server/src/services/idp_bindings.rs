@@ -102,8 +102,7 @@ pub async fn list_bindings(
 ) -> Result<Vec<idp_bindings::Model>, ApiError> {
     authorize_reading(db, subject).await?;
     find_group(db, idp_group).await?;
-    let query = idp_bindings::Entity::find()
-        .filter(idp_bindings::Column::IdpGroupId.eq(idp_group));
+    let query = idp_bindings::Entity::find().filter(idp_bindings::Column::IdpGroupId.eq(idp_group));
     Ok(window.read(db, query, idp_bindings::Column::Id).await?)
 }
 
@@ -192,8 +191,7 @@ pub async fn create_binding(
     let locks = idp_sync::locks_for(&[place]);
     write_as(db, subject, &locks, async |tx, subject| {
         find_group(tx, idp_group).await?;
-        let (group_scope, project_scope) =
-            authorize_granting(tx, subject, place, new.role).await?;
+        let (group_scope, project_scope) = authorize_granting(tx, subject, place, new.role).await?;
         let (group_id, project_id, squad_id) = match new.target {
             Target::Group(id) => (Some(id), None, None),
             Target::Project(id) => (None, Some(id), None),
@@ -217,9 +215,15 @@ pub async fn create_binding(
         })?;
         let members = members_of(tx, idp_group).await?;
         let deltas = idp_sync::settle(tx, &[place], &members).await?;
-        let audit = record(subject, "idp_binding.create", &binding, group_scope, project_scope)
-            .change(Value::Null, binding_json(&binding))
-            .with_access(deltas);
+        let audit = record(
+            subject,
+            "idp_binding.create",
+            &binding,
+            group_scope,
+            project_scope,
+        )
+        .change(Value::Null, binding_json(&binding))
+        .with_access(deltas);
         Ok(Written::changed(binding, audit))
     })
     .await
@@ -243,9 +247,15 @@ pub async fn delete_binding(
         idp_bindings::Entity::delete_by_id(id).exec(tx).await?;
         let members = members_of(tx, idp_group).await?;
         let deltas = idp_sync::settle(tx, &[place], &members).await?;
-        let audit = record(subject, "idp_binding.delete", &binding, group_scope, project_scope)
-            .change(binding_json(&binding), Value::Null)
-            .with_access(deltas);
+        let audit = record(
+            subject,
+            "idp_binding.delete",
+            &binding,
+            group_scope,
+            project_scope,
+        )
+        .change(binding_json(&binding), Value::Null)
+        .with_access(deltas);
         Ok(Written::changed((), audit))
     })
     .await

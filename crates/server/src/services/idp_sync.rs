@@ -31,7 +31,10 @@ pub enum Place {
     Group(Uuid),
     Project(Uuid),
     /// A squad, and its project (where the bound role is held).
-    Squad { squad: Uuid, project: Uuid },
+    Squad {
+        squad: Uuid,
+        project: Uuid,
+    },
 }
 
 impl Place {
@@ -113,7 +116,9 @@ pub async fn settle(
     for place in places {
         for user in users {
             match *place {
-                Place::Group(group) => deltas.extend(sources::settle_group(tx, group, *user).await?),
+                Place::Group(group) => {
+                    deltas.extend(sources::settle_group(tx, group, *user).await?)
+                }
                 Place::Project(project) => {
                     deltas.extend(sources::settle_project(tx, project, *user).await?);
                 }

@@ -83,8 +83,9 @@ pub async fn upsert(
         // The request sets the role given by hand; the member holds the strongest of it and
         // what IdP bindings grant (spec §11), and their reporting line follows that role.
         let bound = super::sources::bound_at_project(tx, project_id, user_id).await?;
-        let in_force = domain::ProjectRole::strongest([assignment.role].into_iter().chain(bound.role))
-            .unwrap_or(assignment.role);
+        let in_force =
+            domain::ProjectRole::strongest([assignment.role].into_iter().chain(bound.role))
+                .unwrap_or(assignment.role);
         if domain::removes_project_admin(current_role, Some(in_force)) {
             ensure_admin_remains(tx, project_id, user_id).await?;
         }

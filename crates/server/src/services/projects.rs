@@ -73,7 +73,9 @@ pub async fn create(
             role: Set(convert::stored_project_role(domain::ProjectRole::Admin)),
             reports_to: Set(None),
             reports_to_explicit: Set(false),
-            manual_role: Set(Some(convert::stored_project_role(domain::ProjectRole::Admin))),
+            manual_role: Set(Some(convert::stored_project_role(
+                domain::ProjectRole::Admin,
+            ))),
             idp_sources: Set(None),
             created_at: Set(now),
             updated_at: Set(now),

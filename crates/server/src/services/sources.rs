@@ -59,7 +59,10 @@ fn bound<R: FromStr + Copy>(
     found: Vec<(Uuid, String)>,
     strongest: impl Fn(Vec<R>) -> Option<R>,
 ) -> Bound<R> {
-    let roles: Vec<R> = found.iter().filter_map(|(_, role)| role.parse().ok()).collect();
+    let roles: Vec<R> = found
+        .iter()
+        .filter_map(|(_, role)| role.parse().ok())
+        .collect();
     let mut ids: Vec<String> = found.iter().map(|(id, _)| id.to_string()).collect();
     ids.dedup();
     Bound {
@@ -188,26 +191,33 @@ pub async fn store_group(
                 created_at: Set(now),
                 updated_at: Set(now),
             };
-            Entity::insert(row).exec_with_returning(tx).await.map_err(|e| {
-                match e.sql_err() {
-                    // The locks make this unreachable through the API; a membership written
-                    // around them is still the client-facing conflict it means.
-                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-                        ApiError::AlreadyMember
+            Entity::insert(row)
+                .exec_with_returning(tx)
+                .await
+                .map_err(|e| {
+                    match e.sql_err() {
+                        // The locks make this unreachable through the API; a membership written
+                        // around them is still the client-facing conflict it means.
+                        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                            ApiError::AlreadyMember
+                        }
+                        _ => e.into(),
                     }
-                    _ => e.into(),
-                }
-            })?
+                })?
         }
     };
-    sources::Entity::delete_by_id(membership.id).exec(tx).await?;
+    sources::Entity::delete_by_id(membership.id)
+        .exec(tx)
+        .await?;
     if let Some(idp_sources) = bound.sources {
         let row = sources::ActiveModel {
             group_member_id: Set(membership.id),
             manual_role: Set(manual.map(convert::stored_group_role)),
             idp_sources: Set(idp_sources),
         };
-        sources::Entity::insert(row).exec_without_returning(tx).await?;
+        sources::Entity::insert(row)
+            .exec_without_returning(tx)
+            .await?;
     }
     Ok(Some(membership))
 }

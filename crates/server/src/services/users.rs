@@ -16,8 +16,8 @@ use super::access;
 use super::audit::AuditRecord;
 use super::changes::{Node, Watch};
 use super::guard::{self, Subject};
-use super::window::Window;
 use super::scim::Provisioner;
+use super::window::Window;
 use super::write::{Lock, Written, write, write_as};
 use crate::auth::{count_other_active_system_admins, system_admin_group};
 use crate::error::ApiError;
@@ -522,7 +522,9 @@ async fn delete_locked(
         }
     }
     let audit = match deleter {
-        Deleter::User(subject) => AuditRecord::new(Some(subject.user_id), "user.delete", "user", id),
+        Deleter::User(subject) => {
+            AuditRecord::new(Some(subject.user_id), "user.delete", "user", id)
+        }
         Deleter::Provisioner { client, .. } => client.audit("user.delete", "user", id),
     };
     let mut audit = audit.change(user_json(&user), serde_json::Value::Null);
@@ -540,7 +542,10 @@ async fn delete_locked(
 }
 
 /// The projects `user` is a member of.
-pub(crate) async fn project_ids_of(db: &impl ConnectionTrait, user: Uuid) -> Result<BTreeSet<Uuid>, DbErr> {
+pub(crate) async fn project_ids_of(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+) -> Result<BTreeSet<Uuid>, DbErr> {
     let rows = entity::project_members::Entity::find()
         .filter(entity::project_members::Column::UserId.eq(user))
         .all(db)

@@ -390,13 +390,21 @@ async fn a_deactivated_admin_does_not_count_as_an_admin(db: &TestDb) {
     // The project's other admin is pat, deactivated: the creator may not step down.
     let path = format!("/v1/projects/{}/members/{}", scene.project, app.admin.id);
     let body = json!({ "role": ProjectRole::Member.as_str() });
-    let (status, problem) = app.send(Some(&app.admin), Method::PUT, &path, Some(&body)).await;
-    assert_eq!((status, problem["code"].as_str()), (409, Some("last_admin")), "{problem}");
+    let (status, problem) = app
+        .send(Some(&app.admin), Method::PUT, &path, Some(&body))
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (409, Some("last_admin")),
+        "{problem}"
+    );
 
     // The other system admin is sam, deactivated: the first one may not leave.
     let organisation = app.organisation().await;
     let leave = format!("/v1/groups/{organisation}/members/{}", app.admin.id);
-    let (status, problem) = app.send(Some(&app.admin), Method::DELETE, &leave, None).await;
+    let (status, problem) = app
+        .send(Some(&app.admin), Method::DELETE, &leave, None)
+        .await;
     assert_eq!(
         (status, problem["code"].as_str()),
         (409, Some("last_system_admin")),

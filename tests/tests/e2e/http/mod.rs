@@ -23,6 +23,7 @@ mod projects;
 mod protocol;
 mod reporting;
 mod scim_bindings;
+mod scim_groups;
 mod scim_tokens;
 mod scim_users;
 mod squads;

@@ -6,76 +6,45 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use domain::{GroupRole, ProjectRole};
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde_json::{Value, json};
 use tests::app::{TestApp, TestUser, spawn_app};
 use tests::both_backends;
 use tests::db::TestDb;
+use tests::scim::{ScimAnswer, ScimClient, patch};
 use uuid::Uuid;
 
 const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-/// A SCIM token made by the system admin.
-async fn scim_token(app: &TestApp) -> String {
-    let made = app
-        .expect(
-            &app.admin,
-            Method::POST,
-            "/v1/scim-tokens",
-            Some(&json!({ "name": "okta" })),
-            &[201],
-        )
-        .await;
-    made["token"].as_str().unwrap().to_owned()
-}
-
-/// A SCIM request with `token`: its status and JSON body.
-async fn scim(
-    app: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = reqwest::Client::new()
-        .request(method, format!("{}/scim/v2/{path}", app.address))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/scim+json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.expect("sent");
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 /// Pushes an IdP group with `members`; returns its id.
-async fn push_group(app: &TestApp, token: &str, name: &str, members: &[Uuid]) -> Uuid {
+pub(super) async fn push_group(scim: &ScimClient, name: &str, members: &[Uuid]) -> Uuid {
     let members: Vec<Value> = members.iter().map(|id| json!({ "value": id })).collect();
     let body = json!({ "schemas": [GROUP_SCHEMA], "displayName": name, "members": members });
-    let (status, group) = scim(app, token, Method::POST, "Groups", Some(body)).await;
-    assert_eq!(status, 201, "{group}");
+    let group = scim.expect(Method::POST, "/Groups", Some(&body), 201).await;
     group["id"].as_str().unwrap().parse().unwrap()
 }
 
 /// Entra's way of changing members: `Add` / `Remove` with a value list.
-async fn change_members(
-    app: &TestApp,
-    token: &str,
+pub(super) async fn change_members(
+    scim: &ScimClient,
     group: Uuid,
     op: &str,
     members: &[Uuid],
-) -> (StatusCode, Value) {
+) -> ScimAnswer {
     let value: Vec<Value> = members.iter().map(|id| json!({ "value": id })).collect();
-    let body = json!({ "schemas": [PATCH_OP],
-        "Operations": [{ "op": op, "path": "members", "value": value }] });
-    scim(app, token, Method::PATCH, &format!("Groups/{group}"), Some(body)).await
+    let body = patch(json!([{ "op": op, "path": "members", "value": value }]));
+    scim.send(Method::PATCH, &format!("/Groups/{group}"), Some(&body), &[])
+        .await
 }
 
-/// Whether `user` holds `capability` at the group `id`, as `/v1/check` says.
-async fn allowed(app: &TestApp, user: &TestUser, capability: &str, kind: &str, id: Uuid) -> bool {
+/// Whether `user` holds `capability` at the `kind` `id`, as `/v1/check` says.
+pub(super) async fn allowed(
+    app: &TestApp,
+    user: &TestUser,
+    capability: &str,
+    kind: &str,
+    id: Uuid,
+) -> bool {
     let body = json!({ "user_id": user.id, "capability": capability,
         "resource": { "type": kind, "id": id } });
     let answer = app
@@ -84,7 +53,7 @@ async fn allowed(app: &TestApp, user: &TestUser, capability: &str, kind: &str, i
     answer["allowed"].as_bool().unwrap()
 }
 
-async fn bind(
+pub(super) async fn bind(
     app: &TestApp,
     actor: &TestUser,
     idp_group: Uuid,
@@ -106,19 +75,22 @@ async fn bind(
 /// below; leaving the IdP group takes it away on the next request; a manual membership stays.
 async fn bound_roles_follow_the_identity_provider(db: &TestDb) {
     let app = spawn_app(db).await;
-    let token = scim_token(&app).await;
+    let scim = ScimClient::made_by_admin(&app, "okta").await;
     let school = app.create_group(&app.admin, "School", None).await;
     let department = app.create_group(&app.admin, "Science", Some(school)).await;
-    let class = app.create_group(&app.admin, "Physics 1", Some(department)).await;
+    let class = app
+        .create_group(&app.admin, "Physics 1", Some(department))
+        .await;
     let head = app.create_user("head@example.org").await;
-    app.grant_group(department, &head, GroupRole::GroupAdmin).await;
+    app.grant_group(department, &head, GroupRole::GroupAdmin)
+        .await;
     let (ada, bob) = (
         app.create_user("ada@example.org").await,
         app.create_user("bob@example.org").await,
     );
     // Bob is a student of the department by hand.
     app.grant_group(department, &bob, GroupRole::Student).await;
-    let teachers = push_group(&app, &token, "Science teachers", &[ada.id, bob.id]).await;
+    let teachers = push_group(&scim, "Science teachers", &[ada.id, bob.id]).await;
     assert!(!allowed(&app, &ada, "group.create_assignments", "group", class).await);
 
     // The department's head binds it as teacher: within their own power.
@@ -129,27 +101,38 @@ async fn bound_roles_follow_the_identity_provider(db: &TestDb) {
         assert!(allowed(&app, user, "group.create_assignments", "group", class).await);
     }
     let member = app
-        .get_ok(&app.admin, &format!("/v1/groups/{department}/members/{}", bob.id))
+        .get_ok(
+            &app.admin,
+            &format!("/v1/groups/{department}/members/{}", bob.id),
+        )
         .await;
-    assert_eq!(member["role"], "teacher", "the strongest of manual and bound");
+    assert_eq!(
+        member["role"], "teacher",
+        "the strongest of manual and bound"
+    );
     assert_eq!(
         member["sources"],
         json!(["manual", format!("idp_group:{teachers}")])
     );
     let member = app
-        .get_ok(&app.admin, &format!("/v1/groups/{department}/members/{}", ada.id))
+        .get_ok(
+            &app.admin,
+            &format!("/v1/groups/{department}/members/{}", ada.id),
+        )
         .await;
     assert_eq!(member["sources"], json!([format!("idp_group:{teachers}")]));
 
     // The provider removes both: Ada loses everything, Bob keeps his manual student role.
-    let (status, body) = change_members(&app, &token, teachers, "Remove", &[ada.id, bob.id]).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["members"], json!([]));
+    let removed = change_members(&scim, teachers, "Remove", &[ada.id, bob.id]).await;
+    assert_eq!(removed.expect(200).body["members"], json!([]));
     assert!(!allowed(&app, &ada, "group.view", "group", class).await);
     assert!(!allowed(&app, &bob, "group.create_assignments", "group", class).await);
     assert!(allowed(&app, &bob, "group.view", "group", class).await);
     let member = app
-        .get_ok(&app.admin, &format!("/v1/groups/{department}/members/{}", bob.id))
+        .get_ok(
+            &app.admin,
+            &format!("/v1/groups/{department}/members/{}", bob.id),
+        )
         .await;
     assert_eq!(member["role"], "student");
     assert_eq!(member["sources"], json!(["manual"]));
@@ -165,7 +148,7 @@ async fn bound_roles_follow_the_identity_provider(db: &TestDb) {
 
     // Added back: teacher again, at once; a manual removal keeps what the binding grants, and a
     // membership only bindings grant cannot be removed through /v1.
-    change_members(&app, &token, teachers, "Add", &[ada.id, bob.id]).await;
+    change_members(&scim, teachers, "Add", &[ada.id, bob.id]).await;
     assert!(allowed(&app, &ada, "group.create_assignments", "group", class).await);
     app.expect(
         &app.admin,
@@ -176,7 +159,10 @@ async fn bound_roles_follow_the_identity_provider(db: &TestDb) {
     )
     .await;
     let member = app
-        .get_ok(&app.admin, &format!("/v1/groups/{department}/members/{}", bob.id))
+        .get_ok(
+            &app.admin,
+            &format!("/v1/groups/{department}/members/{}", bob.id),
+        )
         .await;
     assert_eq!(member["sources"], json!([format!("idp_group:{teachers}")]));
     let (status, problem) = app
@@ -206,13 +192,13 @@ async fn bound_roles_follow_the_identity_provider(db: &TestDb) {
 /// Binding obeys no-escalation for whoever binds, and its target's kind.
 async fn binding_obeys_no_escalation(db: &TestDb) {
     let app = spawn_app(db).await;
-    let token = scim_token(&app).await;
+    let scim = ScimClient::made_by_admin(&app, "okta").await;
     let school = app.create_group(&app.admin, "School", None).await;
     let teacher = app.create_user("teacher@example.org").await;
     app.grant_group(school, &teacher, GroupRole::Teacher).await;
     let head = app.create_user("head@example.org").await;
     app.grant_group(school, &head, GroupRole::GroupAdmin).await;
-    let idp = push_group(&app, &token, "Everyone", &[]).await;
+    let idp = push_group(&scim, "Everyone", &[]).await;
     let path = format!("/v1/idp-groups/{idp}/bindings");
     let (status, _) = app
         .send(
@@ -265,11 +251,11 @@ async fn binding_obeys_no_escalation(db: &TestDb) {
 /// away (SCIM 409, audited), and neither can deleting the IdP group.
 async fn the_last_admin_is_not_synced_away(db: &TestDb) {
     let app = spawn_app(db).await;
-    let token = scim_token(&app).await;
+    let scim = ScimClient::made_by_admin(&app, "okta").await;
     let school = app.create_group(&app.admin, "School", None).await;
     let project = app.create_project(&app.admin, school, "Apollo").await;
     let lead = app.create_user("lead@example.org").await;
-    let admins = push_group(&app, &token, "Apollo admins", &[lead.id]).await;
+    let admins = push_group(&scim, "Apollo admins", &[lead.id]).await;
     bind(&app, &app.admin, admins, "project", project, "admin").await;
     assert!(allowed(&app, &lead, "project.delete", "project", project).await);
     // The creator leaves; the bound lead is the last admin.
@@ -281,18 +267,24 @@ async fn the_last_admin_is_not_synced_away(db: &TestDb) {
         &[204],
     )
     .await;
-    let (status, body) = change_members(&app, &token, admins, "Remove", &[lead.id]).await;
-    assert_eq!(status, 409, "{body}");
-    assert_eq!(body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error");
+    change_members(&scim, admins, "Remove", &[lead.id])
+        .await
+        .expect_error(409, None);
     assert!(allowed(&app, &lead, "project.delete", "project", project).await);
-    let (status, _) = scim(&app, &token, Method::DELETE, &format!("Groups/{admins}"), None).await;
-    assert_eq!(status, 409);
+    scim.send(Method::DELETE, &format!("/Groups/{admins}"), None, &[])
+        .await
+        .expect_error(409, None);
     assert_eq!(app.audit_count("idp_group.refused").await, 2);
     // Once someone else is admin by hand, the provider's change goes through.
-    app.grant_project(project, &app.create_user("pm@example.org").await, ProjectRole::Admin)
-        .await;
-    let (status, _) = change_members(&app, &token, admins, "Remove", &[lead.id]).await;
-    assert_eq!(status, 200);
+    app.grant_project(
+        project,
+        &app.create_user("pm@example.org").await,
+        ProjectRole::Admin,
+    )
+    .await;
+    change_members(&scim, admins, "Remove", &[lead.id])
+        .await
+        .expect(200);
     assert!(!allowed(&app, &lead, "project.view", "project", project).await);
 }
 

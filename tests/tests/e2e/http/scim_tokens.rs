@@ -59,7 +59,10 @@ async fn a_token_is_shown_once_and_works_only_under_scim(db: &TestDb) {
     let types = scim.get_ok("/ResourceTypes").await;
     let resources = types["Resources"].as_array().unwrap();
     assert_eq!(types["totalResults"], resources.len(), "{types}");
-    let names: Vec<&str> = resources.iter().filter_map(|t| t["name"].as_str()).collect();
+    let names: Vec<&str> = resources
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
     assert_eq!(names, ["User", "Group"], "{types}");
     for resource_type in resources {
         let endpoint = resource_type["endpoint"].as_str().unwrap();

@@ -410,7 +410,9 @@ async fn email_optional_and_manager_kept_consistent(db: &TestDb) {
         .await
     };
     insert_nameless("first", None).await.expect("no email");
-    insert_nameless("second", None).await.expect("no email again");
+    insert_nameless("second", None)
+        .await
+        .expect("no email again");
     assert_refused(
         db.backend,
         insert_nameless("third", Some(Uuid::now_v7())).await,

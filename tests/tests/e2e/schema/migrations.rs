@@ -139,7 +139,9 @@ async fn steps_down_and_up_one_at_a_time(db: &TestDb) {
 async fn existing_users_are_named_by_their_email(db: &TestDb) {
     let conn = cli_like_connection(db).await;
     Migrator::up(&conn, None).await.expect("up");
-    Migrator::down(&conn, Some(3)).await.expect("m0016 to m0014 down");
+    Migrator::down(&conn, Some(3))
+        .await
+        .expect("m0016 to m0014 down");
     let id = uuid::Uuid::now_v7();
     let now = chrono::Utc::now();
     super::support::exec(

@@ -104,7 +104,9 @@ pub struct CreateBinding {
 pub async fn list_idp_groups(caller: Caller, page: Query<PageParams>) -> Reply<Page<IdpGroup>> {
     let page = page.into_inner().parse()?;
     let rows = idp_bindings::list_groups(caller.db(), caller.subject, &page.by_id()?).await?;
-    Ok(web::Json(page.page(rows, |g| g.group.id).map(IdpGroup::from)))
+    Ok(web::Json(
+        page.page(rows, |g| g.group.id).map(IdpGroup::from),
+    ))
 }
 
 /// Bind an IdP group: its members hold `role` at the group, project or squad from now on
@@ -134,13 +136,22 @@ pub async fn create_binding(
         "group" => Target::Group(body.id),
         "project" => Target::Project(body.id),
         "squad" => Target::Squad(body.id),
-        _ => return Err(ApiError::invalid("type", "must be one of group, project, squad")),
+        _ => {
+            return Err(ApiError::invalid(
+                "type",
+                "must be one of group, project, squad",
+            ));
+        }
     };
     let role = body
         .role
         .parse::<domain::GroupRole>()
         .map(domain::RoleName::Group)
-        .or_else(|_| body.role.parse::<domain::ProjectRole>().map(domain::RoleName::Project))
+        .or_else(|_| {
+            body.role
+                .parse::<domain::ProjectRole>()
+                .map(domain::RoleName::Project)
+        })
         .map_err(|_| ApiError::invalid("role", "must name a group role or a project role"))?;
     let binding = idp_bindings::create_binding(
         caller.db(),

@@ -23,9 +23,11 @@ pub async fn get_me(
     principal: Principal,
 ) -> Result<web::Json<repr::Me>, ApiError> {
     let memberships = users::memberships_of(&state.db, principal.id()).await?;
-    let mut sources =
-        crate::services::sources::group_source_names(&state.db, memberships.groups.iter().map(|m| m.id))
-            .await?;
+    let mut sources = crate::services::sources::group_source_names(
+        &state.db,
+        memberships.groups.iter().map(|m| m.id),
+    )
+    .await?;
     Ok(web::Json(repr::Me {
         system_admin: principal.is_system_admin(),
         user: principal.user.into(),

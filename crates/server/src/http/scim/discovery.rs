@@ -52,25 +52,28 @@ async fn service_provider_config() -> HttpResponse {
 
 /// The resource types served, as `/ResourceTypes` lists them.
 fn all_resource_types() -> Vec<Value> {
-    vec![json!({
-        "schemas": [RESOURCE_TYPE_SCHEMA],
-        "id": "User",
-        "name": "User",
-        "endpoint": "/Users",
-        "description": "People, provisioned by an identity provider or made through /v1",
-        "schema": USER_SCHEMA,
-        "schemaExtensions": [{ "schema": ENTERPRISE_USER_SCHEMA, "required": false }],
-        "meta": { "resourceType": "ResourceType", "location": "/ResourceTypes/User" },
-    }), json!({
-        "schemas": [RESOURCE_TYPE_SCHEMA],
-        "id": "Group",
-        "name": "Group",
-        "endpoint": "/Groups",
-        "description": "An identity provider's groups; bindings (/v1/idp-groups) say what \
-                        their members hold in Roster",
-        "schema": GROUP_SCHEMA,
-        "meta": { "resourceType": "ResourceType", "location": "/ResourceTypes/Group" },
-    })]
+    vec![
+        json!({
+            "schemas": [RESOURCE_TYPE_SCHEMA],
+            "id": "User",
+            "name": "User",
+            "endpoint": "/Users",
+            "description": "People, provisioned by an identity provider or made through /v1",
+            "schema": USER_SCHEMA,
+            "schemaExtensions": [{ "schema": ENTERPRISE_USER_SCHEMA, "required": false }],
+            "meta": { "resourceType": "ResourceType", "location": "/ResourceTypes/User" },
+        }),
+        json!({
+            "schemas": [RESOURCE_TYPE_SCHEMA],
+            "id": "Group",
+            "name": "Group",
+            "endpoint": "/Groups",
+            "description": "An identity provider's groups; bindings (/v1/idp-groups) say what \
+                            their members hold in Roster",
+            "schema": GROUP_SCHEMA,
+            "meta": { "resourceType": "ResourceType", "location": "/ResourceTypes/Group" },
+        }),
+    ]
 }
 
 fn all_schemas() -> Vec<Value> {

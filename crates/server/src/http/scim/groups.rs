@@ -106,7 +106,15 @@ async fn replace(
     let selection = selection(&req, &GROUP_RESOURCE)?;
     let id = group_id(&id)?;
     let fields = GroupFields::read(&read_json(body).await?)?;
-    change(&state, &req, id, client, Change::Replace(fields), &selection).await
+    change(
+        &state,
+        &req,
+        id,
+        client,
+        Change::Replace(fields),
+        &selection,
+    )
+    .await
 }
 
 async fn patch(
@@ -120,7 +128,15 @@ async fn patch(
     let id = group_id(&id)?;
     let operations = ::scim::patch::parse_request(&read_json(body).await?)
         .map_err(|e| ScimError::invalid(e.scim_type, e.detail))?;
-    change(&state, &req, id, client, Change::Patch(operations), &selection).await
+    change(
+        &state,
+        &req,
+        id,
+        client,
+        Change::Patch(operations),
+        &selection,
+    )
+    .await
 }
 
 async fn change(
@@ -149,7 +165,12 @@ async fn delete(
 }
 
 /// A group's representation as `selection` asks, with its version as the ETag.
-fn answer(group: &Group, req: &HttpRequest, selection: &Selection, status: StatusCode) -> HttpResponse {
+fn answer(
+    group: &Group,
+    req: &HttpRequest,
+    selection: &Selection,
+    status: StatusCode,
+) -> HttpResponse {
     let base = base_url(req);
     let body = project(&group.to_json(&base), selection, &GROUP_RESOURCE);
     let mut response = HttpResponse::build(status);
@@ -157,7 +178,10 @@ fn answer(group: &Group, req: &HttpRequest, selection: &Selection, status: Statu
         .content_type(SCIM_JSON)
         .insert_header((header::ETAG, group_json::version(&group.group)));
     if status == StatusCode::CREATED {
-        response.insert_header((header::LOCATION, group_json::location(&base, group.group.id)));
+        response.insert_header((
+            header::LOCATION,
+            group_json::location(&base, group.group.id),
+        ));
     }
     response.json(body)
 }

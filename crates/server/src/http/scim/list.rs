@@ -71,7 +71,10 @@ pub fn from_search(body: &Value, schema: &ResourceSchema) -> Result<ListRequest,
         match body.get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.as_str())),
-            Some(_) => Err(ScimError::invalid("invalidValue", format!("{name} must be a string"))),
+            Some(_) => Err(ScimError::invalid(
+                "invalidValue",
+                format!("{name} must be a string"),
+            )),
         }
     };
     let number = |name: &str| -> Result<Option<i64>, ScimError> {
@@ -167,8 +170,12 @@ fn read(given: Parameters<'_>, schema: &ResourceSchema) -> Result<ListRequest, S
         .count
         .map_or(DEFAULT_COUNT, |c| c.max(0).unsigned_abs())
         .min(MAX_RESULTS);
-    let selection = parse_selection(given.attributes.as_deref(), given.excluded.as_deref(), schema)
-        .map_err(|e| ScimError::invalid("invalidValue", e.message))?;
+    let selection = parse_selection(
+        given.attributes.as_deref(),
+        given.excluded.as_deref(),
+        schema,
+    )
+    .map_err(|e| ScimError::invalid("invalidValue", e.message))?;
     Ok(ListRequest {
         query: ListQuery {
             filter,

@@ -6,14 +6,14 @@ use std::collections::HashMap;
 
 use ::scim::projection::{Selection, parse_selection, project};
 use ::scim::schema::ResourceSchema;
-use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::list::{self, ListRequest};
-use super::{ScimError, base_url, read_json, resource, SCIM_JSON};
+use super::{SCIM_JSON, ScimError, base_url, read_json, resource};
 use crate::services::scim::Provisioner;
 use crate::services::scim::schemas::USER_RESOURCE;
 use crate::services::scim::user_json::{self, UserFields};
@@ -112,7 +112,15 @@ async fn replace(
     let selection = selection(&req, &USER_RESOURCE)?;
     let id = user_id(&id)?;
     let fields = UserFields::read(&read_json(body).await?)?;
-    change(&state, &req, id, client, Change::Replace(fields), &selection).await
+    change(
+        &state,
+        &req,
+        id,
+        client,
+        Change::Replace(fields),
+        &selection,
+    )
+    .await
 }
 
 async fn patch(
@@ -127,7 +135,15 @@ async fn patch(
     let operations = ::scim::patch::parse_request(&read_json(body).await?)
         .map_err(|e| ScimError::invalid(e.scim_type, e.detail))?;
     let operations = crate::services::scim::unstored::ignored(operations);
-    change(&state, &req, id, client, Change::Patch(operations), &selection).await
+    change(
+        &state,
+        &req,
+        id,
+        client,
+        Change::Patch(operations),
+        &selection,
+    )
+    .await
 }
 
 async fn change(
@@ -176,7 +192,10 @@ fn answer(
 }
 
 /// The `attributes` / `excludedAttributes` of a request for one resource under `schema`.
-pub(super) fn selection(req: &HttpRequest, schema: &ResourceSchema) -> Result<Selection, ScimError> {
+pub(super) fn selection(
+    req: &HttpRequest,
+    schema: &ResourceSchema,
+) -> Result<Selection, ScimError> {
     let params: HashMap<String, String> = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| ScimError::invalid("invalidSyntax", format!("query: {e}")))?;
     parse_selection(

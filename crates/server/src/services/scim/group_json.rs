@@ -122,6 +122,10 @@ fn member_id(member: &Value) -> Result<Uuid, ApiError> {
             .ok_or_else(|| invalid("invalidValue", "members[].value is required"))?,
         _ => return Err(invalid("invalidValue", "members[] must be objects")),
     };
-    Uuid::parse_str(value.trim())
-        .map_err(|_| invalid("invalidValue", format!("members[].value {value} is not a user id")))
+    Uuid::parse_str(value.trim()).map_err(|_| {
+        invalid(
+            "invalidValue",
+            format!("members[].value {value} is not a user id"),
+        )
+    })
 }

@@ -50,7 +50,10 @@ async fn members_of(
         .await?;
     let mut members: BTreeMap<Uuid, BTreeSet<Uuid>> = BTreeMap::new();
     for row in rows {
-        members.entry(row.idp_group_id).or_default().insert(row.user_id);
+        members
+            .entry(row.idp_group_id)
+            .or_default()
+            .insert(row.user_id);
     }
     Ok(members)
 }
@@ -66,7 +69,10 @@ pub async fn list(
         Some(condition) => idp_groups::Entity::find().filter(condition),
         None => idp_groups::Entity::find(),
     };
-    let groups = candidates.order_by_asc(idp_groups::Column::Id).all(db).await?;
+    let groups = candidates
+        .order_by_asc(idp_groups::Column::Id)
+        .all(db)
+        .await?;
     let ids: Vec<Uuid> = groups.iter().map(|g| g.id).collect();
     let mut members = members_of(db, &ids).await?;
     let resources = groups
@@ -91,10 +97,12 @@ fn narrowing(filter: &Filter) -> Option<Condition> {
         } if path.uri.is_none() && path.sub.is_none() => {
             match path.name.to_ascii_lowercase().as_str() {
                 // SQLite lowers ASCII only, so only ASCII is compared ignoring case there.
-                "displayname" if wanted.is_ascii() => Some(Condition::all().add(
-                    Expr::expr(Func::lower(Expr::col(idp_groups::Column::DisplayName)))
-                        .eq(wanted.to_ascii_lowercase()),
-                )),
+                "displayname" if wanted.is_ascii() => Some(
+                    Condition::all().add(
+                        Expr::expr(Func::lower(Expr::col(idp_groups::Column::DisplayName)))
+                            .eq(wanted.to_ascii_lowercase()),
+                    ),
+                ),
                 "externalid" => {
                     Some(Condition::all().add(idp_groups::Column::ExternalId.eq(wanted.as_str())))
                 }
@@ -135,7 +143,9 @@ pub async fn create(
             created_at: Set(now),
             updated_at: Set(now),
         };
-        let group = idp_groups::Entity::insert(group).exec_with_returning(tx).await?;
+        let group = idp_groups::Entity::insert(group)
+            .exec_with_returning(tx)
+            .await?;
         add_members(tx, group.id, &fields.members).await?;
         let created = Group {
             group,
@@ -185,8 +195,16 @@ pub async fn change(
             return Ok(Written::unchanged(before));
         }
         check_members_exist(tx, &fields.members).await?;
-        let added: BTreeSet<Uuid> = fields.members.difference(&before.members).copied().collect();
-        let removed: BTreeSet<Uuid> = before.members.difference(&fields.members).copied().collect();
+        let added: BTreeSet<Uuid> = fields
+            .members
+            .difference(&before.members)
+            .copied()
+            .collect();
+        let removed: BTreeSet<Uuid> = before
+            .members
+            .difference(&fields.members)
+            .copied()
+            .collect();
         remove_members(tx, id, &removed).await?;
         add_members(tx, id, &added).await?;
         let mut row = before.group.clone().into_active_model();
@@ -272,7 +290,10 @@ async fn check_members_exist(
     if known == members.len() as u64 {
         Ok(())
     } else {
-        Err(invalid("invalidValue", "members[].value does not name a user"))
+        Err(invalid(
+            "invalidValue",
+            "members[].value does not name a user",
+        ))
     }
 }
 

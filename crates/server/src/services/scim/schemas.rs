@@ -42,7 +42,10 @@ pub const USER: Schema = Schema {
                 described("Given name", attribute("givenName", Kind::String)),
                 described("Family name", attribute("familyName", Kind::String)),
             ],
-            ..described("The parts of the user's name", attribute("name", Kind::Complex))
+            ..described(
+                "The parts of the user's name",
+                attribute("name", Kind::Complex),
+            )
         },
         Attribute {
             multi_valued: true,
@@ -131,7 +134,10 @@ pub const GROUP: Schema = Schema {
                     ..described("The member's location", attribute("$ref", Kind::Reference))
                 },
             ],
-            ..described("The group's members: users", attribute("members", Kind::Complex))
+            ..described(
+                "The group's members: users",
+                attribute("members", Kind::Complex),
+            )
         },
     ],
 };

@@ -32,7 +32,12 @@ const USER: &[&str] = &[
 const SUB: &[(&str, &[&str])] = &[
     (
         "name",
-        &["formatted", "middleName", "honorificPrefix", "honorificSuffix"],
+        &[
+            "formatted",
+            "middleName",
+            "honorificPrefix",
+            "honorificSuffix",
+        ],
     ),
     ("emails", &["display", "primary"]),
     ("manager", &["displayName"]),
@@ -117,7 +122,11 @@ mod tests {
             .iter()
             .map(|o| o.path.as_ref().unwrap().attr.name.clone())
             .collect();
-        assert_eq!(paths, ["active", "shoeSize"], "unknown attributes are still refused later");
+        assert_eq!(
+            paths,
+            ["active", "shoeSize"],
+            "unknown attributes are still refused later"
+        );
         let operations = kept(json!([{ "op": "replace", "value": {
             "active": false, "locale": "en-GB",
             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": { "division": "X", "manager": "m" }

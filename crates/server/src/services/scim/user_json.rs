@@ -13,8 +13,8 @@ use scim::field;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::schemas::{ENTERPRISE_USER_SCHEMA, USER_SCHEMA};
 use super::invalid;
+use super::schemas::{ENTERPRISE_USER_SCHEMA, USER_SCHEMA};
 use crate::error::ApiError;
 
 /// Where a user is served, under `base` (the `/scim/v2` URL the client called).
@@ -102,9 +102,10 @@ impl UserFields {
         let lists_user_schema = field(body, "schemas")
             .and_then(Value::as_array)
             .is_some_and(|schemas| {
-                schemas
-                    .iter()
-                    .any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(USER_SCHEMA)))
+                schemas.iter().any(|s| {
+                    s.as_str()
+                        .is_some_and(|s| s.eq_ignore_ascii_case(USER_SCHEMA))
+                })
             });
         if !lists_user_schema {
             return Err(invalid(
@@ -168,8 +169,15 @@ fn read_email(body: &Value) -> Result<(Option<String>, Option<String>), ApiError
     // The same address twice (a PATCH adding it again, in another case) is one address.
     let mut distinct: Vec<&Value> = Vec::new();
     for entry in emails {
-        let address = |e: &Value| field(e, "value").and_then(Value::as_str).map(str::to_lowercase);
-        match distinct.iter_mut().find(|kept| address(kept) == address(entry)) {
+        let address = |e: &Value| {
+            field(e, "value")
+                .and_then(Value::as_str)
+                .map(str::to_lowercase)
+        };
+        match distinct
+            .iter_mut()
+            .find(|kept| address(kept) == address(entry))
+        {
             // Of the two, the one that says what kind of address it is.
             Some(kept) if field(entry, "type").is_some() => *kept = entry,
             Some(_) => {}

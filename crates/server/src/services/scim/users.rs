@@ -20,8 +20,8 @@ use scim::{CompareOp, Filter};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, ExprTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, ExprTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -86,12 +86,17 @@ fn narrowing(filter: &Filter) -> Option<Condition> {
             value: Value::String(wanted),
         } if path.uri.is_none() => {
             let name = path.name.to_ascii_lowercase();
-            match (name.as_str(), path.sub.as_deref().map(str::to_ascii_lowercase)) {
+            match (
+                name.as_str(),
+                path.sub.as_deref().map(str::to_ascii_lowercase),
+            ) {
                 // SQLite lowers ASCII only, so only ASCII is compared ignoring case there.
-                ("username", None) if wanted.is_ascii() => Some(Condition::all().add(
-                    Expr::expr(Func::lower(Expr::col(users::Column::UserName)))
-                        .eq(wanted.to_ascii_lowercase()),
-                )),
+                ("username", None) if wanted.is_ascii() => Some(
+                    Condition::all().add(
+                        Expr::expr(Func::lower(Expr::col(users::Column::UserName)))
+                            .eq(wanted.to_ascii_lowercase()),
+                    ),
+                ),
                 ("externalid", None) => {
                     Some(Condition::all().add(users::Column::ExternalId.eq(wanted.as_str())))
                 }
@@ -99,9 +104,9 @@ fn narrowing(filter: &Filter) -> Option<Condition> {
                     Ok(id) => Condition::all().add(users::Column::Id.eq(id)),
                     Err(_) => Condition::all().add(Expr::val(false)),
                 }),
-                ("emails", Some(sub)) if sub == "value" => Some(
-                    Condition::all().add(users::Column::Email.eq(wanted.to_lowercase())),
-                ),
+                ("emails", Some(sub)) if sub == "value" => {
+                    Some(Condition::all().add(users::Column::Email.eq(wanted.to_lowercase())))
+                }
                 _ => None,
             }
         }
@@ -284,11 +289,17 @@ async fn check_manager(
         return Ok(());
     };
     if manager == user {
-        return Err(invalid("invalidValue", "a user cannot be their own manager"));
+        return Err(invalid(
+            "invalidValue",
+            "a user cannot be their own manager",
+        ));
     }
     match users::Entity::find_by_id(manager).one(tx).await? {
         Some(_) => Ok(()),
-        None => Err(invalid("invalidValue", "manager.value does not name a user")),
+        None => Err(invalid(
+            "invalidValue",
+            "manager.value does not name a user",
+        )),
     }
 }
 
