@@ -3,14 +3,15 @@
 //! answers are `application/scim+json`, and errors SCIM Error bodies ([`ScimError`]) rather
 //! than problem+json.
 //!
-//! Served: the discovery documents (discovery.rs), Users (users.rs) and Groups (groups.rs) with
-//! the list parameters every resource type shares (list.rs), and the search across both at the
-//! root (search.rs).
+//! Served: the discovery documents (discovery.rs); Users (users.rs) and Groups (groups.rs),
+//! each through the routes every resource type serves (resources.rs) and the list parameters
+//! they share (list.rs); and the search across both at the root (search.rs).
 
 mod discovery;
 mod error;
 mod groups;
 mod list;
+mod resources;
 mod search;
 mod users;
 
@@ -39,8 +40,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/scim/v2")
             .wrap(from_fn(authenticate))
             .configure(discovery::configure)
-            .configure(users::configure)
-            .configure(groups::configure)
+            .configure(resources::configure::<users::Users>)
+            .configure(resources::configure::<groups::Groups>)
             .configure(search::configure)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ScimError::not_found("no such SCIM resource"))

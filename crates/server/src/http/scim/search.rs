@@ -3,15 +3,17 @@
 //! out; when none fits, the Users type's refusal is the answer.
 
 use ::scim::projection::project;
-use ::scim::schema::ResourceSchema;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
+use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
-use super::list::{self, ListRequest};
+use super::groups::Groups;
+use super::list;
+use super::resources::Resource;
+use super::users::Users;
 use super::{ScimError, base_url, read_json, resource, scim_json};
+use crate::services::scim::Provisioner;
 use crate::services::scim::listing::ListQuery;
-use crate::services::scim::schemas::{GROUP_RESOURCE, USER_RESOURCE};
-use crate::services::scim::{Provisioner, groups, users};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -20,40 +22,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 async fn search(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    req: actix_web::HttpRequest,
     _client: Provisioner,
     body: web::Payload,
 ) -> Result<HttpResponse, ScimError> {
     let body = read_json(body).await?;
     let base = base_url(&req);
-    let asked = list::from_search(&body, &USER_RESOURCE)
-        .or_else(|refusal| list::from_search(&body, &GROUP_RESOURCE).map_err(|_| refusal))?;
-    let mut found: Vec<Value> = Vec::new();
-    let mut fitted = None;
-    for schema in [&USER_RESOURCE, &GROUP_RESOURCE] {
-        let Ok(request) = list::from_search(&body, schema) else {
-            continue;
-        };
-        let everything = ListQuery {
-            start_index: 1,
-            count: i64::MAX.unsigned_abs(),
-            ..request.query.clone()
-        };
-        let page = if std::ptr::eq(schema, &USER_RESOURCE) {
-            users::list(&state.db, &everything, &base).await
-        } else {
-            groups::list(&state.db, &everything, &base).await
-        };
-        match page {
-            Ok(page) => found.extend(shown(page.resources, &request, schema)),
-            Err(refusal) => fitted = fitted.or(Some(refusal)),
-        }
-    }
-    if found.is_empty()
-        && let Some(refusal) = fitted
-    {
-        return Err(refusal.into());
-    }
+    // The page asked for, read as the first type that fits reads it.
+    let asked = list::from_search(&body, Users::schema())
+        .or_else(|refusal| list::from_search(&body, Groups::schema()).map_err(|_| refusal))?;
+    let users = everything::<Users>(&state.db, &body, &base).await;
+    let groups = everything::<Groups>(&state.db, &body, &base).await;
+    let found: Vec<Value> = match (users, groups) {
+        (Err(refusal), Err(_)) => return Err(refusal),
+        (users, groups) => users
+            .unwrap_or_default()
+            .into_iter()
+            .chain(groups.unwrap_or_default())
+            .collect(),
+    };
     let total = found.len();
     let start = usize::try_from(asked.query.start_index.saturating_sub(1)).unwrap_or(usize::MAX);
     let count = usize::try_from(asked.query.count).unwrap_or(usize::MAX);
@@ -67,14 +54,23 @@ async fn search(
     })))
 }
 
-fn shown(
-    resources: Vec<Value>,
-    request: &ListRequest,
-    schema: &ResourceSchema,
-) -> impl Iterator<Item = Value> {
-    resources
-        .into_iter()
-        .map(move |resource| project(&resource, &request.selection, schema))
-        .collect::<Vec<_>>()
-        .into_iter()
+/// Every resource of type `R` the search selects, shown as it asks; a refusal when the search
+/// does not fit `R`'s schema.
+async fn everything<R: Resource>(
+    db: &DatabaseConnection,
+    body: &Value,
+    base: &str,
+) -> Result<Vec<Value>, ScimError> {
+    let request = list::from_search(body, R::schema())?;
+    let all = ListQuery {
+        start_index: 1,
+        count: i64::MAX.unsigned_abs(),
+        ..request.query.clone()
+    };
+    let page = R::list(db, &all, base).await?;
+    Ok(page
+        .resources
+        .iter()
+        .map(|resource| project(resource, &request.selection, R::schema()))
+        .collect())
 }

@@ -7,20 +7,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{SubsecRound, Utc};
-use scim::{CompareOp, Filter};
-use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, ExprTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::group_json::{self, GroupFields};
-use super::listing::{ListQuery, Page};
+use super::listing::{ListQuery, Lookup, Page, narrowing};
 use super::schemas::GROUP_RESOURCE;
-use super::{Provisioner, check_if_match, invalid};
+use super::{Change, Provisioner, check_if_match, invalid};
 use crate::error::ApiError;
 use crate::services::idp_sync::{self, Place};
 use crate::services::write::{Written, write};
@@ -65,7 +62,7 @@ pub async fn list(
     base: &str,
 ) -> Result<Page, ApiError> {
     query.check(&GROUP_RESOURCE)?;
-    let candidates = match query.filter.as_ref().and_then(narrowing) {
+    let candidates = match query.filter.as_ref().and_then(|f| narrowing(f, LOOKUPS)) {
         Some(condition) => idp_groups::Entity::find().filter(condition),
         None => idp_groups::Entity::find(),
     };
@@ -85,37 +82,20 @@ pub async fn list(
     Ok(query.page(resources, &GROUP_RESOURCE))
 }
 
-/// A database condition every group `filter` matches satisfies, from an equality on
-/// `displayName` (Entra ID matches groups so), `externalId` or `id` in its top-level conjunction.
-fn narrowing(filter: &Filter) -> Option<Condition> {
-    match filter {
-        Filter::And(left, right) => narrowing(left).or_else(|| narrowing(right)),
-        Filter::Compare {
-            path,
-            op: CompareOp::Eq,
-            value: Value::String(wanted),
-        } if path.uri.is_none() && path.sub.is_none() => {
-            match path.name.to_ascii_lowercase().as_str() {
-                // SQLite lowers ASCII only, so only ASCII is compared ignoring case there.
-                "displayname" if wanted.is_ascii() => Some(
-                    Condition::all().add(
-                        Expr::expr(Func::lower(Expr::col(idp_groups::Column::DisplayName)))
-                            .eq(wanted.to_ascii_lowercase()),
-                    ),
-                ),
-                "externalid" => {
-                    Some(Condition::all().add(idp_groups::Column::ExternalId.eq(wanted.as_str())))
-                }
-                "id" => Some(match Uuid::parse_str(wanted) {
-                    Ok(id) => Condition::all().add(idp_groups::Column::Id.eq(id)),
-                    Err(_) => Condition::all().add(Expr::val(false)),
-                }),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
-}
+/// The lookups identity providers make (Entra ID: `displayName eq "…"`), answered by the table.
+const LOOKUPS: &[(&str, Option<&str>, Lookup<idp_groups::Column>)] = &[
+    (
+        "displayName",
+        None,
+        Lookup::IgnoringCase(idp_groups::Column::DisplayName),
+    ),
+    (
+        "externalId",
+        None,
+        Lookup::Exact(idp_groups::Column::ExternalId),
+    ),
+    ("id", None, Lookup::Id(idp_groups::Column::Id)),
+];
 
 /// The group `id` with its members.
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Group, ApiError> {
@@ -159,20 +139,13 @@ pub async fn create(
     .await
 }
 
-/// How a group is to change: all of it (PUT), or by PATCH operations.
-#[derive(Debug, Clone)]
-pub enum Change {
-    Replace(GroupFields),
-    Patch(Vec<scim::patch::Operation>),
-}
-
 /// Changes group `id` as `change` says, when `if_match` allows, carrying its members' changes
 /// to every place its bindings reach; the representation a PATCH works on is served under `base`.
 pub async fn change(
     db: &DatabaseConnection,
     client: Provisioner,
     id: Uuid,
-    change: Change,
+    change: Change<GroupFields>,
     if_match: Option<&str>,
     base: &str,
 ) -> Result<Group, ApiError> {

@@ -15,6 +15,13 @@ use uuid::Uuid;
 use super::audit::AuditRecord;
 use crate::error::ApiError;
 
+/// How a resource is to change: all of it (PUT), or by PATCH operations.
+#[derive(Debug, Clone)]
+pub enum Change<F> {
+    Replace(F),
+    Patch(Vec<scim::patch::Operation>),
+}
+
 /// A SCIM refusal: 400 with RFC 7644's `scimType`.
 pub fn invalid(scim_type: &'static str, detail: impl Into<String>) -> ApiError {
     ApiError::ScimInvalid {

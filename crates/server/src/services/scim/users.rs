@@ -16,20 +16,18 @@
 use std::collections::BTreeSet;
 
 use chrono::{SubsecRound, Utc};
-use scim::{CompareOp, Filter};
-use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, ExprTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    SqlErr,
 };
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::listing::{ListQuery, Page};
+use super::listing::{ListQuery, Lookup, Page, narrowing};
 use super::schemas::USER_RESOURCE;
 use super::user_json::{self, UserFields};
-use super::{Provisioner, check_if_match, invalid};
+use super::{Change, Provisioner, check_if_match, invalid};
 use crate::error::ApiError;
 use crate::services::changes::{Node, Watch};
 use crate::services::users::{Deleter, user_json as audit_json};
@@ -46,7 +44,7 @@ pub async fn list(
     if query.filter.is_none() && query.sort.is_none() {
         return unfiltered_page(db, query.start_index.saturating_sub(1), query.count, base).await;
     }
-    let candidates = match query.filter.as_ref().and_then(narrowing) {
+    let candidates = match query.filter.as_ref().and_then(|f| narrowing(f, LOOKUPS)) {
         Some(condition) => users::Entity::find().filter(condition),
         None => users::Entity::find(),
     };
@@ -75,44 +73,21 @@ async fn unfiltered_page(
     })
 }
 
-/// A database condition every user `filter` matches satisfies, when an equality in its top-level
-/// conjunction allows one: the lookups identity providers make (`userName eq "…"`).
-fn narrowing(filter: &Filter) -> Option<Condition> {
-    match filter {
-        Filter::And(left, right) => narrowing(left).or_else(|| narrowing(right)),
-        Filter::Compare {
-            path,
-            op: CompareOp::Eq,
-            value: Value::String(wanted),
-        } if path.uri.is_none() => {
-            let name = path.name.to_ascii_lowercase();
-            match (
-                name.as_str(),
-                path.sub.as_deref().map(str::to_ascii_lowercase),
-            ) {
-                // SQLite lowers ASCII only, so only ASCII is compared ignoring case there.
-                ("username", None) if wanted.is_ascii() => Some(
-                    Condition::all().add(
-                        Expr::expr(Func::lower(Expr::col(users::Column::UserName)))
-                            .eq(wanted.to_ascii_lowercase()),
-                    ),
-                ),
-                ("externalid", None) => {
-                    Some(Condition::all().add(users::Column::ExternalId.eq(wanted.as_str())))
-                }
-                ("id", None) => Some(match Uuid::parse_str(wanted) {
-                    Ok(id) => Condition::all().add(users::Column::Id.eq(id)),
-                    Err(_) => Condition::all().add(Expr::val(false)),
-                }),
-                ("emails", Some(sub)) if sub == "value" => {
-                    Some(Condition::all().add(users::Column::Email.eq(wanted.to_lowercase())))
-                }
-                _ => None,
-            }
-        }
-        _ => None,
-    }
-}
+/// The lookups identity providers make (`userName eq "…"`), answered by the table.
+const LOOKUPS: &[(&str, Option<&str>, Lookup<users::Column>)] = &[
+    (
+        "userName",
+        None,
+        Lookup::IgnoringCase(users::Column::UserName),
+    ),
+    ("externalId", None, Lookup::Exact(users::Column::ExternalId)),
+    ("id", None, Lookup::Id(users::Column::Id)),
+    (
+        "emails",
+        Some("value"),
+        Lookup::Lowered(users::Column::Email),
+    ),
+];
 
 /// The user `id`.
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<users::Model, ApiError> {
@@ -150,13 +125,6 @@ pub async fn create(
     .await
 }
 
-/// How a user is to change: all of them (PUT), or by PATCH operations.
-#[derive(Debug, Clone)]
-pub enum Change {
-    Replace(UserFields),
-    Patch(Vec<scim::patch::Operation>),
-}
-
 /// How often a change starts over because a deactivated user joined a project it had not locked.
 const CHANGE_ROUNDS: u32 = 4;
 
@@ -166,7 +134,7 @@ pub async fn change(
     db: &DatabaseConnection,
     client: Provisioner,
     id: Uuid,
-    change: Change,
+    change: Change<UserFields>,
     if_match: Option<&str>,
     base: &str,
 ) -> Result<users::Model, ApiError> {
@@ -187,7 +155,8 @@ pub async fn change(
                 Change::Replace(fields) => fields.clone(),
                 Change::Patch(operations) => {
                     let mut resource = user_json::to_json(&before, base);
-                    scim::patch::apply(&mut resource, operations, &USER_RESOURCE)
+                    let operations = super::unstored::ignored(operations.clone());
+                    scim::patch::apply(&mut resource, &operations, &USER_RESOURCE)
                         .map_err(|e| invalid(e.scim_type, e.detail))?;
                     UserFields::read(&resource)?
                 }
