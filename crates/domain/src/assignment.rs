@@ -8,6 +8,12 @@ use crate::admins::removes_system_admin;
 use crate::reporting::InvalidReportsTo;
 use crate::roles::{GroupRole, ProjectRole};
 
+/// Whether a membership's role changes from `before` to `after` (`None`: no membership), as
+/// when a sync recomputes it from its sources: a role that stays is no change to record.
+pub fn role_changes<R: PartialEq>(before: Option<R>, after: Option<R>) -> bool {
+    before != after
+}
+
 /// What setting a group membership to a role does.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum GroupRoleChange {
@@ -102,6 +108,15 @@ pub fn plan_assignment(
 mod tests {
     use super::*;
     use ProjectRole::{Member, Pm};
+
+    #[test]
+    fn a_role_changes_when_it_differs_or_appears_or_goes() {
+        assert!(!role_changes(Some(Pm), Some(Pm)));
+        assert!(role_changes(Some(Pm), Some(Member)));
+        assert!(role_changes(None, Some(Member)));
+        assert!(role_changes(Some(Member), None));
+        assert!(!role_changes::<ProjectRole>(None, None));
+    }
 
     fn id(n: u128) -> Uuid {
         Uuid::from_u128(n)

@@ -66,7 +66,7 @@ pub use admins::{
 };
 pub use assignment::{
     CurrentAssignment, GroupRoleChange, LineRequest, PlannedAssignment, plan_assignment,
-    plan_group_role,
+    plan_group_role, role_changes,
 };
 pub use capability::{Capability, CapabilityKind, ResourceKind, UnknownCapability};
 pub use changes::{NodeFacts, RoleDelta, role_deltas};

@@ -263,6 +263,21 @@ mod tests {
         assert_eq!(UnknownRole("x".into()).to_string(), "unknown role `x`");
     }
 
+    #[test]
+    fn strongest_is_the_lowest_tier() {
+        use GroupRole::{GroupAdmin, Student, Teacher};
+        assert_eq!(
+            GroupRole::strongest([Student, GroupAdmin, Teacher]),
+            Some(GroupAdmin)
+        );
+        assert_eq!(GroupRole::strongest([Student]), Some(Student));
+        assert_eq!(GroupRole::strongest([]), None);
+        assert_eq!(
+            ProjectRole::strongest([ProjectRole::Member, ProjectRole::Pm]),
+            Some(ProjectRole::Pm)
+        );
+    }
+
     /// Checks that each role's own capabilities are exactly what it adds to the role it
     /// includes (`None`: it includes none), in any order.
     fn check_own<R: Copy + std::fmt::Debug>(

@@ -104,10 +104,14 @@ pub async fn upsert(
             domain::validate_explicit_reports_to(in_force, facts.member(target))?;
         }
         let manual = Some(convert::stored_project_role(assignment.role));
-        if let Some(m) = current
-            .as_ref()
-            .filter(|m| plan.unchanged && m.manual_role == manual && m.idp_sources == bound.sources)
-        {
+        // Unchanged: the line and role in force, the role given by hand, and the bindings.
+        let unchanged = |m: &&entity::project_members::Model| {
+            let given = m.manual_role.map(convert::project_role);
+            plan.unchanged
+                && !domain::role_changes(given, Some(assignment.role))
+                && m.idp_sources == bound.sources
+        };
+        if let Some(m) = current.as_ref().filter(unchanged) {
             return Ok(Written::unchanged(Upserted::Unchanged(m.clone())));
         }
         let watch = Watch::user(tx, Node::Project(project_id), user_id).await?;

@@ -175,7 +175,11 @@ pub async fn store_group(
     let now = chrono::Utc::now();
     let stored = convert::stored_group_role(role);
     let membership = match current {
-        Some(current) if current.role == stored => current,
+        Some(current)
+            if !domain::role_changes(Some(convert::group_role(current.role)), Some(role)) =>
+        {
+            current
+        }
         Some(current) => {
             let mut row = current.into_active_model();
             row.role = Set(stored);
@@ -250,7 +254,7 @@ pub async fn settle_group(
         super::group_members::ensure_system_admin_remains(tx, current).await?;
     }
     store_group(tx, group, user, current, sources.manual, bound).await?;
-    if before == role {
+    if !domain::role_changes(before, role) {
         return Ok(Vec::new());
     }
     Ok(watch.membership_deltas(group, role))
@@ -276,7 +280,8 @@ pub async fn settle_project(
         .map(convert::project_role);
     let role = domain::ProjectRole::strongest(manual.into_iter().chain(bound.role));
     let before = current.as_ref().map(|m| convert::project_role(m.role));
-    if before == role && current.as_ref().map(|m| &m.idp_sources) == Some(&bound.sources) {
+    let same_sources = current.as_ref().map(|m| &m.idp_sources) == Some(&bound.sources);
+    if !domain::role_changes(before, role) && same_sources {
         return Ok(Vec::new());
     }
     if domain::removes_project_admin(before, role) {
@@ -312,7 +317,7 @@ pub async fn settle_project(
             Entity::insert(row).exec_without_returning(tx).await?;
         }
     }
-    if before == role {
+    if !domain::role_changes(before, role) {
         return Ok(Vec::new());
     }
     super::reporting::repair(tx, project).await?;

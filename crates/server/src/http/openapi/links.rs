@@ -27,6 +27,10 @@ enum Carried {
     Delivery,
     /// A `ScimToken`: `id`.
     ScimToken,
+    /// An `IdpGroup`: `id`.
+    IdpGroup,
+    /// A `Binding`: `idp_group_id` and `id`.
+    Binding,
 }
 
 /// The operations that take a group's id as `{id}`.
@@ -98,6 +102,15 @@ impl Carried {
             Self::Squad => by_id(ON_SQUAD, "id"),
             Self::Webhook => by_id(ON_WEBHOOK, "id"),
             Self::ScimToken => by_id(&["get_scim_token", "revoke_scim_token"], "id"),
+            Self::IdpGroup => by_id(&["create_binding", "list_bindings"], "id"),
+            Self::Binding => [
+                ["get_binding", "delete_binding"]
+                    .iter()
+                    .map(|op| (*op, vec![("id", "idp_group_id"), ("binding_id", "id")]))
+                    .collect::<Vec<_>>(),
+                by_id(&["create_binding", "list_bindings"], "idp_group_id"),
+            ]
+            .concat(),
             Self::Delivery => [
                 vec![(
                     "redeliver_webhook_delivery",
@@ -200,6 +213,9 @@ const SOURCES: &[(&str, &str, &str, Carried)] = &[
     ),
     // Not from `create_scim_token`: its answer flattens the token's row beside the token.
     ("list_scim_tokens", "200", "/items/0", Carried::ScimToken),
+    ("list_idp_groups", "200", "/items/0", Carried::IdpGroup),
+    ("create_binding", "201", "", Carried::Binding),
+    ("list_bindings", "200", "/items/0", Carried::Binding),
 ];
 
 /// Adds the links of [`SOURCES`] to the document's responses. Fails on a source operation or
