@@ -34,6 +34,12 @@ pub const ACTIONS: &[&str] = &[
     "webhook.ping",
     "scim_token.create",
     "scim_token.revoke",
+    "idp_group.create",
+    "idp_group.update",
+    "idp_group.delete",
+    "idp_group.refused",
+    "idp_binding.create",
+    "idp_binding.delete",
 ];
 
 /// Whether `pattern` names something that can happen.
