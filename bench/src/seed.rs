@@ -288,13 +288,17 @@ async fn insert_users(db: &DatabaseConnection, org: &Org) -> anyhow::Result<()> 
         .enumerate()
         .map(|(i, &id)| entity::users::ActiveModel {
             id: Set(id),
-            email: Set(format!("user{i}@bench.example")),
+            email: Set(Some(format!("user{i}@bench.example"))),
             display_name: Set(format!("User {i}")),
             user_name: Set(format!("user{i}@bench.example")),
             external_id: Set(None),
             active: Set(true),
             created_at: Set(now),
             updated_at: Set(now),
+            given_name: Set(None),
+            family_name: Set(None),
+            email_type: Set(None),
+            manager_id: Set(None),
         })
         .collect();
     for chunk in rows.chunks(CHUNK) {

@@ -24,7 +24,7 @@ pub struct Select1 {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserRow {
     pub id: Uuid,
-    pub email: String,
+    pub email: Option<String>,
 }
 
 /// `SELECT 1` on the request pool, as a prepared statement like every other query.
