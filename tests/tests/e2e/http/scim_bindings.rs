@@ -288,8 +288,65 @@ async fn the_last_admin_is_not_synced_away(db: &TestDb) {
     assert!(!allowed(&app, &lead, "project.view", "project", project).await);
 }
 
+/// Two provider changes at once, each taking away one of a project's two admins (held through
+/// two IdP groups): they queue on the project's lock, so exactly one goes through and the
+/// project keeps an admin. The same for deactivating the two system admins at once.
+async fn concurrent_syncs_keep_an_admin(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let scim = ScimClient::made_by_admin(&app, "okta").await;
+    let school = app.create_group(&app.admin, "School", None).await;
+    let project = app.create_project(&app.admin, school, "Apollo").await;
+    let (ann, ben) = (
+        app.create_user("ann@example.org").await,
+        app.create_user("ben@example.org").await,
+    );
+    let first = push_group(&scim, "Admins A", &[ann.id]).await;
+    let second = push_group(&scim, "Admins B", &[ben.id]).await;
+    bind(&app, &app.admin, first, "project", project, "admin").await;
+    bind(&app, &app.admin, second, "project", project, "admin").await;
+    app.expect(
+        &app.admin,
+        Method::DELETE,
+        &format!("/v1/projects/{project}/members/{}", app.admin.id),
+        None,
+        &[204],
+    )
+    .await;
+    let (ann_only, ben_only) = ([ann.id], [ben.id]);
+    let (a, b) = tokio::join!(
+        change_members(&scim, first, "Remove", &ann_only),
+        change_members(&scim, second, "Remove", &ben_only),
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "{:?} {:?}", a.body, b.body);
+    let still_admin = allowed(&app, &ann, "project.delete", "project", project).await
+        || allowed(&app, &ben, "project.delete", "project", project).await;
+    assert!(still_admin, "the project keeps an admin");
+
+    // Two system admins, each deactivated by its own request at the same moment.
+    let organisation = app.organisation().await;
+    let other = app.create_user("root2@example.org").await;
+    app.grant_group(organisation, &other, domain::GroupRole::SystemAdmin)
+        .await;
+    let deactivate = |id: Uuid| {
+        let body = patch(json!([{ "op": "replace", "value": { "active": false } }]));
+        let scim = &scim;
+        async move {
+            scim.send(Method::PATCH, &format!("/Users/{id}"), Some(&body), &[])
+                .await
+                .status
+        }
+    };
+    let (a, b) = tokio::join!(deactivate(app.admin.id), deactivate(other.id));
+    let mut statuses = [a, b];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "one active system admin remains");
+}
+
 both_backends!(
     bound_roles_follow_the_identity_provider,
     binding_obeys_no_escalation,
     the_last_admin_is_not_synced_away,
+    concurrent_syncs_keep_an_admin,
 );
