@@ -190,8 +190,9 @@ pub async fn create_binding(
     let place = place_of(db, new.target).await?;
     let locks = idp_sync::locks_for(&[place]);
     write_as(db, subject, &locks, async |tx, subject| {
-        find_group(tx, idp_group).await?;
+        // Authority first, so that an IdP group's existence is told only to who may bind.
         let (group_scope, project_scope) = authorize_granting(tx, subject, place, new.role).await?;
+        find_group(tx, idp_group).await?;
         let (group_id, project_id, squad_id) = match new.target {
             Target::Group(id) => (Some(id), None, None),
             Target::Project(id) => (None, Some(id), None),
