@@ -43,17 +43,36 @@ impl From<Counted> for IdpGroup {
     }
 }
 
+/// What a binding binds to.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BindingType {
+    Group,
+    Project,
+    Squad,
+}
+
+/// A group role's name or a project role's: the schema refers to both tables' enums.
+fn role_of_either_table() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    use utoipa::openapi::{Ref, RefOr, Schema, schema::OneOfBuilder};
+    let either = OneOfBuilder::new()
+        .item(Ref::from_schema_name("GroupRole"))
+        .item(Ref::from_schema_name("ProjectRole"))
+        .build();
+    RefOr::T(Schema::OneOf(either))
+}
+
 /// An IdP group bound to a Roster group, project or squad with a role.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Binding {
     pub id: Uuid,
     pub idp_group_id: Uuid,
-    /// `group`, `project` or `squad`.
     #[serde(rename = "type")]
-    pub target_type: String,
+    pub target_type: BindingType,
     /// The bound group's, project's or squad's id.
     pub target_id: Uuid,
     /// A group role for a group; a project role for a project or a squad (held in its project).
+    #[schema(schema_with = role_of_either_table)]
     pub role: String,
     /// Who bound it, or `null`.
     #[schema(required = true)]
@@ -63,16 +82,16 @@ pub struct Binding {
 
 impl From<entity::idp_bindings::Model> for Binding {
     fn from(b: entity::idp_bindings::Model) -> Self {
+        // The database holds exactly one of the three (ck_idp_bindings_one_target).
         let (target_type, target_id) = match (b.group_id, b.project_id, b.squad_id) {
-            (Some(id), _, _) => ("group", id),
-            (_, Some(id), _) => ("project", id),
-            (_, _, Some(id)) => ("squad", id),
-            _ => ("group", Uuid::nil()),
+            (_, Some(id), _) => (BindingType::Project, id),
+            (_, _, Some(id)) => (BindingType::Squad, id),
+            (group, _, _) => (BindingType::Group, group.unwrap_or_default()),
         };
         Self {
             id: b.id,
             idp_group_id: b.idp_group_id,
-            target_type: target_type.to_owned(),
+            target_type,
             target_id,
             role: b.role,
             created_by: b.created_by,
@@ -85,12 +104,12 @@ impl From<entity::idp_bindings::Model> for Binding {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBinding {
-    /// `group`, `project` or `squad`.
     #[serde(rename = "type")]
-    pub target_type: String,
+    pub target_type: BindingType,
     /// The group's, project's or squad's id.
     pub id: Uuid,
     /// A group role for a group; a project role for a project or a squad.
+    #[schema(schema_with = role_of_either_table)]
     pub role: String,
 }
 
@@ -132,16 +151,10 @@ pub async fn create_binding(
 ) -> Answer {
     let idp_group = id.into_inner();
     let body = body.into_inner();
-    let target = match body.target_type.as_str() {
-        "group" => Target::Group(body.id),
-        "project" => Target::Project(body.id),
-        "squad" => Target::Squad(body.id),
-        _ => {
-            return Err(ApiError::invalid(
-                "type",
-                "must be one of group, project, squad",
-            ));
-        }
+    let target = match body.target_type {
+        BindingType::Group => Target::Group(body.id),
+        BindingType::Project => Target::Project(body.id),
+        BindingType::Squad => Target::Squad(body.id),
     };
     let role = body
         .role
