@@ -174,6 +174,8 @@ pub async fn store_group(
     };
     let now = chrono::Utc::now();
     let stored = convert::stored_group_role(role);
+    // Only a membership that existed may have a sources row to replace.
+    let existed = current.is_some();
     let membership = match current {
         Some(current)
             if !domain::role_changes(Some(convert::group_role(current.role)), Some(role)) =>
@@ -210,9 +212,11 @@ pub async fn store_group(
                 })?
         }
     };
-    sources::Entity::delete_by_id(membership.id)
-        .exec(tx)
-        .await?;
+    if existed {
+        sources::Entity::delete_by_id(membership.id)
+            .exec(tx)
+            .await?;
+    }
     if let Some(idp_sources) = bound.sources {
         let row = sources::ActiveModel {
             group_member_id: Set(membership.id),
