@@ -288,6 +288,44 @@ async fn the_last_admin_is_not_synced_away(db: &TestDb) {
     assert!(!allowed(&app, &lead, "project.view", "project", project).await);
 }
 
+/// The last system admin holds the role through a binding: the provider cannot take it away
+/// (SCIM 409, audited), and a deletion of the user over SCIM is refused likewise.
+async fn the_last_system_admin_is_not_synced_away(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let scim = ScimClient::made_by_admin(&app, "okta").await;
+    let organisation = app.organisation().await;
+    let root = app.create_user("root@example.org").await;
+    let admins = push_group(&scim, "Root admins", &[root.id]).await;
+    bind(
+        &app,
+        &app.admin,
+        admins,
+        "group",
+        organisation,
+        "system_admin",
+    )
+    .await;
+    assert!(allowed(&app, &root, "group.manage", "group", organisation).await);
+    // The bootstrap admin leaves: the bound one is the last system admin.
+    app.expect(
+        &app.admin,
+        Method::DELETE,
+        &format!("/v1/groups/{organisation}/members/{}", app.admin.id),
+        None,
+        &[204],
+    )
+    .await;
+    change_members(&scim, admins, "Remove", &[root.id])
+        .await
+        .expect_error(409, None);
+    scim.send(Method::DELETE, &format!("/Users/{}", root.id), None, &[])
+        .await
+        .expect_error(409, None);
+    let me = app.get_ok(&root, "/v1/me").await;
+    assert_eq!(me["system_admin"], true, "{me}");
+    assert_eq!(app.audit_count("idp_group.refused").await, 1);
+}
+
 /// Two provider changes at once, each taking away one of a project's two admins (held through
 /// two IdP groups): they queue on the project's lock, so exactly one goes through and the
 /// project keeps an admin. The same for deactivating the two system admins at once.
@@ -348,5 +386,6 @@ both_backends!(
     bound_roles_follow_the_identity_provider,
     binding_obeys_no_escalation,
     the_last_admin_is_not_synced_away,
+    the_last_system_admin_is_not_synced_away,
     concurrent_syncs_keep_an_admin,
 );
