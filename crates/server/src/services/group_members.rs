@@ -63,10 +63,9 @@ pub async fn create(
             access::authorize_group(tx, subject, group_id, Capability::GroupManageMembers).await?;
         super::users::require_visible(tx, subject, user_id, "user_id").await?;
         let (watch, current) = Watch::group_member(tx, group_id, user_id).await?;
-        let manual = match &current {
-            Some(current) => super::sources::group_sources(tx, current).await?.manual,
-            None => None,
-        };
+        let manual = super::sources::group_sources(tx, current.as_ref())
+            .await?
+            .manual;
         // A membership only bindings grant may still be given by hand.
         if manual.is_some() {
             return Err(ApiError::AlreadyMember);
@@ -74,7 +73,8 @@ pub async fn create(
         let current_role = current.as_ref().map(|m| convert::group_role(m.role));
         domain::check_group_grant(access.grant.role, current_role, Some(role))?;
         let before = current.as_ref().map(membership_json);
-        let created = set_manual(tx, group_id, user_id, current, role).await?;
+        let bound = super::sources::bound_at_group(tx, group_id, user_id).await?;
+        let created = set_manual(tx, group_id, user_id, current, role, bound).await?;
         let in_force = convert::group_role(created.role);
         let audit = record(subject, "group_member.create", &created)
             .change(before.unwrap_or_default(), membership_json(&created))
@@ -102,10 +102,9 @@ pub async fn upsert(
         let current_role = current.as_ref().map(|m| convert::group_role(m.role));
         domain::check_group_grant(access.grant.role, current_role, Some(role))?;
         // The request replaces what was given by hand; bindings keep granting what they grant.
-        let manual = match &current {
-            Some(current) => super::sources::group_sources(tx, current).await?.manual,
-            None => None,
-        };
+        let manual = super::sources::group_sources(tx, current.as_ref())
+            .await?
+            .manual;
         let plan = domain::plan_group_role(manual, role);
         if let (Some(current), domain::GroupRoleChange::Unchanged) = (&current, plan) {
             return Ok(Written::unchanged(Upserted::Unchanged(current.clone())));
@@ -118,7 +117,7 @@ pub async fn upsert(
             ensure_system_admin_remains(tx, current).await?;
         }
         let before = current.as_ref().map(membership_json);
-        let after = set_manual(tx, group_id, user_id, current, role).await?;
+        let after = set_manual(tx, group_id, user_id, current, role, bound).await?;
         let (action, upserted) = match before {
             None => ("group_member.create", Upserted::Created(after.clone())),
             Some(_) => ("group_member.update", Upserted::Updated(after.clone())),
@@ -146,7 +145,7 @@ pub async fn remove(
         let access = access::authorize_group(tx, subject, group_id, needed).await?;
         let (watch, current) = Watch::group_member(tx, group_id, user_id).await?;
         let current = current.ok_or(ApiError::NotFound)?;
-        if super::sources::group_sources(tx, &current)
+        if super::sources::group_sources(tx, Some(&current))
             .await?
             .manual
             .is_none()
@@ -345,15 +344,15 @@ pub(crate) fn granted_by_bindings_only() -> ApiError {
 }
 
 /// Gives `user_id` the role `manual` by hand in `group_id`, over their `current` membership if
-/// any; the role in force is the strongest of it and what bindings grant.
+/// any; the role in force is the strongest of it and what bindings grant (`bound`).
 async fn set_manual(
     tx: &impl ConnectionTrait,
     group_id: Uuid,
     user_id: Uuid,
     current: Option<Model>,
     manual: domain::GroupRole,
+    bound: super::sources::Bound<domain::GroupRole>,
 ) -> Result<Model, ApiError> {
-    let bound = super::sources::bound_at_group(tx, group_id, user_id).await?;
     super::sources::store_group(tx, group_id, user_id, current, Some(manual), bound)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a manual membership was not stored")))

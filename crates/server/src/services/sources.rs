@@ -55,7 +55,15 @@ async fn bindings(
         .collect()
 }
 
-fn bound<R: FromStr + Copy>(
+/// The granting IdP groups of `found`, as `idp_sources` stores them (the statements order them
+/// by id); `None` when there are none.
+fn sources_of(found: &[(Uuid, String)]) -> Option<String> {
+    let mut ids: Vec<String> = found.iter().map(|(id, _)| id.to_string()).collect();
+    ids.dedup();
+    (!ids.is_empty()).then(|| ids.join(","))
+}
+
+fn bound<R: FromStr>(
     found: Vec<(Uuid, String)>,
     strongest: impl Fn(Vec<R>) -> Option<R>,
 ) -> Bound<R> {
@@ -63,11 +71,9 @@ fn bound<R: FromStr + Copy>(
         .iter()
         .filter_map(|(_, role)| role.parse().ok())
         .collect();
-    let mut ids: Vec<String> = found.iter().map(|(id, _)| id.to_string()).collect();
-    ids.dedup();
     Bound {
         role: strongest(roles),
-        sources: (!ids.is_empty()).then(|| ids.join(",")),
+        sources: sources_of(&found),
     }
 }
 
@@ -98,7 +104,7 @@ pub async fn bound_at_squad(
     user: Uuid,
 ) -> Result<Option<String>, ApiError> {
     let found = bindings(db, &sql::bindings::AT_SQUAD, squad, user).await?;
-    Ok(bound(found, |_: Vec<domain::ProjectRole>| None).sources)
+    Ok(sources_of(&found))
 }
 
 /// A group membership's sources: the role given by hand (`None`: bindings only) and the IdP
@@ -109,11 +115,18 @@ pub struct GroupSources {
     pub idp: Option<String>,
 }
 
-/// The sources of `membership`: those `group_member_sources` records, else by hand alone.
+/// The sources of `membership`: those `group_member_sources` records, else by hand alone; no
+/// membership has none.
 pub async fn group_sources(
     db: &impl ConnectionTrait,
-    membership: &entity::group_members::Model,
+    membership: Option<&entity::group_members::Model>,
 ) -> Result<GroupSources, ApiError> {
+    let Some(membership) = membership else {
+        return Ok(GroupSources {
+            manual: None,
+            idp: None,
+        });
+    };
     let row = entity::group_member_sources::Entity::find_by_id(membership.id)
         .one(db)
         .await?;
@@ -238,13 +251,7 @@ pub async fn settle_group(
     user: Uuid,
 ) -> Result<Vec<Value>, ApiError> {
     let (watch, current) = Watch::group_member(tx, group, user).await?;
-    let sources = match &current {
-        Some(current) => group_sources(tx, current).await?,
-        None => GroupSources {
-            manual: None,
-            idp: None,
-        },
-    };
+    let sources = group_sources(tx, current.as_ref()).await?;
     let bound = bound_at_group(tx, group, user).await?;
     // The same IdP groups grant the same roles: one binding per IdP group and place.
     if sources.idp == bound.sources {
