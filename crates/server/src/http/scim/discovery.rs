@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
-use super::list::MAX_RESULTS;
+use super::list::{MAX_RESULTS, list_response};
 use super::{ScimError, resource, scim_json};
 use crate::services::scim::schemas::{
     ENTERPRISE_USER, ENTERPRISE_USER_SCHEMA, GROUP, GROUP_SCHEMA, USER, USER_SCHEMA,
@@ -12,7 +12,6 @@ use crate::services::scim::schemas::{
 
 const CONFIG_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
 const RESOURCE_TYPE_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
-const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/ServiceProviderConfig").route(web::get().to(service_provider_config)))
@@ -80,14 +79,9 @@ fn all_schemas() -> Vec<Value> {
     vec![USER.to_json(), ENTERPRISE_USER.to_json(), GROUP.to_json()]
 }
 
-fn list(resources: Vec<Value>) -> HttpResponse {
-    scim_json(&json!({
-        "schemas": [LIST_SCHEMA],
-        "totalResults": resources.len(),
-        "startIndex": 1,
-        "itemsPerPage": resources.len(),
-        "Resources": resources,
-    }))
+/// Every one of `documents`, in one page.
+fn list(documents: Vec<Value>) -> HttpResponse {
+    list_response(documents.len() as u64, 1, documents)
 }
 
 /// The one of `documents` whose `id` is `id`.

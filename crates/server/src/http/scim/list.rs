@@ -199,9 +199,18 @@ pub fn answer(
         .iter()
         .map(|resource| project(resource, selection, schema))
         .collect();
+    list_response(page.total, start_index, resources)
+}
+
+/// A ListResponse (RFC 7644 §3.4.2): `total` matches, of which `resources` from `start_index`.
+pub fn list_response(
+    total: u64,
+    start_index: u64,
+    resources: Vec<Value>,
+) -> actix_web::HttpResponse {
     scim_json(&json!({
         "schemas": [LIST_SCHEMA],
-        "totalResults": page.total,
+        "totalResults": total,
         "startIndex": start_index,
         "itemsPerPage": resources.len(),
         "Resources": resources,

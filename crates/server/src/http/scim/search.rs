@@ -5,13 +5,13 @@
 use ::scim::projection::project;
 use actix_web::{HttpResponse, web};
 use sea_orm::DatabaseConnection;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::groups::Groups;
 use super::list;
 use super::resources::Resource;
 use super::users::Users;
-use super::{ScimError, base_url, read_json, resource, scim_json};
+use super::{ScimError, base_url, read_json, resource};
 use crate::services::scim::Provisioner;
 use crate::services::scim::listing::ListQuery;
 use crate::state::AppState;
@@ -41,17 +41,13 @@ async fn search(
             .chain(groups.unwrap_or_default())
             .collect(),
     };
-    let total = found.len();
-    let start = usize::try_from(asked.query.start_index.saturating_sub(1)).unwrap_or(usize::MAX);
-    let count = usize::try_from(asked.query.count).unwrap_or(usize::MAX);
-    let resources: Vec<Value> = found.into_iter().skip(start).take(count).collect();
-    Ok(scim_json(&json!({
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
-        "totalResults": total,
-        "startIndex": asked.query.start_index,
-        "itemsPerPage": resources.len(),
-        "Resources": resources,
-    })))
+    let total = found.len() as u64;
+    let resources = asked.query.window(found);
+    Ok(list::list_response(
+        total,
+        asked.query.start_index,
+        resources,
+    ))
 }
 
 /// Every resource of type `R` the search selects, shown as it asks; a refusal when the search

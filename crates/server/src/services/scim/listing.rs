@@ -58,12 +58,19 @@ impl ListQuery {
             scim::query::sort(&mut resources, by, *descending, schema);
         }
         let total = resources.len() as u64;
-        let resources = resources
+        Page {
+            total,
+            resources: self.window(resources),
+        }
+    }
+
+    /// The page `startIndex` and `count` cut from `resources`, all of which matched.
+    pub fn window(&self, resources: Vec<Value>) -> Vec<Value> {
+        resources
             .into_iter()
             .skip(usize::try_from(self.start_index.saturating_sub(1)).unwrap_or(usize::MAX))
             .take(usize::try_from(self.count).unwrap_or(usize::MAX))
-            .collect();
-        Page { total, resources }
+            .collect()
     }
 }
 
