@@ -30,10 +30,6 @@ impl Resource for Groups {
         GroupFields::read(body)
     }
 
-    fn id(stored: &Group) -> Uuid {
-        stored.group.id
-    }
-
     fn version(stored: &Group) -> String {
         group_json::version(&stored.group)
     }

@@ -34,7 +34,6 @@ pub(super) trait Resource: 'static {
     const NOUN: &'static str;
     fn schema() -> &'static ResourceSchema;
     fn read(body: &Value) -> Result<Self::Fields, ApiError>;
-    fn id(stored: &Self::Stored) -> Uuid;
     fn version(stored: &Self::Stored) -> String;
     fn to_json(stored: &Self::Stored, base: &str) -> Value;
     async fn list(db: &DatabaseConnection, query: &ListQuery, base: &str)
@@ -202,17 +201,17 @@ fn answer<R: Resource>(
     selection: &Selection,
     status: StatusCode,
 ) -> HttpResponse {
-    let base = base_url(req);
-    let body = project(&R::to_json(stored, &base), selection, R::schema());
+    let full = R::to_json(stored, &base_url(req));
     let mut response = HttpResponse::build(status);
     response
         .content_type(SCIM_JSON)
         .insert_header((header::ETAG, R::version(stored)));
-    if status == StatusCode::CREATED {
-        let location = format!("{base}{}/{}", R::ENDPOINT, R::id(stored));
+    if status == StatusCode::CREATED
+        && let Some(location) = full["meta"]["location"].as_str()
+    {
         response.insert_header((header::LOCATION, location));
     }
-    response.json(body)
+    response.json(project(&full, selection, R::schema()))
 }
 
 /// The `attributes` / `excludedAttributes` of a request for one resource under `schema`.

@@ -29,10 +29,6 @@ impl Resource for Users {
         UserFields::read(body)
     }
 
-    fn id(stored: &Self::Stored) -> Uuid {
-        stored.id
-    }
-
     fn version(stored: &Self::Stored) -> String {
         user_json::version(stored)
     }

@@ -5,14 +5,13 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use scim::field;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::invalid;
 use super::schemas::GROUP_SCHEMA;
 use super::user_json;
+use super::{invalid, meta, require_schema};
 use crate::error::ApiError;
 
 /// Where a group is served, under `base`.
@@ -22,11 +21,7 @@ pub fn location(base: &str, id: Uuid) -> String {
 
 /// A group's version (`meta.version`, the ETag): it changes whenever the group or its members do.
 pub fn version(group: &entity::idp_groups::Model) -> String {
-    format!("W/\"{:x}\"", group.updated_at.timestamp_micros())
-}
-
-fn timestamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+    super::version(group.updated_at)
 }
 
 /// The group's SCIM representation, with its `members`.
@@ -39,13 +34,7 @@ pub fn to_json(group: &entity::idp_groups::Model, members: &BTreeSet<Uuid>, base
             .iter()
             .map(|id| json!({ "value": id, "$ref": user_json::location(base, *id) }))
             .collect::<Vec<_>>(),
-        "meta": {
-            "resourceType": "Group",
-            "created": timestamp(group.created_at),
-            "lastModified": timestamp(group.updated_at),
-            "location": location(base, group.id),
-            "version": version(group),
-        },
+        "meta": meta("Group", group.created_at, group.updated_at, location(base, group.id)),
     });
     if let Some(external_id) = &group.external_id {
         resource["externalId"] = json!(external_id);
@@ -65,23 +54,7 @@ impl GroupFields {
     /// Reads a whole group. Its `schemas` must list the core Group schema; members must be
     /// user ids (whether they exist is checked when stored).
     pub fn read(body: &Value) -> Result<Self, ApiError> {
-        if !body.is_object() {
-            return Err(invalid("invalidSyntax", "the body must be a JSON object"));
-        }
-        let lists_group_schema = field(body, "schemas")
-            .and_then(Value::as_array)
-            .is_some_and(|schemas| {
-                schemas.iter().any(|s| {
-                    s.as_str()
-                        .is_some_and(|s| s.eq_ignore_ascii_case(GROUP_SCHEMA))
-                })
-            });
-        if !lists_group_schema {
-            return Err(invalid(
-                "invalidSyntax",
-                format!("schemas must list {GROUP_SCHEMA}"),
-            ));
-        }
+        require_schema(body, GROUP_SCHEMA)?;
         let display_name = match field(body, "displayName") {
             Some(Value::String(raw)) => domain::Name::parse(raw)
                 .map_err(|e| invalid("invalidValue", format!("displayName: {e}")))?
@@ -91,12 +64,7 @@ impl GroupFields {
             }
             Some(_) => return Err(invalid("invalidValue", "displayName must be a string")),
         };
-        let external_id = match field(body, "externalId") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if s.trim().is_empty() => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(_) => return Err(invalid("invalidValue", "externalId must be a string")),
-        };
+        let external_id = user_json::text(body, "externalId")?;
         let members = match field(body, "members") {
             None | Some(Value::Null) => BTreeSet::new(),
             Some(Value::Array(members)) => members

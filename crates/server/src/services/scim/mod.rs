@@ -10,6 +10,8 @@ pub mod unstored;
 pub mod user_json;
 pub mod users;
 
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::audit::AuditRecord;
@@ -20,6 +22,52 @@ use crate::error::ApiError;
 pub enum Change<F> {
     Replace(F),
     Patch(Vec<scim::patch::Operation>),
+}
+
+/// A resource's version (`meta.version`, the ETag), from when it last changed: writes store
+/// that instant in microseconds, so it reads back as it was answered.
+pub fn version(updated_at: DateTime<Utc>) -> String {
+    format!("W/\"{:x}\"", updated_at.timestamp_micros())
+}
+
+/// A resource's `meta` (RFC 7643 §3.1): its type, when it was made and last changed, where it
+/// is served (`location`) and its version.
+pub fn meta(
+    resource_type: &str,
+    created: DateTime<Utc>,
+    updated: DateTime<Utc>,
+    location: String,
+) -> Value {
+    let timestamp = |at: DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::Micros, true);
+    json!({
+        "resourceType": resource_type,
+        "created": timestamp(created),
+        "lastModified": timestamp(updated),
+        "location": location,
+        "version": version(updated),
+    })
+}
+
+/// Refuses a body that is not an object listing `schema` in its `schemas` (`invalidSyntax`).
+pub fn require_schema(body: &Value, schema: &str) -> Result<(), ApiError> {
+    if !body.is_object() {
+        return Err(invalid("invalidSyntax", "the body must be a JSON object"));
+    }
+    let listed = scim::field(body, "schemas")
+        .and_then(Value::as_array)
+        .is_some_and(|schemas| {
+            schemas
+                .iter()
+                .any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(schema)))
+        });
+    if listed {
+        Ok(())
+    } else {
+        Err(invalid(
+            "invalidSyntax",
+            format!("schemas must list {schema}"),
+        ))
+    }
 }
 
 /// A SCIM refusal: 400 with RFC 7644's `scimType`.

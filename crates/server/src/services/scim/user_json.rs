@@ -8,13 +8,12 @@
 //! the manager may be a bare id. Everything Roster does store must be well formed, or the request
 //! is refused with `invalidValue`.
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use scim::field;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::invalid;
 use super::schemas::{ENTERPRISE_USER_SCHEMA, USER_SCHEMA};
+use super::{invalid, meta, require_schema};
 use crate::error::ApiError;
 
 /// Where a user is served, under `base` (the `/scim/v2` URL the client called).
@@ -24,11 +23,7 @@ pub fn location(base: &str, id: Uuid) -> String {
 
 /// A user's version (`meta.version`, the ETag): it changes whenever the user does.
 pub fn version(user: &entity::users::Model) -> String {
-    format!("W/\"{:x}\"", user.updated_at.timestamp_micros())
-}
-
-fn timestamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+    super::version(user.updated_at)
 }
 
 /// The user's SCIM representation, every attribute Roster stores.
@@ -39,13 +34,7 @@ pub fn to_json(user: &entity::users::Model, base: &str) -> Value {
         "userName": user.user_name,
         "displayName": user.display_name,
         "active": user.active,
-        "meta": {
-            "resourceType": "User",
-            "created": timestamp(user.created_at),
-            "lastModified": timestamp(user.updated_at),
-            "location": location(base, user.id),
-            "version": version(user),
-        },
+        "meta": meta("User", user.created_at, user.updated_at, location(base, user.id)),
     });
     if let Some(external_id) = &user.external_id {
         resource["externalId"] = json!(external_id);
@@ -96,23 +85,7 @@ impl UserFields {
     /// must list the core User schema; what it leaves out is absent (`active` is then true, and
     /// `displayName` the name's parts or else the user name).
     pub fn read(body: &Value) -> Result<Self, ApiError> {
-        if !body.is_object() {
-            return Err(invalid("invalidSyntax", "the body must be a JSON object"));
-        }
-        let lists_user_schema = field(body, "schemas")
-            .and_then(Value::as_array)
-            .is_some_and(|schemas| {
-                schemas.iter().any(|s| {
-                    s.as_str()
-                        .is_some_and(|s| s.eq_ignore_ascii_case(USER_SCHEMA))
-                })
-            });
-        if !lists_user_schema {
-            return Err(invalid(
-                "invalidSyntax",
-                format!("schemas must list {USER_SCHEMA}"),
-            ));
-        }
+        require_schema(body, USER_SCHEMA)?;
         let user_name = match text(body, "userName")? {
             Some(raw) => domain::Name::parse(&raw)
                 .map_err(|e| invalid("invalidValue", format!("userName: {e}")))?
@@ -222,7 +195,7 @@ fn read_manager(body: &Value) -> Result<Option<Uuid>, ApiError> {
 }
 
 /// A string attribute: absent, null and empty are all absent.
-fn text(at: &Value, name: &str) -> Result<Option<String>, ApiError> {
+pub(super) fn text(at: &Value, name: &str) -> Result<Option<String>, ApiError> {
     match field(at, name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
