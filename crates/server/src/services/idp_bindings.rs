@@ -25,11 +25,12 @@ use super::access;
 use super::audit::AuditRecord;
 use super::guard::{self, Subject};
 use super::idp_sync::{self, Place};
+use super::scim::groups::members_of;
 use super::window::Window;
 use super::write::{Written, write_as};
 use crate::error::ApiError;
 use domain::{Capability, RoleName};
-use entity::{idp_bindings, idp_group_members, idp_groups};
+use entity::{idp_bindings, idp_groups};
 
 /// Where a new binding grants its role, as the request names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,20 +71,16 @@ pub async fn list_groups(
     let groups = window
         .read(db, idp_groups::Entity::find(), idp_groups::Column::Id)
         .await?;
-    let mut counted = Vec::with_capacity(groups.len());
-    for group in groups {
-        let members = member_count(db, group.id).await?;
-        counted.push(IdpGroup { group, members });
-    }
-    Ok(counted)
-}
-
-async fn member_count(db: &impl ConnectionTrait, idp_group: Uuid) -> Result<u64, ApiError> {
-    use sea_orm::PaginatorTrait;
-    Ok(idp_group_members::Entity::find()
-        .filter(idp_group_members::Column::IdpGroupId.eq(idp_group))
-        .count(db)
-        .await?)
+    // The page's members in one query, not one per group.
+    let ids: Vec<Uuid> = groups.iter().map(|g| g.id).collect();
+    let members = members_of(db, &ids).await?;
+    Ok(groups
+        .into_iter()
+        .map(|group| IdpGroup {
+            members: members.get(&group.id).map_or(0, |m| m.len() as u64),
+            group,
+        })
+        .collect())
 }
 
 async fn find_group(db: &impl ConnectionTrait, id: Uuid) -> Result<idp_groups::Model, ApiError> {
@@ -129,22 +126,15 @@ async fn find_binding(
         .ok_or(ApiError::NotFound)
 }
 
-/// Where `target` is, with its project read for a squad (404 when it does not exist).
-async fn place_of(db: &impl ConnectionTrait, target: Target) -> Result<Place, ApiError> {
-    Ok(match target {
-        Target::Group(id) => Place::Group(id),
-        Target::Project(id) => Place::Project(id),
-        Target::Squad(id) => {
-            let squad = entity::squads::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .ok_or(ApiError::NotFound)?;
-            Place::Squad {
-                squad: id,
-                project: squad.project_id,
-            }
+impl Target {
+    /// The binding's `group_id`, `project_id` and `squad_id`: one of them set.
+    fn columns(self) -> (Option<Uuid>, Option<Uuid>, Option<Uuid>) {
+        match self {
+            Self::Group(id) => (Some(id), None, None),
+            Self::Project(id) => (None, Some(id), None),
+            Self::Squad(id) => (None, None, Some(id)),
         }
-    })
+    }
 }
 
 /// Requires that `subject` may grant `role` at `place` (and that the role is of the place's
@@ -187,17 +177,14 @@ pub async fn create_binding(
     idp_group: Uuid,
     new: NewBinding,
 ) -> Result<idp_bindings::Model, ApiError> {
-    let place = place_of(db, new.target).await?;
+    let (group_id, project_id, squad_id) = new.target.columns();
+    let place = idp_sync::place(db, group_id, project_id, squad_id).await?;
     let locks = idp_sync::locks_for(&[place]);
     write_as(db, subject, &locks, async |tx, subject| {
         // Authority first, so that an IdP group's existence is told only to who may bind.
         let (group_scope, project_scope) = authorize_granting(tx, subject, place, new.role).await?;
         find_group(tx, idp_group).await?;
-        let (group_id, project_id, squad_id) = match new.target {
-            Target::Group(id) => (Some(id), None, None),
-            Target::Project(id) => (None, Some(id), None),
-            Target::Squad(id) => (None, None, Some(id)),
-        };
+
         let binding = idp_bindings::ActiveModel {
             id: Set(Uuid::now_v7()),
             idp_group_id: Set(idp_group),
@@ -214,7 +201,10 @@ pub async fn create_binding(
             ),
             _ => e.into(),
         })?;
-        let members = members_of(tx, idp_group).await?;
+        let members = members_of(tx, &[idp_group])
+            .await?
+            .remove(&idp_group)
+            .unwrap_or_default();
         let deltas = idp_sync::settle(tx, &[place], &members).await?;
         let audit = record(
             subject,
@@ -246,7 +236,10 @@ pub async fn delete_binding(
         let role = role_of(&binding)?;
         let (group_scope, project_scope) = authorize_granting(tx, subject, place, role).await?;
         idp_bindings::Entity::delete_by_id(id).exec(tx).await?;
-        let members = members_of(tx, idp_group).await?;
+        let members = members_of(tx, &[idp_group])
+            .await?
+            .remove(&idp_group)
+            .unwrap_or_default();
         let deltas = idp_sync::settle(tx, &[place], &members).await?;
         let audit = record(
             subject,
@@ -271,17 +264,6 @@ pub fn role_of(binding: &idp_bindings::Model) -> Result<RoleName, ApiError> {
         .map_err(|_| {
             ApiError::internal(anyhow::anyhow!("binding {} has no known role", binding.id))
         })
-}
-
-async fn members_of(
-    db: &impl ConnectionTrait,
-    idp_group: Uuid,
-) -> Result<std::collections::BTreeSet<Uuid>, ApiError> {
-    let rows = idp_group_members::Entity::find()
-        .filter(idp_group_members::Column::IdpGroupId.eq(idp_group))
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|m| m.user_id).collect())
 }
 
 fn record(

@@ -64,7 +64,18 @@ pub async fn place_of(
     db: &impl ConnectionTrait,
     binding: &idp_bindings::Model,
 ) -> Result<Place, ApiError> {
-    match (binding.group_id, binding.project_id, binding.squad_id) {
+    place(db, binding.group_id, binding.project_id, binding.squad_id).await
+}
+
+/// Where a binding naming these (exactly one of them) grants its role; a squad's project is
+/// read from the squad, 404 when there is no such squad.
+pub async fn place(
+    db: &impl ConnectionTrait,
+    group: Option<Uuid>,
+    project: Option<Uuid>,
+    squad: Option<Uuid>,
+) -> Result<Place, ApiError> {
+    match (group, project, squad) {
         (Some(group), _, _) => Ok(Place::Group(group)),
         (_, Some(project), _) => Ok(Place::Project(project)),
         (_, _, Some(squad)) => {
@@ -78,8 +89,7 @@ pub async fn place_of(
             })
         }
         _ => Err(ApiError::internal(anyhow::anyhow!(
-            "binding {} has no place",
-            binding.id
+            "a binding names no place"
         ))),
     }
 }
@@ -98,9 +108,14 @@ pub async fn places_of(
 
 /// The locks a change at `places` holds.
 pub fn locks_for(places: &[Place]) -> Vec<Lock> {
+    locks_reaching(places.iter().filter_map(|p| p.project()))
+}
+
+/// The group tree's and the system admins' locks, and those of `projects`.
+fn locks_reaching(projects: impl IntoIterator<Item = Uuid>) -> Vec<Lock> {
     [Lock::GroupTree, Lock::SystemAdmins]
         .into_iter()
-        .chain(places.iter().filter_map(|p| p.project()).map(Lock::Project))
+        .chain(projects.into_iter().map(Lock::Project))
         .collect()
 }
 
@@ -145,10 +160,7 @@ pub async fn write_bound<T>(
         .filter_map(|p| p.project())
         .collect();
     for _ in 0..ROUNDS {
-        let locks: Vec<Lock> = [Lock::GroupTree, Lock::SystemAdmins]
-            .into_iter()
-            .chain(projects.iter().copied().map(Lock::Project))
-            .collect();
+        let locks = locks_reaching(projects.iter().copied());
         let locked = &projects;
         let round = write(db, &locks, async |tx| {
             let places = places_of(tx, &bindings_of(tx, idp_group).await?).await?;

@@ -36,8 +36,8 @@ impl Group {
     }
 }
 
-/// The members of each of `groups`.
-async fn members_of(
+/// The members of each of `groups`, in one query.
+pub(crate) async fn members_of(
     db: &impl ConnectionTrait,
     groups: &[Uuid],
 ) -> Result<BTreeMap<Uuid, BTreeSet<Uuid>>, ApiError> {
