@@ -27,6 +27,7 @@ mod m0013_scim_tokens;
 mod m0014_user_identity;
 mod m0015_scim_user_attributes;
 mod m0016_idp_groups;
+mod m0017_revision_notifications;
 mod support;
 
 /// All of Roster's migrations, oldest first.
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_user_identity::Migration),
             Box::new(m0015_scim_user_attributes::Migration),
             Box::new(m0016_idp_groups::Migration),
+            Box::new(m0017_revision_notifications::Migration),
         ]
     }
 }

@@ -8,7 +8,6 @@
 
 use domain::{GroupRole, ProjectRole};
 use reqwest::Method;
-use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -85,16 +84,16 @@ impl TestApp {
         }
     }
 
-    /// Deactivates (`false`) or restores (`true`) the user `id`, in the database itself: no
-    /// `/v1` route deactivates a user (SCIM's `active` will), and tests must see what it does.
+    /// Deactivates (`false`) or restores (`true`) the user `id` as an identity provider does:
+    /// SCIM's `active`, with a token the bootstrap admin makes (no `/v1` route deactivates).
     pub async fn set_active(&self, id: Uuid, active: bool) {
-        let updated = entity::users::Entity::update_many()
-            .col_expr(entity::users::Column::Active, Expr::value(active))
-            .filter(entity::users::Column::Id.eq(id))
-            .exec(&self.db)
-            .await
-            .unwrap_or_else(|e| panic!("setting active = {active} for user {id}: {e}"));
-        assert_eq!(updated.rows_affected, 1, "no user {id} to set active");
+        let scim = crate::scim::ScimClient::made_by_admin(self, "deactivation").await;
+        let patch = json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "path": "active", "value": active}],
+        });
+        scim.expect(Method::PATCH, &format!("/Users/{id}"), Some(&patch), 200)
+            .await;
     }
 
     /// The group holding the bootstrap admin's `system_admin` membership.

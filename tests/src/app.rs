@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use reqwest::{Client, Method, RequestBuilder, Response};
 use roster_server::auth::JwtKeys;
+use roster_server::state::AppState;
 use roster_server::{Application, Settings};
 use sea_orm::DatabaseConnection;
 use serde_json::Value;
@@ -32,6 +33,8 @@ pub struct TestApp {
     /// The server's own pool: for assertions on what was stored.
     pub db: DatabaseConnection,
     pub keys: JwtKeys,
+    /// The server's decision memory: whether it follows notifications, what it has applied.
+    pub decisions: roster_server::services::memory::Decisions,
     /// The first system admin, created by bootstrap.
     pub admin: TestUser,
     client: Client,
@@ -63,11 +66,7 @@ pub async fn spawn_app(db: &TestDb) -> TestApp {
 
 /// Starts the app with custom settings.
 pub async fn spawn_app_with(settings: Settings) -> TestApp {
-    let app = Application::build(settings).await.expect("the app builds");
-    let state = app.state().clone();
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let handle = app.handle();
-    tokio::spawn(app.run_until_stopped());
+    let (state, address, handle) = start(settings).await;
     let email = domain::Email::parse("admin@localhost").expect("valid email");
     let group = domain::Name::parse("Organisation").expect("valid name");
     let created = roster_server::services::bootstrap::bootstrap(&state.db, &email, &group)
@@ -88,18 +87,47 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
             .issue(created.user.id, Duration::from_secs(3600))
             .expect("token"),
     };
-    TestApp {
-        address,
-        db: state.db,
-        keys: state.jwt,
-        admin,
-        // Idle connections are dropped well before the server's 5 s keep-alive closes them, so
-        // a request never goes out on a connection the server is closing at that moment.
-        client: Client::builder()
-            .pool_idle_timeout(Duration::from_secs(1))
-            .build()
-            .expect("an HTTP client"),
-        handle,
+    TestApp::new(state, address, handle, admin)
+}
+
+/// A second server on the database `first` runs on (already bootstrapped), with `settings`
+/// (which must name that database and sign with [`TEST_SECRET`]); the same admin acts on both.
+pub async fn spawn_peer(first: &TestApp, settings: Settings) -> TestApp {
+    let (state, address, handle) = start(settings).await;
+    TestApp::new(state, address, handle, first.admin.clone())
+}
+
+/// Builds and runs a server, returning its state, address and stop handle.
+async fn start(settings: Settings) -> (AppState, String, actix_web::dev::ServerHandle) {
+    let app = Application::build(settings).await.expect("the app builds");
+    let state = app.state().clone();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    (state, address, handle)
+}
+
+impl TestApp {
+    fn new(
+        state: AppState,
+        address: String,
+        handle: actix_web::dev::ServerHandle,
+        admin: TestUser,
+    ) -> Self {
+        Self {
+            address,
+            db: state.db,
+            keys: state.jwt,
+            decisions: state.decisions,
+            admin,
+            // Idle connections are dropped well before the server's 5 s keep-alive closes them,
+            // so a request never goes out on a connection the server is closing at that moment.
+            client: Client::builder()
+                .pool_idle_timeout(Duration::from_secs(1))
+                .build()
+                .expect("an HTTP client"),
+            handle,
+        }
     }
 }
 

@@ -9,7 +9,8 @@
 use std::sync::LazyLock;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 use sea_orm::{DatabaseConnection, DbBackend};
 
@@ -21,6 +22,81 @@ struct Metrics {
     pool: IntGaugeVec,
     deliveries: IntCounterVec,
     webhooks: prometheus::GaugeVec,
+    memory: MemoryMetrics,
+}
+
+/// The decision memory's figures (spec §13), with the labelled children resolved once: a hit
+/// costs one atomic increment.
+struct MemoryMetrics {
+    hits: IntCounter,
+    misses: IntCounter,
+    bytes: IntGauge,
+    evicted: IntGauge,
+    lag: IntGauge,
+    following: IntGauge,
+    fallbacks: IntCounter,
+    resets: IntCounter,
+    revision_reads: IntCounter,
+}
+
+impl MemoryMetrics {
+    fn register(registry: &Registry) -> Option<Self> {
+        let lookups = IntCounterVec::new(
+            Opts::new(
+                "decision_memory_lookups_total",
+                "Decision facts asked of memory, by outcome (hit, miss: read from the database)",
+            ),
+            &["outcome"],
+        )
+        .ok()?;
+        let gauge = |name: &str, help: &str| IntGauge::new(name, help).ok();
+        let counter = |name: &str, help: &str| IntCounter::new(name, help).ok();
+        let metrics = Self {
+            hits: lookups.with_label_values(&["hit"]),
+            misses: lookups.with_label_values(&["miss"]),
+            bytes: gauge(
+                "decision_memory_bytes",
+                "Estimated bytes the decision facts in memory use",
+            )?,
+            evicted: gauge(
+                "decision_memory_evicted",
+                "Decision facts evicted for room since the server started",
+            )?,
+            lag: gauge(
+                "decision_memory_revision_lag",
+                "Revisions known to have committed that memory has not applied yet",
+            )?,
+            following: gauge(
+                "decision_memory_following",
+                "1 while this server learns of other servers' changes as they commit",
+            )?,
+            fallbacks: counter(
+                "decision_memory_fallbacks_total",
+                "minimize_latency decisions answered fully consistent because notifications were lost",
+            )?,
+            resets: counter(
+                "decision_memory_resets_total",
+                "Times memory forgot everything (a gap in the history, an unreadable feed)",
+            )?,
+            revision_reads: counter(
+                "decision_memory_revision_reads_total",
+                "Revision reads sent for fully_consistent decisions (each serves all waiting)",
+            )?,
+        };
+        registry.register(Box::new(lookups)).ok()?;
+        for gauge in [
+            &metrics.bytes,
+            &metrics.evicted,
+            &metrics.lag,
+            &metrics.following,
+        ] {
+            registry.register(Box::new(gauge.clone())).ok()?;
+        }
+        for counter in [&metrics.fallbacks, &metrics.resets, &metrics.revision_reads] {
+            registry.register(Box::new(counter.clone())).ok()?;
+        }
+        Some(metrics)
+    }
 }
 
 static METRICS: LazyLock<Option<Metrics>> = LazyLock::new(|| {
@@ -76,6 +152,7 @@ static METRICS: LazyLock<Option<Metrics>> = LazyLock::new(|| {
     registry.register(Box::new(latency.clone())).ok()?;
     registry.register(Box::new(decisions.clone())).ok()?;
     registry.register(Box::new(pool.clone())).ok()?;
+    let memory = MemoryMetrics::register(&registry)?;
     Some(Metrics {
         registry,
         requests,
@@ -84,6 +161,7 @@ static METRICS: LazyLock<Option<Metrics>> = LazyLock::new(|| {
         pool,
         deliveries,
         webhooks,
+        memory,
     })
 });
 
@@ -105,6 +183,62 @@ pub fn record_outbox(lag_seconds: f64, disabled: u64) {
         m.webhooks
             .with_label_values(&["disabled"])
             .set(disabled as f64);
+    }
+}
+
+/// Counts one decision fact asked of memory.
+pub fn record_decision_lookup(hit: bool) {
+    if let Some(m) = METRICS.as_ref() {
+        if hit {
+            m.memory.hits.inc();
+        } else {
+            m.memory.misses.inc();
+        }
+    }
+}
+
+/// Records the decision memory's size and how many entries it has evicted.
+pub fn record_decision_memory(bytes: usize, evicted: u64) {
+    if let Some(m) = METRICS.as_ref() {
+        m.memory.bytes.set(i64::try_from(bytes).unwrap_or(i64::MAX));
+        m.memory
+            .evicted
+            .set(i64::try_from(evicted).unwrap_or(i64::MAX));
+    }
+}
+
+/// Records how many known revisions memory has yet to apply.
+pub fn record_revision_lag(lag: i64) {
+    if let Some(m) = METRICS.as_ref() {
+        m.memory.lag.set(lag.max(0));
+    }
+}
+
+/// Records whether this server follows other servers' changes as they commit.
+pub fn record_following(following: bool) {
+    if let Some(m) = METRICS.as_ref() {
+        m.memory.following.set(i64::from(following));
+    }
+}
+
+/// Counts a `minimize_latency` decision answered fully consistent (notifications lost).
+pub fn record_decision_fallback() {
+    if let Some(m) = METRICS.as_ref() {
+        m.memory.fallbacks.inc();
+    }
+}
+
+/// Counts a time memory forgot everything.
+pub fn record_decision_reset() {
+    if let Some(m) = METRICS.as_ref() {
+        m.memory.resets.inc();
+    }
+}
+
+/// Counts a revision read sent for `fully_consistent` decisions.
+pub fn record_revision_read() {
+    if let Some(m) = METRICS.as_ref() {
+        m.memory.revision_reads.inc();
     }
 }
 

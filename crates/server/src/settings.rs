@@ -145,6 +145,23 @@ pub struct Settings {
     /// change but leaves sending them to the other servers on the same database.
     #[arg(long, global = true, env = "ROSTER_WEBHOOK_DELIVERY", default_value_t = true, action = ArgAction::Set)]
     pub webhook_delivery: bool,
+    /// Memory for the facts decisions read, in MiB (fractions allowed); 0 turns it off and
+    /// every decision reads the database. Full memory evicts, it never fails.
+    #[arg(long, global = true, env = "ROSTER_DECISION_CACHE_MB", default_value_t = 32.0, value_parser = parse_megabytes)]
+    pub decision_cache_mb: f64,
+    /// The consistency of a check or lookup that names none, and of every other read route:
+    /// `fully_consistent` or `minimize_latency`.
+    #[arg(
+        long,
+        global = true,
+        env = "ROSTER_DEFAULT_CONSISTENCY",
+        default_value = "fully_consistent"
+    )]
+    pub default_consistency: crate::services::memory::Consistency,
+    /// How long a server waits before opening its PostgreSQL notification connection again
+    /// after losing it (meanwhile `minimize_latency` answers as `fully_consistent`).
+    #[arg(long, global = true, env = "ROSTER_NOTIFY_RETRY", default_value = "1s", value_parser = parse_duration)]
+    pub notify_retry: Duration,
 }
 
 impl Settings {
@@ -161,6 +178,14 @@ impl Settings {
             .clone()
             .or_else(|| std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty()))
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+    }
+
+    /// The decision memory's budget in bytes (0: off).
+    pub fn decision_cache_bytes(&self) -> usize {
+        // A finite, non-negative number of MiB (checked by `parse_megabytes`).
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let bytes = (self.decision_cache_mb * 1024.0 * 1024.0) as usize;
+        bytes
     }
 
     pub fn is_sqlite(&self) -> bool {
@@ -182,6 +207,16 @@ pub fn sqlite_file(url: &str) -> Option<PathBuf> {
 }
 
 /// Parses `90`, `90s`, `15m`, `1h`, `7d` and `250ms`.
+/// A memory size in MiB: a finite, non-negative number.
+pub fn parse_megabytes(text: &str) -> anyhow::Result<f64> {
+    let mb: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{text:?} is not a number of MiB"))?;
+    anyhow::ensure!(mb.is_finite() && mb >= 0.0, "{text:?} is not a size in MiB");
+    Ok(mb)
+}
+
 pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
     let text = text.trim();
     let split = text

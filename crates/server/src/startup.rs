@@ -17,6 +17,7 @@ use crate::delivery::Worker;
 use crate::http::extract::MAX_BODY_BYTES;
 use crate::http::{fallback, openapi, routes};
 use crate::services::changes::revision::Clock;
+use crate::services::memory::{self, Decisions};
 use crate::services::webhooks;
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -54,12 +55,19 @@ impl Application {
             secrets: webhooks::sealing::SecretBox::new(&secret),
             allow_private: settings.webhook_allow_private,
         };
+        let decisions = Decisions::new(
+            db.clone(),
+            clock.clone(),
+            settings.decision_cache_bytes(),
+            settings.default_consistency,
+        );
         let state = AppState {
             db,
             jwt,
             settings,
             clock,
             webhooks,
+            decisions,
         };
         let listener = TcpListener::bind(state.settings.bind)
             .with_context(|| format!("cannot listen on {}", state.settings.bind))?;
@@ -92,6 +100,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let state = self.state;
         let follow = state.clock.clone().follow(state.db.clone());
+        let remember = memory::follow::follow(state.decisions.clone(), state.settings.clone());
         let checkpoint = db::keep_checkpointing(state.db.clone());
         let worker = Worker {
             db: state.db.clone(),
@@ -111,6 +120,7 @@ impl Application {
         tokio::select! {
             served = self.server => served,
             () = follow => Ok(()),
+            () = remember => Ok(()),
             () = checkpoint => Ok(()),
             () = deliver => Ok(()),
         }

@@ -1,4 +1,5 @@
-//! What every handler shares: the pool, the token keys, the settings and the revision clock.
+//! What every handler shares: the pool, the token keys, the settings, the revision clock and
+//! the decision memory.
 
 use sea_orm::DatabaseConnection;
 
@@ -16,4 +17,6 @@ pub struct AppState {
     pub clock: Clock,
     /// How webhook secrets are sealed and where deliveries may go.
     pub webhooks: crate::services::webhooks::Config,
+    /// The facts decisions read, held in memory by revision (spec §13).
+    pub decisions: crate::services::memory::Decisions,
 }

@@ -32,7 +32,7 @@ async fn principal(req: &ServiceRequest) -> Result<Principal, ApiError> {
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state is missing")))?;
     let token = bearer_token(req)?;
     let user_id = state.jwt.verify(token).map_err(ApiError::Unauthenticated)?;
-    let principal = Principal::load(&state.db, user_id)
+    let principal = caller(state, req.path(), user_id)
         .await?
         .ok_or(ApiError::Unauthenticated(
             "the token's user no longer exists",
@@ -43,6 +43,32 @@ async fn principal(req: &ServiceRequest) -> Result<Principal, ApiError> {
         return Err(ApiError::Unauthenticated("the token's user is deactivated"));
     }
     Ok(principal)
+}
+
+/// The routes whose bodies name their own consistency (spec §13): they settle it themselves,
+/// then read the caller again at that freshness (`Caller::deciding`).
+const SETTLED_BY_THE_ROUTE: [&str; 2] = ["/v1/check", "/v1/lookup/"];
+
+/// The token's user: from the decision memory when it is on (brought to the server's default
+/// consistency first, except on the routes that settle their own), else from the database.
+async fn caller(
+    state: &AppState,
+    path: &str,
+    user_id: uuid::Uuid,
+) -> Result<Option<Principal>, ApiError> {
+    let decisions = &state.decisions;
+    if !decisions.enabled() {
+        return Ok(Principal::load(&state.db, user_id).await?);
+    }
+    if !SETTLED_BY_THE_ROUTE
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
+    {
+        decisions
+            .settle(decisions.default_consistency(), "consistency")
+            .await?;
+    }
+    decisions.principal(user_id).await
 }
 
 /// The token of `Authorization: Bearer <token>`; also read by `/scim/v2`'s authentication.

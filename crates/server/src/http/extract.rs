@@ -392,6 +392,28 @@ impl Caller {
     pub fn clock(&self) -> &crate::services::changes::revision::Clock {
         &self.state.clock
     }
+
+    /// The server's decision memory.
+    pub fn decisions(&self) -> &crate::services::memory::Decisions {
+        &self.state.decisions
+    }
+
+    /// The facts to decide on at the freshness the body's `consistency` asks (the server's
+    /// default when absent), with the caller as they stand at that freshness.
+    pub(crate) async fn deciding(
+        &self,
+        consistency: Option<&crate::http::consistency::ConsistencyChoice>,
+    ) -> Result<(crate::services::memory::facts::Source<'_>, Subject), ApiError> {
+        let consistency = crate::http::consistency::parse(consistency)?;
+        self.state
+            .decisions
+            .deciding(
+                consistency,
+                crate::http::consistency::REVISION_FIELD,
+                self.subject,
+            )
+            .await
+    }
 }
 
 impl FromRequest for Caller {

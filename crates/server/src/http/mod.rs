@@ -1,6 +1,7 @@
 //! The HTTP layer: extractors, representations, routes, the OpenAPI document, error fallbacks.
 
 pub mod access_log;
+pub mod consistency;
 pub mod extract;
 pub mod fallback;
 pub mod head;

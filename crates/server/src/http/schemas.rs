@@ -125,6 +125,20 @@ named_schema!(
 );
 
 named_schema!(
+    /// A revision as `Roster-Revision` shows it (spec §8): a positive integer, in decimal text.
+    RevisionText = "Revision",
+    || {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "A revision, as a `Roster-Revision` header shows it. A revision that has not \
+                 committed is refused with 400 `validation_failed`.",
+            ))
+            .pattern(Some("^[1-9][0-9]{0,17}$"))
+    }
+);
+
+named_schema!(
     /// A group role name, from the domain's role table.
     GroupRoleName = "GroupRole",
     || names(

@@ -185,14 +185,7 @@ pub async fn squad_with_grant(
     db: &impl ConnectionTrait,
     subject: Subject,
     id: Uuid,
-) -> Result<
-    Option<(
-        entity::squads::Model,
-        entity::projects::Model,
-        Option<domain::ProjectGrant>,
-    )>,
-    ApiError,
-> {
+) -> Result<Option<SquadFacts>, ApiError> {
     let Some(facts) = load_project_facts(db, subject, id, true).await? else {
         return Ok(None);
     };
@@ -267,13 +260,116 @@ impl MembershipIndex {
 
     /// The effective role at the group with `path`.
     pub fn grant_at(&self, path: &domain::GroupPath) -> Option<domain::GroupGrant> {
-        // Root first, as `effective_group_role` breaks ties towards the root.
-        let on_path: Vec<(Uuid, domain::GroupRole)> = path
-            .ids()
-            .into_iter()
-            .filter_map(|id| self.roles.get(&id).map(|role| (id, *role)))
-            .collect();
-        domain::effective_group_role(self.subject.system_admin_at, &on_path)
+        grant_on_path(self.subject, path, |id| self.roles.get(&id).copied())
+    }
+}
+
+/// The subject's effective role at the group with `path`, given their role in each group
+/// (`role_in`): what every fact source decides a group with.
+pub fn grant_on_path(
+    subject: Subject,
+    path: &domain::GroupPath,
+    role_in: impl Fn(Uuid) -> Option<domain::GroupRole>,
+) -> Option<domain::GroupGrant> {
+    // Root first, as `effective_group_role` breaks ties towards the root.
+    let on_path: Vec<(Uuid, domain::GroupRole)> = path
+        .ids()
+        .into_iter()
+        .filter_map(|id| role_in(id).map(|role| (id, role)))
+        .collect();
+    domain::effective_group_role(subject.system_admin_at, &on_path)
+}
+
+/// Where a read decision's facts come from: the database as it stands ([`Stored`]), or the
+/// decision memory (`memory::facts::Remembered`). Both decide with the same `domain` rules, so
+/// they cannot disagree; writes always decide on the database, inside their transaction.
+pub(crate) trait FactSource {
+    /// A group, its path and the subject's effective role there; `None` when it does not exist.
+    async fn group_facts(&self, subject: Subject, id: Uuid)
+    -> Result<Option<GroupFacts>, ApiError>;
+
+    /// A project and the subject's role there (held: assigned or bridged).
+    async fn project_with_grant(
+        &self,
+        subject: Subject,
+        id: Uuid,
+    ) -> Result<Option<(entity::projects::Model, Option<domain::ProjectGrant>)>, ApiError>;
+
+    /// A squad, its project and the subject's role in that project.
+    async fn squad_with_grant(
+        &self,
+        subject: Subject,
+        id: Uuid,
+    ) -> Result<Option<SquadFacts>, ApiError>;
+
+    /// The subject's effective role at `squad`, given their role in its project.
+    async fn squad_grant(
+        &self,
+        subject: Subject,
+        squad: &entity::squads::Model,
+        project: Option<domain::ProjectGrant>,
+    ) -> Result<Option<domain::ProjectGrant>, ApiError>;
+
+    /// A group's name, for a human reason (its id when it is gone).
+    async fn group_name(&self, id: Uuid) -> Result<String, ApiError>;
+
+    /// The user `id` as a caller would be authenticated; `None` when there is no such user.
+    async fn principal(&self, id: Uuid) -> Result<Option<crate::auth::Principal>, ApiError>;
+}
+
+/// A squad, its project and the subject's role in that project.
+pub type SquadFacts = (
+    entity::squads::Model,
+    entity::projects::Model,
+    Option<domain::ProjectGrant>,
+);
+
+/// The database as it stands: the facts statements of [`crate::sql::facts`].
+pub(crate) struct Stored<'a, C>(pub &'a C);
+
+impl<C: ConnectionTrait> FactSource for Stored<'_, C> {
+    async fn group_facts(
+        &self,
+        subject: Subject,
+        id: Uuid,
+    ) -> Result<Option<GroupFacts>, ApiError> {
+        load_group_facts(self.0, subject, id).await
+    }
+
+    async fn project_with_grant(
+        &self,
+        subject: Subject,
+        id: Uuid,
+    ) -> Result<Option<(entity::projects::Model, Option<domain::ProjectGrant>)>, ApiError> {
+        project_with_grant(self.0, subject, id).await
+    }
+
+    async fn squad_with_grant(
+        &self,
+        subject: Subject,
+        id: Uuid,
+    ) -> Result<Option<SquadFacts>, ApiError> {
+        squad_with_grant(self.0, subject, id).await
+    }
+
+    async fn squad_grant(
+        &self,
+        subject: Subject,
+        squad: &entity::squads::Model,
+        project: Option<domain::ProjectGrant>,
+    ) -> Result<Option<domain::ProjectGrant>, ApiError> {
+        Ok(squad_grant(self.0, subject, squad, project).await?)
+    }
+
+    async fn group_name(&self, id: Uuid) -> Result<String, ApiError> {
+        Ok(entity::groups::Entity::find_by_id(id)
+            .one(self.0)
+            .await?
+            .map_or_else(|| id.to_string(), |g| g.name))
+    }
+
+    async fn principal(&self, id: Uuid) -> Result<Option<crate::auth::Principal>, ApiError> {
+        Ok(crate::auth::Principal::load(self.0, id).await?)
     }
 }
 

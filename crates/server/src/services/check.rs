@@ -1,16 +1,16 @@
 //! Permission checks for other backends: "may this user use this capability here?"
 //!
 //! Each answer is decided by the same functions the route guards use (`access::*_grant` and
-//! `domain::decide_*`), so `/v1/check` and the routes cannot disagree. A group check costs one
-//! statement: the group's row, the subject's memberships on its path and the names of their
-//! groups (for the human `reason`) come back together ([`access::load_group_facts`]).
+//! `domain::decide_*`), on facts from a [`FactSource`]: the decision memory (spec §13), or the
+//! database as it stands. On the database a group check costs one statement: the group's row,
+//! the subject's memberships on its path and the names of their groups (for the human
+//! `reason`) come back together ([`access::load_group_facts`]); from memory, none.
 
 use std::collections::HashMap;
 
-use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
-use super::access;
+use super::access::{self, FactSource};
 use super::guard::Subject;
 use crate::error::ApiError;
 
@@ -56,27 +56,27 @@ pub struct Answer {
 
 /// Answers one check asked by `caller`. Callers check themselves; only a system admin checks
 /// others (an unknown user is a 400 naming `user_id`).
-pub async fn answer_for(
-    db: &impl ConnectionTrait,
+pub(crate) async fn answer_for(
+    facts: &impl FactSource,
     caller: Subject,
     check: &Check,
 ) -> Result<Answer, ApiError> {
-    let asked = asked_about(db, caller, check.user_id).await?;
+    let asked = asked_about(facts, caller, check.user_id).await?;
     if !asked.active {
         return Ok(deactivated());
     }
-    answer(db, asked.subject, check).await
+    answer(facts, asked.subject, check).await
 }
 
 /// Whose access a question asked by `caller` is about: their own when `user_id` is absent or
 /// theirs; another user's only for a system admin (an unknown user is a 400 naming `user_id`).
 /// A deactivated user's subject holds nothing, so every decision about them denies.
-pub async fn subject_for(
-    db: &impl ConnectionTrait,
+pub(crate) async fn subject_for(
+    facts: &impl FactSource,
     caller: Subject,
     user_id: Option<Uuid>,
 ) -> Result<Subject, ApiError> {
-    Ok(asked_about(db, caller, user_id).await?.subject)
+    Ok(asked_about(facts, caller, user_id).await?.subject)
 }
 
 /// The subject of a question, and whether their account is active (for the reason a check
@@ -87,7 +87,7 @@ struct Asked {
 }
 
 async fn asked_about(
-    db: &impl ConnectionTrait,
+    facts: &impl FactSource,
     caller: Subject,
     user_id: Option<Uuid>,
 ) -> Result<Asked, ApiError> {
@@ -99,18 +99,22 @@ async fn asked_about(
         Some(user_id) => {
             access::authorize_system(caller, domain::Capability::SystemManage)
                 .map_err(|e| e.attempting("checking the access of other users"))?;
-            let user = super::users::require_visible(db, caller, user_id, "user_id").await?;
+            // A system admin sees every user, so existence is all there is to require.
+            let user = facts
+                .principal(user_id)
+                .await?
+                .ok_or_else(|| ApiError::invalid("user_id", super::users::NO_SUCH_USER))?;
             Ok(Asked {
-                subject: Subject::load(db, user_id).await?,
-                active: user.active,
+                subject: Subject::from(&user),
+                active: user.user.active,
             })
         }
     }
 }
 
 /// Decides one check for `subject`.
-pub async fn answer(
-    db: &impl ConnectionTrait,
+pub(crate) async fn answer(
+    facts: &impl FactSource,
     subject: Subject,
     check: &Check,
 ) -> Result<Answer, ApiError> {
@@ -125,48 +129,48 @@ pub async fn answer(
             Ok(from_decision(&decision, reason))
         }
         Resource::Group(id) => {
-            let Some(facts) = access::load_group_facts(db, subject, id).await? else {
+            let Some(group) = facts.group_facts(subject, id).await? else {
                 return Ok(invisible("group"));
             };
-            let Some(grant) = facts.grant else {
+            let Some(grant) = group.grant else {
                 return Ok(invisible("group"));
             };
             let decision = domain::decide_group(capability, Some(grant));
-            let here = format!("'{}'", facts.group.name);
+            let here = format!("'{}'", group.group.name);
             let reason = explain(
-                db,
+                facts,
                 &decision,
                 capability,
                 &here,
-                Some(facts.group.id),
-                &facts.names,
+                Some(group.group.id),
+                &group.names,
             )
             .await?;
             Ok(from_decision(&decision, reason))
         }
         Resource::Project(id) => {
-            let Some((project, Some(grant))) = access::project_with_grant(db, subject, id).await?
-            else {
+            let Some((project, Some(grant))) = facts.project_with_grant(subject, id).await? else {
                 return Ok(invisible("project"));
             };
             let at_project = domain::effective_at_project(Some(grant));
             let decision = domain::decide_project(capability, at_project);
             let here = format!("project '{}'", project.name);
-            let reason = explain(db, &decision, capability, &here, None, &HashMap::new()).await?;
+            let reason =
+                explain(facts, &decision, capability, &here, None, &HashMap::new()).await?;
             Ok(from_decision(&decision, reason))
         }
         Resource::Squad(id) => {
-            let Some((squad, project, in_project)) =
-                access::squad_with_grant(db, subject, id).await?
+            let Some((squad, project, in_project)) = facts.squad_with_grant(subject, id).await?
             else {
                 return Ok(invisible("squad"));
             };
-            let Some(grant) = access::squad_grant(db, subject, &squad, in_project).await? else {
+            let Some(grant) = facts.squad_grant(subject, &squad, in_project).await? else {
                 return Ok(invisible("squad"));
             };
             let decision = domain::decide_project(capability, Some(grant));
             let here = format!("squad '{}' of project '{}'", squad.name, project.name);
-            let reason = explain(db, &decision, capability, &here, None, &HashMap::new()).await?;
+            let reason =
+                explain(facts, &decision, capability, &here, None, &HashMap::new()).await?;
             Ok(from_decision(&decision, reason))
         }
     }
@@ -210,7 +214,7 @@ fn invisible(kind: &str) -> Answer {
 /// `here` names the resource; `here_group` is its id when it is a group; `names` holds group
 /// names already read with the decision's facts (others are read here).
 async fn explain<G: domain::Grant>(
-    db: &impl ConnectionTrait,
+    facts: &impl FactSource,
     decision: &domain::Decision<G>,
     capability: domain::Capability,
     here: &str,
@@ -231,7 +235,7 @@ async fn explain<G: domain::Grant>(
         domain::GrantSource::Group { group_id } => {
             let name = match names.get(&group_id) {
                 Some(name) => name.clone(),
-                None => group_name(db, group_id).await?,
+                None => facts.group_name(group_id).await?,
             };
             let relation = if here_group.is_some() {
                 "ancestor of"
@@ -242,11 +246,4 @@ async fn explain<G: domain::Grant>(
         }
         domain::GrantSource::Project { .. } => format!("{} of {here}", by.role),
     })
-}
-
-async fn group_name(db: &impl ConnectionTrait, id: Uuid) -> Result<String, ApiError> {
-    Ok(entity::groups::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .map_or_else(|| id.to_string(), |g| g.name))
 }

@@ -15,6 +15,7 @@ pub mod guard;
 pub mod idp_bindings;
 pub mod idp_sync;
 pub mod lookup;
+pub mod memory;
 pub mod plain_writes;
 pub mod project_members;
 pub mod projects;

@@ -53,6 +53,9 @@ pub async fn memberships_of(
     Ok(Memberships { groups, projects })
 }
 
+/// How a body naming a user who does not exist, or whom the caller may not read, is refused.
+pub const NO_SUCH_USER: &str = "does not name an existing user";
+
 /// The user `id`, who exists and whom `subject` may read ([`Visibility`]), or the request is
 /// invalid: 400 naming `field`, worded as for a user that does not exist — so that naming a
 /// user in a body or path (adding them to a project, checking their access) cannot probe for
@@ -65,7 +68,7 @@ pub async fn require_visible(
 ) -> Result<entity::users::Model, ApiError> {
     visible_user(db, subject, id)
         .await?
-        .ok_or_else(|| ApiError::invalid(field, "does not name an existing user"))
+        .ok_or_else(|| ApiError::invalid(field, NO_SUCH_USER))
 }
 
 /// Creates a user (those who manage users: system admins and group admins); `409 email_taken`
@@ -244,6 +247,22 @@ pub async fn find_visible(
     guard::allow(domain::decide_account_read(
         visible_user(db, subject, id).await?,
     ))
+}
+
+/// `GET /v1/users/{id}`: [`find_visible`], decided on the decision memory when it is on (the
+/// same rule, the same facts; the middleware has brought memory to the request's consistency).
+pub async fn read_visible(
+    decisions: &crate::services::memory::Decisions,
+    subject: Subject,
+    id: Uuid,
+) -> Result<entity::users::Model, ApiError> {
+    use crate::services::memory::facts::Source;
+    match Source::of(decisions) {
+        Source::Remembered(memory) => guard::allow(domain::decide_account_read(
+            memory.readable_user(subject, id).await?,
+        )),
+        Source::Stored(db) => find_visible(db.0, subject, id).await,
+    }
 }
 
 /// The user `id` if it exists and `subject` may read it: the one query behind

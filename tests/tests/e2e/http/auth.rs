@@ -4,7 +4,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::Method;
-use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use tests::app::{
     TEST_SECRET, TestApp, expect_problem, expect_status, spawn_app, spawn_app_with, test_settings,
@@ -206,10 +205,9 @@ async fn a_deleted_users_token_stops_working(db: &TestDb) {
     let app = spawn_app(db).await;
     let user = app.create_user("leaving@example.org").await;
     app.get_ok(&user, "/v1/me").await;
-    entity::users::Entity::delete_by_id(user.id)
-        .exec(&app.db)
-        .await
-        .unwrap();
+    let path = format!("/v1/users/{}", user.id);
+    app.expect(&app.admin, Method::DELETE, &path, None, &[204])
+        .await;
     let response = app.call(Some(&user), Method::GET, "/v1/me", None).await;
     expect_problem(response, 401, "unauthenticated").await;
 }

@@ -1,8 +1,8 @@
 //! Deactivated users (spec §11: `users.active` false): their memberships stay but grant
 //! nothing — on the decision path, in `/v1/check`, in the lookups, in the access deltas and to
 //! the webhooks they created — and grant again once they are restored; the last-admin rules
-//! count active admins only. (Their tokens are refused: `auth.rs`.) Here the flag is set in the
-//! database ([`TestApp::set_active`]); SCIM's `active` sets it (`scim_users.rs`).
+//! count active admins only. (Their tokens are refused: `auth.rs`.) Here the flag is set through
+//! SCIM's `active` ([`TestApp::set_active`]; its own cases are in `scim_users.rs`).
 
 use domain::{Capability, GroupRole, ProjectRole};
 use reqwest::Method;

@@ -17,6 +17,7 @@ mod health;
 mod input;
 mod lookup;
 mod matrix;
+mod memory;
 mod pagination;
 mod project_members;
 mod projects;

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::error::{ApiError, FieldError, Problem};
+use crate::http::consistency::ConsistencyChoice;
 use crate::http::extract::{Caller, Json, Reply};
 use crate::http::problems::{BodyRejected, Unauthenticated};
 use crate::services::check::{self, Answer, Check, Resource};
@@ -29,10 +30,23 @@ pub struct ResourceRef {
     pub id: Option<Uuid>,
 }
 
-/// Body of `POST /v1/check` (and one element of a batch).
+/// Body of `POST /v1/check`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckRequest {
+    /// Whose access to check; the caller's own when omitted (only system admins check others).
+    pub user_id: Option<Uuid>,
+    /// A capability name, e.g. `group.manage_members`; see `GET /v1/roles`.
+    #[schema(value_type = crate::http::schemas::CapabilityName)]
+    pub capability: String,
+    pub resource: ResourceRef,
+    pub consistency: Option<ConsistencyChoice>,
+}
+
+/// One check of a batch (the batch's `consistency` covers them all).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchCheck {
     /// Whose access to check; the caller's own when omitted (only system admins check others).
     pub user_id: Option<Uuid>,
     /// A capability name, e.g. `group.manage_members`; see `GET /v1/roles`.
@@ -45,9 +59,10 @@ pub struct CheckRequest {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
-    /// 1–100 checks, answered in the same order.
+    /// 1–100 checks, answered in the same order, all at one freshness.
     #[schema(min_items = 1, max_items = 100)]
-    pub checks: Vec<CheckRequest>,
+    pub checks: Vec<BatchCheck>,
+    pub consistency: Option<ConsistencyChoice>,
 }
 
 /// The membership that grants a capability.
@@ -104,17 +119,21 @@ pub struct BatchAnswer {
     pub results: Vec<CheckAnswer>,
 }
 
-impl CheckRequest {
-    /// Validates names and pairings; fields are prefixed (e.g. `checks[3].`) inside a batch.
-    fn parse(&self, prefix: &str, errors: &mut Vec<FieldError>) -> Option<Check> {
-        let (capability, resource) =
-            parse_target(&self.capability, &self.resource, prefix, errors)?;
-        Some(Check {
-            user_id: self.user_id,
-            capability,
-            resource,
-        })
-    }
+/// Validates a check's names and pairings; fields are prefixed (e.g. `checks[3].`) inside a
+/// batch.
+fn parse_check(
+    user_id: Option<Uuid>,
+    capability: &str,
+    resource: &ResourceRef,
+    prefix: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<Check> {
+    let (capability, resource) = parse_target(capability, resource, prefix, errors)?;
+    Some(Check {
+        user_id,
+        capability,
+        resource,
+    })
 }
 
 /// A capability and a resource it applies to, read from a body's `capability` and `resource`
@@ -202,7 +221,7 @@ pub fn applies_to(
     request_body = CheckRequest,
     responses(
         (status = 200, description = "the answer", body = CheckAnswer),
-        (status = 400, description = "unknown capability or resource type, or a capability that does not apply to the resource", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "unknown capability or resource type, a capability that does not apply to the resource, or a `consistency` revision that has not committed", body = Problem, content_type = "application/problem+json"),
         Unauthenticated,
         (status = 403, description = "only system admins check other users", body = Problem, content_type = "application/problem+json"),
         BodyRejected,
@@ -210,10 +229,18 @@ pub fn applies_to(
 )]
 #[post("/check")]
 pub async fn post_check(caller: Caller, body: Json<CheckRequest>) -> Reply<CheckAnswer> {
+    let body = body.into_inner();
     let mut errors = Vec::new();
-    let parsed = body.into_inner().parse("", &mut errors);
+    let parsed = parse_check(
+        body.user_id,
+        &body.capability,
+        &body.resource,
+        "",
+        &mut errors,
+    );
     let check = parsed.ok_or(ApiError::Validation(errors))?;
-    let answer = check::answer_for(caller.db(), caller.subject, &check).await?;
+    let (facts, subject) = caller.deciding(body.consistency.as_ref()).await?;
+    let answer = check::answer_for(&facts, subject, &check).await?;
     Ok(web::Json(answer.into()))
 }
 
@@ -243,14 +270,18 @@ pub async fn post_check_batch(caller: Caller, body: Json<BatchRequest>) -> Reply
         .checks
         .iter()
         .enumerate()
-        .map(|(i, c)| c.parse(&format!("checks[{i}]."), &mut errors))
+        .map(|(i, c)| {
+            let prefix = format!("checks[{i}].");
+            parse_check(c.user_id, &c.capability, &c.resource, &prefix, &mut errors)
+        })
         .collect();
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let (facts, subject) = caller.deciding(body.consistency.as_ref()).await?;
     let mut results = Vec::with_capacity(checks.len());
     for (i, check) in checks.iter().flatten().enumerate() {
-        let answer = check::answer_for(caller.db(), caller.subject, check)
+        let answer = check::answer_for(&facts, subject, check)
             .await
             .map_err(|e| e.within(&format!("checks[{i}]")))?;
         results.push(answer.into());

@@ -10,6 +10,7 @@ use validator::Validate;
 
 use super::check::{GrantedBy, ResourceRef, applies_to, parse_capability, parse_target};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::http::consistency::ConsistencyChoice;
 use crate::http::extract::{Caller, Json, Reply};
 use crate::http::pagination::{MAX_LIMIT, Page, PageParams};
 use crate::http::problems::Invalid;
@@ -42,6 +43,7 @@ pub struct ResourceLookup {
     /// The `next_cursor` of the previous page of the same lookup.
     #[schema(value_type = Option<crate::http::schemas::CursorText>)]
     pub cursor: Option<String>,
+    pub consistency: Option<ConsistencyChoice>,
 }
 
 /// Body of `POST /v1/lookup/subjects`.
@@ -57,6 +59,7 @@ pub struct SubjectLookup {
     /// The `next_cursor` of the previous page of the same lookup.
     #[schema(value_type = Option<crate::http::schemas::CursorText>)]
     pub cursor: Option<String>,
+    pub consistency: Option<ConsistencyChoice>,
 }
 
 /// A resource where the capability holds.
@@ -192,7 +195,8 @@ pub async fn lookup_resources(
         return Err(ApiError::Validation(errors));
     };
     let db = caller.db();
-    let subject = check::subject_for(db, caller.subject, body.user_id).await?;
+    let (facts, asking) = caller.deciding(body.consistency.as_ref()).await?;
+    let subject = check::subject_for(&facts, asking, body.user_id).await?;
     let lookup = Lookup {
         capability,
         within: body.within,
@@ -201,22 +205,22 @@ pub async fn lookup_resources(
         domain::ResourceKind::Group => {
             let window = page.by_path()?;
             let rows = if expand {
-                resources::groups(db, caller.subject, subject, lookup, &window).await?
+                resources::groups(db, asking, subject, lookup, &window).await?
             } else {
-                resources::group_roots(db, caller.subject, subject, lookup, &window).await?
+                resources::group_roots(db, asking, subject, lookup, &window).await?
             };
             page.page(rows, |item| item.group.path.clone())
                 .map(FoundResource::from)
         }
         domain::ResourceKind::Project => {
             let window = page.by_id()?;
-            let rows = resources::projects(db, caller.subject, subject, lookup, &window).await?;
+            let rows = resources::projects(db, asking, subject, lookup, &window).await?;
             page.page(rows, |item| item.resource.id)
                 .map(FoundResource::from)
         }
         _ => {
             let window = page.by_id()?;
-            let rows = resources::squads(db, caller.subject, subject, lookup, &window).await?;
+            let rows = resources::squads(db, asking, subject, lookup, &window).await?;
             page.page(rows, |item| item.resource.id)
                 .map(FoundResource::from)
         }
@@ -269,8 +273,10 @@ pub async fn lookup_subjects(
         return Err(ApiError::Validation(errors));
     };
     let window = page.by_id()?;
-    let rows =
-        subjects::subjects(caller.db(), caller.subject, capability, resource, &window).await?;
+    // Candidates and their facts are read from the database, as fresh as anything; settling
+    // the consistency still refuses a revision that has not committed.
+    let (_, asking) = caller.deciding(body.consistency.as_ref()).await?;
+    let rows = subjects::subjects(caller.db(), asking, capability, resource, &window).await?;
     Ok(web::Json(page.page(rows, |item| item.user_id).map(
         |item| FoundSubject {
             user_id: item.user_id,

@@ -39,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/scim/v2")
             .wrap(from_fn(authenticate))
+            .wrap(from_fn(crate::http::revision::reflect))
             .configure(discovery::configure)
             .configure(resources::configure::<users::Users>)
             .configure(resources::configure::<groups::Groups>)

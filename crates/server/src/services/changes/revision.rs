@@ -24,6 +24,9 @@ const POLL_EVERY: Duration = Duration::from_millis(50);
 tokio::task_local! {
     /// What the current request committed, if it changed state.
     static COMMITTED: Cell<Option<Committed>>;
+    /// The revision the current request's decisions reflect, when they were answered from
+    /// memory (the first such revision: every later fact is at least as fresh).
+    static SERVED: Cell<Option<i64>>;
 }
 
 /// A change a request committed: its revision, and whether it queued webhook deliveries.
@@ -126,14 +129,37 @@ pub async fn read(db: &impl ConnectionTrait) -> Result<Counter, DbErr> {
     })
 }
 
-/// Runs `request` noting the change it commits, which [`committed`] records.
-pub async fn tracking<F: Future>(request: F) -> (F::Output, Option<Committed>) {
+/// What a request did to revisions: the change it committed, and the revision its memory
+/// decisions reflect.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tracked {
+    pub committed: Option<Committed>,
+    pub served: Option<i64>,
+}
+
+/// Runs `request` noting the change it commits ([`committed`]) and the revision its decisions
+/// were served at ([`served_at`]).
+pub async fn tracking<F: Future>(request: F) -> (F::Output, Tracked) {
+    let tracked = async {
+        let output = request.await;
+        let tracked = Tracked {
+            committed: COMMITTED.with(Cell::get),
+            served: SERVED.with(Cell::get),
+        };
+        (output, tracked)
+    };
     COMMITTED
-        .scope(Cell::new(None), async {
-            let output = request.await;
-            (output, COMMITTED.with(Cell::get))
-        })
+        .scope(Cell::new(None), SERVED.scope(Cell::new(None), tracked))
         .await
+}
+
+/// Records that the current request's decisions reflect `revision` (the first call counts).
+pub(crate) fn served_at(revision: i64) {
+    let _ = SERVED.try_with(|cell| {
+        if cell.get().is_none() {
+            cell.set(Some(revision));
+        }
+    });
 }
 
 /// Records that the current request committed `change` (nothing outside [`tracking`], e.g.
@@ -174,6 +200,11 @@ impl Clock {
     /// commit of another server (which this one cannot see into).
     pub fn subscribe_owed(&self) -> watch::Receiver<()> {
         self.owed.subscribe()
+    }
+
+    /// A receiver told of every newer revision the clock learns.
+    pub fn subscribe(&self) -> watch::Receiver<i64> {
+        self.latest.subscribe()
     }
 
     /// The newest revision known to have committed.
