@@ -8,6 +8,7 @@ use actix_web::{HttpMessage, web};
 
 use super::Principal;
 use crate::error::ApiError;
+use crate::services::memory::Consistency;
 use crate::state::AppState;
 
 /// Verifies the bearer token, loads its user (who must exist and be active) and stores the
@@ -67,7 +68,17 @@ async fn caller(
         decisions
             .settle(decisions.default_consistency(), "consistency")
             .await?;
+        return decisions.principal(user_id).await;
     }
+    // Memory as it stands may not know a user created on another server a moment ago (or
+    // restored there): a refusal is only ever made on facts that are fully consistent.
+    let principal = decisions.principal(user_id).await?;
+    if principal.as_ref().is_some_and(|p| p.user.active) {
+        return Ok(principal);
+    }
+    decisions
+        .settle(Consistency::FullyConsistent, "consistency")
+        .await?;
     decisions.principal(user_id).await
 }
 

@@ -36,9 +36,9 @@ fn app_state(req: &ServiceRequest) -> Result<web::Data<AppState>, ApiError> {
 /// from its memory, spec §13).
 async fn track<F: Future>(state: &AppState, request: F) -> (F::Output, revision::Tracked) {
     let (output, tracked) = revision::tracking(request).await;
-    if let Some(committed) = tracked.committed {
+    if let Some(committed) = &tracked.committed {
         state.clock.commit(committed);
-        state.decisions.reflect(committed.revision).await;
+        state.decisions.reflect(committed).await;
     }
     (output, tracked)
 }

@@ -253,6 +253,16 @@ impl MembershipIndex {
         Ok(Self { subject, roles })
     }
 
+    /// The memberships `roles` of `subject` (held in memory; none when they are deactivated).
+    pub fn new(subject: Subject, roles: HashMap<Uuid, domain::GroupRole>) -> Self {
+        Self { subject, roles }
+    }
+
+    /// Whose memberships these are.
+    pub fn subject(&self) -> Subject {
+        self.subject
+    }
+
     /// The groups the subject holds a membership in.
     pub fn groups(&self) -> Vec<Uuid> {
         self.roles.keys().copied().collect()
@@ -315,6 +325,9 @@ pub(crate) trait FactSource {
 
     /// The user `id` as a caller would be authenticated; `None` when there is no such user.
     async fn principal(&self, id: Uuid) -> Result<Option<crate::auth::Principal>, ApiError>;
+
+    /// Every group membership of `subject` that grants (none when they are deactivated).
+    async fn memberships(&self, subject: Subject) -> Result<MembershipIndex, ApiError>;
 }
 
 /// A squad, its project and the subject's role in that project.
@@ -370,6 +383,10 @@ impl<C: ConnectionTrait> FactSource for Stored<'_, C> {
 
     async fn principal(&self, id: Uuid) -> Result<Option<crate::auth::Principal>, ApiError> {
         Ok(crate::auth::Principal::load(self.0, id).await?)
+    }
+
+    async fn memberships(&self, subject: Subject) -> Result<MembershipIndex, ApiError> {
+        Ok(MembershipIndex::load(self.0, subject, None).await?)
     }
 }
 

@@ -174,7 +174,11 @@ pub(crate) async fn commit_change(
     };
     tx.commit().await?;
     let revision = recorded.event.revision;
-    revision::committed(revision::Committed { revision, owes });
+    revision::committed(revision::Committed {
+        revision,
+        owes,
+        touches: crate::services::memory::invalidation::touched(&recorded.event),
+    });
     Ok(revision)
 }
 

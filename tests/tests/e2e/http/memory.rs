@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use domain::GroupRole;
 use reqwest::Method;
+use roster_server::Settings;
 use serde_json::{Value, json};
-use tests::app::{TestApp, TestUser, spawn_app, spawn_peer, test_settings};
+use tests::app::{TestApp, TestUser, spawn_app, spawn_app_with, spawn_peer, test_settings};
 use tests::both_backends;
 use tests::db::TestDb;
 use uuid::Uuid;
@@ -156,8 +157,8 @@ async fn two_servers_never_answer_stale(db: &TestDb) {
 /// until it denies. Printed (median, p99, max) and bounded; on PostgreSQL it is the
 /// notification delay plus one feed read, on SQLite the counter's polling interval.
 async fn minimize_latency_staleness_is_measured(db: &TestDb) {
-    let a = spawn_app(db).await;
-    let b = spawn_peer(&a, test_settings(db)).await;
+    let a = spawn_app_with(remembering(db)).await;
+    let b = spawn_peer(&a, remembering(db)).await;
     let stage = Stage::build(&a).await;
     wait_until_following(&b).await;
     let mut stale_for = Vec::new();
@@ -184,6 +185,14 @@ async fn minimize_latency_staleness_is_measured(db: &TestDb) {
         at(0.99),
         at(1.0)
     );
+}
+
+/// Settings with memory on whatever the environment says: the tests of how memory follows
+/// other servers mean nothing without it (the suite also runs with `ROSTER_DECISION_CACHE_MB=0`).
+fn remembering(db: &TestDb) -> Settings {
+    let mut settings = test_settings(db);
+    settings.decision_cache_mb = 32.0;
+    settings
 }
 
 /// Waits until `app` follows other servers' changes (on PostgreSQL: its notification
@@ -224,26 +233,27 @@ async fn cut_notifications(of: &TestApp) {
 /// memory (it falls back to `fully_consistent`) and stays exact round after round; it listens
 /// again later, catches up from the feed, and follows again.
 async fn a_cut_notification_connection_falls_back_and_stays_exact(db: &TestDb) {
-    let a = spawn_app(db).await;
-    let mut settings = test_settings(db);
-    settings.notify_retry = Duration::from_secs(2);
+    let a = spawn_app_with(remembering(db)).await;
+    let mut settings = remembering(db);
+    settings.notify_retry = Duration::from_secs(5);
     let b = spawn_peer(&a, settings).await;
     let stage = Stage::build(&a).await;
     wait_until_following(&b).await;
     cut_notifications(&b).await;
     wait_for(|| !b.decisions.following(), "the server notices the cut").await;
     let mut rounds = 0;
-    while !b.decisions.following() && rounds < 200 {
+    while rounds < 200 {
         stage.grant(&a).await;
-        assert!(
-            stage.may_view(&b, Some(json!("minimize_latency"))).await,
-            "stale denial"
-        );
+        let allowed = stage.may_view(&b, Some(json!("minimize_latency"))).await;
         stage.revoke(&a).await;
-        assert!(
-            !stage.may_view(&b, Some(json!("minimize_latency"))).await,
-            "stale allow"
-        );
+        let still_allowed = stage.may_view(&b, Some(json!("minimize_latency"))).await;
+        // Once B follows again, `minimize_latency` may be stale by design: only rounds answered
+        // while it was still deaf count (it cannot go deaf again without another cut).
+        if b.decisions.following() {
+            break;
+        }
+        assert!(allowed, "stale denial");
+        assert!(!still_allowed, "stale allow");
         rounds += 1;
     }
     assert!(rounds > 0, "the server followed again before any round ran");

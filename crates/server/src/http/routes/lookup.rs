@@ -15,6 +15,7 @@ use crate::http::extract::{Caller, Json, Reply};
 use crate::http::pagination::{MAX_LIMIT, Page, PageParams};
 use crate::http::problems::Invalid;
 use crate::http::problems::{BodyRejected, Unauthenticated};
+use crate::services::access::FactSource;
 use crate::services::guard::Subject;
 use crate::services::lookup::resources::{self, GroupItem, Lookup, ProjectItem};
 use crate::services::lookup::subjects;
@@ -197,6 +198,7 @@ pub async fn lookup_resources(
     let db = caller.db();
     let (facts, asking) = caller.deciding(body.consistency.as_ref()).await?;
     let subject = check::subject_for(&facts, asking, body.user_id).await?;
+    let held = facts.memberships(subject).await?;
     let lookup = Lookup {
         capability,
         within: body.within,
@@ -205,22 +207,22 @@ pub async fn lookup_resources(
         domain::ResourceKind::Group => {
             let window = page.by_path()?;
             let rows = if expand {
-                resources::groups(db, asking, subject, lookup, &window).await?
+                resources::groups(db, asking, &held, lookup, &window).await?
             } else {
-                resources::group_roots(db, asking, subject, lookup, &window).await?
+                resources::group_roots(db, asking, &held, lookup, &window).await?
             };
             page.page(rows, |item| item.group.path.clone())
                 .map(FoundResource::from)
         }
         domain::ResourceKind::Project => {
             let window = page.by_id()?;
-            let rows = resources::projects(db, asking, subject, lookup, &window).await?;
+            let rows = resources::projects(db, asking, &held, lookup, &window).await?;
             page.page(rows, |item| item.resource.id)
                 .map(FoundResource::from)
         }
         _ => {
             let window = page.by_id()?;
-            let rows = resources::squads(db, asking, subject, lookup, &window).await?;
+            let rows = resources::squads(db, asking, &held, lookup, &window).await?;
             page.page(rows, |item| item.resource.id)
                 .map(FoundResource::from)
         }
@@ -327,6 +329,7 @@ pub async fn get_user_access(caller: Caller, id: web::Path<Uuid>) -> Reply<UserA
         Subject::load(db, id).await?
     };
     let caller = caller.subject;
+    let held = &access::MembershipIndex::load(db, subject, None).await?;
     let everywhere = |capability| Lookup {
         capability,
         within: None,
@@ -334,7 +337,7 @@ pub async fn get_user_access(caller: Caller, id: web::Path<Uuid>) -> Reply<UserA
     let groups = whole(
         async |window| {
             let groups = everywhere(domain::Capability::GroupView);
-            resources::group_roots(db, caller, subject, groups, window).await
+            resources::group_roots(db, caller, held, groups, window).await
         },
         |item| access::stored_path(&item.group),
     )
@@ -342,7 +345,7 @@ pub async fn get_user_access(caller: Caller, id: web::Path<Uuid>) -> Reply<UserA
     let projects = whole(
         async |window| {
             let projects = everywhere(domain::Capability::ProjectView);
-            resources::projects(db, caller, subject, projects, window).await
+            resources::projects(db, caller, held, projects, window).await
         },
         |item| Ok(item.resource.id),
     )

@@ -7,7 +7,7 @@
 //! at a time. Either way revisions commit in the order they are numbered, and a reader that has
 //! seen revision n has seen everything below it.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,17 +23,20 @@ const POLL_EVERY: Duration = Duration::from_millis(50);
 
 tokio::task_local! {
     /// What the current request committed, if it changed state.
-    static COMMITTED: Cell<Option<Committed>>;
+    static COMMITTED: RefCell<Option<Committed>>;
     /// The revision the current request's decisions reflect, when they were answered from
     /// memory (the first such revision: every later fact is at least as fresh).
     static SERVED: Cell<Option<i64>>;
 }
 
-/// A change a request committed: its revision, and whether it queued webhook deliveries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A change a request committed: its revision, whether it queued webhook deliveries, and what
+/// it may have altered among the decision facts (so that this server's memory can apply it
+/// without reading it back).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Committed {
     pub revision: i64,
     pub owes: bool,
+    pub touches: Vec<crate::services::memory::invalidation::Touch>,
 }
 
 /// The revision counter as stored.
@@ -131,7 +134,7 @@ pub async fn read(db: &impl ConnectionTrait) -> Result<Counter, DbErr> {
 
 /// What a request did to revisions: the change it committed, and the revision its memory
 /// decisions reflect.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Tracked {
     pub committed: Option<Committed>,
     pub served: Option<i64>,
@@ -143,13 +146,13 @@ pub async fn tracking<F: Future>(request: F) -> (F::Output, Tracked) {
     let tracked = async {
         let output = request.await;
         let tracked = Tracked {
-            committed: COMMITTED.with(Cell::get),
+            committed: COMMITTED.with(RefCell::take),
             served: SERVED.with(Cell::get),
         };
         (output, tracked)
     };
     COMMITTED
-        .scope(Cell::new(None), SERVED.scope(Cell::new(None), tracked))
+        .scope(RefCell::new(None), SERVED.scope(Cell::new(None), tracked))
         .await
 }
 
@@ -165,7 +168,7 @@ pub(crate) fn served_at(revision: i64) {
 /// Records that the current request committed `change` (nothing outside [`tracking`], e.g.
 /// on the command line).
 pub(crate) fn committed(change: Committed) {
-    let _ = COMMITTED.try_with(|cell| cell.set(Some(change)));
+    let _ = COMMITTED.try_with(|cell| cell.replace(Some(change)));
 }
 
 /// The newest committed revision this server knows of, shared by every worker thread: readers
@@ -189,7 +192,7 @@ impl Clock {
     }
 
     /// Notes a change this server committed.
-    pub fn commit(&self, change: Committed) {
+    pub fn commit(&self, change: &Committed) {
         self.observe(change.revision);
         if change.owes {
             self.owed.send_replace(());

@@ -44,15 +44,17 @@ impl GroupScope {
     async fn load(
         db: &impl ConnectionTrait,
         caller: Subject,
-        subject: Subject,
+        held: &MembershipIndex,
         within: Option<Uuid>,
     ) -> Result<Self, ApiError> {
         let within = match within {
             None => None,
             Some(id) => Some(visible_within(db, caller, id).await?),
         };
-        let index = MembershipIndex::load(db, subject, None).await?;
-        Ok(Self { index, within })
+        Ok(Self {
+            index: held.clone(),
+            within,
+        })
     }
 
     /// The smallest set of subtree roots covering every group where `capability` holds, in
@@ -113,11 +115,12 @@ async fn visible_within(
 pub async fn group_roots(
     db: &impl ConnectionTrait,
     caller: Subject,
-    subject: Subject,
+    held: &MembershipIndex,
     lookup: Lookup,
     window: &Window<domain::GroupPath>,
 ) -> Result<Vec<GroupItem>, ApiError> {
-    let scope = GroupScope::load(db, caller, subject, lookup.within).await?;
+    let subject = held.subject();
+    let scope = GroupScope::load(db, caller, held, lookup.within).await?;
     let roots = match scope.roots(db, subject, lookup.capability).await? {
         Some(roots) => roots
             .into_iter()
@@ -139,11 +142,12 @@ pub async fn group_roots(
 pub async fn groups(
     db: &impl ConnectionTrait,
     caller: Subject,
-    subject: Subject,
+    held: &MembershipIndex,
     lookup: Lookup,
     window: &Window<domain::GroupPath>,
 ) -> Result<Vec<GroupItem>, ApiError> {
-    let scope = GroupScope::load(db, caller, subject, lookup.within).await?;
+    let subject = held.subject();
+    let scope = GroupScope::load(db, caller, held, lookup.within).await?;
     let column = entity::groups::Column::Path;
     let Some(roots) = scope.roots(db, subject, lookup.capability).await? else {
         // Everywhere: one range over the whole tree.
@@ -207,11 +211,12 @@ fn decide_groups(
 pub async fn projects(
     db: &impl ConnectionTrait,
     caller: Subject,
-    subject: Subject,
+    held: &MembershipIndex,
     lookup: Lookup,
     window: &Window<Uuid>,
 ) -> Result<Vec<ProjectItem<entity::projects::Model>>, ApiError> {
-    let scope = GroupScope::load(db, caller, subject, lookup.within).await?;
+    let subject = held.subject();
+    let scope = GroupScope::load(db, caller, held, lookup.within).await?;
     let candidates = project_candidates(db, subject, &scope).await?;
     fill_page(window, async |after| {
         let query = entity::projects::Entity::find().filter(candidates.clone());
@@ -240,11 +245,12 @@ pub async fn projects(
 pub async fn squads(
     db: &impl ConnectionTrait,
     caller: Subject,
-    subject: Subject,
+    held: &MembershipIndex,
     lookup: Lookup,
     window: &Window<Uuid>,
 ) -> Result<Vec<ProjectItem<entity::squads::Model>>, ApiError> {
-    let scope = GroupScope::load(db, caller, subject, lookup.within).await?;
+    let subject = held.subject();
+    let scope = GroupScope::load(db, caller, held, lookup.within).await?;
     let candidates = project_candidates(db, subject, &scope).await?;
     let in_candidates = Query::select()
         .column(entity::projects::Column::Id)

@@ -10,7 +10,7 @@ use super::Decisions;
 use super::store::{Fact, GroupFacts as GroupEntry, Key, UserFacts};
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::services::access::{self, FactSource, GroupFacts, SquadFacts};
+use crate::services::access::{self, FactSource, GroupFacts, MembershipIndex, SquadFacts};
 use crate::services::guard::Subject;
 
 /// The decision memory as a fact source (only when memory is on).
@@ -225,6 +225,17 @@ impl FactSource for Remembered<'_> {
     async fn principal(&self, id: Uuid) -> Result<Option<Principal>, ApiError> {
         Ok(self.user(id).await?.map(|user| user.principal.clone()))
     }
+
+    async fn memberships(&self, subject: Subject) -> Result<MembershipIndex, ApiError> {
+        let roles = match self.user(subject.user_id).await? {
+            Some(user) => user
+                .group_ids()
+                .filter_map(|group| user.group_role(group).map(|role| (group, role)))
+                .collect(),
+            None => HashMap::new(),
+        };
+        Ok(MembershipIndex::new(subject, roles))
+    }
 }
 
 /// The facts a read decision uses on this server: memory when it is on, else the database.
@@ -243,16 +254,23 @@ impl<'a> Source<'a> {
     }
 }
 
+/// Asks the same question of whichever source `source` is.
+macro_rules! either {
+    ($source:expr, $facts:ident => $question:expr) => {
+        match $source {
+            Source::Stored($facts) => $question.await,
+            Source::Remembered($facts) => $question.await,
+        }
+    };
+}
+
 impl FactSource for Source<'_> {
     async fn group_facts(
         &self,
         subject: Subject,
         id: Uuid,
     ) -> Result<Option<GroupFacts>, ApiError> {
-        match self {
-            Self::Stored(facts) => facts.group_facts(subject, id).await,
-            Self::Remembered(facts) => facts.group_facts(subject, id).await,
-        }
+        either!(self, facts => facts.group_facts(subject, id))
     }
 
     async fn project_with_grant(
@@ -260,10 +278,7 @@ impl FactSource for Source<'_> {
         subject: Subject,
         id: Uuid,
     ) -> Result<Option<(entity::projects::Model, Option<domain::ProjectGrant>)>, ApiError> {
-        match self {
-            Self::Stored(facts) => facts.project_with_grant(subject, id).await,
-            Self::Remembered(facts) => facts.project_with_grant(subject, id).await,
-        }
+        either!(self, facts => facts.project_with_grant(subject, id))
     }
 
     async fn squad_with_grant(
@@ -271,10 +286,7 @@ impl FactSource for Source<'_> {
         subject: Subject,
         id: Uuid,
     ) -> Result<Option<SquadFacts>, ApiError> {
-        match self {
-            Self::Stored(facts) => facts.squad_with_grant(subject, id).await,
-            Self::Remembered(facts) => facts.squad_with_grant(subject, id).await,
-        }
+        either!(self, facts => facts.squad_with_grant(subject, id))
     }
 
     async fn squad_grant(
@@ -283,23 +295,18 @@ impl FactSource for Source<'_> {
         squad: &entity::squads::Model,
         project: Option<domain::ProjectGrant>,
     ) -> Result<Option<domain::ProjectGrant>, ApiError> {
-        match self {
-            Self::Stored(facts) => facts.squad_grant(subject, squad, project).await,
-            Self::Remembered(facts) => facts.squad_grant(subject, squad, project).await,
-        }
+        either!(self, facts => facts.squad_grant(subject, squad, project))
     }
 
     async fn group_name(&self, id: Uuid) -> Result<String, ApiError> {
-        match self {
-            Self::Stored(facts) => facts.group_name(id).await,
-            Self::Remembered(facts) => facts.group_name(id).await,
-        }
+        either!(self, facts => facts.group_name(id))
     }
 
     async fn principal(&self, id: Uuid) -> Result<Option<Principal>, ApiError> {
-        match self {
-            Self::Stored(facts) => facts.principal(id).await,
-            Self::Remembered(facts) => facts.principal(id).await,
-        }
+        either!(self, facts => facts.principal(id))
+    }
+
+    async fn memberships(&self, subject: Subject) -> Result<MembershipIndex, ApiError> {
+        either!(self, facts => facts.memberships(subject))
     }
 }

@@ -202,6 +202,10 @@ impl Decisions {
             {
                 let mut store = write(store);
                 for change in &changes {
+                    if change.revision <= store.applied() {
+                        // This server's own write, applied as it answered.
+                        continue;
+                    }
                     // Revisions are consecutive; a hole is history no longer kept, so nothing
                     // can be known about what it changed.
                     if change.revision != store.applied() + 1 {
@@ -229,15 +233,26 @@ impl Decisions {
     }
 
     /// Reflects a change this server committed before its response leaves: a server's own
-    /// writes are never missing from its memory. If the feed cannot be read, memory forgets
-    /// everything instead (an empty memory is true at any revision).
-    pub async fn reflect(&self, committed: i64) {
-        if let Err(error) = self.catch_up(committed).await {
-            tracing::warn!(%error, "cannot read the change feed; forgetting every decision fact");
-            if let Some(store) = &self.inner.store {
-                crate::metrics::record_decision_reset();
-                write(store).reset(committed);
+    /// writes are never missing from its memory. When memory has applied everything before it,
+    /// the change's own touches are applied without reading it back; otherwise memory catches
+    /// up from the feed. If the feed cannot be read, memory forgets everything instead (an
+    /// empty memory is true at any revision).
+    pub async fn reflect(&self, change: &revision::Committed) {
+        let Some(store) = &self.inner.store else {
+            return;
+        };
+        {
+            let mut store = write(store);
+            if store.applied() == change.revision - 1 {
+                store.apply(change.revision, &change.touches);
+                crate::metrics::record_decision_memory(store.bytes(), store.evicted());
+                return;
             }
+        }
+        if let Err(error) = self.catch_up(change.revision).await {
+            tracing::warn!(%error, "cannot read the change feed; forgetting every decision fact");
+            crate::metrics::record_decision_reset();
+            write(store).reset(change.revision);
         }
     }
 
