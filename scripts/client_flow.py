@@ -669,6 +669,21 @@ def flow_checks() -> None:
         )
         check(bool(answer.reason), "no reason given")
 
+    with flow.step("check: each consistency mode, the at_least_as_fresh token from a Roster-Revision"):
+        revision = call(post_check, body=teacher_may(), expect=200).headers["roster-revision"]
+        modes = [
+            models.FullyConsistent.FULLY_CONSISTENT,
+            models.MinimizeLatency.MINIMIZE_LATENCY,
+            models.AtLeastAsFresh(at_least_as_fresh=revision),
+        ]
+        for mode in modes:
+            body = teacher_may()
+            body.consistency = mode
+            response = call(post_check, body=body, expect=200)
+            check(response.parsed.allowed is True, f"{mode}: allowed {response.parsed.allowed}")
+            shown = int(response.headers["roster-revision"])
+            check(shown >= int(revision), f"{mode}: answered at {shown}, before {revision}")
+
     with flow.step("check: a batch answers in order"):
         admin_may = about(state.admin_id, "system.manage", "system", None)
         body = models.BatchRequest(checks=[teacher_may(), student_may_not(), admin_may])

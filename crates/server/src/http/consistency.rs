@@ -19,10 +19,13 @@ use crate::services::memory::Consistency;
 #[schema(as = Consistency)]
 pub enum ConsistencyChoice {
     /// Reflects every change committed before the request began.
+    #[schema(title = "FullyConsistent")]
     FullyConsistent,
     /// From memory as it stands: fastest, stale by at most the notification delay.
+    #[schema(title = "MinimizeLatency")]
     MinimizeLatency,
     /// Never from data older than this revision (a `Roster-Revision` header's value).
+    #[schema(title = "AtLeastAsFresh")]
     AtLeastAsFresh(RevisionToken),
 }
 
