@@ -398,6 +398,12 @@ impl Caller {
         &self.state.decisions
     }
 
+    /// The facts a read route decides on: memory (the authentication middleware brought it to
+    /// the server's default consistency), or the database when memory is off.
+    pub(crate) fn facts(&self) -> crate::services::memory::facts::Source<'_> {
+        crate::services::memory::facts::Source::of(&self.state.decisions)
+    }
+
     /// The facts to decide on at the freshness the body's `consistency` asks (the server's
     /// default when absent), with the caller as they stand at that freshness.
     pub(crate) async fn deciding(

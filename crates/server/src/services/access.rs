@@ -405,7 +405,18 @@ pub async fn authorize_group(
     id: Uuid,
     capability: Capability,
 ) -> Result<GroupAccess, ApiError> {
-    let facts = load_group_facts(db, subject, id)
+    authorize_group_in(&Stored(db), subject, id, capability).await
+}
+
+/// [`authorize_group`] on the facts of `source` (a read route's: memory when it is on).
+pub(crate) async fn authorize_group_in(
+    source: &impl FactSource,
+    subject: Subject,
+    id: Uuid,
+    capability: Capability,
+) -> Result<GroupAccess, ApiError> {
+    let facts = source
+        .group_facts(subject, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let grant = guard::allow(domain::decide_group(capability, facts.grant))?;
@@ -444,7 +455,18 @@ pub async fn authorize_project(
     id: Uuid,
     capability: Capability,
 ) -> Result<ProjectAccess, ApiError> {
-    let (project, held) = project_with_grant(db, subject, id)
+    authorize_project_in(&Stored(db), subject, id, capability).await
+}
+
+/// [`authorize_project`] on the facts of `source` (a read route's: memory when it is on).
+pub(crate) async fn authorize_project_in(
+    source: &impl FactSource,
+    subject: Subject,
+    id: Uuid,
+    capability: Capability,
+) -> Result<ProjectAccess, ApiError> {
+    let (project, held) = source
+        .project_with_grant(subject, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let at_project = domain::effective_at_project(held);
@@ -494,10 +516,21 @@ pub async fn authorize_squad(
     id: Uuid,
     capability: Capability,
 ) -> Result<SquadAccess, ApiError> {
-    let (squad, project, in_project) = squad_with_grant(db, subject, id)
+    authorize_squad_in(&Stored(db), subject, id, capability).await
+}
+
+/// [`authorize_squad`] on the facts of `source` (a read route's: memory when it is on).
+pub(crate) async fn authorize_squad_in(
+    source: &impl FactSource,
+    subject: Subject,
+    id: Uuid,
+    capability: Capability,
+) -> Result<SquadAccess, ApiError> {
+    let (squad, project, in_project) = source
+        .squad_with_grant(subject, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let grant = squad_grant(db, subject, &squad, in_project).await?;
+    let grant = source.squad_grant(subject, &squad, in_project).await?;
     let grant = guard::allow(domain::decide_project(capability, grant))?;
     Ok(SquadAccess {
         squad,

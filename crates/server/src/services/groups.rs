@@ -118,12 +118,12 @@ pub async fn create(
 }
 
 /// A group the caller may view.
-pub async fn get(
-    db: &impl ConnectionTrait,
+pub(crate) async fn get(
+    facts: &impl access::FactSource,
     subject: Subject,
     id: Uuid,
 ) -> Result<GroupView, ApiError> {
-    let access = access::authorize_group(db, subject, id, Capability::GroupView).await?;
+    let access = access::authorize_group_in(facts, subject, id, Capability::GroupView).await?;
     Ok(GroupView {
         group: access.group,
         path: access.path,

@@ -231,12 +231,12 @@ pub async fn list_visible(
 }
 
 /// A project the caller may view.
-pub async fn get(
-    db: &impl ConnectionTrait,
+pub(crate) async fn get(
+    facts: &impl access::FactSource,
     subject: Subject,
     id: Uuid,
 ) -> Result<ProjectView, ApiError> {
-    let access = access::authorize_project(db, subject, id, Capability::ProjectView).await?;
+    let access = access::authorize_project_in(facts, subject, id, Capability::ProjectView).await?;
     Ok(ProjectView {
         project: access.project,
         my_role: Some(access.held),

@@ -130,9 +130,13 @@ pub async fn list(
 }
 
 /// `GET /v1/squads/{id}` (`project.view` in the squad's project).
-pub async fn get(db: &impl ConnectionTrait, subject: Subject, id: Uuid) -> Result<Model, ApiError> {
+pub(crate) async fn get(
+    facts: &impl access::FactSource,
+    subject: Subject,
+    id: Uuid,
+) -> Result<Model, ApiError> {
     Ok(
-        access::authorize_squad(db, subject, id, Capability::ProjectView)
+        access::authorize_squad_in(facts, subject, id, Capability::ProjectView)
             .await?
             .squad,
     )

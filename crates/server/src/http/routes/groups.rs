@@ -179,7 +179,7 @@ pub async fn list_groups(caller: Caller, page: Query<PageParams>) -> Reply<Page<
 )]
 #[get("/groups/{id}")]
 pub async fn get_group(caller: Caller, id: web::Path<Uuid>) -> Reply<Group> {
-    let view = groups::get(caller.db(), caller.subject, id.into_inner()).await?;
+    let view = groups::get(&caller.facts(), caller.subject, id.into_inner()).await?;
     Ok(web::Json(view.into()))
 }
 

@@ -183,7 +183,7 @@ pub async fn list_projects(
 )]
 #[get("/projects/{id}")]
 pub async fn get_project(caller: Caller, id: web::Path<Uuid>) -> Reply<Project> {
-    let view = projects::get(caller.db(), caller.subject, id.into_inner()).await?;
+    let view = projects::get(&caller.facts(), caller.subject, id.into_inner()).await?;
     Ok(web::Json(view.into()))
 }
 

@@ -210,7 +210,7 @@ pub async fn list_squads(
 )]
 #[get("/squads/{id}")]
 pub async fn get_squad(caller: Caller, id: web::Path<Uuid>) -> Reply<Squad> {
-    let squad = squads::get(caller.db(), caller.subject, id.into_inner()).await?;
+    let squad = squads::get(&caller.facts(), caller.subject, id.into_inner()).await?;
     Ok(web::Json(squad.into()))
 }
 
