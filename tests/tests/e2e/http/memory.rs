@@ -123,6 +123,33 @@ async fn revocation_is_immediate_in_every_mode(db: &TestDb) {
     }
 }
 
+/// What a change does beside its own row reaches memory too: a teacher whose facts are in
+/// memory creates a project and administers it at once (its admin membership comes with it),
+/// even from memory as it stands.
+async fn a_projects_creator_administers_it_at_once(db: &TestDb) {
+    let app = spawn_app(db).await;
+    let stage = Stage::build(&app).await;
+    app.grant_group(stage.school, &stage.pat, GroupRole::Teacher)
+        .await;
+    assert!(stage.may_view(&app, None).await, "pat's facts are read");
+    let project = app
+        .create_project(&stage.pat, stage.class, "Science fair")
+        .await;
+    let body = json!({
+        "capability": "project.manage_settings",
+        "resource": { "type": "project", "id": project },
+        "consistency": "minimize_latency",
+    });
+    let answer = app
+        .expect(&stage.pat, Method::POST, "/v1/check", Some(&body), &[200])
+        .await;
+    assert_eq!(answer["allowed"], true, "{answer}");
+    let view = app
+        .get_ok(&stage.pat, &format!("/v1/projects/{project}"))
+        .await;
+    assert_eq!(view["my_role"], "admin", "{view}");
+}
+
 /// Two servers on one database: 1 000 rounds of "grant and revoke on A, then at once check on
 /// B" with A's `Roster-Revision` as `at_least_as_fresh`, and 1 000 with `fully_consistent` and no
 /// token. Not one stale answer either way, allow or deny.
@@ -360,6 +387,7 @@ async fn tokens_are_revisions_that_committed(db: &TestDb) {
 
 both_backends!(
     revocation_is_immediate_in_every_mode,
+    a_projects_creator_administers_it_at_once,
     two_servers_never_answer_stale,
     minimize_latency_staleness_is_measured,
     tokens_are_revisions_that_committed,

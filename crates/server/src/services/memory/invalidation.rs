@@ -11,7 +11,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 /// One kind of forgetting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Touch {
     /// One user's row and memberships (group, project, squad).
     User(Uuid),
@@ -27,18 +27,40 @@ pub enum Touch {
 
 /// What the change recorded as `event` may have altered.
 pub fn touched(event: &entity::audit_events::Model) -> Vec<Touch> {
+    let mut touches = by_kind(event);
+    // Whoever the change gave or took effective access: their facts hold what changed.
+    touches.extend(
+        event
+            .access
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(user_id)
+            .map(Touch::User),
+    );
+    let mut seen = std::collections::HashSet::new();
+    touches.retain(|touch| seen.insert(*touch));
+    touches
+}
+
+fn by_kind(event: &entity::audit_events::Model) -> Vec<Touch> {
     let id = event.resource_id;
     let one = |make: fn(Uuid) -> Touch| vec![id.map_or(Touch::Everything, make)];
     match (event.resource_type.as_str(), event.action.as_str()) {
         // Endpoints and tokens decide nothing.
         ("webhook" | "scim_token", _) => Vec::new(),
-        ("group_member" | "project_member" | "squad_member", _) => members_of(event),
+        ("group_member" | "project_member" | "squad_member", _) => holders(event),
         // A deleted user was the manager of others, whose rows change with it.
         ("user", "user.delete") => vec![Touch::AllUsers],
         ("user", "user.create" | "user.update") => one(Touch::User),
         ("group", "group.create" | "group.update") => one(Touch::Group),
         ("group", "group.move") => vec![Touch::AllGroups],
-        ("project", "project.create" | "project.update") => one(Touch::Project),
+        // A new project's creator becomes its admin.
+        ("project", "project.create") => match (id, event.actor_id) {
+            (Some(project), Some(creator)) => vec![Touch::Project(project), Touch::User(creator)],
+            _ => vec![Touch::Everything],
+        },
+        ("project", "project.update") => one(Touch::Project),
         ("squad", "squad.create" | "squad.update") => one(Touch::Squad),
         // A provider's group or binding settles the memberships of many users at once.
         ("idp_group" | "idp_binding", _) => vec![Touch::AllUsers],
@@ -47,28 +69,19 @@ pub fn touched(event: &entity::audit_events::Model) -> Vec<Touch> {
     }
 }
 
-/// The users a membership event names: the membership's holder before and after, and everyone
-/// whose effective access it changed; all users when it names none.
-fn members_of(event: &entity::audit_events::Model) -> Vec<Touch> {
-    let holders = ["before", "after"]
+/// The holders of the membership a membership event records, before and after; all users
+/// when it names none.
+fn holders(event: &entity::audit_events::Model) -> Vec<Touch> {
+    let holders: Vec<Touch> = ["before", "after"]
         .into_iter()
-        .filter_map(|side| user_id(&event.details[side]));
-    let affected = event
-        .access
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(user_id);
-    let mut touches: Vec<Touch> = holders.chain(affected).map(Touch::User).collect();
-    touches.sort_by_key(|touch| match touch {
-        Touch::User(id) => Some(*id),
-        _ => None,
-    });
-    touches.dedup();
-    if touches.is_empty() {
-        touches.push(Touch::AllUsers);
+        .filter_map(|side| user_id(&event.details[side]))
+        .map(Touch::User)
+        .collect();
+    if holders.is_empty() {
+        vec![Touch::AllUsers]
+    } else {
+        holders
     }
-    touches
 }
 
 fn user_id(value: &Value) -> Option<Uuid> {
@@ -128,6 +141,37 @@ mod tests {
             json!([]),
         );
         assert_eq!(touched(&unnamed), vec![Touch::AllUsers]);
+    }
+
+    #[test]
+    fn a_new_project_forgets_its_creator_and_any_change_those_whose_access_it_changed() {
+        let (creator, other) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let mut created = event(
+            "project",
+            "project.create",
+            json!({}),
+            json!([{"user_id": other}]),
+        );
+        created.actor_id = Some(creator);
+        let seven = Uuid::from_u128(7);
+        assert_eq!(
+            touched(&created),
+            vec![
+                Touch::Project(seven),
+                Touch::User(creator),
+                Touch::User(other)
+            ]
+        );
+        let renamed = event(
+            "group",
+            "group.update",
+            json!({}),
+            json!([{"user_id": other}]),
+        );
+        assert_eq!(
+            touched(&renamed),
+            vec![Touch::Group(seven), Touch::User(other)]
+        );
     }
 
     #[test]
