@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter};
 use uuid::Uuid;
@@ -39,8 +40,9 @@ pub fn stored_path(group: &entity::groups::Model) -> Result<domain::GroupPath, A
 /// A group, its path, and the subject's effective role there, read in one statement.
 #[derive(Debug, Clone)]
 pub struct GroupFacts {
-    pub group: entity::groups::Model,
-    pub path: domain::GroupPath,
+    /// Shared with the decision memory when it answered (no copy per decision).
+    pub group: Arc<entity::groups::Model>,
+    pub path: Arc<domain::GroupPath>,
     pub grant: Option<domain::GroupGrant>,
     /// The names of the groups on the path where the subject holds a membership (for the
     /// human `reason` of a check, without another read).
@@ -73,8 +75,8 @@ pub async fn load_group_facts(
     }
     let grant = MembershipIndex { subject, roles }.grant_at(&path);
     Ok(Some(GroupFacts {
-        group,
-        path,
+        group: Arc::new(group),
+        path: Arc::new(path),
         grant,
         names,
     }))
@@ -421,8 +423,8 @@ pub(crate) async fn authorize_group_in(
         .ok_or(ApiError::NotFound)?;
     let grant = guard::allow(domain::decide_group(capability, facts.grant))?;
     Ok(GroupAccess {
-        group: facts.group,
-        path: facts.path,
+        group: Arc::unwrap_or_clone(facts.group),
+        path: Arc::unwrap_or_clone(facts.path),
         grant,
     })
 }

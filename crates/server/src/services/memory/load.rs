@@ -25,7 +25,10 @@ pub async fn fact(db: &impl ConnectionTrait, key: Key) -> Result<Fact, ApiError>
             let facts = group
                 .map(|group| {
                     let path = crate::services::access::stored_path(&group)?;
-                    Ok::<_, ApiError>(Arc::new(GroupFacts { group, path }))
+                    Ok::<_, ApiError>(Arc::new(GroupFacts {
+                        group: Arc::new(group),
+                        path: Arc::new(path),
+                    }))
                 })
                 .transpose()?;
             Fact::Group(facts)

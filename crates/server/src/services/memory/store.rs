@@ -108,8 +108,8 @@ impl UserFacts {
 /// A group with its parsed path.
 #[derive(Debug, Clone)]
 pub struct GroupFacts {
-    pub group: entity::groups::Model,
-    pub path: domain::GroupPath,
+    pub group: Arc<entity::groups::Model>,
+    pub path: Arc<domain::GroupPath>,
 }
 
 /// What memory is keyed by.
