@@ -126,6 +126,10 @@ impl Arm {
 pub struct Phase {
     pub arms: Vec<Arm>,
     pub peak_rss_kib: Option<u64>,
+    /// The server's resident size at three moments — started, warmed, after the measured
+    /// loops — with the decision memory's own estimate of its bytes then: what the peak is
+    /// made of.
+    pub resident: Vec<Resident>,
     /// The decision memory's counters over the measured loops (memory on only).
     pub memory: Option<MemoryStats>,
 }
@@ -152,6 +156,22 @@ impl Phase {
     pub fn ratio(&self, a: usize, b: usize) -> Option<f64> {
         let v = self.ratios(a, b);
         (!v.is_empty()).then(|| median(&v))
+    }
+}
+
+/// The server's resident size at one moment, and what its decision memory says it holds.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Resident {
+    pub rss_kib: Option<u64>,
+    pub memory_bytes: f64,
+}
+
+impl Resident {
+    async fn now(server: &Server, target: &Target) -> anyhow::Result<Self> {
+        Ok(Self {
+            rss_kib: server.rss_kib(),
+            memory_bytes: Snapshot::take(target).await?.bytes,
+        })
     }
 }
 
@@ -308,11 +328,21 @@ impl Server {
 
     /// The peak resident set size so far (VmHWM), in KiB.
     pub fn peak_rss_kib(&self) -> Option<u64> {
+        self.status_kib("VmHWM:")
+    }
+
+    /// The resident set size now (VmRSS), in KiB.
+    pub fn rss_kib(&self) -> Option<u64> {
+        self.status_kib("VmRSS:")
+    }
+
+    /// A size field of `/proc/{pid}/status`, in KiB.
+    fn status_kib(&self, field: &str) -> Option<u64> {
         let pid = self.child.id()?;
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
         status
             .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .find_map(|l| l.strip_prefix(field))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
     }
 
@@ -583,8 +613,10 @@ pub async fn run(seeded: &Seeded, plan: Plan, logs: &std::path::Path) -> anyhow:
     let target = Target::new(server.port, connections)?;
     let revision = current_revision(&target, seeded).await?;
     let work = workloads(seeded, revision)?;
+    let started = Resident::now(&server, &target).await?;
     verify(&target, &work, &ON_ARMS).await?;
     warm(&target, &work, &ON_ARMS, plan).await?;
+    let warmed = Resident::now(&server, &target).await?;
     // For profiling (docs/PERFORMANCE.md): only load one endpoint for a while, then stop.
     if let Ok(arm) = std::env::var("BENCH_PROFILE_ARM")
         && let Some(w) = work.all.iter().find(|w| w.name == arm)
@@ -620,14 +652,17 @@ pub async fn run(seeded: &Seeded, plan: Plan, logs: &std::path::Path) -> anyhow:
             .since(&before, fully_consistent_requests),
     );
     on.peak_rss_kib = server.peak_rss_kib();
+    on.resident = vec![started, warmed, Resident::now(&server, &target).await?];
     server.stop().await;
 
     let off = if plan.memory_off {
         let log = logs.join(format!("g1-{name}-memory-off.log"));
         let server = Server::start_with(&seeded.url, log, &MEMORY_OFF).await?;
         let target = Target::new(server.port, connections)?;
+        let started = Resident::now(&server, &target).await?;
         verify(&target, &work, &OFF_ARMS).await?;
         warm(&target, &work, &OFF_ARMS, plan).await?;
+        let warmed = Resident::now(&server, &target).await?;
         let mut off = measure(
             &target,
             &work,
@@ -637,6 +672,7 @@ pub async fn run(seeded: &Seeded, plan: Plan, logs: &std::path::Path) -> anyhow:
         )
         .await?;
         off.peak_rss_kib = server.peak_rss_kib();
+        off.resident = vec![started, warmed, Resident::now(&server, &target).await?];
         server.stop().await;
         Some(off)
     } else {

@@ -236,6 +236,29 @@ impl Report {
         }
         writeln!(
             s,
+            "\nServer memory: resident size (VmRSS) when started, after the warm-up (every request once, then 2 s per arm) and after the measured loops; the peak (VmHWM); the decision memory's own estimate of its facts at the same moments.\n\n| backend | server | VmRSS started / warmed / end | VmHWM | memory's estimate started / warmed / end |\n|---|---|---|---|---|"
+        )?;
+        for r in &self.g1 {
+            for (label, phase) in [("memory on", Some(&r.on)), ("memory off", r.off.as_ref())] {
+                let Some(phase) = phase else { continue };
+                if phase.resident.is_empty() {
+                    continue;
+                }
+                let join = |f: &dyn Fn(&g1::Resident) -> String| {
+                    phase.resident.iter().map(f).collect::<Vec<_>>().join(" / ")
+                };
+                writeln!(
+                    s,
+                    "| {} | {label} | {} | {} | {} |",
+                    r.backend.name(),
+                    join(&|x| rss(x.rss_kib)),
+                    rss(phase.peak_rss_kib),
+                    join(&|x| fmt_bytes(Some(x.memory_bytes as u64))),
+                )?;
+            }
+        }
+        writeln!(
+            s,
             "\nThe decision memory over the measured loops (the server's `/metrics`, after minus before; bytes and evictions as they stand at the end):\n\n| backend | lookups | hit ratio | misses | bytes | evicted | revision reads | requests settling `fully_consistent` | requests per revision read |\n|---|---|---|---|---|---|---|---|---|"
         )?;
         for r in &self.g1 {
