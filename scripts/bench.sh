@@ -12,17 +12,18 @@
 # results table (machine, date, medians, ratios, goals) to bench/target/results/latest.md (or
 # $BENCH_OUT).
 #
-#   scripts/bench.sh            # everything (about 45 minutes on 2 cores, build excluded)
-#   scripts/bench.sh g1|…|g4    # one part (g1: about 25 minutes, seeding included; g2: about 6)
+#   scripts/bench.sh            # everything (about 35 minutes on 2 cores, build excluded)
+#   scripts/bench.sh g1|…|g4    # one part (g1: about 20 minutes, seeding included; g2: about 2)
 #   scripts/bench.sh count      # database round trips and statements per request, memory on/off
 #
 # Environment: ROSTER_BENCH_POSTGRES_URL (admin URL that may create databases; default
 # postgres://postgres@127.0.0.1:5432/postgres), BENCH_REPS (5), BENCH_G3_MAX (1000000; 100000
 # for a quicker run), BENCH_G3_SQLITE_MAX (100000), BENCH_G1_CLOSED_SECS (3),
 # BENCH_G1_OPEN_SECS (5), BENCH_G1_MEMORY_OFF (1; 0 skips G1's memory-off server),
+# BENCH_G1_GROUPS (100000; fewer only to try the harness out),
 # BENCH_G4_CLOSED_SECS (3), BENCH_G4_RATE (100), BENCH_G4_LATENCY_SECS (10), BENCH_G4_REPS (9),
 # BENCH_G4_BACKEND (postgresql or sqlite: G4 on that one only), BENCH_KEEP_DBS (set to keep the
-# databases), BENCH_OUT.
+# databases), BENCH_OUT; for profiling, BENCH_PROFILE_ARM (a G1 arm) and BENCH_PROFILE_G2=memory.
 # All load goes to 127.0.0.1 only, and every loop is bounded in count and time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
