@@ -1,24 +1,29 @@
 #!/usr/bin/env bash
 # The one benchmark command (docs/PERFORMANCE.md): builds the standalone `bench/` package in
 # release mode, makes sure PostgreSQL answers, seeds fresh `roster_bench_*` databases through
-# Roster's own code, runs G1 (HTTP check vs its ceilings), G2 (in-process decision vs Cedar and
-# casbin) and G3 (hierarchy at 10³–10⁶ groups: descendants, ancestors, effective role, move,
-# and the lookups — resource and subject first pages, subtree roots vs the expanded answer),
-# G4 (write throughput with revisions, deltas and the outbox vs. the same server writing the
-# plain way; commit → long-poll reader and → webhook receiver latency at 100 writes/s), and
-# writes the results table (machine, date, medians, ratios, goals) to
-# bench/target/results/latest.md (or $BENCH_OUT).
+# Roster's own code, runs G1 (decisions over HTTP against the server's own ceiling, `GET
+# /healthz`: checks asking `at_least_as_fresh` and `fully_consistent`, a batch of 100, `GET
+# /v1/users/{id}`, on a server with decision memory on and then on one with it off), G2 (the
+# in-process decision — Roster's domain code and its decision path on memory — vs Cedar and
+# casbin), G3 (hierarchy at 10³–10⁶ groups: descendants, ancestors, effective role, move, and the
+# lookups — resource and subject first pages, subtree roots vs the expanded answer), G4 (write
+# throughput with revisions, deltas and the outbox vs. the same server writing the plain way;
+# commit → long-poll reader and → webhook receiver latency at 100 writes/s), and writes the
+# results table (machine, date, medians, ratios, goals) to bench/target/results/latest.md (or
+# $BENCH_OUT).
 #
-#   scripts/bench.sh            # everything (about 25 minutes on 2 cores, build included)
-#   scripts/bench.sh g1|…|g4    # one part
-#   scripts/bench.sh count      # database round trips and statements per request
+#   scripts/bench.sh            # everything (about 35 minutes on 2 cores, build excluded)
+#   scripts/bench.sh g1|…|g4    # one part (g1: about 20 minutes, seeding included; g2: about 2)
+#   scripts/bench.sh count      # database round trips and statements per request, memory on/off
 #
 # Environment: ROSTER_BENCH_POSTGRES_URL (admin URL that may create databases; default
 # postgres://postgres@127.0.0.1:5432/postgres), BENCH_REPS (5), BENCH_G3_MAX (1000000; 100000
 # for a quicker run), BENCH_G3_SQLITE_MAX (100000), BENCH_G1_CLOSED_SECS (3),
-# BENCH_G1_OPEN_SECS (5), BENCH_G4_CLOSED_SECS (3), BENCH_G4_RATE (100), BENCH_G4_LATENCY_SECS
-# (10), BENCH_G4_REPS (9), BENCH_G4_BACKEND (postgresql or sqlite: G4 on that one only), BENCH_KEEP_DBS (set to
-# keep the databases), BENCH_OUT.
+# BENCH_G1_OPEN_SECS (5), BENCH_G1_MEMORY_OFF (1; 0 skips G1's memory-off server),
+# BENCH_G1_GROUPS (100000; fewer only to try the harness out),
+# BENCH_G4_CLOSED_SECS (3), BENCH_G4_RATE (100), BENCH_G4_LATENCY_SECS (10), BENCH_G4_REPS (9),
+# BENCH_G4_BACKEND (postgresql or sqlite: G4 on that one only), BENCH_KEEP_DBS (set to keep the
+# databases), BENCH_OUT; for profiling, BENCH_PROFILE_ARM (a G1 arm) and BENCH_PROFILE_G2=memory.
 # All load goes to 127.0.0.1 only, and every loop is bounded in count and time.
 set -euo pipefail
 cd "$(dirname "$0")/.."

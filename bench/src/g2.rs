@@ -4,6 +4,13 @@
 //! - Roster: the facts as its services load them (a group's `GroupPath`; the user's memberships
 //!   by group), decided by `domain::effective_group_role` + `domain::decide_group`, exactly as
 //!   `MembershipIndex::grant_at` and the check service do.
+//! - Roster, memory path (issue 15): the server's own decision path on its decision memory —
+//!   `services::check::answer` on the memory's facts, through the `bench`-feature entry
+//!   `services::memory::bench::decide` — lookups of the user and the group in memory, the
+//!   domain decision and the human `reason` string, everything `POST /v1/check` does after
+//!   settling its consistency. The memory is a real `Decisions` over a SQLite database seeded
+//!   with the same organisation (`seed::seed`), warmed by one pass over the probes (the
+//!   agreement checks), so every timed call is a hit.
 //! - Cedar: `Group` entities whose parent is the parent group; `User` entities with the sets of
 //!   groups where they are student / teacher / group_admin; one policy per tier, `resource in
 //!   principal.teacher_in || …`. Entities are built once (timed apart); only `is_authorized` is
@@ -33,10 +40,26 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
+use roster_server::services::changes::revision::Clock;
+use roster_server::services::check::{Check, Resource};
+use roster_server::services::guard::Subject;
+use roster_server::services::memory::{Consistency, Decisions};
+
 use crate::load::{median, quantile};
 use crate::model::{Org, Probe, Shape};
+use crate::seed::{Backend, Places, Seeded};
 
 pub const SCALES: [usize; 3] = [1_000, 10_000, 100_000];
+
+/// The engines, in the order of a sample row.
+pub const ENGINES: [&str; 4] = ["Roster", "Roster memory path", "Cedar", "casbin"];
+pub const ROSTER: usize = 0;
+pub const MEMORY: usize = 1;
+pub const CEDAR: usize = 2;
+pub const CASBIN: usize = 3;
+
+/// The decision memory's budget: the server's default (`ROSTER_DECISION_CACHE_MB=32`).
+const MEMORY_BUDGET: usize = 32 << 20;
 
 /// Every group capability, grouped by the weakest role that has it (spec §3).
 const STUDENT_CAPS: [Capability; 2] = [Capability::GroupUseAssignedTools, Capability::GroupView];
@@ -94,6 +117,73 @@ impl RosterModel {
         };
         let grant = domain::effective_group_role(None, &on_path);
         domain::decide_group(capability, grant).allowed()
+    }
+}
+
+/// The server's decision path on its decision memory, over a seeded database.
+pub struct MemoryModel {
+    decisions: Decisions,
+    /// The pool memory loads from (also what `/metrics`' rendering reads pool sizes from).
+    db: sea_orm::DatabaseConnection,
+    /// Who is asked about (by user index); none of the G2 users is a system admin.
+    subjects: Vec<Subject>,
+}
+
+impl MemoryModel {
+    async fn build(seeded: &Seeded) -> anyhow::Result<Self> {
+        let db = crate::seed::connect(&seeded.url, 4).await?;
+        let clock = Clock::start(&db).await?;
+        let decisions = Decisions::new(
+            db.clone(),
+            clock,
+            MEMORY_BUDGET,
+            Consistency::FullyConsistent,
+        );
+        let subjects = seeded
+            .org
+            .users
+            .iter()
+            .map(|&user_id| Subject {
+                user_id,
+                system_admin_at: None,
+            })
+            .collect();
+        Ok(Self {
+            decisions,
+            db,
+            subjects,
+        })
+    }
+
+    fn check(org: &Org, group: usize, capability: Capability) -> Check {
+        Check {
+            user_id: None,
+            capability,
+            resource: Resource::Group(org.tree.ids[group]),
+        }
+    }
+
+    async fn decide(&self, user: usize, check: &Check) -> anyhow::Result<bool> {
+        let answer = roster_server::services::memory::bench::decide(
+            &self.decisions,
+            self.subjects[user],
+            check,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("the memory path failed: {e}"))?;
+        Ok(answer.allowed)
+    }
+
+    /// Facts read from the database because memory lacked them, so far (this process's
+    /// `roster_decision_memory_lookups_total{outcome="miss"}`).
+    fn misses(&self) -> Option<f64> {
+        let text = roster_server::metrics::render(&self.db);
+        text.lines().find_map(|line| {
+            line.strip_prefix(r#"roster_decision_memory_lookups_total{outcome="miss"} "#)?
+                .trim()
+                .parse()
+                .ok()
+        })
     }
 }
 
@@ -274,6 +364,10 @@ pub struct Sample {
     pub p99_ns: f64,
 }
 
+/// One repetition at one scale: a sample per engine (by [`ENGINES`]' order), `None` for an
+/// engine not run there.
+pub type Row = [Option<Sample>; 4];
+
 #[derive(Debug, Clone)]
 pub struct ScaleResult {
     pub groups: usize,
@@ -281,8 +375,12 @@ pub struct ScaleResult {
     pub build_roster: Duration,
     pub build_cedar: Duration,
     pub build_casbin: Option<Duration>,
-    /// Per repetition, per engine (Roster, Cedar, casbin).
-    pub samples: Vec<[Option<Sample>; 3]>,
+    /// Seeding the SQLite database the memory path loads from.
+    pub seed_memory: Duration,
+    /// Facts the memory path read from the database during the timed calls (0: all hits).
+    pub memory_misses: Option<f64>,
+    /// Per repetition.
+    pub samples: Vec<Row>,
 }
 
 #[derive(Debug, Clone)]
@@ -292,10 +390,13 @@ pub struct Result {
 }
 
 struct Prepared {
-    org: Org,
+    /// The organisation, as seeded into the memory path's database.
+    seeded: Seeded,
     roster: RosterModel,
+    memory: MemoryModel,
     cedar: CedarModel,
     casbin: Option<CasbinModel>,
+    memory_checks: Vec<Check>,
     cedar_requests: Vec<Request>,
     strings: Vec<(String, String, String)>,
     probes: Vec<Probe>,
@@ -312,6 +413,32 @@ fn time_calls(n: usize, budget: Duration, mut f: impl FnMut(usize)) -> Sample {
             break;
         }
     }
+    sample(ns)
+}
+
+/// As [`time_calls`], for an async call: a tight loop inside one async block on the
+/// benchmark's runtime, each call's `.await` timed on its own. A call whose facts are all in
+/// memory never waits (memory sits behind a plain `RwLock`), so the time is the call's own
+/// work, not the runtime's scheduling.
+async fn time_async_calls<F, Fut>(n: usize, budget: Duration, mut f: F) -> anyhow::Result<Sample>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let mut ns = Vec::with_capacity(n);
+    let deadline = Instant::now() + budget;
+    for i in 0..n {
+        let t = Instant::now();
+        f(i).await?;
+        ns.push(t.elapsed().as_nanos() as u64);
+        if i % 256 == 255 && Instant::now() > deadline {
+            break;
+        }
+    }
+    Ok(sample(ns))
+}
+
+fn sample(mut ns: Vec<u64>) -> Sample {
     ns.sort_unstable();
     Sample {
         median_ns: quantile(&ns, 0.5) as f64,
@@ -319,7 +446,7 @@ fn time_calls(n: usize, budget: Duration, mut f: impl FnMut(usize)) -> Sample {
     }
 }
 
-pub async fn run(reps: usize) -> anyhow::Result<Result> {
+pub async fn run(places: &Places, reps: usize, keep: bool) -> anyhow::Result<Result> {
     let casbin_max: usize = std::env::var("BENCH_G2_CASBIN_MAX")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -337,27 +464,38 @@ pub async fn run(reps: usize) -> anyhow::Result<Result> {
             probes_per_user: 10,
             lookups: false,
         };
-        let org = Org::generate(shape, Uuid::now_v7(), 2)?;
+        // The memory path needs the organisation in a database; every engine then decides on
+        // the organisation that was seeded, so all see the same probes.
         let t = Instant::now();
-        let roster = RosterModel::build(&org);
+        let seeded =
+            crate::seed::seed(places, Backend::Sqlite, &format!("g2_{groups}"), shape, 2).await?;
+        let seed_memory = t.elapsed();
+        let org = &seeded.org;
+        let t = Instant::now();
+        let roster = RosterModel::build(org);
         let build_roster = t.elapsed();
         let t = Instant::now();
-        let cedar = CedarModel::build(&org)?;
+        let cedar = CedarModel::build(org)?;
         let build_cedar = t.elapsed();
         let (casbin, build_casbin) = if groups <= casbin_max {
             let t = Instant::now();
-            let model = CasbinModel::build(&org, &dir.join(format!("casbin-{groups}.csv"))).await?;
+            let model = CasbinModel::build(org, &dir.join(format!("casbin-{groups}.csv"))).await?;
             (Some(model), Some(t.elapsed()))
         } else {
             (None, None)
         };
+        let memory = MemoryModel::build(&seeded).await?;
         eprintln!(
-            "  G2 {groups} groups: built Roster {build_roster:.2?}, Cedar {build_cedar:.2?}, casbin {build_casbin:.2?}"
+            "  G2 {groups} groups: seeded {seed_memory:.2?}, built Roster {build_roster:.2?}, Cedar {build_cedar:.2?}, casbin {build_casbin:.2?}"
         );
         let probes = org.probes.clone();
+        let memory_checks = probes
+            .iter()
+            .map(|p| MemoryModel::check(org, p.group, p.capability))
+            .collect();
         let cedar_requests = probes
             .iter()
-            .map(|p| CedarModel::request(&org, p.user, p.group, p.capability))
+            .map(|p| CedarModel::request(org, p.user, p.group, p.capability))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let strings = probes
             .iter()
@@ -369,42 +507,81 @@ pub async fn run(reps: usize) -> anyhow::Result<Result> {
                 )
             })
             .collect();
+        let memberships = org.memberships.len();
         let p = Prepared {
-            org,
+            seeded,
             roster,
+            memory,
             cedar,
             casbin,
+            memory_checks,
             cedar_requests,
             strings,
             probes,
         };
-        agreement_checks += agree(&p)?;
+        // The agreement checks start with every probe: they are also the pass that warms
+        // the memory path.
+        agreement_checks += agree(&p).await?;
         prepared.push(p);
         results.push(ScaleResult {
             groups,
-            memberships: prepared.last().map_or(0, |p| p.org.memberships.len()),
+            memberships,
             build_roster,
             build_cedar,
             build_casbin,
+            seed_memory,
+            memory_misses: None,
             samples: Vec::new(),
         });
     }
+    // For profiling (docs/PERFORMANCE.md): only the memory path, at the largest scale, for a
+    // while; then stop.
+    if std::env::var("BENCH_PROFILE_G2").is_ok_and(|v| v == "memory")
+        && let Some(p) = prepared.last()
+    {
+        eprintln!("PROFILE START memory path, pid {}", std::process::id());
+        let n = p.probes.len();
+        let until = Instant::now() + Duration::from_secs(20);
+        let mut calls = 0usize;
+        while Instant::now() < until {
+            for i in 0..10_000 {
+                black_box(
+                    p.memory
+                        .decide(p.probes[i % n].user, &p.memory_checks[i % n])
+                        .await?,
+                );
+            }
+            calls += 10_000;
+        }
+        eprintln!("PROFILE END {calls} calls");
+        bail!("profiling run only");
+    }
+    let misses_before: Vec<Option<f64>> = prepared.iter().map(|p| p.memory.misses()).collect();
     for rep in 0..reps {
         for (s, p) in prepared.iter().enumerate() {
             let n = p.probes.len();
-            let mut row: [Option<Sample>; 3] = [None, None, None];
-            for k in 0..3 {
-                let engine = (rep + k) % 3;
+            let org = &p.seeded.org;
+            let mut row: Row = [None; 4];
+            for k in 0..ENGINES.len() {
+                let engine = (rep + k) % ENGINES.len();
                 row[engine] = match engine {
-                    0 => Some(time_calls(200_000, Duration::from_secs(2), |i| {
+                    ROSTER => Some(time_calls(200_000, Duration::from_secs(2), |i| {
                         let probe = p.probes[i % n];
                         black_box(p.roster.decide(
-                            p.org.users[probe.user],
-                            p.org.tree.ids[probe.group],
+                            org.users[probe.user],
+                            org.tree.ids[probe.group],
                             probe.capability,
                         ));
                     })),
-                    1 => Some(time_calls(50_000, Duration::from_secs(2), |i| {
+                    MEMORY => Some(
+                        time_async_calls(200_000, Duration::from_secs(2), |i| async move {
+                            let user = p.probes[i % n].user;
+                            black_box(p.memory.decide(user, &p.memory_checks[i % n]).await?);
+                            Ok(())
+                        })
+                        .await?,
+                    ),
+                    CEDAR => Some(time_calls(50_000, Duration::from_secs(2), |i| {
                         black_box(p.cedar.decide(&p.cedar_requests[i % n]));
                     })),
                     _ => p.casbin.as_ref().map(|c| {
@@ -415,14 +592,35 @@ pub async fn run(reps: usize) -> anyhow::Result<Result> {
                     }),
                 };
             }
+            let medians: Vec<String> = ENGINES
+                .iter()
+                .zip(&row)
+                .map(|(name, x)| format!("{name} {:?}", x.map(|x| x.median_ns)))
+                .collect();
             eprintln!(
-                "  G2 rep {rep} {} groups: Roster {:?} ns, Cedar {:?} ns, casbin {:?} ns (medians)",
+                "  G2 rep {rep} {} groups, median ns: {}",
                 results[s].groups,
-                row[0].map(|x| x.median_ns),
-                row[1].map(|x| x.median_ns),
-                row[2].map(|x| x.median_ns)
+                medians.join(", ")
             );
             results[s].samples.push(row);
+        }
+    }
+    // The metrics are the process's, shared by every scale's memory: the difference over the
+    // timed loops of all scales says whether any timed call read the database.
+    let misses_after = prepared.first().and_then(|p| p.memory.misses());
+    let timed_misses = misses_before
+        .first()
+        .copied()
+        .flatten()
+        .zip(misses_after)
+        .map(|(before, after)| after - before);
+    for result in &mut results {
+        result.memory_misses = timed_misses;
+    }
+    for p in prepared {
+        p.memory.db.close().await?;
+        if !keep {
+            places.drop(&p.seeded).await?;
         }
     }
     Ok(Result {
@@ -434,8 +632,8 @@ pub async fn run(reps: usize) -> anyhow::Result<Result> {
 use std::path::PathBuf;
 
 /// All engines answer the same on every probe and on random checks; returns how many checks.
-fn agree(p: &Prepared) -> anyhow::Result<usize> {
-    let org = &p.org;
+async fn agree(p: &Prepared) -> anyhow::Result<usize> {
+    let org = &p.seeded.org;
     let mut rng = StdRng::seed_from_u64(9);
     let mut checks: Vec<(usize, usize, Capability)> = p
         .probes
@@ -475,6 +673,15 @@ fn agree(p: &Prepared) -> anyhow::Result<usize> {
                 "Roster and Cedar disagree on user {user} at group {group} for {cap}: {r} vs {c}"
             );
         }
+        let m = p
+            .memory
+            .decide(user, &MemoryModel::check(org, group, cap))
+            .await?;
+        if r != m {
+            bail!(
+                "Roster's domain code and its memory path disagree on user {user} at group {group} for {cap}: {r} vs {m}"
+            );
+        }
         if let Some(casbin) = &p.casbin {
             let k = casbin
                 .decide(
@@ -501,10 +708,7 @@ fn agree(p: &Prepared) -> anyhow::Result<usize> {
 }
 
 /// Median over repetitions of a per-repetition ratio `f(sample row)`.
-pub fn median_ratio(
-    samples: &[[Option<Sample>; 3]],
-    f: impl Fn(&[Option<Sample>; 3]) -> Option<f64>,
-) -> Option<f64> {
+pub fn median_ratio(samples: &[Row], f: impl Fn(&Row) -> Option<f64>) -> Option<f64> {
     let v: Vec<f64> = samples.iter().filter_map(f).collect();
     (!v.is_empty()).then(|| median(&v))
 }

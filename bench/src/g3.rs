@@ -38,8 +38,10 @@ use crate::model::Shape;
 use crate::seed::{self, Backend, Places, Seeded};
 use roster_server::http::pagination::{Page, PageRequest};
 use roster_server::http::routes::lookup::{FoundResource, FoundSubject};
+use roster_server::services::changes::revision::Clock;
 use roster_server::services::guard;
 use roster_server::services::lookup::{resources, subjects};
+use roster_server::services::memory::{self, Consistency, Decisions};
 use roster_server::services::{check, groups};
 use roster_server::sql::tree;
 
@@ -495,6 +497,11 @@ async fn measure(
         "role_roster" => {
             let org = &subject.seeded.org;
             let probes = &org.probes;
+            // The check service on the database, as a server with decision memory off answers
+            // (memory budget 0): the one statement of `access::load_group_facts`.
+            let clock = Clock::start(&subject.one).await?;
+            let database =
+                Decisions::new(subject.one.clone(), clock, 0, Consistency::FullyConsistent);
             for i in 0..QUERY_ITERS {
                 let probe = probes[i % probes.len()];
                 let subject_of = guard::Subject {
@@ -507,7 +514,7 @@ async fn measure(
                     resource: check::Resource::Group(org.tree.ids[probe.group]),
                 };
                 let t = Instant::now();
-                let answer = check::answer(&subject.one, subject_of, &c)
+                let answer = memory::bench::decide(&database, subject_of, &c)
                     .await
                     .map_err(|e| anyhow::anyhow!("check: {e}"))?;
                 ns.push(t.elapsed().as_nanos() as u64);

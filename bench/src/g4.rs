@@ -270,7 +270,7 @@ impl Arm {
         for _ in 0..n {
             let k = self.next;
             self.next += 1;
-            requests.push(if k % 2 == 0 {
+            requests.push(if k.is_multiple_of(2) {
                 let project = self.projects[(k / 2) % self.projects.len()];
                 Req {
                     method: Method::PATCH,

@@ -70,6 +70,38 @@ impl Target {
         Ok(())
     }
 
+    /// Sends one request and returns the value of its response header `name` (the request must
+    /// succeed).
+    pub async fn header(&self, req: &Req, name: &str) -> anyhow::Result<Option<String>> {
+        let response = self.build(req).send().await?;
+        let status = response.status();
+        let value = response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let text = response.text().await?;
+        if !status.is_success() {
+            bail!("{} answered {status}: {text}", req.path);
+        }
+        Ok(value)
+    }
+
+    /// An unauthenticated `GET` of `path` (health and metrics), its body as text.
+    pub async fn get_text(&self, path: &str) -> anyhow::Result<String> {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await?;
+        let status = response.status();
+        let text = response.text().await?;
+        if !status.is_success() {
+            bail!("{path} answered {status}");
+        }
+        Ok(text)
+    }
+
     /// Sends one request and returns its body (to check answers before measuring).
     pub async fn fetch(&self, req: &Req) -> anyhow::Result<String> {
         let response = self.build(req).send().await?;
@@ -87,6 +119,8 @@ impl Target {
 pub struct Throughput {
     pub requests: u64,
     pub rps: f64,
+    /// Requests that failed or answered anything but 2xx (not counted in `requests`).
+    pub errors: u64,
 }
 
 /// `connections` clients send back to back for `duration` (and at most `max_requests`).
@@ -127,7 +161,32 @@ pub async fn closed_loop(
     Ok(Throughput {
         requests,
         rps: requests as f64 / elapsed,
+        errors,
     })
+}
+
+/// Sends every request of `work` once, over `connections` connections, and fails on the first
+/// that does not answer 2xx: a pass that both proves every request is answerable and warms
+/// whatever the server keeps per user or per resource.
+pub async fn pass(target: &Target, work: &Workload, connections: usize) -> anyhow::Result<()> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let (target, work, next) = (target.clone(), work.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(req) = work.requests.get(i) else {
+                    return Ok::<(), anyhow::Error>(());
+                };
+                target.fetch(req).await?;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    Ok(())
 }
 
 /// What an open-loop run measured.

@@ -5,7 +5,8 @@
 //! create databases), `BENCH_REPS` (5), `BENCH_G3_MAX` (1000000), `BENCH_G3_SQLITE_MAX`
 //! (100000), `BENCH_G1_CLOSED_SECS` (3), `BENCH_G1_OPEN_SECS` (5), `BENCH_G4_CLOSED_SECS` (3), `BENCH_G4_RATE` (100),
 //! `BENCH_G4_LATENCY_SECS` (10), `BENCH_G4_REPS` (9), `BENCH_G4_BACKEND` (both; `postgresql` or `sqlite`: only that one),
-//! `BENCH_KEEP_DBS` (unset).
+//! `BENCH_G1_MEMORY_OFF` (1; 0 skips G1's memory-off server), `BENCH_G1_GROUPS` (100000; fewer
+//! only to try the harness out), `BENCH_KEEP_DBS` (unset).
 
 mod g1;
 mod g2;
@@ -64,14 +65,25 @@ async fn main() -> anyhow::Result<()> {
     let mut report = report::Report::new(reps);
 
     if what == "count" {
-        // What one request costs in database traffic, on PostgreSQL.
+        // What one request costs in database traffic, on PostgreSQL, memory on and off.
         let seeded = seed::seed(&places, Backend::Postgres, "count", small_shape(), 7).await?;
-        let costs = g1::count_costs(&seeded, &logs, &upstream(&places.postgres_admin_url)).await?;
-        for (name, cost) in &costs {
-            println!(
-                "{name}: {:.2} round trips, {:.2} statements, {:.2} parses per request",
-                cost.round_trips, cost.statements, cost.parses
-            );
+        let upstream = upstream(&places.postgres_admin_url);
+        let on = g1::count_costs(&seeded, &logs, &upstream, &g1::ON_ARMS[1..], &[]).await?;
+        let off = g1::count_costs(
+            &seeded,
+            &logs,
+            &upstream,
+            &g1::OFF_ARMS[1..],
+            &g1::MEMORY_OFF,
+        )
+        .await?;
+        for (label, costs) in [("memory on", on), ("memory off", off)] {
+            for (name, cost) in &costs {
+                println!(
+                    "{label}, {name}: {:.2} round trips, {:.2} statements, {:.2} parses per request",
+                    cost.round_trips, cost.statements, cost.parses
+                );
+            }
         }
         places.drop(&seeded).await?;
         return Ok(());
@@ -79,7 +91,7 @@ async fn main() -> anyhow::Result<()> {
 
     if what == "all" || what == "g2" {
         eprintln!("== G2: in-process decision, Roster vs Cedar vs casbin");
-        report.g2 = Some(g2::run(reps).await?);
+        report.g2 = Some(g2::run(&places, reps, keep).await?);
     }
 
     if what == "all" || what == "g1" {
@@ -89,20 +101,38 @@ async fn main() -> anyhow::Result<()> {
             open: Duration::from_secs(env_or("BENCH_G1_OPEN_SECS", 5u64)),
             connections: 16,
             open_connections: 64,
+            memory_off: env_or("BENCH_G1_MEMORY_OFF", 1u8) != 0,
+        };
+        // Fewer groups only for trying the harness out; results are at G1_SHAPE.
+        let shape = Shape {
+            groups: env_or("BENCH_G1_GROUPS", G1_SHAPE.groups),
+            ..G1_SHAPE
         };
         for backend in [Backend::Postgres, Backend::Sqlite] {
             eprintln!(
                 "== G1 on {}: seeding {} groups",
                 backend.name(),
-                G1_SHAPE.groups
+                shape.groups
             );
-            let seeded = seed::seed(&places, backend, "g1", G1_SHAPE, 1).await?;
+            let seeded = seed::seed(&places, backend, "g1", shape, 1).await?;
             let mut result = g1::run(&seeded, plan, &logs)
                 .await
                 .with_context(|| format!("G1 on {}", backend.name()))?;
             if backend == Backend::Postgres {
+                // `/healthz` touches no database: nothing to count.
+                let upstream = upstream(&places.postgres_admin_url);
                 result.costs =
-                    g1::count_costs(&seeded, &logs, &upstream(&places.postgres_admin_url)).await?;
+                    g1::count_costs(&seeded, &logs, &upstream, &g1::ON_ARMS[1..], &[]).await?;
+                if plan.memory_off {
+                    result.off_costs = g1::count_costs(
+                        &seeded,
+                        &logs,
+                        &upstream,
+                        &g1::OFF_ARMS[1..],
+                        &g1::MEMORY_OFF,
+                    )
+                    .await?;
+                }
             }
             report.g1.push(result);
             if !keep {
@@ -134,7 +164,10 @@ async fn main() -> anyhow::Result<()> {
         };
         let only = std::env::var("BENCH_G4_BACKEND").ok();
         for backend in [Backend::Postgres, Backend::Sqlite] {
-            if only.as_deref().is_some_and(|name| !backend.name().eq_ignore_ascii_case(name)) {
+            if only
+                .as_deref()
+                .is_some_and(|name| !backend.name().eq_ignore_ascii_case(name))
+            {
                 continue;
             }
             eprintln!("== G4 on {}: writes and the change feed", backend.name());

@@ -9,6 +9,8 @@
 //!
 //! Writes never decide from memory: they decide inside their transaction, on the database.
 
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod coalesce;
 pub mod consistency;
 pub mod facts;
