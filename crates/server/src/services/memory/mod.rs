@@ -281,7 +281,10 @@ impl Decisions {
             return Ok(Some(fact));
         }
         crate::metrics::record_decision_lookup(false);
-        let fact = load::fact(&self.inner.db, key).await?;
+        // Boxed: the load's state is large, and every decision's future would otherwise carry
+        // it (and be moved with it) even when memory answers (G2 measured 17 % of a decision
+        // in `memmove`).
+        let fact = Box::pin(load::fact(&self.inner.db, key)).await?;
         let mut store = write(store);
         store.insert(key, fact.clone(), read_after);
         crate::metrics::record_decision_memory(store.bytes(), store.evicted());
