@@ -362,10 +362,14 @@ async fn resource_page(
         within: None,
     };
     let user = subject.lookup_user;
+    // The route reads the subject's memberships first (from memory, or as here the database).
+    let held = roster_server::services::access::MembershipIndex::load(&subject.one, user, None)
+        .await
+        .map_err(|e| lookup_failed("memberships", e))?;
     let rows = if expand {
-        resources::groups(&subject.one, user, user, lookup, &window).await
+        resources::groups(&subject.one, user, &held, lookup, &window).await
     } else {
-        resources::group_roots(&subject.one, user, user, lookup, &window).await
+        resources::group_roots(&subject.one, user, &held, lookup, &window).await
     }
     .map_err(|e| lookup_failed("resource lookup", e))?;
     let page = request
