@@ -393,11 +393,6 @@ impl Caller {
         &self.state.clock
     }
 
-    /// The server's decision memory.
-    pub fn decisions(&self) -> &crate::services::memory::Decisions {
-        &self.state.decisions
-    }
-
     /// The facts a read route decides on: memory (the authentication middleware brought it to
     /// the server's default consistency), or the database when memory is off.
     pub(crate) fn facts(&self) -> crate::services::memory::facts::Source<'_> {

@@ -249,15 +249,16 @@ pub async fn find_visible(
     ))
 }
 
-/// `GET /v1/users/{id}`: [`find_visible`], decided on the decision memory when it is on (the
-/// same rule, the same facts; the middleware has brought memory to the request's consistency).
-pub async fn read_visible(
-    decisions: &crate::services::memory::Decisions,
+/// `GET /v1/users/{id}`: [`find_visible`], decided on the read route's facts — the decision
+/// memory when it is on (the same rule; the middleware has brought memory to the request's
+/// consistency), else the database.
+pub(crate) async fn read_visible(
+    facts: &crate::services::memory::facts::Source<'_>,
     subject: Subject,
     id: Uuid,
 ) -> Result<entity::users::Model, ApiError> {
     use crate::services::memory::facts::Source;
-    match Source::of(decisions) {
+    match facts {
         Source::Remembered(memory) => guard::allow(domain::decide_account_read(
             memory.readable_user(subject, id).await?,
         )),

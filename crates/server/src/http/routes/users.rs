@@ -77,7 +77,7 @@ pub async fn create_user(caller: Caller, body: Json<CreateUser>) -> Answer {
 )]
 #[get("/users/{id}")]
 pub async fn get_user(caller: Caller, id: web::Path<Uuid>) -> Reply<repr::User> {
-    let user = users::read_visible(caller.decisions(), caller.subject, id.into_inner()).await?;
+    let user = users::read_visible(&caller.facts(), caller.subject, id.into_inner()).await?;
     Ok(web::Json(user.into()))
 }
 

@@ -18,37 +18,31 @@ pub(crate) struct Remembered<'a>(pub &'a Decisions);
 
 impl Remembered<'_> {
     pub async fn user(&self, id: Uuid) -> Result<Option<Arc<UserFacts>>, ApiError> {
-        match self.fact(Key::User(id)).await? {
+        match self.0.fact(Key::User(id)).await? {
             Fact::User(user) => Ok(user),
             _ => Err(mismatch()),
         }
     }
 
     pub async fn group(&self, id: Uuid) -> Result<Option<Arc<GroupEntry>>, ApiError> {
-        match self.fact(Key::Group(id)).await? {
+        match self.0.fact(Key::Group(id)).await? {
             Fact::Group(group) => Ok(group),
             _ => Err(mismatch()),
         }
     }
 
     async fn project(&self, id: Uuid) -> Result<Option<Arc<entity::projects::Model>>, ApiError> {
-        match self.fact(Key::Project(id)).await? {
+        match self.0.fact(Key::Project(id)).await? {
             Fact::Project(project) => Ok(project),
             _ => Err(mismatch()),
         }
     }
 
     async fn squad(&self, id: Uuid) -> Result<Option<Arc<entity::squads::Model>>, ApiError> {
-        match self.fact(Key::Squad(id)).await? {
+        match self.0.fact(Key::Squad(id)).await? {
             Fact::Squad(squad) => Ok(squad),
             _ => Err(mismatch()),
         }
-    }
-
-    async fn fact(&self, key: Key) -> Result<Fact, ApiError> {
-        self.0.fact(key).await?.ok_or_else(|| {
-            ApiError::internal(anyhow::anyhow!("decision memory was asked while it is off"))
-        })
     }
 
     /// The subject's effective role at the group with `path`.

@@ -65,7 +65,7 @@ async fn listen(decisions: Decisions, url: String, retry: Duration) {
 }
 
 /// One notification connection, for as long as it lasts.
-async fn listen_once(decisions: &Decisions, url: &str) -> Result<(), sea_orm::sqlx::Error> {
+async fn listen_once(decisions: &Decisions, url: &str) -> anyhow::Result<()> {
     let options = PgConnectOptions::from_str(url)?.application_name(&decisions.listener_name());
     let pool = PgPoolOptions::new()
         .max_connections(1)
@@ -75,13 +75,8 @@ async fn listen_once(decisions: &Decisions, url: &str) -> Result<(), sea_orm::sq
     listener.listen(CHANNEL).await?;
     // Listening from here on: whatever committed before is read from the feed, so nothing
     // falls between the two.
-    let current = crate::services::changes::revision::read(decisions.db())
-        .await
-        .map_err(|e| sea_orm::sqlx::Error::Protocol(e.to_string()))?;
-    decisions
-        .catch_up(current.revision)
-        .await
-        .map_err(|e| sea_orm::sqlx::Error::Protocol(e.to_string()))?;
+    let current = crate::services::changes::revision::read(decisions.db()).await?;
+    decisions.catch_up(current.revision).await?;
     decisions.set_following(true);
     tracing::info!("following revisions by notification");
     // `try_recv` answers `None` when the connection is lost (`recv` would reconnect silently,

@@ -266,11 +266,13 @@ impl Decisions {
         FactSource::principal(&facts::Remembered(self), id).await
     }
 
-    /// The fact behind `key`: from memory, or read from the database and kept. `None` when
-    /// memory is off.
-    pub(crate) async fn fact(&self, key: Key) -> Result<Option<Fact>, ApiError> {
+    /// The fact behind `key`: from memory, or read from the database and kept. Only a
+    /// `Remembered` source asks, and one exists only while memory is on.
+    pub(crate) async fn fact(&self, key: Key) -> Result<Fact, ApiError> {
         let Some(store) = &self.inner.store else {
-            return Ok(None);
+            return Err(ApiError::internal(anyhow::anyhow!(
+                "decision memory was asked while it is off"
+            )));
         };
         let (hit, read_after) = {
             let store = read(store);
@@ -278,7 +280,7 @@ impl Decisions {
         };
         if let Some(fact) = hit {
             crate::metrics::record_decision_lookup(true);
-            return Ok(Some(fact));
+            return Ok(fact);
         }
         crate::metrics::record_decision_lookup(false);
         // Boxed: the load's state is large, and every decision's future would otherwise carry
@@ -288,7 +290,7 @@ impl Decisions {
         let mut store = write(store);
         store.insert(key, fact.clone(), read_after);
         crate::metrics::record_decision_memory(store.bytes(), store.evicted());
-        Ok(Some(fact))
+        Ok(fact)
     }
 
     /// Settles `consistency` (the server's default when `None`; a bad token is a 400 naming
@@ -304,17 +306,20 @@ impl Decisions {
         self.settle(consistency.unwrap_or(self.inner.default), field)
             .await?;
         let source = facts::Source::of(self);
-        if !self.enabled() {
+        let facts::Source::Remembered(memory) = &source else {
             // Authentication read the caller from the database a moment ago.
             return Ok((source, caller));
-        }
-        let principal = FactSource::principal(&source, caller.user_id)
+        };
+        // The caller's entry is shared, not copied: only their standing is needed here.
+        let subject = memory
+            .user(caller.user_id)
             .await?
-            .filter(|principal| principal.user.active)
+            .filter(|user| user.principal.user.active)
+            .map(|user| user.subject())
             .ok_or(ApiError::Unauthenticated(
                 "the token's user no longer exists or is deactivated",
             ))?;
-        Ok((source, Subject::from(&principal)))
+        Ok((source, subject))
     }
 
     pub(crate) fn db(&self) -> &DatabaseConnection {
