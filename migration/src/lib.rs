@@ -28,6 +28,7 @@ mod m0014_user_identity;
 mod m0015_scim_user_attributes;
 mod m0016_idp_groups;
 mod m0017_revision_notifications;
+mod m0018_console_sessions;
 mod support;
 
 /// All of Roster's migrations, oldest first.
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_scim_user_attributes::Migration),
             Box::new(m0016_idp_groups::Migration),
             Box::new(m0017_revision_notifications::Migration),
+            Box::new(m0018_console_sessions::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@
 //! | [`revisions`] | the one-row counter that numbers changes | none |
 //! | [`webhooks`], [`webhook_deliveries`] | endpoints and their outbox | endpoint, deliveries |
 //! | [`scim_tokens`] | identity providers' bearer tokens, hashed | none |
+//! | [`console_login_codes`], [`console_sessions`] | the console's one-time codes and sessions, hashed | a user |
 //! | [`idp_groups`], [`idp_group_members`], [`idp_bindings`] | identity providers' groups, their members, what they grant | group; members, bindings |
 //!
 //! The schema itself (constraints, indexes, the database-enforced invariants) lives in the
@@ -31,6 +32,8 @@
 mod macros;
 
 pub mod audit_events;
+pub mod console_login_codes;
+pub mod console_sessions;
 pub mod group_member_sources;
 pub mod group_members;
 pub mod groups;

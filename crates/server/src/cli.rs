@@ -1,4 +1,5 @@
-//! The subcommands: `serve` (default), `token`, `changes`, `scim-token` and `bootstrap`.
+//! The subcommands: `serve` (default), `token`, `login-link`, `changes`, `scim-token` and
+//! `bootstrap`.
 
 use anyhow::{Context, bail};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -13,6 +14,9 @@ use crate::startup::{Application, prepare_database};
 /// How long the token printed on first start stays valid.
 const FIRST_TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
+/// How long the console link printed on first start can be opened.
+const FIRST_LINK_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = cli.settings;
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
@@ -22,6 +26,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let keys = keys(&settings)?;
             let user = find_user(&db, &user).await?;
             println!("{}", keys.issue(user.id, ttl)?);
+            Ok(())
+        }
+        Command::LoginLink { user, ttl } => {
+            let db = prepare_database(&settings).await?;
+            let user = find_user(&db, &user).await?;
+            if !user.active {
+                bail!("{} is deactivated and cannot sign in", user.user_name);
+            }
+            println!(
+                "{}",
+                login_link(&db, &settings.public_url(), user.id, ttl).await?
+            );
             Ok(())
         }
         Command::Changes { after, follow } => {
@@ -63,8 +79,18 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let address = format!("http://{}:{}", app.state().settings.bind.ip(), app.port());
     println!("Roster is listening on {address}");
     println!("API docs: {address}/docs/");
+    println!("Console:  {address}/console (sign in with `roster login-link --user <email>`)");
     if let Some(created) = created {
         print_first_admin(&keys, &created)?;
+        let base = match &app.state().settings.public_url {
+            Some(_) => app.state().settings.public_url(),
+            None => address.clone(),
+        };
+        let link = login_link(&app.state().db, &base, created.user.id, FIRST_LINK_TTL).await?;
+        println!("Open the console as them (the link works once, within an hour):");
+        println!();
+        println!("{link}");
+        println!();
     }
     tracing::info!(%address, "serving");
     app.run_until_stopped().await?;
@@ -218,4 +244,17 @@ async fn find_user(db: &DatabaseConnection, key: &str) -> anyhow::Result<entity:
         }
     };
     found.with_context(|| format!("no user has the id or email `{key}`"))
+}
+
+/// A one-time console sign-in link for `user_id`, valid for `ttl`.
+async fn login_link(
+    db: &DatabaseConnection,
+    base_url: &str,
+    user_id: Uuid,
+    ttl: std::time::Duration,
+) -> anyhow::Result<String> {
+    let code = crate::services::console_sessions::issue_code(db, user_id, ttl)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot store the login code: {e}"))?;
+    Ok(format!("{base_url}/console/login?code={code}"))
 }

@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod cli;
+pub mod console;
 pub mod convert;
 pub mod db;
 pub mod delivery;

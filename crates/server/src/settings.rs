@@ -38,6 +38,15 @@ pub enum Command {
         #[arg(long, default_value = "1h", value_parser = parse_duration)]
         ttl: Duration,
     },
+    /// Print a one-time link that signs a user in to the console (spec §12).
+    LoginLink {
+        /// The user's id or email address.
+        #[arg(long)]
+        user: String,
+        /// How long the link can be opened, e.g. `15m`, `1h`.
+        #[arg(long, default_value = "15m", value_parser = parse_duration)]
+        ttl: Duration,
+    },
     /// Print the change feed, one JSON line per change, oldest first (spec §8).
     Changes {
         /// Start after this revision (0: from the beginning).
@@ -162,6 +171,13 @@ pub struct Settings {
     /// after losing it (meanwhile `minimize_latency` answers as `fully_consistent`).
     #[arg(long, global = true, env = "ROSTER_NOTIFY_RETRY", default_value = "1s", value_parser = parse_duration)]
     pub notify_retry: Duration,
+    /// How long a console session lasts after its login link is opened.
+    #[arg(long, global = true, env = "ROSTER_CONSOLE_SESSION_TTL", default_value = "8h", value_parser = parse_duration)]
+    pub console_session_ttl: Duration,
+    /// The address people reach this server at, for the links `roster login-link` prints
+    /// (default: `http://` and the listen address).
+    #[arg(long, global = true, env = "ROSTER_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 impl Settings {
@@ -170,6 +186,15 @@ impl Settings {
         let mut settings = Cli::parse_from(["roster"]).settings;
         settings.database_url = Some(database_url.into());
         settings
+    }
+
+    /// Where people reach this server: `ROSTER_PUBLIC_URL` without a trailing slash, else
+    /// `http://` and the listen address.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.bind),
+        }
     }
 
     /// The configured database URL, falling back to `DATABASE_URL`, then the embedded default.

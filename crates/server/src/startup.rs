@@ -194,6 +194,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()))
             .service(web::redirect("/docs", "/docs/"))
             .configure(crate::http::scim::configure)
+            .configure(crate::console::configure)
             .default_service(web::to(fallback::no_route))
             .wrap(from_fn(crate::http::head::as_get))
             .wrap(ErrorHandlers::new().default_handler(fallback::ensure_problem))

@@ -52,7 +52,8 @@ const SETTLED_BY_THE_ROUTE: [&str; 2] = ["/v1/check", "/v1/lookup/"];
 
 /// The token's user: from the decision memory when it is on (brought to the server's default
 /// consistency first, except on the routes that settle their own), else from the database.
-async fn caller(
+/// The console's sessions load their user here too.
+pub(crate) async fn caller(
     state: &AppState,
     path: &str,
     user_id: uuid::Uuid,

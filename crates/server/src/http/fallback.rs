@@ -106,13 +106,15 @@ pub fn query_error(
 pub fn ensure_problem<B: MessageBody + 'static>(
     response: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    // Problems pass, and so do SCIM Error bodies: `/scim/v2` answers in SCIM's own format.
+    // Problems pass, and so do SCIM Error bodies (`/scim/v2` answers in SCIM's own format) and
+    // the console's error pages (HTML, for a person).
     let is_problem = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| {
             v.as_bytes().starts_with(PROBLEM_JSON.as_bytes())
                 || v.as_bytes().starts_with(super::scim::SCIM_JSON.as_bytes())
+                || v.as_bytes().starts_with(crate::console::HTML.as_bytes())
         });
     if is_problem {
         return Ok(ErrorHandlerResponse::Response(

@@ -193,6 +193,52 @@ pub async fn descendants(
     views(db, subject, rows).await
 }
 
+/// The groups the caller may view whose name contains `text` (in any case), in tree order:
+/// the console's tree search. Candidates are read from the subtrees of the caller's own
+/// groups (the whole forest for a system admin), then each is decided like any read.
+pub async fn search(
+    db: &impl ConnectionTrait,
+    subject: Subject,
+    text: &str,
+    window: &Window<domain::GroupPath>,
+) -> Result<Vec<GroupView>, ApiError> {
+    use entity::groups::Column;
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+    let escaped: String = text
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    let contains = Expr::expr(Func::lower(Expr::col((
+        entity::groups::Entity,
+        Column::Name,
+    ))))
+    .like(LikeExpr::new(format!("%{escaped}%")).escape('\\'));
+    let mut query = entity::groups::Entity::find().filter(contains);
+    if subject.system_admin_at.is_none() {
+        let index = MembershipIndex::load(db, subject, None).await?;
+        let mine = entity::groups::Entity::find()
+            .filter(Column::Id.is_in(index.groups()))
+            .all(db)
+            .await?;
+        let roots = mine
+            .iter()
+            .map(access::stored_path)
+            .collect::<Result<Vec<_>, _>>()?;
+        if roots.is_empty() {
+            return Ok(Vec::new());
+        }
+        query = query.filter(tree::in_any_subtree(db.get_database_backend(), &roots));
+    }
+    let window = window.map(|path| path.as_str().to_owned());
+    let rows = window.read(db, query, Column::Path).await?;
+    let found = views(db, subject, rows).await?;
+    Ok(found.into_iter().filter(|v| v.my_role.is_some()).collect())
+}
+
 /// The ancestors of a group the caller may view, root first — a breadcrumb, shown even where
 /// the caller has no role of their own.
 pub async fn ancestors(

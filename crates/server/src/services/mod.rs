@@ -8,6 +8,7 @@ pub mod audit;
 pub mod bootstrap;
 pub mod changes;
 pub mod check;
+pub mod console_sessions;
 pub mod demo;
 pub mod group_members;
 pub mod groups;

@@ -1,0 +1,112 @@
+//! Signing in and out. `roster login-link` prints `/console/login?code=…`; opening it spends
+//! the code and sets the session cookie. The sign-in page only explains how to get a link:
+//! the console has no passwords.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use maud::html;
+use serde::Deserialize;
+
+use crate::console::csrf::Submitted;
+use crate::console::refusal::Refusal;
+use crate::console::{HTML, layout, session};
+use crate::services::console_sessions;
+use crate::state::AppState;
+
+/// The routes open without a session.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/sign-in", web::get().to(sign_in))
+        .route("/login", web::get().to(login));
+}
+
+/// The route that needs one.
+pub fn configure_signed_in(cfg: &mut web::ServiceConfig) {
+    cfg.route("/sign-out", web::post().to(sign_out));
+}
+
+#[derive(Deserialize)]
+struct SignInQuery {
+    why: Option<String>,
+}
+
+async fn sign_in(query: web::Query<SignInQuery>) -> HttpResponse {
+    let why = match query.why.as_deref() {
+        Some("expired") => Some("Your session has ended or expired. Sign in again."),
+        Some("inactive") => Some("Your account is deactivated or no longer exists."),
+        Some("signed-out") => Some("You are signed out."),
+        _ => None,
+    };
+    html_page(
+        actix_web::http::StatusCode::OK,
+        layout::bare(
+            "Sign in",
+            html! {
+                @if let Some(why) = why { div class="notice" role="status" { p { (why) } } }
+                p { "The console has no passwords. Ask for a one-time sign-in link on the server:" }
+                pre { code { "roster login-link --user you@example.com" } }
+                p { "Open the link it prints within its lifetime (15 minutes unless " code { "--ttl" } " says otherwise). It works once." }
+            },
+        ),
+    )
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    code: Option<String>,
+}
+
+async fn login(
+    state: web::Data<AppState>,
+    query: web::Query<LoginQuery>,
+) -> Result<HttpResponse, Refusal> {
+    let code = query.code.as_deref().unwrap_or_default();
+    let ttl = state.settings.console_session_ttl;
+    let redeemed = if code.is_empty() {
+        None
+    } else {
+        console_sessions::redeem(&state.db, code, ttl).await?
+    };
+    let Some((token, _)) = redeemed else {
+        return Ok(html_page(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            layout::bare(
+                "This sign-in link cannot be used",
+                html! {
+                    div class="notice error" role="alert" {
+                        p { "The link was used already, has expired, or was never issued. Each link works once." }
+                    }
+                    p { "Ask for a new one: " code { "roster login-link --user you@example.com" } }
+                },
+            ),
+        ));
+    };
+    let max_age = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/console/groups"))
+        .insert_header((
+            header::SET_COOKIE,
+            session::set_cookie(&state.settings, &token, max_age),
+        ))
+        .finish())
+}
+
+async fn sign_out(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _form: Submitted<serde::de::IgnoredAny>,
+) -> Result<HttpResponse, Refusal> {
+    if let Some(token) = session::cookie(&req) {
+        console_sessions::end(&state.db, &token).await?;
+    }
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/console/sign-in?why=signed-out"))
+        .insert_header((header::SET_COOKIE, session::clear_cookie(&state.settings)))
+        .finish())
+}
+
+/// A rendered page with a status.
+pub fn html_page(status: actix_web::http::StatusCode, page: maud::Markup) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, HTML))
+        .body(page.into_string())
+}

@@ -1,0 +1,74 @@
+//! What the console shows when the API would answer an error: the same problem (status, code,
+//! detail, each bad field), as a page a person can read.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpResponse, ResponseError};
+use maud::{Markup, html};
+
+use super::layout;
+use crate::error::ApiError;
+
+/// An error a console handler returns: rendered as a page with the API's status.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct Refusal(#[from] pub ApiError);
+
+impl From<sea_orm::DbErr> for Refusal {
+    fn from(error: sea_orm::DbErr) -> Self {
+        Self(error.into())
+    }
+}
+
+impl ResponseError for Refusal {
+    fn status_code(&self) -> StatusCode {
+        self.0.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = &self.0 {
+            tracing::error!(error = %crate::error::cause_chain(cause), "internal error");
+        }
+        let page = layout::bare(
+            "Refused",
+            html! {
+                (problem(&self.0))
+                p { a href="/console/groups" { "Back to the groups" } }
+            },
+        );
+        HttpResponse::build(self.status_code())
+            .insert_header((header::CONTENT_TYPE, super::HTML))
+            .body(page.into_string())
+    }
+}
+
+/// A problem as a notice: what went wrong, the API's code, and each field that is wrong.
+pub fn problem(error: &ApiError) -> Markup {
+    let problem = error.problem();
+    html! {
+        div class="notice error" role="alert" {
+            p {
+                strong { (problem.title) } ": " (sentence(&problem.detail))
+                " " span class="code" { "(" (problem.code) ")" }
+            }
+            @if let Some(errors) = &problem.errors {
+                @if errors.len() > 1 {
+                    ul { @for e in errors { li { code { (e.field) } " " (e.message) } } }
+                }
+            }
+        }
+    }
+}
+
+/// The detail with a capital letter and a full stop, as a sentence on a page reads.
+fn sentence(detail: &str) -> String {
+    let mut chars = detail.chars();
+    let mut text: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    if !text.ends_with('.') {
+        text.push('.');
+    }
+    text
+}
