@@ -12,6 +12,7 @@ mod csrf;
 mod headers;
 mod layout;
 mod pages;
+mod people;
 mod refusal;
 mod session;
 mod viewer;

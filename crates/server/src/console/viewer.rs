@@ -11,10 +11,10 @@ use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::http::extract::Caller;
 
+#[derive(Debug)]
 pub struct Viewer {
     pub caller: Caller,
     pub user: entity::users::Model,
-    pub system_admin: bool,
     /// The token every form of the page carries.
     pub csrf: String,
 }
@@ -40,7 +40,6 @@ fn viewer(req: &HttpRequest, payload: &mut Payload) -> Result<Viewer, Refusal> {
     Ok(Viewer {
         caller,
         user: principal.user.clone(),
-        system_admin: principal.is_system_admin(),
         csrf: csrf::token(&session.0),
     })
 }

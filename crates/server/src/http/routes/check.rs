@@ -121,7 +121,7 @@ pub struct BatchAnswer {
 
 /// Validates a check's names and pairings; fields are prefixed (e.g. `checks[3].`) inside a
 /// batch.
-fn parse_check(
+pub(crate) fn parse_check(
     user_id: Option<Uuid>,
     capability: &str,
     resource: &ResourceRef,

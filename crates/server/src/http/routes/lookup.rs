@@ -318,7 +318,11 @@ pub struct UserAccess {
 )]
 #[get("/users/{id}/access")]
 pub async fn get_user_access(caller: Caller, id: web::Path<Uuid>) -> Reply<UserAccess> {
-    let id = id.into_inner();
+    Ok(web::Json(user_access(&caller, id.into_inner()).await?))
+}
+
+/// The effective access of user `id` as `caller` may read it (also the console's person page).
+pub(crate) async fn user_access(caller: &Caller, id: Uuid) -> Result<UserAccess, ApiError> {
     let db = caller.db();
     let subject = if id == caller.subject.user_id {
         caller.subject
@@ -350,13 +354,12 @@ pub async fn get_user_access(caller: Caller, id: web::Path<Uuid>) -> Reply<UserA
         |item| Ok(item.resource.id),
     )
     .await?;
-    let access = UserAccess {
+    Ok(UserAccess {
         user_id: id,
         system_admin: subject.system_admin_at.is_some(),
         groups: groups.into_iter().map(FoundResource::from).collect(),
         projects: projects.into_iter().map(FoundResource::from).collect(),
-    };
-    Ok(web::Json(access))
+    })
 }
 
 /// Every item of a lookup, read a full page at a time: `read` answers a window with up to one

@@ -108,7 +108,7 @@ pub struct ListUsersQuery {
 
 impl ListUsersQuery {
     /// Validates every parameter, reporting each bad one by name.
-    fn parse(self) -> Result<(PageRequest, Window<Uuid>, UserFilter), ApiError> {
+    pub(crate) fn parse(self) -> Result<(PageRequest, Window<Uuid>, UserFilter), ApiError> {
         let mut errors = Vec::new();
         let limit = match self.limit.as_deref().map(str::parse::<u64>) {
             None => None,
