@@ -11,7 +11,6 @@ use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::http::extract::Caller;
 
-#[derive(Debug)]
 pub struct Viewer {
     pub caller: Caller,
     pub user: entity::users::Model,
