@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod app;
+pub mod console;
 pub mod db;
 pub mod receiver;
 pub mod routes;

@@ -42,18 +42,25 @@ impl ResponseError for Refusal {
     }
 }
 
-/// A problem as a notice: what went wrong, the API's code, and each field that is wrong.
+/// A problem as a notice: what went wrong and the API's code; for invalid input, each field
+/// that is wrong and why.
 pub fn problem(error: &ApiError) -> Markup {
     let problem = error.problem();
     html! {
         div class="notice error" role="alert" {
-            p {
-                strong { (problem.title) } ": " (sentence(&problem.detail))
-                " " span class="code" { "(" (problem.code) ")" }
-            }
-            @if let Some(errors) = &problem.errors {
-                @if errors.len() > 1 {
+            @match &problem.errors {
+                Some(errors) => {
+                    p {
+                        strong { (problem.title) } ": the input is not valid. "
+                        span class="code" { "(" (problem.code) ")" }
+                    }
                     ul { @for e in errors { li { code { (e.field) } " " (e.message) } } }
+                }
+                None => {
+                    p {
+                        strong { (problem.title) } ": " (sentence(&problem.detail))
+                        " " span class="code" { "(" (problem.code) ")" }
+                    }
                 }
             }
         }

@@ -90,9 +90,9 @@ async fn show(viewer: Viewer, id: web::Path<Uuid>) -> Result<HttpResponse, Refus
                     p { strong { "System admin:" } " every capability everywhere." }
                 }
                 h3 { "Groups" }
-                (resources(&access.groups, "group", "/console/groups/"))
+                (resources(&access.groups, "Group", "/console/groups/"))
                 h3 { "Projects" }
-                (resources(&access.projects, "project", "/console/projects/"))
+                (resources(&access.projects, "Project", "/console/projects/"))
                 h2 { "Reporting lines" }
                 (chains(&viewer, id, &access.projects).await?)
             }
@@ -112,7 +112,7 @@ async fn show(viewer: Viewer, id: web::Path<Uuid>) -> Result<HttpResponse, Refus
 fn resources(items: &[FoundResource], kind: &str, base: &str) -> Markup {
     html! {
         @if items.is_empty() {
-            (layout::none(&format!("No {kind} roles.")))
+            (layout::none(&format!("No {} roles.", kind.to_lowercase())))
         } @else {
             table {
                 thead { tr {
