@@ -355,10 +355,14 @@ async fn target(viewer: &Viewer, binding: &entity::idp_bindings::Model) -> Resul
         }
     } else if let Some(id) = binding.squad_id {
         match squads::get(&facts, caller.subject, id).await {
-            Ok(squad) => html! {
-                "Squad " (squad.name) " in "
-                a href={ "/console/projects/" (squad.project_id) } { "its project" }
-            },
+            Ok(squad) => {
+                // Whoever may see a squad may see its project.
+                let project = projects::get(&facts, caller.subject, squad.project_id).await?;
+                html! {
+                    "Squad " (squad.name) " in project "
+                    a href={ "/console/projects/" (squad.project_id) } { (project.project.name) }
+                }
+            }
             Err(e) if hidden(&e) => html! { "Squad " code { (id) } },
             Err(e) => return Err(e.into()),
         }
