@@ -10,8 +10,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 use uuid::Uuid;
 
-use super::audit::{Filters, People, details, inline, resource, when};
+use crate::console::filters::Filters;
+use crate::console::people::People;
+use crate::console::refusal::inline;
 use crate::console::refusal::{Refusal, problem};
+use crate::console::show::{details, resource, when};
 use crate::console::viewer::Viewer;
 use crate::console::{layout, pages::sign_in::html_page};
 use crate::error::ApiError;
@@ -235,7 +238,7 @@ fn deltas(access: &[AccessDelta], people: &People) -> Markup {
                 tbody {
                     @for delta in access {
                         tr {
-                            td { (people.user(delta.user_id)) }
+                            td { (people.link(delta.user_id)) }
                             td { (resource(&delta.node_type, Some(delta.id))) }
                             td { (role(delta.before.as_deref())) }
                             td { (role(delta.after.as_deref())) }

@@ -9,9 +9,11 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::audit::{People, inline, when};
 use crate::console::csrf::{self, Submitted};
+use crate::console::people::People;
+use crate::console::refusal::inline;
 use crate::console::refusal::{Refusal, problem};
+use crate::console::show::when;
 use crate::console::viewer::Viewer;
 use crate::console::{layout, pages::sign_in::html_page};
 use crate::error::{ApiError, FieldError};
@@ -341,7 +343,7 @@ async fn detail_page(
             @if let Some(until) = &webhook.previous_secret_until {
                 dt { "Previous secret signs until" } dd { (when(until)) }
             }
-            dt { "Created by" } dd { (people.user(webhook.created_by)) }
+            dt { "Created by" } dd { (people.link(webhook.created_by)) }
             dt { "Created" } dd { (when(&webhook.created_at)) }
             dt { "Updated" } dd { (when(&webhook.updated_at)) }
         }
