@@ -18,6 +18,7 @@ mod input;
 mod lookup;
 mod matrix;
 mod memory;
+mod org_chart;
 mod pagination;
 mod project_members;
 mod projects;
