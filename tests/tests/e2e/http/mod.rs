@@ -6,6 +6,7 @@ mod bootstrap;
 mod changes;
 mod check;
 mod check_everywhere;
+mod console_projects;
 mod contract;
 mod contract_patterns;
 mod deactivation;
