@@ -15,13 +15,12 @@ use super::{AddAttempt, ShowQuery, project_page};
 use crate::console::csrf::{self, Submitted};
 use crate::console::refusal::{self, Refusal};
 use crate::console::viewer::Viewer;
-use crate::console::{layout, pages::sign_in::html_page};
+use crate::console::{layout, pages::sign_in::html_page, people};
 use crate::convert;
 use crate::error::ApiError;
 use crate::http::extract::role_field;
 use crate::services::project_members::{self, Assignment};
-use crate::services::window::Window;
-use crate::services::{sources, users};
+use crate::services::sources;
 use domain::ProjectRole;
 
 /// A member's page, and the membership writes (relative to `/console`).
@@ -239,30 +238,16 @@ async fn add(
 
 /// Adds (or, for a member already there, updates) the membership; whether it was new.
 async fn add_by_email(viewer: &Viewer, project_id: Uuid, form: &AddForm) -> Result<bool, ApiError> {
-    let raw = form.email.as_deref().map(str::trim).unwrap_or_default();
-    let email = domain::Email::parse(raw).map_err(|e| ApiError::invalid("email", e.to_string()));
+    let raw = form.email.as_deref().unwrap_or_default();
     let assignment = assignment(form.role.as_deref(), form.reports_to.as_deref());
-    let (email, assignment) = match (email, assignment) {
-        (Ok(email), Ok(assignment)) => (email, assignment),
-        (email, assignment) => return Err(merged([email.err(), assignment.err()])),
+    let user = people::resolve(viewer, raw, "email").await;
+    let (user, assignment) = match (user, assignment) {
+        (Ok(user), Ok(assignment)) => (user, assignment),
+        (user, assignment) => return Err(merged([user.err(), assignment.err()])),
     };
     let caller = &viewer.caller;
-    let filter = users::UserFilter {
-        email: Some(email),
-        q: None,
-    };
-    let one = Window {
-        after: None,
-        limit: 1,
-    };
-    let user = users::list_visible(caller.db(), caller.subject, &filter, &one)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| ApiError::invalid("email", "names no user you can see"))?;
     let upserted =
-        project_members::upsert(caller.db(), caller.subject, project_id, user.id, assignment)
-            .await?;
+        project_members::upsert(caller.db(), caller.subject, project_id, user, assignment).await?;
     Ok(upserted.created())
 }
 
