@@ -1,4 +1,6 @@
-//! A filter form's values as the API's parsing wants them.
+//! A filter form's values as the API's parsing wants them, and its labelled text fields.
+
+use maud::{Markup, html};
 
 /// The non-empty values of a filter form's parameters, trimmed: a form submits its empty fields
 /// too, which the API's parsing would refuse. The first of repeated parameters counts.
@@ -35,6 +37,16 @@ impl Filters {
             query.append_pair(name, value);
         }
         query.finish()
+    }
+
+    /// A labelled text field of the filter form, showing the value it filters by now.
+    pub fn input(&self, name: &str, label: &str, placeholder: Option<&str>) -> Markup {
+        html! {
+            div {
+                label for=(name) { (label) }
+                input id=(name) name=(name) type="text" value=(self.get(name)) placeholder=[placeholder];
+            }
+        }
     }
 
     /// The filters as pairs, for the next page's link.

@@ -87,34 +87,12 @@ async fn list(viewer: Viewer, req: HttpRequest) -> Result<HttpResponse, Refusal>
 fn form(filters: &Filters) -> Markup {
     html! {
         form class="row" method="get" action=(PATH) aria-label="Filter the audit log" {
-            div {
-                label for="resource_type" { "Resource type" }
-                input id="resource_type" name="resource_type" type="text"
-                    value=(filters.get("resource_type")) placeholder="group_member";
-            }
-            div {
-                label for="resource_id" { "Resource id" }
-                input id="resource_id" name="resource_id" type="text"
-                    value=(filters.get("resource_id"));
-            }
-            div {
-                label for="actor_id" { "Actor (user id)" }
-                input id="actor_id" name="actor_id" type="text" value=(filters.get("actor_id"));
-            }
-            div {
-                label for="since" { "Since (RFC 3339)" }
-                input id="since" name="since" type="text" value=(filters.get("since"))
-                    placeholder="2026-01-31T00:00:00Z";
-            }
-            div {
-                label for="group_id" { "In group (id)" }
-                input id="group_id" name="group_id" type="text" value=(filters.get("group_id"));
-            }
-            div {
-                label for="project_id" { "In project (id)" }
-                input id="project_id" name="project_id" type="text"
-                    value=(filters.get("project_id"));
-            }
+            (filters.input("resource_type", "Resource type", Some("group_member")))
+            (filters.input("resource_id", "Resource id", None))
+            (filters.input("actor_id", "Actor (user id)", None))
+            (filters.input("since", "Since (RFC 3339)", Some("2026-01-31T00:00:00Z")))
+            (filters.input("group_id", "In group (id)", None))
+            (filters.input("project_id", "In project (id)", None))
             button type="submit" { "Filter" }
         }
     }

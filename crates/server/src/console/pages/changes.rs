@@ -82,25 +82,10 @@ async fn list(viewer: Viewer, req: HttpRequest) -> Result<HttpResponse, Refusal>
 fn form(filters: &Filters) -> Markup {
     html! {
         form class="row" method="get" action=(PATH) aria-label="Filter the changes" {
-            div {
-                label for="after" { "After revision" }
-                input id="after" name="after" type="text" inputmode="numeric"
-                    value=(filters.get("after")) placeholder="0";
-            }
-            div {
-                label for="resource_type" { "Resource type" }
-                input id="resource_type" name="resource_type" type="text"
-                    value=(filters.get("resource_type")) placeholder="group_member";
-            }
-            div {
-                label for="group_id" { "In group (id)" }
-                input id="group_id" name="group_id" type="text" value=(filters.get("group_id"));
-            }
-            div {
-                label for="project_id" { "In project (id)" }
-                input id="project_id" name="project_id" type="text"
-                    value=(filters.get("project_id"));
-            }
+            (filters.input("after", "After revision", Some("0")))
+            (filters.input("resource_type", "Resource type", Some("group_member")))
+            (filters.input("group_id", "In group (id)", None))
+            (filters.input("project_id", "In project (id)", None))
             button type="submit" { "Show changes" }
         }
     }
