@@ -38,7 +38,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     // Outside the session, so that a console write reaches the decision memory
                     // before its redirect is followed (as `/v1` writes do).
                     .wrap(from_fn(crate::http::revision::reflect))
-                    .configure(pages::configure),
+                    .configure(pages::configure)
+                    // A console address that serves nothing is a page too, not problem+json.
+                    .default_service(web::to(|| async {
+                        Err::<actix_web::HttpResponse, _>(refusal::Refusal(
+                            crate::error::ApiError::NoRoute,
+                        ))
+                    })),
             ),
     );
 }
