@@ -122,9 +122,9 @@ class Run:
                 f"{response.status} {response.url} has no Content-Security-Policy header",
             )
         errors = [
-            e
-            for e in self.console_errors
-            if not any(url in e for url in self.expected_failures)
+            f"{page}: {text} ({where})"
+            for page, text, where in self.console_errors
+            if where not in self.expected_failures
         ]
         self.check(not errors, "the browser logged errors:\n      " + "\n      ".join(errors))
         if self.responses:
@@ -152,10 +152,10 @@ class Run:
             # the server has none. That is the browser's request, not the page's.
             if where.endswith("/favicon.ico"):
                 return
-            self.console_errors.append(f"{page.url}: {message.text} ({where})")
+            self.console_errors.append((page.url, message.text, where))
 
         page.on("console", console)
-        page.on("pageerror", lambda error: self.console_errors.append(f"{page.url}: {error}"))
+        page.on("pageerror", lambda error: self.console_errors.append((page.url, str(error), "")))
         return page
 
     def expect_failure(self, path):
