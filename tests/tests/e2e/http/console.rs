@@ -325,7 +325,7 @@ async fn the_console_decides_as_the_api(db: &TestDb) {
     // A teacher sees the members but no forms, and a form sent anyway is refused.
     let teachers = app.console_session(teacher.id).await;
     let page = teachers.page(&format!("/console/groups/{class}")).await;
-    assert!(page.contains("Ada"), "{page}");
+    assert!(page.contains("ada@example.org"), "{page}");
     assert!(!page.contains("Add a member"), "{page}");
     let csrf = teachers.csrf().await;
     let refused = teachers

@@ -8,8 +8,10 @@ use tests::db::{Backend, TestDb};
 use super::support::{applied_versions, pg_enum_values, tables};
 
 /// Roster's tables, in alphabetical order.
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 18] = [
     "audit_events",
+    "console_login_codes",
+    "console_sessions",
     "group_members",
     "group_member_sources",
     "groups",
@@ -38,8 +40,8 @@ async fn assert_all_applied(conn: &DatabaseConnection) {
     let names = migration_names();
     // Eight tables, one index of the system admins (m0009), revisions (m0010), webhooks (m0011),
     // the counter's upkeep (m0012), SCIM tokens (m0013), user identity and attributes (m0014,
-    // m0015), IdP groups (m0016), revision notifications (m0017).
-    assert_eq!(names.len(), 17);
+    // m0015), IdP groups (m0016), revision notifications (m0017), console sign-in (m0018).
+    assert_eq!(names.len(), 18);
     assert_eq!(applied_versions(conn).await, names);
     assert!(
         Migrator::get_pending_migrations(conn)
@@ -52,7 +54,7 @@ async fn assert_all_applied(conn: &DatabaseConnection) {
             .await
             .expect("applied")
             .len(),
-        17
+        18
     );
     Migrator::status(conn).await.expect("status");
     let mut expected: Vec<String> = TABLES.iter().map(|t| (*t).to_owned()).collect();
@@ -92,7 +94,7 @@ async fn up_down_up_round_trip(db: &TestDb) {
             .await
             .expect("pending")
             .len(),
-        17
+        18
     );
     if db.backend == Backend::Postgres {
         // down() drops the enum types its up() created (and they are no longer in use).
@@ -140,9 +142,9 @@ async fn steps_down_and_up_one_at_a_time(db: &TestDb) {
 async fn existing_users_are_named_by_their_email(db: &TestDb) {
     let conn = cli_like_connection(db).await;
     Migrator::up(&conn, None).await.expect("up");
-    Migrator::down(&conn, Some(4))
+    Migrator::down(&conn, Some(5))
         .await
-        .expect("m0017 to m0014 down");
+        .expect("m0018 to m0014 down");
     let id = uuid::Uuid::now_v7();
     let now = chrono::Utc::now();
     super::support::exec(
