@@ -269,11 +269,13 @@ fn grantable(manager: Option<GroupRole>) -> Vec<GroupRole> {
         .collect()
 }
 
-fn role_select(id: &str, roles: &[GroupRole], selected: Option<GroupRole>) -> Markup {
+fn role_select(id: &str, roles: &[GroupRole], current: Option<GroupRole>) -> Markup {
+    // role filter: which option starts selected (the member's current role), not a decision.
+    let options = roles.iter().map(|r| (*r, current == Some(*r)));
     html! {
         select id=(id) name="role" {
-            @for role in roles {
-                option value=(role) selected[selected == Some(*role)] { (role) }
+            @for (role, chosen) in options {
+                option value=(role) selected[chosen] { (role) }
             }
         }
     }
