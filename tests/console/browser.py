@@ -11,11 +11,13 @@ rule, help text and target nodes, and fail the run after the steps.
 """
 
 import argparse
+import http.server
 import json
 import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -27,6 +29,28 @@ from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 
 IMPACTS = ["critical", "serious", "moderate", "minor"]
 FAILING_IMPACTS = {"critical", "serious"}
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    """A webhook endpoint on loopback that takes every delivery (204), so the webhook's page
+    has deliveries to show."""
+
+    received = 0
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        Receiver.received += 1
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def start_receiver():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 class Failed(Exception):
@@ -200,6 +224,18 @@ def find_ids(run: Run):
         found = run.api_ok("GET", f"/v1/users?q={email}%40example.org")["items"]
         run.check(len(found) == 1, f"no single demo user {email}")
         run.ids[email] = found[0]["id"]
+
+
+def make_webhook(run: Run):
+    """An endpoint on the school's subtree, made through the API before anything changes, so
+    that the scenario's changes are delivered to the loopback receiver and its page has a log."""
+    run.receiver = start_receiver()
+    port = run.receiver.server_address[1]
+    run.hook_url = f"http://127.0.0.1:{port}/roster-events"
+    made = run.api_ok("POST", "/v1/webhooks", {
+        "url": run.hook_url, "description": "Browser test receiver", "group_id": school_id(run),
+    })
+    run.ids["webhook"] = made["id"]
 
 
 def school_id(run: Run):
@@ -442,6 +478,146 @@ def step_refusal_page(run: Run):
     run.scan(page, "refused")
 
 
+def step_audit_and_changes(run: Run):
+    page = run.admin_page
+    group = run.ids["Class 7B"]
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Audit log").click()
+    expect(page.get_by_role("heading", level=1, name="Audit log")).to_be_visible()
+    page.get_by_label("Resource type").fill("group_member")
+    page.get_by_label("In group (id)").fill(group)
+    page.get_by_role("button", name="Filter").click()
+    rows = page.get_by_role("table").locator("tbody tr")
+    actions = page.get_by_role("table").locator("tbody tr td:nth-child(3)").all_inner_texts()
+    run.check(actions and all(a.startswith("group_member.") for a in actions), f"filtered actions: {actions}")
+    by_admin = rows.filter(has_text="Administrator")
+    run.check(by_admin.count() >= 3, f"the three member changes in Class 7B are not all listed: {actions}")
+    run.say(f"filtered by group_member in Class 7B: {len(actions)} events ({', '.join(sorted(set(actions)))}), by the Administrator")
+    rows.first.get_by_text("Before and after").click()
+    expect(rows.first.get_by_text("After", exact=True)).to_be_visible()
+    run.say("an event's before and after unfold")
+    run.scan(page, "audit")
+    run.screenshot(page, "audit")
+    page.get_by_label("Since (RFC 3339)").fill("yesterday")
+    with page.expect_response(lambda r: "/console/audit" in r.url) as answered:
+        page.get_by_role("button", name="Filter").click()
+    run.expect_failure(answered.value.url.replace(run.base, "", 1))
+    run.check(answered.value.status == 400, f"a bad since answered {answered.value.status}")
+    expect(page.get_by_role("alert")).to_contain_text("since")
+    run.say(f"a since that is not a time: 400, the problem on the page: {page.get_by_role('alert').inner_text().strip()!r}")
+    run.scan(page, "audit-bad-filter")
+
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Changes").click()
+    expect(page.get_by_role("heading", level=1, name="Changes")).to_be_visible()
+    page.get_by_label("In group (id)").fill(group)
+    page.get_by_role("button", name="Show changes").click()
+    changes = page.locator("article.change")
+    run.check(changes.count() >= 3, f"{changes.count()} changes in Class 7B")
+    added = changes.filter(has=page.get_by_role("heading", name=re.compile("group_member"))).filter(has_text="Linus Pauling")
+    run.check(added.count() >= 1, "no change names Linus Pauling's access")
+    run.say(f"the change feed of Class 7B: {changes.count()} changes, Linus Pauling's access among them")
+    run.scan(page, "changes")
+    run.screenshot(page, "changes")
+
+
+def step_webhooks(run: Run):
+    page = run.admin_page
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Webhooks").click()
+    expect(page.get_by_role("heading", level=1, name="Webhooks")).to_be_visible()
+    row = page.get_by_role("row", name=re.compile(re.escape(run.hook_url)))
+    expect(row).to_contain_text("Browser test receiver")
+    expect(row).to_contain_text("Enabled")
+    run.say("the webhook made through the API is listed, enabled, with its scope")
+    run.scan(page, "webhooks")
+    run.screenshot(page, "webhooks")
+    row.get_by_role("link", name=run.hook_url).click()
+    expect(page.get_by_role("heading", level=1, name=f"Webhook {run.hook_url}")).to_be_visible()
+    deadline = time.monotonic() + 15
+    while True:
+        log = page.get_by_role("table").locator("tbody tr")
+        if log.filter(has_text="succeeded").count() > 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+        page.reload()
+    run.check(log.filter(has_text="succeeded").count() > 0, "no delivery succeeded")
+    run.check(Receiver.received > 0, "the receiver got nothing")
+    run.say(f"its delivery log lists {log.count()} deliveries, succeeded ones among them "
+            f"(the receiver got {Receiver.received})")
+    run.scan(page, "webhook")
+    run.screenshot(page, "webhook")
+    page.get_by_role("button", name="Disable").click()
+    expect(page.get_by_role("status")).to_contain_text("The webhook is disabled")
+    run.check(run.api_ok("GET", f"/v1/webhooks/{run.ids['webhook']}")["enabled"] is False, "still enabled")
+    page.get_by_role("button", name="Enable").click()
+    expect(page.get_by_role("status")).to_contain_text("The webhook is enabled")
+    run.check(run.api_ok("GET", f"/v1/webhooks/{run.ids['webhook']}")["enabled"] is True, "still disabled")
+    run.say("\"Disable\" then \"Enable\": notices shown, the API agrees each time")
+
+    page.get_by_role("link", name="Back to the webhooks").click()
+    page.get_by_label("URL (http or https)").fill(run.hook_url + "/science")
+    page.get_by_label("Description (optional)").fill("Made in the console")
+    page.get_by_label(re.compile("^Only a group's subtree")).fill(run.ids["Science"])
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.get_by_role("button", name="Create the webhook").click()
+    run.check(posted.value.status == 201, f"creating a webhook answered {posted.value.status}")
+    created = page.get_by_role("status")
+    expect(created).to_contain_text("shown this once")
+    secret = created.locator("code").inner_text()
+    run.check(len(secret) > 20, f"no secret shown: {secret!r}")
+    made = [w for w in run.api_ok("GET", "/v1/webhooks?limit=100")["items"] if w["url"] == run.hook_url + "/science"]
+    run.check(len(made) == 1 and made[0]["description"] == "Made in the console", f"the API lists {made}")
+    run.say("\"Create the webhook\" for Science: 201, its secret shown once, the API lists it")
+    run.scan(page, "webhook-created")
+    page.get_by_role("button", name="Delete this webhook").click()
+    expect(page.get_by_role("status")).to_contain_text("The webhook is deleted")
+    status, _ = run.api("GET", f"/v1/webhooks/{made[0]['id']}")
+    run.check(status == 404, f"the deleted webhook answers {status}")
+    run.say("\"Delete this webhook\": notice shown, the API answers 404 for it")
+
+
+def step_idp_groups(run: Run):
+    scim = run.cli("scim-token", "create", "--name", "console-browser")
+    members = [{"value": run.ids["ada"]}, {"value": run.ids["grace"]}]
+    run.api_ok("POST", "/scim/v2/Groups", {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        "displayName": "Chess Club", "externalId": "okta-chess", "members": members,
+    }, token=scim)
+    run.say("an identity provider pushed \"Chess Club\" (Ada, Grace) over SCIM")
+    page = run.admin_page
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name="IdP groups").click()
+    expect(page.get_by_role("heading", level=1, name="IdP groups")).to_be_visible()
+    row = page.get_by_role("row", name=re.compile("Chess Club"))
+    expect(row).to_contain_text("okta-chess")
+    run.scan(page, "idp-groups")
+    run.screenshot(page, "idp-groups")
+    row.get_by_role("link", name="Chess Club").click()
+    expect(page.get_by_role("heading", level=1, name="IdP group Chess Club")).to_be_visible()
+    for name in ["Ada Lovelace", "Grace Hopper"]:
+        expect(page.locator("ul.results").get_by_role("link", name=name)).to_be_visible()
+    expect(page.get_by_text("It is bound nowhere")).to_be_visible()
+    run.say("its page lists Ada Lovelace and Grace Hopper, bound nowhere")
+    group = run.ids["Class 8A"]
+    page.get_by_label("Bind to").select_option("group")
+    page.get_by_label("Its id").fill(group)
+    page.get_by_label("Role", exact=True).select_option("student")
+    page.get_by_role("button", name="Bind").click()
+    expect(page.get_by_role("status")).to_contain_text("The IdP group is bound")
+    binding = page.get_by_role("row", name=re.compile("Class 8A"))
+    expect(binding).to_contain_text("student")
+    run.check(run.member_role(group, run.ids["ada"]) == "student", "Ada holds nothing in Class 8A")
+    run.say("\"Bind\" to Class 8A as student: the binding is listed, and the API shows Ada a student there")
+    run.scan(page, "idp-group")
+    run.screenshot(page, "idp-group")
+    binding.get_by_role("link", name="Class 8A").click()
+    ada = page.get_by_role("row", name=re.compile("Ada Lovelace"))
+    expect(ada.get_by_role("link", name="IdP group")).to_be_visible()
+    run.say("Class 8A's page names the IdP group as the source of Ada's membership")
+    page.go_back()
+    page.get_by_role("button", name="Delete binding").click()
+    expect(page.get_by_role("status")).to_contain_text("The binding is deleted")
+    run.check(run.member_role(group, run.ids["ada"]) is None, "Ada still holds a role in Class 8A")
+    run.say("\"Delete binding\": Ada holds nothing in Class 8A any more")
+
+
 def csrf_of(page: Page):
     return page.locator("form.sign-out input[name=csrf]").get_attribute("value")
 
@@ -565,6 +741,9 @@ STEPS = [
     ("A person's page: effective access", step_people),
     ("Why? — the check's answer and reason", step_why),
     ("A refusal page", step_refusal_page),
+    ("The audit log and the change feed", step_audit_and_changes),
+    ("Webhooks: the log of deliveries, disable and enable, create and delete", step_webhooks),
+    ("IdP groups: a group pushed over SCIM, bound and unbound", step_idp_groups),
     ("An escalation is refused with a readable message, nothing changes", step_escalation),
     ("Forms posted without the session's CSRF token are refused", step_csrf),
     ("Sign out; the old cookie opens nothing", step_sign_out),
@@ -587,6 +766,7 @@ def main():
         print(f"Chromium {browser.version} at {args.chromium}, against {args.base_url}", flush=True)
         run = Run(args, browser)
         find_ids(run)
+        make_webhook(run)
         for number, (title, body) in enumerate(STEPS, 1):
             try:
                 run.step(number, title, body)
