@@ -476,6 +476,8 @@ def step_refusal_page(run: Run):
     expect(page.get_by_role("alert")).to_contain_text("not_found")
     run.say("a group that does not exist: 404, the \"Refused\" page naming not_found")
     run.scan(page, "refused")
+    page.get_by_role("link", name="Back to the groups").click()
+    expect(page.get_by_role("heading", level=1, name="Groups")).to_be_visible()
 
 
 def step_audit_and_changes(run: Run):
@@ -523,7 +525,7 @@ def step_webhooks(run: Run):
     page = run.admin_page
     page.get_by_role("navigation", name="Sections").get_by_role("link", name="Webhooks").click()
     expect(page.get_by_role("heading", level=1, name="Webhooks")).to_be_visible()
-    row = page.get_by_role("row", name=re.compile(re.escape(run.hook_url)))
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=run.hook_url, exact=True))
     expect(row).to_contain_text("Browser test receiver")
     expect(row).to_contain_text("Enabled")
     run.say("the webhook made through the API is listed, enabled, with its scope")
@@ -544,6 +546,14 @@ def step_webhooks(run: Run):
             f"(the receiver got {Receiver.received})")
     run.scan(page, "webhook")
     run.screenshot(page, "webhook")
+    before = Receiver.received
+    log.first.get_by_role("button", name="Redeliver").click()
+    expect(page.get_by_role("status")).to_contain_text("queued to be sent again")
+    deadline = time.monotonic() + 15
+    while Receiver.received == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    run.check(Receiver.received > before, "the redelivery never arrived")
+    run.say("\"Redeliver\" on the first delivery: notice shown, and the receiver gets it again")
     page.get_by_role("button", name="Disable").click()
     expect(page.get_by_role("status")).to_contain_text("The webhook is disabled")
     run.check(run.api_ok("GET", f"/v1/webhooks/{run.ids['webhook']}")["enabled"] is False, "still enabled")
