@@ -7,6 +7,7 @@ mod changes;
 mod check;
 mod check_everywhere;
 mod console;
+mod console_pages;
 mod contract;
 mod contract_patterns;
 mod deactivation;
