@@ -220,6 +220,10 @@ def find_ids(run: Run):
     for name in ["Science", "Humanities", "Class 7B", "Class 8A", "Class 7C"]:
         run.check(name in names, f"the demo has no group {name}: {names}")
         run.ids[name] = names[name]
+    projects = run.api_ok("GET", "/v1/projects?limit=100")["items"]
+    fair = [p["id"] for p in projects if p["name"] == "Science Fair"]
+    run.check(len(fair) == 1, "the demo project Science Fair is missing")
+    run.ids["Science Fair"] = fair[0]
     for email in ["curie", "ada", "alan", "grace", "linus", "skinner", "darwin"]:
         found = run.api_ok("GET", f"/v1/users?q={email}%40example.org")["items"]
         run.check(len(found) == 1, f"no single demo user {email}")
@@ -480,6 +484,60 @@ def step_refusal_page(run: Run):
     expect(page.get_by_role("heading", level=1, name="Groups")).to_be_visible()
 
 
+def step_projects(run: Run):
+    page = run.admin_page
+    project, skinner, darwin = run.ids["Science Fair"], run.ids["skinner"], run.ids["darwin"]
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Projects").click()
+    expect(page.get_by_role("heading", level=1, name="Projects")).to_be_visible()
+    run.scan(page, "projects")
+    page.get_by_role("link", name="Science Fair").click()
+    expect(page.get_by_role("heading", level=1, name="Science Fair")).to_be_visible()
+    members = page.get_by_role("table")
+    for name, role in [("Marie Curie", "admin"), ("Charles Darwin", "pm"), ("Ada Lovelace", "squad_lead"),
+                       ("Alan Turing", "member"), ("Grace Hopper", "member"), ("Linus Pauling", "member")]:
+        expect(members.get_by_role("row", name=re.compile(name))).to_contain_text(role)
+    run.say("Science Fair's page lists its six members with their roles")
+    chart = page.locator("figure.chart")
+    svg = chart.locator("svg")
+    expect(svg).to_be_visible()
+    drawn = svg.text_content()
+    for name in ["Marie Curie", "Charles Darwin", "Ada Lovelace", "Linus Pauling"]:
+        run.check(name in drawn, f"the org chart does not name {name}")
+    run.check(svg.bounding_box()["width"] > 100, "the org chart is not drawn")
+    expect(chart.locator("figcaption")).to_contain_text("Who reports to whom in Science Fair")
+    run.say("the org chart is an inline SVG in figure.chart naming every member, with its caption")
+    for squad in ["Robotics", "Sensors", "Botany"]:
+        expect(page.get_by_text(squad, exact=True).first).to_be_visible()
+    run.say("the squads Robotics (with Sensors) and Botany are shown")
+    run.scan(page, "project")
+    run.screenshot(page, "project")
+
+    page.get_by_label("Email address").fill("skinner@example.org")
+    page.get_by_label("Project role").select_option("member")
+    page.get_by_role("button", name="Add member").click()
+    expect(page.get_by_role("status")).to_have_text("The member is added.")
+    added = run.api_ok("GET", f"/v1/projects/{project}/members/{skinner}")
+    run.check(added["role"] == "member", f"the API shows {added}")
+    run.say("\"Add member\" skinner@example.org as member: notice shown, the API agrees")
+    page.get_by_role("link", name="Details of Seymour Skinner").click()
+    expect(page.get_by_role("heading", level=1, name="Seymour Skinner in Science Fair")).to_be_visible()
+    page.get_by_label("Project role").select_option("squad_lead")
+    page.get_by_label("Reports to").select_option(darwin)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_have_text("The membership is saved.")
+    saved = run.api_ok("GET", f"/v1/projects/{project}/members/{skinner}")
+    run.check(saved["role"] == "squad_lead" and saved["reports_to"] == darwin, f"the API shows {saved}")
+    run.say("on his page, squad_lead reporting to Charles Darwin: \"Save\" — the API agrees")
+    expect(page.get_by_role("link", name="Charles Darwin").first).to_be_visible()
+    run.scan(page, "project-member")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Remove Seymour Skinner from the project").click()
+    expect(page.get_by_role("status")).to_have_text("The member is removed.")
+    status, _ = run.api("GET", f"/v1/projects/{project}/members/{skinner}")
+    run.check(status == 404, f"after removal the API answers {status}")
+    run.say("\"Remove Seymour Skinner from the project\" (confirmed): notice shown, the API answers 404")
+
+
 def step_audit_and_changes(run: Run):
     page = run.admin_page
     group = run.ids["Class 7B"]
@@ -675,6 +733,30 @@ def step_escalation(run: Run):
     run.check(run.member_role(group, ada) == "student", "Ada's role changed")
     run.say("changing Ada to a forged system_admin: 403 role_escalation; Ada is still a student")
 
+    # darwin, a teacher, is the pm of Science Fair: he may assign roles up to pm, not admin.
+    project, skinner = run.ids["Science Fair"], run.ids["skinner"]
+    darwin = run.context()
+    page = run.page(darwin)
+    page.goto(run.login_link("darwin@example.org"))
+    page.goto(run.url(f"/console/projects/{project}"))
+    offered = page.get_by_label("Project role").locator("option").all_inner_texts()
+    run.check("admin" not in offered, f"a pm is offered {offered}")
+    page.evaluate("() => document.getElementById('add-role').add(new Option('admin', 'admin'))")
+    page.get_by_label("Email address").fill("skinner@example.org")
+    page.get_by_label("Project role").select_option("admin")
+    run.expect_failure(f"/console/projects/{project}/members")
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.get_by_role("button", name="Add member").click()
+    run.check(posted.value.status == 403, f"granting admin answered {posted.value.status}")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("role_escalation")
+    status, _ = run.api("GET", f"/v1/projects/{project}/members/{skinner}")
+    run.check(status == 404, f"Skinner is in Science Fair ({status})")
+    run.say(f"darwin (teacher; pm of Science Fair) is offered {', '.join(offered)}; a forged admin "
+            f"is refused: 403 {alert.inner_text().strip()!r}; nothing changed")
+    run.scan(page, "project-escalation-refused")
+    darwin.close()
+
     # curie is a teacher in Science: she sees its members but may not manage them, so her page
     # has no form, and a hand-made POST with her own valid CSRF token is refused.
     run.curie = run.context()
@@ -751,6 +833,7 @@ STEPS = [
     ("A person's page: effective access", step_people),
     ("Why? — the check's answer and reason", step_why),
     ("A refusal page", step_refusal_page),
+    ("Projects: members, the org chart, squads; add, change, remove a member", step_projects),
     ("The audit log and the change feed", step_audit_and_changes),
     ("Webhooks: the log of deliveries, disable and enable, create and delete", step_webhooks),
     ("IdP groups: a group pushed over SCIM, bound and unbound", step_idp_groups),
