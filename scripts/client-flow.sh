@@ -36,8 +36,9 @@ start_demo_server "$admin_url" roster_flow "client-flow-secret-that-is-long-enou
 
 curl -fsS "http://$ROSTER_BIND/openapi.json" -o "$workdir/openapi.json"
 # No post-generation hooks (the default runs ruff to format the code): nothing reads the
-# generated code but Python, and a missing ruff would itself be a warning.
-printf 'post_hooks: []\n' > "$workdir/generator.yaml"
+# generated code but Python, and a missing ruff would itself be a warning. The org chart
+# (`…/reporting-lines.svg`) is text: read it as text, a media type the generator knows.
+printf 'post_hooks: []\ncontent_type_overrides:\n  image/svg+xml: text/plain\n' > "$workdir/generator.yaml"
 # --fail-on-warning: a schema the generator cannot read, or an endpoint it skips ("Endpoint
 # will not be generated"), fails the run instead of leaving a client with pieces missing.
 if ! (cd "$workdir" && "$venv/bin/openapi-python-client" generate --path openapi.json --meta none \

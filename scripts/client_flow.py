@@ -53,6 +53,7 @@ from roster_client.api.project_members import (
     delete_project_member,
     get_project_member,
     get_reporting_lines,
+    get_reporting_lines_svg,
     list_project_members,
     put_project_member,
 )
@@ -566,6 +567,15 @@ def flow_project_members() -> None:
         )
         check(parent_of.get(state.student) == state.teacher, "the squad lead does not report to the pm")
         check(parent_of.get(state.member) == state.student, "the member does not report to the squad lead")
+
+    with flow.step("reporting lines: the same tree drawn as an SVG, one box per member"):
+        response = call(get_reporting_lines_svg, state.project, expect=200)
+        content_type = response.headers.get("content-type", "")
+        check(content_type == "image/svg+xml", f"content type {content_type!r}")
+        svg = response.parsed
+        check(isinstance(svg, str) and svg.startswith("<svg "), "not an SVG document")
+        boxes = svg.count("<rect ")
+        check(boxes == len(parent_of), f"{boxes} boxes for {len(parent_of)} members")
 
 
 def flow_squads() -> None:

@@ -102,6 +102,8 @@ pub enum Route {
     GetProjectMember,
     GetProjectMemberAbsent,
     ReportingLines,
+    /// The same tree drawn as an SVG.
+    ReportingLinesSvg,
     /// A member's chain of managers, and the same for a user who is no member.
     MemberChain,
     MemberChainAbsent,
@@ -145,7 +147,7 @@ pub enum Route {
 
 impl Route {
     /// Every variant, in declaration order.
-    pub const ALL: [Route; 94] = [
+    pub const ALL: [Route; 95] = [
         Route::Me,
         Route::Roles,
         Route::Check,
@@ -211,6 +213,7 @@ impl Route {
         Route::GetProjectMember,
         Route::GetProjectMemberAbsent,
         Route::ReportingLines,
+        Route::ReportingLinesSvg,
         Route::MemberChain,
         Route::MemberChainAbsent,
         Route::MemberReports,
@@ -307,6 +310,7 @@ impl Route {
             }
             GetProjectMember | GetProjectMemberAbsent => "GET /v1/projects/{id}/members/{user_id}",
             ReportingLines => "GET /v1/projects/{id}/reporting-lines",
+            ReportingLinesSvg => "GET /v1/projects/{id}/reporting-lines.svg",
             MemberChain | MemberChainAbsent => "GET /v1/projects/{id}/members/{user_id}/chain",
             MemberReports | MemberReportsAbsent => {
                 "GET /v1/projects/{id}/members/{user_id}/reports"
@@ -413,6 +417,7 @@ pub const SPEC_ROUTES: &[&str] = &[
     "GET /v1/projects/{id}/members/{user_id}",
     "DELETE /v1/projects/{id}/members/{user_id}",
     "GET /v1/projects/{id}/reporting-lines",
+    "GET /v1/projects/{id}/reporting-lines.svg",
     "GET /v1/projects/{id}/members/{user_id}/chain",
     "GET /v1/projects/{id}/members/{user_id}/reports",
     "POST /v1/projects/{id}/squads",
@@ -483,6 +488,7 @@ impl On {
 /// | DELETE /v1/projects/{id}                                       | project.delete               | project |
 /// | PUT, DELETE /v1/projects/{id}/members/{user_id}                | project.assign_roles         | project |
 /// | GET /v1/projects/{id}/members[/{user_id}], /reporting-lines    | project.view_members         | project |
+/// | GET /v1/projects/{id}/reporting-lines.svg                      | project.view_members         | project |
 /// | GET /v1/projects/{id}/members/{user_id}/chain, /reports        | project.view_members         | project |
 /// | POST /v1/projects/{id}/squads                                  | project.manage_squads        | project |
 /// | GET /v1/squads/{id}                                            | project.view                 | squad   |
@@ -519,9 +525,8 @@ pub fn check_mapping(route: Route) -> Option<(&'static str, On)> {
         PutProjectMember | PutProjectMemberUnchanged | DeleteProjectMember => {
             ("project.assign_roles", On::Project)
         }
-        ListProjectMembers | GetProjectMember | ReportingLines | MemberChain | MemberReports => {
-            ("project.view_members", On::Project)
-        }
+        ListProjectMembers | GetProjectMember | ReportingLines | ReportingLinesSvg
+        | MemberChain | MemberReports => ("project.view_members", On::Project),
         CreateSquad => ("project.manage_squads", On::Project),
         GetSquad => ("project.view", On::Squad),
         RenameSquad | RenameSquadUnchanged | DeleteSquad | DeleteFixtureSquad => {
@@ -922,6 +927,7 @@ pub async fn prepare(w: &World, route: Route, target: Target, who: Who) -> Prepa
             get(format!("/v1/projects/{p}/members/{}", w.user(Who::S).id)).project(p)
         }
         ReportingLines => get(format!("/v1/projects/{p}/reporting-lines")).project(p),
+        ReportingLinesSvg => get(format!("/v1/projects/{p}/reporting-lines.svg")).project(p),
         MemberChain | MemberReports => {
             // The chain of a member (three managers in Robots), the reports of the pm (everyone
             // below them); in Debate, its one member.

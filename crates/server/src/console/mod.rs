@@ -9,12 +9,14 @@
 
 mod assets;
 mod csrf;
+mod filters;
 mod headers;
 mod layout;
 mod pages;
 mod people;
 mod refusal;
 mod session;
+mod show;
 mod viewer;
 
 use actix_web::middleware::from_fn;

@@ -13,42 +13,58 @@ use crate::error::ApiError;
 use crate::services::users::{self, UserFilter};
 use crate::services::window::Window;
 
-/// Display names of the users the viewer may read, by id.
-pub type Names = HashMap<Uuid, String>;
+/// The display names of the users a page mentions, as far as the viewer may read them.
+pub struct People(HashMap<Uuid, String>);
 
-/// The names of `ids` the viewer may read (the others are left out).
-pub async fn names(
-    viewer: &Viewer,
-    ids: impl IntoIterator<Item = Uuid>,
-) -> Result<Names, ApiError> {
-    let caller = &viewer.caller;
-    let facts = caller.facts();
-    let mut names = Names::new();
-    for id in ids {
-        if names.contains_key(&id) {
-            continue;
-        }
-        match users::read_visible(&facts, caller.subject, id).await {
-            Ok(user) => {
-                names.insert(id, user.display_name);
+impl People {
+    /// Looks each distinct user up as `GET /v1/users/{id}` would for the viewer (on the same
+    /// facts); those the viewer may not read stay unnamed.
+    pub async fn named(
+        viewer: &Viewer,
+        ids: impl IntoIterator<Item = Uuid>,
+    ) -> Result<Self, ApiError> {
+        let caller = &viewer.caller;
+        let facts = caller.facts();
+        let mut names = HashMap::new();
+        for id in ids {
+            if names.contains_key(&id) {
+                continue;
             }
-            Err(ApiError::NotFound | ApiError::Forbidden(_)) => {}
-            Err(other) => return Err(other),
+            match users::read_visible(&facts, caller.subject, id).await {
+                Ok(user) => {
+                    names.insert(id, user.display_name);
+                }
+                Err(ApiError::NotFound | ApiError::Forbidden(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(Self(names))
+    }
+
+    /// A person's name, or their id when the viewer may not read them.
+    pub fn name(&self, id: Uuid) -> String {
+        self.0.get(&id).cloned().unwrap_or_else(|| id.to_string())
+    }
+
+    /// A link to a person's page when the viewer may read them, else their id.
+    pub fn link(&self, id: Uuid) -> Markup {
+        match self.0.get(&id) {
+            Some(name) => html! { a href={ "/console/users/" (id) } { (name) } },
+            None => html! { code { (id) } },
         }
     }
-    Ok(names)
-}
 
-/// A person's name, or their id when the viewer may not read them.
-pub fn name(id: Uuid, names: &Names) -> String {
-    names.get(&id).cloned().unwrap_or_else(|| id.to_string())
-}
+    /// Who made a change: a person, or the command line.
+    pub fn actor(&self, id: Option<Uuid>) -> Markup {
+        match id {
+            Some(id) => self.link(id),
+            None => html! { span class="muted" { "the command line" } },
+        }
+    }
 
-/// A link to a person's page, named when the viewer may read them.
-pub fn link(id: Uuid, names: &Names) -> Markup {
-    match names.get(&id) {
-        Some(name) => html! { a href={ "/console/users/" (id) } { (name) } },
-        None => html! { code { (id) } },
+    /// Whether the viewer may read `id`.
+    pub fn knows(&self, id: Uuid) -> bool {
+        self.0.contains_key(&id)
     }
 }
 

@@ -79,3 +79,12 @@ fn sentence(detail: &str) -> String {
     }
     text
 }
+
+/// A refusal the page shows in place (above its form) rather than as an error page: anything
+/// but an internal error, which goes to the error page (and the log).
+pub fn inline(refusal: Refusal) -> Result<ApiError, Refusal> {
+    match refusal.0 {
+        ApiError::Internal(_) => Err(refusal),
+        error => Ok(error),
+    }
+}

@@ -14,6 +14,8 @@ use crate::http::extract::Caller;
 pub struct Viewer {
     pub caller: Caller,
     pub user: entity::users::Model,
+    /// Whether they hold `system_admin` anywhere (pages say what that lets them see).
+    pub system_admin: bool,
     /// The token every form of the page carries.
     pub csrf: String,
 }
@@ -39,6 +41,7 @@ fn viewer(req: &HttpRequest, payload: &mut Payload) -> Result<Viewer, Refusal> {
     Ok(Viewer {
         caller,
         user: principal.user.clone(),
+        system_admin: principal.is_system_admin(),
         csrf: csrf::token(&session.0),
     })
 }

@@ -17,6 +17,7 @@ pub mod idp_bindings;
 pub mod idp_sync;
 pub mod lookup;
 pub mod memory;
+pub mod org_chart;
 pub mod plain_writes;
 pub mod project_members;
 pub mod projects;

@@ -5,18 +5,15 @@
 use std::time::Duration;
 
 use domain::GroupRole;
-use reqwest::{Method, StatusCode, header};
+use reqwest::{Method, header};
 use sea_orm::EntityTrait;
 use tests::app::{spawn_app, spawn_app_with, test_settings};
 use tests::both_backends;
+use tests::console::Answer;
 use tests::db::TestDb;
 
-fn location(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get(header::LOCATION)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
+fn location(answer: &Answer) -> &str {
+    answer.location.as_deref().unwrap_or_default()
 }
 
 async fn a_login_code_opens_one_session_once(db: &TestDb) {
@@ -31,9 +28,9 @@ async fn a_login_code_opens_one_session_once(db: &TestDb) {
     assert!(!stored[0].code_hash.contains(&code));
 
     let opened = app.open_login_link(&code).await;
-    assert_eq!(opened.status(), StatusCode::SEE_OTHER);
+    assert_eq!(opened.status, 303);
     assert_eq!(location(&opened), "/console/groups");
-    let cookie = opened.headers()[header::SET_COOKIE].to_str().unwrap();
+    let cookie = opened.header(header::SET_COOKIE);
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/console", "Max-Age="] {
         assert!(cookie.contains(attribute), "{attribute} in {cookie}");
     }
@@ -46,10 +43,9 @@ async fn a_login_code_opens_one_session_once(db: &TestDb) {
     // that was never issued.
     for code in [code.as_str(), "made-up-code", ""] {
         let again = app.open_login_link(code).await;
-        assert_eq!(again.status(), StatusCode::BAD_REQUEST, "{code}");
-        assert!(again.headers().get(header::SET_COOKIE).is_none());
-        let page = again.text().await.unwrap();
-        assert!(page.contains("cannot be used"), "{page}");
+        assert_eq!(again.status, 400, "{code}");
+        assert!(again.headers.get(header::SET_COOKIE).is_none());
+        assert!(again.body.contains("cannot be used"), "{}", again.body);
     }
     assert!(
         entity::console_login_codes::Entity::find()
@@ -61,10 +57,7 @@ async fn a_login_code_opens_one_session_once(db: &TestDb) {
 
     // An expired code opens nothing either.
     let expired = app.login_code(app.admin.id, Duration::ZERO).await;
-    assert_eq!(
-        app.open_login_link(&expired).await.status(),
-        StatusCode::BAD_REQUEST
-    );
+    assert_eq!(app.open_login_link(&expired).await.status, 400);
 }
 
 async fn two_requests_with_one_code_open_one_session(db: &TestDb) {
@@ -72,7 +65,7 @@ async fn two_requests_with_one_code_open_one_session(db: &TestDb) {
     for _ in 0..5 {
         let code = app.login_code(app.admin.id, Duration::from_secs(60)).await;
         let (first, second) = tokio::join!(app.open_login_link(&code), app.open_login_link(&code));
-        let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+        let mut statuses = [first.status, second.status];
         statuses.sort_unstable();
         assert_eq!(statuses, [303, 400], "exactly one wins");
     }
@@ -80,41 +73,29 @@ async fn two_requests_with_one_code_open_one_session(db: &TestDb) {
 
 async fn pages_need_a_live_session_of_an_active_user(db: &TestDb) {
     let app = spawn_app(db).await;
-    let browser = tests::console::browser();
-    let anonymous = browser
-        .get(format!("{}/console/groups", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
+    let anonymous = app.console_anonymous("/console/groups").await;
+    assert_eq!(anonymous.status, 303);
     assert_eq!(location(&anonymous), "/console/sign-in?why=none");
-    let forged = browser
+    let forged = tests::console::browser()
         .get(format!("{}/console/groups", app.address))
         .header(header::COOKIE, "roster_session=forged")
         .send()
         .await
         .unwrap();
-    assert_eq!(location(&forged), "/console/sign-in?why=expired");
-    let sign_in = browser
-        .get(format!("{}/console/sign-in", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sign_in.status(), StatusCode::OK);
-    assert!(sign_in.text().await.unwrap().contains("roster login-link"));
+    assert_eq!(
+        forged.headers()[header::LOCATION],
+        "/console/sign-in?why=expired"
+    );
+    let sign_in = app.console_anonymous("/console/sign-in").await;
+    assert_eq!(sign_in.status, 200);
+    assert!(sign_in.body.contains("roster login-link"));
 
     // Signing out ends the session on the server, not only in the browser.
     let session = app.console_session(app.admin.id).await;
     session.page("/console/groups").await;
-    let csrf = session.csrf().await;
-    let out = session.post("/console/sign-out", &[("csrf", &csrf)]).await;
-    assert_eq!(out.status(), StatusCode::SEE_OTHER);
-    assert!(
-        out.headers()[header::SET_COOKIE]
-            .to_str()
-            .unwrap()
-            .contains("Max-Age=0")
-    );
+    let out = session.post("/console/sign-out", &[]).await;
+    assert_eq!(out.status, 303);
+    assert!(out.header(header::SET_COOKIE).contains("Max-Age=0"));
     let after = session.get("/console/groups").await;
     assert_eq!(location(&after), "/console/sign-in?why=expired");
 
@@ -156,9 +137,8 @@ async fn every_form_needs_the_sessions_csrf_token(db: &TestDb) {
     app.grant_group(group, &ada, GroupRole::Student).await;
     let session = app.console_session(app.admin.id).await;
     let other = app.console_session(ada.id).await;
-    let theirs = other.csrf().await;
-    let mine = session.csrf().await;
-    assert_ne!(mine, theirs);
+    let theirs = other.csrf.clone();
+    assert_ne!(session.csrf, theirs);
     let forms: Vec<(String, Vec<(&str, &str)>)> = vec![
         ("/console/sign-out".to_owned(), vec![]),
         (
@@ -182,10 +162,9 @@ async fn every_form_needs_the_sessions_csrf_token(db: &TestDb) {
             if let Some(token) = token {
                 form.push(("csrf", token));
             }
-            let refused = session.post(path, &form).await;
-            assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{path} {token:?}");
-            let page = refused.text().await.unwrap();
-            assert!(page.contains("CSRF"), "{path}: {page}");
+            let refused = session.post_raw(path, &form).await;
+            assert_eq!(refused.status, 403, "{path} {token:?}");
+            assert!(refused.body.contains("CSRF"), "{path}: {}", refused.body);
         }
     }
     // Nothing changed, and the session is still open.
@@ -206,8 +185,8 @@ async fn console_answers_carry_the_security_headers(db: &TestDb) {
         "/console/groups/00000000-0000-7000-8000-000000000000",
     ] {
         let response = session.get(path).await;
-        let headers = response.headers();
-        let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        let headers = &response.headers;
+        let csp = response.header(header::CONTENT_SECURITY_POLICY);
         assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
         assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
         assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
@@ -215,22 +194,21 @@ async fn console_answers_carry_the_security_headers(db: &TestDb) {
         assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
     }
     let page = session.get("/console/groups").await;
-    assert_eq!(page.headers()[header::CACHE_CONTROL], "no-store");
-    let body = page.text().await.unwrap();
+    assert_eq!(page.header(header::CACHE_CONTROL), "no-store");
+    let body = page.body;
     assert!(!body.contains("<script>"), "no inline script");
     assert!(!body.contains("style="), "no inline style");
     // A page the API would refuse is a readable page with the API's status.
     let missing = session
         .get("/console/groups/00000000-0000-7000-8000-000000000000")
         .await;
-    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(missing.status, 404);
     assert!(
-        missing.headers()[header::CONTENT_TYPE]
-            .to_str()
-            .unwrap()
+        missing
+            .header(header::CONTENT_TYPE)
             .starts_with("text/html")
     );
-    assert!(missing.text().await.unwrap().contains("not_found"));
+    assert!(missing.body.contains("not_found"));
 }
 
 async fn the_console_decides_as_the_api(db: &TestDb) {
@@ -250,15 +228,14 @@ async fn the_console_decides_as_the_api(db: &TestDb) {
     assert!(page.contains("option value=\"group_admin\""), "{page}");
     assert!(!page.contains("option value=\"system_admin\""), "{page}");
     // … and sending it anyway is refused with the API's problem, changing nothing.
-    let csrf = heads.csrf().await;
     let escalation = heads
         .post(
             &format!("/console/groups/{class}/members/{}", ada.id),
-            &[("role", "system_admin"), ("csrf", &csrf)],
+            &[("role", "system_admin")],
         )
         .await;
-    assert_eq!(escalation.status(), StatusCode::FORBIDDEN);
-    let page = escalation.text().await.unwrap();
+    assert_eq!(escalation.status, 403);
+    let page = escalation.body;
     assert!(page.contains("role_escalation"), "{page}");
     assert!(page.contains("nly a system admin can grant"), "{page}");
     let member = app
@@ -275,14 +252,10 @@ async fn the_console_decides_as_the_api(db: &TestDb) {
     let added = heads
         .post(
             &format!("/console/groups/{class}/members"),
-            &[
-                ("user", "linus@example.org"),
-                ("role", "student"),
-                ("csrf", &csrf),
-            ],
+            &[("user", "linus@example.org"), ("role", "student")],
         )
         .await;
-    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    assert_eq!(added.status, 303);
     assert_eq!(
         location(&added),
         format!("/console/groups/{class}?done=added")
@@ -290,10 +263,10 @@ async fn the_console_decides_as_the_api(db: &TestDb) {
     let changed = heads
         .post(
             &format!("/console/groups/{class}/members/{}", linus.id),
-            &[("role", "teacher"), ("csrf", &csrf)],
+            &[("role", "teacher")],
         )
         .await;
-    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(changed.status, 303);
     let member = app
         .get_ok(
             &app.admin,
@@ -308,10 +281,10 @@ async fn the_console_decides_as_the_api(db: &TestDb) {
     let removed = heads
         .post(
             &format!("/console/groups/{class}/members/{}/remove", linus.id),
-            &[("csrf", &csrf)],
+            &[],
         )
         .await;
-    assert_eq!(removed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(removed.status, 303);
     let (status, _) = app
         .send(
             Some(&app.admin),
@@ -327,21 +300,14 @@ async fn the_console_decides_as_the_api(db: &TestDb) {
     let page = teachers.page(&format!("/console/groups/{class}")).await;
     assert!(page.contains("ada@example.org"), "{page}");
     assert!(!page.contains("Add a member"), "{page}");
-    let csrf = teachers.csrf().await;
     let refused = teachers
         .post(
             &format!("/console/groups/{class}/members/{}", ada.id),
-            &[("role", "teacher"), ("csrf", &csrf)],
+            &[("role", "teacher")],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    assert!(
-        refused
-            .text()
-            .await
-            .unwrap()
-            .contains("group.manage_members")
-    );
+    assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("group.manage_members"));
 
     // A student cannot open a group outside their own, as the API answers 404.
     let students = app.console_session(ada.id).await;
@@ -356,22 +322,17 @@ async fn the_console_decides_as_the_api(db: &TestDb) {
         .await;
     let console = students.get(&format!("/console/groups/{outside}")).await;
     assert_eq!(api, 404);
-    assert_eq!(console.status().as_u16(), api);
+    assert_eq!(console.status, api);
 
     // Bad input is a readable message naming the field, never a crash.
-    let csrf = heads.csrf().await;
     let bad = heads
         .post(
             &format!("/console/groups/{class}/members"),
-            &[
-                ("user", "not an email"),
-                ("role", "overlord"),
-                ("csrf", &csrf),
-            ],
+            &[("user", "not an email"), ("role", "overlord")],
         )
         .await;
-    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
-    assert!(bad.text().await.unwrap().contains("validation_failed"));
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("validation_failed"));
 }
 
 both_backends!(

@@ -3,14 +3,10 @@
 //! see (and refuses them what it refuses), a form without its CSRF token is refused, and each
 //! form works.
 
-use std::time::Duration;
-
 use domain::GroupRole;
-use reqwest::{Client, Method, redirect};
-use roster_server::services::console_sessions;
+use reqwest::Method;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
-use tests::api::percent_encode;
 use tests::app::{TestApp, spawn_app, spawn_app_with, test_settings};
 use tests::both_backends;
 use tests::db::TestDb;
@@ -18,121 +14,6 @@ use tests::scim::ScimClient;
 use uuid::Uuid;
 
 use super::scim_bindings::push_group;
-
-/// A browser signed in to the console as one user: its session cookie and CSRF token, and a
-/// client that does not follow redirects (so a form's `303` is seen as such).
-struct Console {
-    client: Client,
-    address: String,
-    cookie: String,
-    csrf: String,
-}
-
-/// An answer: status, `Location` (for a redirect) and the page.
-struct Answer {
-    status: u16,
-    location: Option<String>,
-    body: String,
-}
-
-impl Console {
-    /// Signs `user_id` in as `roster login-link` would: a login code, spent at `/console/login`.
-    async fn sign_in(app: &TestApp, user_id: Uuid) -> Self {
-        let code = console_sessions::issue_code(&app.db, user_id, Duration::from_secs(600))
-            .await
-            .unwrap();
-        let client = Client::builder()
-            .redirect(redirect::Policy::none())
-            .pool_idle_timeout(Duration::from_secs(1))
-            .build()
-            .unwrap();
-        let url = format!(
-            "{}/console/login?code={}",
-            app.address,
-            percent_encode(&code)
-        );
-        let response = client.get(url).send().await.unwrap();
-        assert_eq!(response.status().as_u16(), 303, "the login link signs in");
-        let set_cookie = response
-            .headers()
-            .get("set-cookie")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_owned();
-        let cookie = set_cookie.split(';').next().unwrap().to_owned();
-        assert!(cookie.starts_with("roster_session="), "{set_cookie}");
-        let mut console = Self {
-            client,
-            address: app.address.clone(),
-            cookie,
-            csrf: String::new(),
-        };
-        let page = console.get("/console/webhooks").await;
-        console.csrf = csrf_of(&page.body);
-        console
-    }
-
-    async fn get(&self, path: &str) -> Answer {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.address))
-            .header("cookie", &self.cookie)
-            .send()
-            .await
-            .unwrap();
-        answer(response).await
-    }
-
-    /// Posts `fields` as a form, with the session's CSRF token.
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
-        let mut with_token = vec![("csrf", self.csrf.as_str())];
-        with_token.extend_from_slice(fields);
-        self.post_raw(path, &with_token).await
-    }
-
-    /// Posts `fields` exactly as given (no CSRF token unless among them).
-    async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
-        let body = fields
-            .iter()
-            .map(|(name, value)| format!("{}={}", percent_encode(name), percent_encode(value)))
-            .collect::<Vec<_>>()
-            .join("&");
-        let response = self
-            .client
-            .post(format!("{}{path}", self.address))
-            .header("cookie", &self.cookie)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        answer(response).await
-    }
-}
-
-async fn answer(response: reqwest::Response) -> Answer {
-    let status = response.status().as_u16();
-    let location = response
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned());
-    let body = response.text().await.unwrap();
-    Answer {
-        status,
-        location,
-        body,
-    }
-}
-
-/// The CSRF token a page's forms carry.
-fn csrf_of(page: &str) -> String {
-    let start = page
-        .find(r#"name="csrf" value=""#)
-        .expect("a form with a CSRF token")
-        + 19;
-    page[start..].split('"').next().unwrap().to_owned()
-}
 
 /// The `href`s of a page's links that start with `prefix` (`&amp;` read back as `&`).
 fn links(page: &str, prefix: &str) -> Vec<String> {
@@ -161,7 +42,7 @@ async fn the_audit_log_is_the_apis(db: &TestDb) {
         app.create_group(&app.admin, &format!("Room {i}"), Some(school))
             .await;
     }
-    let admin = Console::sign_in(&app, app.admin.id).await;
+    let admin = app.console_session(app.admin.id).await;
 
     let page = admin.get("/console/audit").await;
     assert_eq!(page.status, 200, "{}", page.body);
@@ -215,7 +96,7 @@ async fn the_audit_log_is_the_apis(db: &TestDb) {
 
     // A student: refused the whole trail and a group's, as the API refuses them.
     let (api_status, _) = app.send(Some(&pupil), Method::GET, "/v1/audit", None).await;
-    let console = Console::sign_in(&app, pupil.id).await;
+    let console = app.console_session(pupil.id).await;
     let refused = console.get("/console/audit").await;
     assert_eq!(refused.status, api_status);
     assert_eq!(refused.status, 403);
@@ -244,7 +125,7 @@ async fn the_change_feed_is_the_apis(db: &TestDb) {
     let app = spawn_app(db).await;
     let school = app.create_group(&app.admin, "School", None).await;
     let (pupil, class) = student(&app, school).await;
-    let admin = Console::sign_in(&app, app.admin.id).await;
+    let admin = app.console_session(app.admin.id).await;
 
     let page = admin.get("/console/changes").await;
     assert_eq!(page.status, 200, "{}", page.body);
@@ -298,7 +179,7 @@ async fn the_change_feed_is_the_apis(db: &TestDb) {
     assert!(start.body.contains("Revision 4:"));
 
     // A student: refused as the API refuses them.
-    let console = Console::sign_in(&app, pupil.id).await;
+    let console = app.console_session(pupil.id).await;
     for query in ["after=3".to_owned(), format!("after=3&group_id={class}")] {
         let console_path = format!("/console/changes?{query}");
         let (api_status, _) = app
@@ -321,7 +202,7 @@ async fn webhooks_are_managed_as_the_api_allows(db: &TestDb) {
     let app = spawn_app_with(settings).await;
     let school = app.create_group(&app.admin, "School", None).await;
     let (pupil, _) = student(&app, school).await;
-    let admin = Console::sign_in(&app, app.admin.id).await;
+    let admin = app.console_session(app.admin.id).await;
 
     let empty = admin.get("/console/webhooks").await;
     assert_eq!(empty.status, 200);
@@ -426,7 +307,7 @@ async fn webhooks_are_managed_as_the_api_allows(db: &TestDb) {
     assert_eq!(shown["enabled"], true);
 
     // A student sees none, may not open it (404, as the API), nor change, nor create one.
-    let console = Console::sign_in(&app, pupil.id).await;
+    let console = app.console_session(pupil.id).await;
     let theirs = console.get("/console/webhooks").await;
     assert_eq!(theirs.status, 200);
     assert!(theirs.body.contains("There is no webhook you may manage."));
@@ -484,7 +365,7 @@ async fn idp_groups_are_bound_as_the_api_allows(db: &TestDb) {
     let head = app.create_user("head@example.org").await;
     app.grant_group(school, &head, GroupRole::GroupAdmin).await;
     let teachers = push_group(&scim, "Okta Teachers", &[pupil.id]).await;
-    let admin = Console::sign_in(&app, app.admin.id).await;
+    let admin = app.console_session(app.admin.id).await;
 
     let list = admin.get("/console/idp-groups").await;
     assert_eq!(list.status, 200);
@@ -514,7 +395,7 @@ async fn idp_groups_are_bound_as_the_api_allows(db: &TestDb) {
     assert_eq!(forged.status, 403);
 
     // A group admin is offered no system_admin, and refused it as the API refuses it.
-    let head_console = Console::sign_in(&app, head.id).await;
+    let head_console = app.console_session(head.id).await;
     let theirs = head_console
         .get(&format!("/console/idp-groups/{teachers}"))
         .await;
@@ -567,7 +448,7 @@ async fn idp_groups_are_bound_as_the_api_allows(db: &TestDb) {
     assert_eq!(again.status, 409, "already bound there");
 
     // A student: refused reading and unbinding, as the API refuses them.
-    let console = Console::sign_in(&app, pupil.id).await;
+    let console = app.console_session(pupil.id).await;
     let (api_status, _) = app
         .send(Some(&pupil), Method::GET, "/v1/idp-groups", None)
         .await;

@@ -47,6 +47,7 @@ const SPEC_ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/projects/{id}/members/{user_id}"),
     ("DELETE", "/v1/projects/{id}/members/{user_id}"),
     ("GET", "/v1/projects/{id}/reporting-lines"),
+    ("GET", "/v1/projects/{id}/reporting-lines.svg"),
     ("GET", "/v1/projects/{id}/members/{user_id}/chain"),
     ("GET", "/v1/projects/{id}/members/{user_id}/reports"),
     ("POST", "/v1/projects/{id}/squads"),

@@ -278,6 +278,8 @@ fn table() -> Vec<Row> {
         r(GetProjectMemberAbsent, Own,             [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(ReportingLines, Own,                     [R200, R200, N404, N404, R200, N404, N404, R200, R200, R200, R200, R200, N404, N404]),
         r(ReportingLines, Other,                   [R200, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, R200, N404]),
+        r(ReportingLinesSvg, Own,                  [R200, R200, N404, N404, R200, N404, N404, R200, R200, R200, R200, R200, N404, N404]),
+        r(ReportingLinesSvg, Other,                [R200, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, R200, N404]),
         r(MemberChain, Own,                        [R200, R200, N404, N404, R200, N404, N404, R200, R200, R200, R200, R200, N404, N404]),
         r(MemberChain, Other,                      [R200, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, R200, N404]),
         r(MemberChainAbsent, Own,                  [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
@@ -349,6 +351,7 @@ fn table() -> Vec<Row> {
         r(PutProjectMember, Missing,               [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(ListProjectMembers, Missing,             [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(ReportingLines, Missing,                 [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
+        r(ReportingLinesSvg, Missing,              [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(ListProjectsWithin, Missing,             [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(MemberChain, Missing,                    [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
         r(MemberReports, Missing,                  [N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404]),
@@ -916,7 +919,14 @@ fn malformed_ids(w: &World) -> Vec<Probe> {
         None,
         "transitive",
     ));
-    for suffix in ["", "/members", "/reporting-lines", "/squads", "/audit"] {
+    for suffix in [
+        "",
+        "/members",
+        "/reporting-lines",
+        "/reporting-lines.svg",
+        "/squads",
+        "/audit",
+    ] {
         probes.push(probe(
             Method::GET,
             format!("/v1/projects/{BAD}{suffix}"),

@@ -10,8 +10,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 use uuid::Uuid;
 
-use super::audit::{Filters, People, details, inline, resource, when};
+use crate::console::filters::Filters;
+use crate::console::people::People;
+use crate::console::refusal::inline;
 use crate::console::refusal::{Refusal, problem};
+use crate::console::show::{details, resource, when};
 use crate::console::viewer::Viewer;
 use crate::console::{layout, pages::sign_in::html_page};
 use crate::error::ApiError;
@@ -79,25 +82,10 @@ async fn list(viewer: Viewer, req: HttpRequest) -> Result<HttpResponse, Refusal>
 fn form(filters: &Filters) -> Markup {
     html! {
         form class="row" method="get" action=(PATH) aria-label="Filter the changes" {
-            div {
-                label for="after" { "After revision" }
-                input id="after" name="after" type="text" inputmode="numeric"
-                    value=(filters.get("after")) placeholder="0";
-            }
-            div {
-                label for="resource_type" { "Resource type" }
-                input id="resource_type" name="resource_type" type="text"
-                    value=(filters.get("resource_type")) placeholder="group_member";
-            }
-            div {
-                label for="group_id" { "In group (id)" }
-                input id="group_id" name="group_id" type="text" value=(filters.get("group_id"));
-            }
-            div {
-                label for="project_id" { "In project (id)" }
-                input id="project_id" name="project_id" type="text"
-                    value=(filters.get("project_id"));
-            }
+            (filters.input("after", "After revision", Some("0")))
+            (filters.input("resource_type", "Resource type", Some("group_member")))
+            (filters.input("group_id", "In group (id)", None))
+            (filters.input("project_id", "In project (id)", None))
             button type="submit" { "Show changes" }
         }
     }
@@ -235,7 +223,7 @@ fn deltas(access: &[AccessDelta], people: &People) -> Markup {
                 tbody {
                     @for delta in access {
                         tr {
-                            td { (people.user(delta.user_id)) }
+                            td { (people.link(delta.user_id)) }
                             td { (resource(&delta.node_type, Some(delta.id))) }
                             td { (role(delta.before.as_deref())) }
                             td { (role(delta.after.as_deref())) }

@@ -13,9 +13,10 @@ use uuid::Uuid;
 use super::sign_in::html_page;
 use super::tree::breadcrumbs;
 use crate::console::csrf::{self, Submitted};
+use crate::console::layout;
+use crate::console::people::{self, People};
 use crate::console::refusal::{self, Refusal};
 use crate::console::viewer::Viewer;
-use crate::console::{layout, people};
 use crate::error::ApiError;
 use crate::http::extract::role_field;
 use crate::http::pagination::PageParams;
@@ -172,7 +173,7 @@ async fn members(
     let mut source_names =
         sources::group_source_names(caller.db(), listed.items.iter().map(|l| l.membership.id))
             .await?;
-    let names = people::names(viewer, listed.items.iter().map(|l| l.membership.user_id)).await?;
+    let names = People::named(viewer, listed.items.iter().map(|l| l.membership.user_id)).await?;
     let inherited_flag = if inherited { "true" } else { "" };
     Ok(html! {
         h2 { "Members" }
@@ -201,7 +202,7 @@ async fn members(
                         @let role = crate::convert::group_role(member.role);
                         @let shown = source_names.remove(&member.id).unwrap_or_default();
                         tr {
-                            td { (people::link(member.user_id, &names)) }
+                            td { (names.link(member.user_id)) }
                             td { (role) }
                             td { (sources_list(&shown)) }
                             td {
@@ -231,7 +232,7 @@ fn member_actions(
     user: Uuid,
     current: GroupRole,
     manager: Option<GroupRole>,
-    names: &people::Names,
+    names: &People,
 ) -> Markup {
     let Some(mine) = manager else {
         return html! {};
@@ -240,7 +241,7 @@ fn member_actions(
         return html! { span class="muted" { "stronger than your role" } };
     }
     let grantable = grantable(manager);
-    let who = people::name(user, names);
+    let who = names.name(user);
     let select_id = format!("role-{user}");
     html! {
         form class="inline" method="post" action={ "/console/groups/" (group) "/members/" (user) } {

@@ -12,9 +12,11 @@ use sea_orm::EntityTrait;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::audit::{People, inline, when};
 use crate::console::csrf::{self, Submitted};
+use crate::console::people::People;
+use crate::console::refusal::inline;
 use crate::console::refusal::{Refusal, problem};
+use crate::console::show::when;
 use crate::console::viewer::Viewer;
 use crate::console::{layout, pages::sign_in::html_page};
 use crate::error::{ApiError, FieldError};
@@ -323,7 +325,7 @@ async fn detail_page(
                 @for member in &members.items {
                     li {
                         @if people.knows(*member) {
-                            (people.user(*member))
+                            (people.link(*member))
                         } @else {
                             span class="muted" { "someone you may not see" }
                         }

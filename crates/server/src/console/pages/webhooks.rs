@@ -9,15 +9,17 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::audit::{People, inline, when};
 use crate::console::csrf::{self, Submitted};
-use crate::console::refusal::{Refusal, problem};
+use crate::console::people::People;
+use crate::console::refusal::{Refusal, inline, problem};
+use crate::console::show::when;
 use crate::console::viewer::Viewer;
 use crate::console::{layout, pages::sign_in::html_page};
 use crate::error::{ApiError, FieldError};
 use crate::http::pagination::PageParams;
+use crate::http::routes::webhooks::CreateWebhook;
 use crate::services::audit::AuditScope;
-use crate::services::webhooks::{self, NewWebhook, WebhookChange, actions, destination};
+use crate::services::webhooks::{self, NewWebhook, WebhookChange};
 use crate::services::{groups, projects};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -35,8 +37,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 const SECTION: &str = "/console/webhooks";
 
 // As `POST /v1/webhooks` limits them.
-const MAX_DESCRIPTION: usize = 500;
-const MAX_ACTIONS: usize = 50;
 
 #[derive(Deserialize)]
 struct ListQuery {
@@ -61,64 +61,33 @@ struct CreateForm {
 }
 
 impl CreateForm {
-    /// What `POST /v1/webhooks` makes of its body: the same checks, the same messages.
+    /// What `POST /v1/webhooks` makes of its body — the API's own parsing, after reading the
+    /// form's text fields as the JSON body's (ids typed into a form are checked first).
     fn parse(&self) -> Result<NewWebhook, ApiError> {
         let mut errors = Vec::new();
-        let url = destination::parse(self.url.trim())
-            .map_err(|e| errors.push(FieldError::new("url", e.to_string())))
-            .ok();
-        if self.description.chars().count() > MAX_DESCRIPTION {
-            errors.push(FieldError::new(
-                "description",
-                format!("must be at most {MAX_DESCRIPTION} characters"),
-            ));
-        }
-        let description = self.description.trim().to_owned();
-        let raw: Vec<String> = self
+        let group_id = uuid_field("group_id", &self.group_id, &mut errors);
+        let project_id = uuid_field("project_id", &self.project_id, &mut errors);
+        let actions: Vec<String> = self
             .actions
             .split(|c: char| c == ',' || c.is_whitespace())
             .filter(|p| !p.is_empty())
             .map(str::to_owned)
             .collect();
-        if raw.len() > MAX_ACTIONS {
-            errors.push(FieldError::new(
-                "actions",
-                format!("must list at most {MAX_ACTIONS} patterns"),
-            ));
-        }
-        for (i, pattern) in raw.iter().enumerate() {
-            if !actions::is_known(pattern) {
-                errors.push(FieldError::new(
-                    format!("actions[{i}]"),
-                    "must be `*`, `resource.*` or an action Roster records (see docs/API.md)",
-                ));
-            }
-        }
-        let mut actions = raw;
-        actions.sort();
-        actions.dedup();
-        let group = uuid_field("group_id", &self.group_id, &mut errors);
-        let project = uuid_field("project_id", &self.project_id, &mut errors);
-        let scope = match (group, project) {
-            (None, None) => AuditScope::All,
-            (Some(group), None) => AuditScope::Group(group),
-            (None, Some(project)) => AuditScope::Project(project),
-            (Some(_), Some(_)) => {
-                errors.push(FieldError::new(
-                    "project_id",
-                    "cannot be combined with group_id; an endpoint has one scope",
-                ));
-                AuditScope::All
-            }
+        let body = CreateWebhook {
+            url: self.url.trim().to_owned(),
+            description: Some(self.description.clone()),
+            actions: Some(actions),
+            group_id,
+            project_id,
         };
-        match url {
-            Some(url) if errors.is_empty() => Ok(NewWebhook {
-                url,
-                description,
-                actions,
-                scope,
-            }),
-            _ => Err(ApiError::Validation(errors)),
+        match body.parse() {
+            Ok(parsed) if errors.is_empty() => Ok(parsed),
+            Ok(_) => Err(ApiError::Validation(errors)),
+            Err(ApiError::Validation(more)) => {
+                errors.extend(more);
+                Err(ApiError::Validation(errors))
+            }
+            Err(other) => Err(other),
         }
     }
 }
@@ -341,7 +310,7 @@ async fn detail_page(
             @if let Some(until) = &webhook.previous_secret_until {
                 dt { "Previous secret signs until" } dd { (when(until)) }
             }
-            dt { "Created by" } dd { (people.user(webhook.created_by)) }
+            dt { "Created by" } dd { (people.link(webhook.created_by)) }
             dt { "Created" } dd { (when(&webhook.created_at)) }
             dt { "Updated" } dd { (when(&webhook.updated_at)) }
         }

@@ -56,6 +56,7 @@ const ON_PROJECT: &[&str] = &[
     "list_project_audit",
     "list_project_members",
     "get_reporting_lines",
+    "get_reporting_lines_svg",
     "list_squads",
     "create_squad",
 ];

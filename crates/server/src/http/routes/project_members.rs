@@ -1,6 +1,7 @@
-//! `/v1/projects/{id}/members` and `/v1/projects/{id}/reporting-lines`: project roles, with
-//! the reporting line each member gets; and per person, `…/members/{user_id}/chain` (their
-//! managers) and `…/members/{user_id}/reports` (who reports to them).
+//! `/v1/projects/{id}/members` and `/v1/projects/{id}/reporting-lines` (also drawn, as
+//! `…/reporting-lines.svg`): project roles, with the reporting line each member gets; and per
+//! person, `…/members/{user_id}/chain` (their managers) and `…/members/{user_id}/reports` (who
+//! reports to them).
 
 use actix_web::{HttpResponse, delete, get, put, web};
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,7 @@ use crate::http::extract::{Answer, Caller, Json, Query, Reply, role_field};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::problems::{BodyRejected, Forbidden, Invalid, NotFound, Unauthenticated};
 use crate::http::repr::{ProjectMember, upserted_response};
+use crate::services::org_chart;
 use crate::services::project_members::{
     self, Assignment, NamedMember, ProjectMemberFilter, ReportingNode,
 };
@@ -258,6 +260,36 @@ pub async fn get_reporting_lines(caller: Caller, id: web::Path<Uuid>) -> Reply<R
     }))
 }
 
+/// The content type of the drawn reporting tree.
+const SVG: &str = "image/svg+xml";
+
+/// The project's reporting tree drawn as an SVG org chart (project.view_members): a box per
+/// member with their name and role, lines from each manager to their reports. The same
+/// decision and the same tree as `GET /v1/projects/{id}/reporting-lines`.
+#[utoipa::path(
+    tag = "project members",
+    params(("id" = Uuid, Path, description = "the project's id")),
+    responses(
+        (status = 200, description = "the reporting tree as an SVG picture, with a title and a description of who reports to whom", body = String, content_type = "image/svg+xml"),
+        Invalid, Unauthenticated, Forbidden, NotFound,
+    )
+)]
+#[get("/projects/{id}/reporting-lines.svg")]
+pub async fn get_reporting_lines_svg(caller: Caller, id: web::Path<Uuid>) -> Answer {
+    let project_id = id.into_inner();
+    let nodes = project_members::reporting_tree(caller.db(), caller.subject, project_id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(SVG)
+        // Opened on its own in a browser, the picture can run nothing and load nothing (it
+        // holds no script, and its text is escaped; this is the second lock).
+        .insert_header((
+            actix_web::http::header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'",
+        ))
+        .insert_header((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(org_chart::draw("Reporting lines", &nodes)))
+}
+
 /// A member's managers up to the top of the reporting tree, nearest first
 /// (project.view_members).
 #[utoipa::path(
@@ -334,6 +366,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_project_member)
         .service(delete_project_member)
         .service(get_reporting_lines)
+        .service(get_reporting_lines_svg)
         .service(get_member_chain)
         .service(list_member_reports);
 }

@@ -206,7 +206,8 @@ fn actions_field(raw: &[String], errors: &mut Vec<FieldError>) -> Vec<String> {
 }
 
 impl CreateWebhook {
-    fn parse(self) -> Result<NewWebhook, ApiError> {
+    /// The body checked: the endpoint to make (also how the console reads its form).
+    pub(crate) fn parse(self) -> Result<NewWebhook, ApiError> {
         let mut errors = Vec::new();
         let url = url_field(&self.url, &mut errors);
         let description = description_field(self.description.as_deref().unwrap_or(""), &mut errors);
