@@ -16,15 +16,17 @@
 # cannot change the verdict. Prints one line per step and per scanned page, then
 # "console-browser: N passed, 0 failed" and the axe totals; exits non-zero on any failure.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 
+# DIR is taken from where the script is called, before it moves to the repository's root.
 screenshots=""
 while [ $# -gt 0 ]; do
     case "$1" in
-        --screenshots) screenshots="$(mkdir -p "$2" && cd "$2" && pwd)"; shift 2 ;;
+        --screenshots) [ $# -ge 2 ] || { echo "--screenshots needs a folder" >&2; exit 2; }
+            screenshots="$(mkdir -p "$2" && cd "$2" && pwd)"; shift 2 ;;
         *) echo "usage: scripts/console-browser.sh [--screenshots DIR]" >&2; exit 2 ;;
     esac
 done
+cd "$(dirname "$0")/.."
 
 playwright_version="1.65.3"
 axe_version="0.1.8"
