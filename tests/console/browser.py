@@ -172,10 +172,6 @@ class Run:
             if message.type != "error":
                 return
             where = message.location.get("url", "")
-            # Chromium asks every origin for /favicon.ico; the console declares no icon and
-            # the server has none. That is the browser's request, not the page's.
-            if where.endswith("/favicon.ico"):
-                return
             self.console_errors.append((page.url, message.text, where))
 
         page.on("console", console)

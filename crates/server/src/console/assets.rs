@@ -1,14 +1,17 @@
-//! The console's stylesheet and script, built into the binary (no network, no Node toolchain).
+//! The console's stylesheet, script and icon, built into the binary (no network, no Node
+//! toolchain).
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
 const STYLESHEET: &str = include_str!("assets/console.css");
 const SCRIPT: &str = include_str!("assets/console.js");
+const ICON: &str = include_str!("assets/icon.svg");
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/assets/console.css", web::get().to(stylesheet))
-        .route("/assets/console.js", web::get().to(script));
+        .route("/assets/console.js", web::get().to(script))
+        .route("/assets/icon.svg", web::get().to(icon));
 }
 
 async fn stylesheet() -> HttpResponse {
@@ -17,6 +20,10 @@ async fn stylesheet() -> HttpResponse {
 
 async fn script() -> HttpResponse {
     asset("text/javascript; charset=utf-8", SCRIPT)
+}
+
+async fn icon() -> HttpResponse {
+    asset("image/svg+xml", ICON)
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {

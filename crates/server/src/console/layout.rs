@@ -9,13 +9,13 @@ use super::viewer::Viewer;
 /// The navigation, in order: (path, label).
 const SECTIONS: [(&str, &str); 8] = [
     ("/console/groups", "Groups"),
+    ("/console/projects", "Projects"),
     ("/console/users", "People"),
     ("/console/why", "Why?"),
     ("/console/audit", "Audit log"),
     ("/console/changes", "Changes"),
     ("/console/webhooks", "Webhooks"),
     ("/console/idp-groups", "IdP groups"),
-    ("/console/projects", "Projects"),
 ];
 
 fn document(title: &str, header: Markup, body: Markup) -> Markup {
@@ -26,6 +26,7 @@ fn document(title: &str, header: Markup, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · Roster" }
+                link rel="icon" href="/console/assets/icon.svg" type="image/svg+xml";
                 link rel="stylesheet" href="/console/assets/console.css";
                 script src="/console/assets/console.js" defer {}
             }

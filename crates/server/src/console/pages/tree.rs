@@ -161,9 +161,15 @@ fn node(view: &GroupView, children: &HashMap<Uuid, Vec<&GroupView>>, deepest: u8
     html! {
         li {
             @match kids {
+                // The link stays outside the summary: a link inside the widget that folds is
+                // a control nested in a control (axe `nested-interactive`).
                 Some(kids) => {
+                    (group_link(view)) " " (role_badge(view))
                     details open[view.path.depth() + 1 < deepest] {
-                        summary { (group_link(view)) " " (role_badge(view)) }
+                        summary {
+                            (kids.len()) @if kids.len() == 1 { " subgroup" } @else { " subgroups" }
+                            span class="visually-hidden" { " of " (view.group.name) }
+                        }
                         ul { @for kid in kids { (node(kid, children, deepest)) } }
                     }
                 }
