@@ -83,6 +83,18 @@ pub async fn list_groups(
         .collect())
 }
 
+/// One IdP group and its members' ids, in id order (the console's page of one group).
+pub async fn get_group(
+    db: &DatabaseConnection,
+    subject: Subject,
+    id: Uuid,
+) -> Result<(idp_groups::Model, std::collections::BTreeSet<Uuid>), ApiError> {
+    authorize_reading(db, subject).await?;
+    let group = find_group(db, id).await?;
+    let members = members_of(db, &[id]).await?.remove(&id).unwrap_or_default();
+    Ok((group, members))
+}
+
 async fn find_group(db: &impl ConnectionTrait, id: Uuid) -> Result<idp_groups::Model, ApiError> {
     idp_groups::Entity::find_by_id(id)
         .one(db)

@@ -8,7 +8,6 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
-use sea_orm::EntityTrait;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -22,7 +21,6 @@ use crate::console::{layout, pages::sign_in::html_page};
 use crate::error::{ApiError, FieldError};
 use crate::http::pagination::{PageParams, PageRequest};
 use crate::services::idp_bindings::{self, NewBinding, Target};
-use crate::services::scim::groups::members_of;
 use crate::services::{access, groups, projects, squads};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -213,25 +211,16 @@ async fn detail_page(
     let caller = &viewer.caller;
     let (members_cursor, bindings_cursor) = cursors;
     let bindings_page = page_request(bindings_cursor)?;
-    // The service decides who may read the group (and answers 404 for one that does not exist)
-    // before anything of it is read here.
+    let (group, all) = idp_bindings::get_group(caller.db(), caller.subject, id).await?;
     let rows =
         idp_bindings::list_bindings(caller.db(), caller.subject, id, &bindings_page.by_id()?)
             .await?;
     let bindings = bindings_page.page(rows, |b| b.id);
-    let group = entity::idp_groups::Entity::find_by_id(id)
-        .one(caller.db())
-        .await?
-        .ok_or(ApiError::NotFound)?;
     let path = format!("{SECTION}/{id}");
 
     // The members, a page at a time (in id order, as every list).
     let members_page = page_request(members_cursor)?;
     let window = members_page.by_id()?;
-    let all = members_of(caller.db(), &[id])
-        .await?
-        .remove(&id)
-        .unwrap_or_default();
     let total = all.len();
     let fetch = usize::try_from(window.limit)
         .unwrap_or(usize::MAX)
