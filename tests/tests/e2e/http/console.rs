@@ -324,6 +324,24 @@ async fn the_console_decides_as_the_api(db: &TestDb) {
     assert_eq!(api, 404);
     assert_eq!(console.status, api);
 
+    // A person's memberships and access: for themselves and system admins, as the API decides.
+    let admins = app.console_session(app.admin.id).await;
+    let hers = admins.page(&format!("/console/users/{}", ada.id)).await;
+    assert!(hers.contains("student in the group"), "{hers}");
+    assert!(hers.contains("Effective access"), "{hers}");
+    let (api, _) = app
+        .send(
+            Some(&head),
+            Method::GET,
+            &format!("/v1/users/{}/access", ada.id),
+            None,
+        )
+        .await;
+    assert_eq!(api, 403);
+    let theirs = heads.page(&format!("/console/users/{}", ada.id)).await;
+    assert!(theirs.contains("(forbidden)"), "{theirs}");
+    assert!(!theirs.contains("student in the group"), "{theirs}");
+
     // Bad input is a readable message naming the field, never a crash.
     let bad = heads
         .post(

@@ -1,10 +1,14 @@
 //! People: the users the viewer may read (searchable, as `GET /v1/users`), and a person's page —
-//! their effective access from the lookups (`GET /v1/users/{id}/access`: where they hold a role
-//! and the membership it comes from) and, in each project, their reporting chain.
+//! their memberships, their effective access from the lookups (`GET /v1/users/{id}/access`:
+//! where they hold a role and the membership it comes from) and, in each project, their
+//! reporting chain.
+
+use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::sign_in::html_page;
@@ -86,6 +90,7 @@ async fn show(viewer: Viewer, id: web::Path<Uuid>) -> Result<HttpResponse, Refus
         @match &access {
             Err(refused) => { (refusal::problem(refused)) }
             Ok(access) => {
+                (memberships(&viewer, id).await?)
                 @if access.system_admin {
                     p { strong { "System admin:" } " every capability everywhere." }
                 }
@@ -105,6 +110,51 @@ async fn show(viewer: Viewer, id: web::Path<Uuid>) -> Result<HttpResponse, Refus
         StatusCode::OK,
         layout::page(&viewer, "/console/users", &user.display_name, body),
     ))
+}
+
+/// The person's own memberships, each where it is held and with which role — shown only
+/// beside their effective access, to those the API lets read it (themselves, system admins).
+async fn memberships(viewer: &Viewer, id: Uuid) -> Result<Markup, Refusal> {
+    let db = viewer.caller.db();
+    let held = users::memberships_of(db, id).await?;
+    let groups: HashMap<Uuid, String> = entity::groups::Entity::find()
+        .filter(entity::groups::Column::Id.is_in(held.groups.iter().map(|m| m.group_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect();
+    let projects: HashMap<Uuid, String> = entity::projects::Entity::find()
+        .filter(entity::projects::Column::Id.is_in(held.projects.iter().map(|m| m.project_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    let named = |names: &HashMap<Uuid, String>, id: Uuid| {
+        names.get(&id).cloned().unwrap_or_else(|| id.to_string())
+    };
+    Ok(html! {
+        h3 { "Memberships" }
+        @if held.groups.is_empty() && held.projects.is_empty() {
+            (layout::none("No memberships."))
+        } @else {
+            ul {
+                @for m in &held.groups {
+                    li {
+                        (crate::convert::group_role(m.role)) " in the group "
+                        a href={ "/console/groups/" (m.group_id) } { (named(&groups, m.group_id)) }
+                    }
+                }
+                @for m in &held.projects {
+                    li {
+                        (crate::convert::project_role(m.role)) " in the project "
+                        a href={ "/console/projects/" (m.project_id) "/members/" (id) } { (named(&projects, m.project_id)) }
+                    }
+                }
+            }
+        }
+    })
 }
 
 /// Where the person holds a role: each place, the role, the membership it comes from, and
