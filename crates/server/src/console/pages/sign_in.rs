@@ -66,7 +66,8 @@ async fn login(
     } else {
         console_sessions::redeem(&state.db, code, ttl).await?
     };
-    let Some((token, _)) = redeemed else {
+    let Some((token, session)) = redeemed else {
+        tracing::info!(target: "roster::console", "a sign-in link was refused");
         return Ok(html_page(
             actix_web::http::StatusCode::BAD_REQUEST,
             layout::bare(
@@ -80,6 +81,8 @@ async fn login(
             ),
         ));
     };
+    // Who signed in is worth a line for operators (not an audit event: no data changed).
+    tracing::info!(target: "roster::console", user_id = %session.user_id, "console sign-in");
     let max_age = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/console/groups"))
