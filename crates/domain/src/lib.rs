@@ -86,8 +86,8 @@ pub use hierarchy::{GroupPath, MAX_GROUP_DEPTH, MoveError, PathError, plan_move}
 pub use lookup::{minimal_roots, roots_within};
 pub use names::{Email, Name, Slug, ValidationError};
 pub use reporting::{
-    InvalidReportsTo, LineChange, ReportingMember, automatic_manager, repair_reporting_lines,
-    validate_explicit_reports_to,
+    InvalidReportsTo, LineChange, ReportingMember, automatic_manager, may_be_reported_to,
+    repair_reporting_lines, validate_explicit_reports_to,
 };
 pub use roles::{GroupRole, ProjectRole, RoleName, UnknownRole};
 pub use squads::{

@@ -80,6 +80,12 @@ pub fn validate_explicit_reports_to(
     }
 }
 
+/// Whether anyone may report to a member with `role`: only to a stronger role, so to every
+/// role but the weakest (what a form offers as someone's manager).
+pub fn may_be_reported_to(role: ProjectRole) -> bool {
+    ProjectRole::ALL.into_iter().any(|other| role < other)
+}
+
 /// The automatic manager of `member` among the project's `members` (see the module docs).
 ///
 /// `squad_parent` maps a squad id to its parent squad, if it is a sub-squad. `member` need not
@@ -153,6 +159,14 @@ mod tests {
 
     fn id(n: u128) -> Uuid {
         Uuid::from_u128(n)
+    }
+
+    #[test]
+    fn every_role_but_the_weakest_may_be_reported_to() {
+        assert!(may_be_reported_to(Admin));
+        assert!(may_be_reported_to(Pm));
+        assert!(may_be_reported_to(SquadLead));
+        assert!(!may_be_reported_to(Member));
     }
 
     /// Squads: 10 and 20 are top-level; 11 is a sub-squad of 10.

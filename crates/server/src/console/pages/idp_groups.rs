@@ -413,14 +413,14 @@ async fn bind_form(viewer: &Viewer, path: &str, form: &BindForm) -> Result<Marku
                 select id="bind-role" name="role" {
                     @if !group_roles.is_empty() {
                         optgroup label="Group roles (for a group)" {
-                            @for role in &group_roles {
-                                option value=(role.as_str()) selected[form.role == role.as_str()] { (role.as_str()) }
+                            @for (name, chosen) in chosen(group_roles.iter().map(|r| r.as_str()), &form.role) {
+                                option value=(name) selected[chosen] { (name) }
                             }
                         }
                     }
                     optgroup label="Project roles (for a project or a squad)" {
-                        @for role in domain::ProjectRole::ALL {
-                            option value=(role.as_str()) selected[form.role == role.as_str()] { (role.as_str()) }
+                        @for (name, chosen) in chosen(domain::ProjectRole::ALL.iter().map(|r| r.as_str()), &form.role) {
+                            option value=(name) selected[chosen] { (name) }
                         }
                     }
                 }
@@ -428,6 +428,15 @@ async fn bind_form(viewer: &Viewer, path: &str, form: &BindForm) -> Result<Marku
             button type="submit" { "Bind" }
         }
     })
+}
+
+/// Each role name with whether the form chose it last time (kept after a refusal).
+fn chosen<'a>(
+    names: impl Iterator<Item = &'a str>,
+    picked: &'a str,
+) -> impl Iterator<Item = (&'a str, bool)> {
+    // role filter: which option starts selected, not a decision.
+    names.map(move |name| (name, name == picked))
 }
 
 async fn bind(

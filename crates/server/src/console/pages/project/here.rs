@@ -128,10 +128,12 @@ pub(super) fn role_select(
     roles: &[ProjectRole],
     selected: Option<ProjectRole>,
 ) -> Markup {
+    // role filter: which option starts selected (the member's current role), not a decision.
+    let options = roles.iter().map(|r| (*r, selected == Some(*r)));
     html! {
         select id=(id) name="role" {
-            @for role in roles {
-                option value=(role.as_str()) selected[Some(*role) == selected] { (role.as_str()) }
+            @for (role, chosen) in options {
+                option value=(role.as_str()) selected[chosen] { (role.as_str()) }
             }
         }
     }
@@ -144,7 +146,7 @@ pub(super) fn line_select(id: &str, here: &Here, member: Option<Uuid>, selected:
         .names
         .values()
         .filter(|m| Some(m.member.user_id) != member)
-        .filter(|m| convert::project_role(m.member.role) != ProjectRole::Member)
+        .filter(|m| domain::may_be_reported_to(convert::project_role(m.member.role)))
         .collect();
     // Strongest first, then by name.
     candidates.sort_by_key(|m| {
