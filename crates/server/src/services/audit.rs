@@ -132,6 +132,22 @@ pub enum AuditScope {
     Project(Uuid),
 }
 
+impl AuditScope {
+    /// The scope `group_id` and `project_id` name (neither: everything); both at once are
+    /// refused, naming `project_id` — `what` (e.g. "a change feed") has one scope.
+    pub fn of(group: Option<Uuid>, project: Option<Uuid>, what: &str) -> Result<Self, ApiError> {
+        match (group, project) {
+            (None, None) => Ok(Self::All),
+            (Some(group), None) => Ok(Self::Group(group)),
+            (None, Some(project)) => Ok(Self::Project(project)),
+            (Some(_), Some(_)) => Err(ApiError::invalid(
+                "project_id",
+                format!("cannot be combined with group_id; {what} has one scope"),
+            )),
+        }
+    }
+}
+
 /// The events of `scope` that match `filter`, oldest first (ids are time-ordered), in `window`.
 pub async fn list(
     db: &impl ConnectionTrait,

@@ -47,15 +47,7 @@ struct ScopeQuery {
 
 impl ScopeQuery {
     fn scope(&self) -> Result<AuditScope, ApiError> {
-        match (self.group_id, self.project_id) {
-            (None, None) => Ok(AuditScope::All),
-            (Some(group), None) => Ok(AuditScope::Group(group)),
-            (None, Some(project)) => Ok(AuditScope::Project(project)),
-            (Some(_), Some(_)) => Err(ApiError::invalid(
-                "project_id",
-                "cannot be combined with group_id; an audit listing has one scope",
-            )),
-        }
+        AuditScope::of(self.group_id, self.project_id, "an audit listing")
     }
 }
 

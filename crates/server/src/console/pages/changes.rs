@@ -21,7 +21,6 @@ use crate::error::ApiError;
 use crate::http::extract::parse_query;
 use crate::http::pagination::DEFAULT_LIMIT;
 use crate::http::routes::changes::{AccessDelta, ChangesQuery};
-use crate::services::audit::AuditScope;
 use crate::services::changes::feed::{self, FeedQuery, Reader};
 use crate::services::changes::revision;
 
@@ -104,19 +103,6 @@ fn link(filters: &Filters, after: i64) -> String {
     format!("{PATH}?{}", query.finish())
 }
 
-/// The scope of a feed, as `GET /v1/changes` reads it.
-fn scope(query: &ChangesQuery) -> Result<AuditScope, ApiError> {
-    match (query.group_id, query.project_id) {
-        (None, None) => Ok(AuditScope::All),
-        (Some(group), None) => Ok(AuditScope::Group(group)),
-        (None, Some(project)) => Ok(AuditScope::Project(project)),
-        (Some(_), Some(_)) => Err(ApiError::invalid(
-            "project_id",
-            "cannot be combined with group_id; a change feed has one scope",
-        )),
-    }
-}
-
 async fn changes(viewer: &Viewer, filters: &Filters) -> Result<Markup, Refusal> {
     let query = parse_query::<ChangesQuery>(&filters.query())?;
     let caller = &viewer.caller;
@@ -128,7 +114,7 @@ async fn changes(viewer: &Viewer, filters: &Filters) -> Result<Markup, Refusal> 
         None => revision::read(caller.db()).await?.retained_after,
     };
     let feed_query = FeedQuery {
-        scope: scope(&query)?,
+        scope: query.scope()?,
         resource_type: query.resource_type.clone(),
         after,
         limit: DEFAULT_LIMIT,

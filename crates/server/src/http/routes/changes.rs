@@ -100,16 +100,9 @@ pub struct ChangesQuery {
 }
 
 impl ChangesQuery {
-    fn scope(&self) -> Result<AuditScope, ApiError> {
-        match (self.group_id, self.project_id) {
-            (None, None) => Ok(AuditScope::All),
-            (Some(group), None) => Ok(AuditScope::Group(group)),
-            (None, Some(project)) => Ok(AuditScope::Project(project)),
-            (Some(_), Some(_)) => Err(ApiError::invalid(
-                "project_id",
-                "cannot be combined with group_id; a change feed has one scope",
-            )),
-        }
+    /// The feed's scope (also how the console reads its filters).
+    pub(crate) fn scope(&self) -> Result<AuditScope, ApiError> {
+        AuditScope::of(self.group_id, self.project_id, "a change feed")
     }
 }
 
