@@ -86,11 +86,14 @@ async fn show(viewer: Viewer, id: web::Path<Uuid>) -> Result<HttpResponse, Refus
             dt { "Status" } dd { @if user.active { "active" } @else { "deactivated" } }
             dt { "Id" } dd { (layout::mono(&id.to_string())) }
         }
-        h2 { "Effective access" }
         @match &access {
-            Err(refused) => { (refusal::problem(refused)) }
+            Err(refused) => {
+                h2 { "Memberships and effective access" }
+                (refusal::problem(refused))
+            }
             Ok(access) => {
                 (memberships(&viewer, id).await?)
+                h2 { "Effective access" }
                 @if access.system_admin {
                     p { strong { "System admin:" } " every capability everywhere." }
                 }
@@ -135,7 +138,7 @@ async fn memberships(viewer: &Viewer, id: Uuid) -> Result<Markup, Refusal> {
         names.get(&id).cloned().unwrap_or_else(|| id.to_string())
     };
     Ok(html! {
-        h3 { "Memberships" }
+        h2 { "Memberships" }
         @if held.groups.is_empty() && held.projects.is_empty() {
             (layout::none("No memberships."))
         } @else {
