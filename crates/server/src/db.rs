@@ -48,11 +48,28 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
                 // committing writer's: see there.
                 .pragma("wal_autocheckpoint", "0")
         });
-    let db = Database::connect(options)
-        .await
-        .with_context(|| format!("cannot connect to the database at {}", redact(&url)))?;
+    // Opening an SQLite file runs `PRAGMA journal_mode = WAL`, which another process starting
+    // on the same new file at the same moment can hold up with SQLITE_BUSY (no busy handler
+    // applies to it): the overlap of a restart. Such a refusal is tried again for a while.
+    let mut attempt = 1;
+    let db = loop {
+        match Database::connect(options.clone()).await {
+            Err(error) if crate::error::is_retryable(&error) && attempt < CONNECT_ATTEMPTS => {
+                tokio::time::sleep(Duration::from_millis(50) * attempt).await;
+                attempt += 1;
+            }
+            connected => {
+                break connected.with_context(|| {
+                    format!("cannot connect to the database at {}", redact(&url))
+                })?;
+            }
+        }
+    };
     Ok(db)
 }
+
+/// How often opening a database is tried while another process holds it up (about 5 s).
+const CONNECT_ATTEMPTS: u32 = 14;
 
 /// How often the server moves SQLite's write-ahead log into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
