@@ -29,6 +29,10 @@ pub const HTML: &str = "text/html; charset=utf-8";
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/console")
+            // A malformed id in a console address is a page naming it, as the API names it.
+            .app_data(web::PathConfig::default().error_handler(|error, req| {
+                refusal::Refusal(crate::http::fallback::path_problem(&error, req)).into()
+            }))
             .wrap(from_fn(headers::secure))
             .configure(assets::configure)
             .configure(pages::sign_in::configure)

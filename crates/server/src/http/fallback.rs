@@ -72,18 +72,23 @@ pub async fn no_route(
 
 /// Path parameters are ids; name the one that is not a UUID.
 pub fn path_error(error: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    path_problem(&error, req).into()
+}
+
+/// What is wrong with a path's parameters: each one that is not a UUID, by name (the console
+/// shows the same problem as a page).
+pub fn path_problem(error: &actix_web::error::PathError, req: &HttpRequest) -> ApiError {
     let bad: Vec<FieldError> = req
         .match_info()
         .iter()
         .filter(|(_, value)| Uuid::parse_str(value).is_err())
         .map(|(name, _)| FieldError::new(name, "must be a UUID"))
         .collect();
-    let error = if bad.is_empty() {
+    if bad.is_empty() {
         ApiError::invalid("path", error.to_string())
     } else {
         ApiError::Validation(bad)
-    };
-    error.into()
+    }
 }
 
 /// A query string that does not fit the route's parameters.

@@ -3,89 +3,12 @@
 //! success answers 303 to the project page, a refusal re-renders the form's page with the API's
 //! status and problem, a form without its CSRF token is refused.
 
-use std::time::Duration;
-
 use domain::ProjectRole;
-use reqwest::redirect::Policy;
-use reqwest::{Client, Method};
-use roster_server::services::console_sessions;
-use tests::api::percent_encode;
 use tests::app::{TestApp, TestUser, spawn_app};
 use tests::both_backends;
+use tests::console::{Answer, csrf_of};
 use tests::db::TestDb;
 use uuid::Uuid;
-
-/// A browser signed in to the console as one user: it keeps the session cookie and does not
-/// follow redirects, so that a test sees each 303.
-struct Browser<'a> {
-    app: &'a TestApp,
-    client: Client,
-    cookie: String,
-}
-
-impl<'a> Browser<'a> {
-    /// Signs `user` in as `roster login-link` and opening the link would.
-    async fn sign_in(app: &'a TestApp, user: &TestUser) -> Self {
-        let ttl = Duration::from_secs(600);
-        let code = console_sessions::issue_code(&app.db, user.id, ttl)
-            .await
-            .unwrap();
-        let (token, _) = console_sessions::redeem(&app.db, &code, ttl)
-            .await
-            .unwrap()
-            .unwrap();
-        Self {
-            app,
-            client: Client::builder().redirect(Policy::none()).build().unwrap(),
-            cookie: format!("roster_session={token}"),
-        }
-    }
-
-    /// `GET path`: the status and the page.
-    async fn get(&self, path: &str) -> (u16, String) {
-        let response = self
-            .client
-            .request(Method::GET, format!("{}{path}", self.app.address))
-            .header("cookie", &self.cookie)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.text().await.unwrap())
-    }
-
-    /// `POST path` with a form: the status, the `Location` (if any) and the page.
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, Option<String>, String) {
-        let body: Vec<String> = form
-            .iter()
-            .map(|(name, value)| format!("{name}={}", percent_encode(value)))
-            .collect();
-        let response = self
-            .client
-            .post(format!("{}{path}", self.app.address))
-            .header("cookie", &self.cookie)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body.join("&"))
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_owned());
-        (status, location, response.text().await.unwrap())
-    }
-}
-
-/// The CSRF token a page's forms carry.
-fn csrf(page: &str) -> String {
-    let at = page
-        .find(r#"name="csrf" value=""#)
-        .expect("a form with a CSRF token");
-    let rest = &page[at + r#"name="csrf" value=""#.len()..];
-    rest[..rest.find('"').unwrap()].to_owned()
-}
 
 /// The `<option>` values of the `<select>` with id `id`.
 fn options(page: &str, id: &str) -> Vec<String> {
@@ -137,14 +60,18 @@ async fn each_viewer_sees_what_the_api_lets_them(db: &TestDb) {
     let f = fixture(&app).await;
     let page = format!("/console/projects/{}", f.project);
 
-    let admin = Browser::sign_in(&app, &app.admin).await;
-    let (status, list) = admin.get("/console/projects").await;
+    let admin = app.console_session(app.admin.id).await;
+    let Answer {
+        status, body: list, ..
+    } = admin.get("/console/projects").await;
     assert_eq!(status, 200);
     assert!(
         list.contains(&format!(r#"<a href="{page}">Apollo</a>"#)),
         "{list}"
     );
-    let (status, html) = admin.get(&page).await;
+    let Answer {
+        status, body: html, ..
+    } = admin.get(&page).await;
     assert_eq!(status, 200, "{html}");
     assert_eq!(html.matches("<h1>").count(), 1);
     assert!(
@@ -170,43 +97,54 @@ async fn each_viewer_sees_what_the_api_lets_them(db: &TestDb) {
     );
 
     // A pm grants no role above their own; on the admin's membership they get no form.
-    let pm = Browser::sign_in(&app, &f.pm).await;
-    let (_, html) = pm.get(&page).await;
+    let pm = app.console_session(f.pm.id).await;
+    let Answer { body: html, .. } = pm.get(&page).await;
     assert_eq!(options(&html, "add-role"), ["pm", "squad_lead", "member"]);
-    let (status, html) = pm.get(&format!("{page}/members/{}", app.admin.id)).await;
+    let Answer {
+        status, body: html, ..
+    } = pm.get(&format!("{page}/members/{}", app.admin.id)).await;
     assert_eq!(status, 200);
     assert!(!html.contains(r#"<select id="role""#), "{html}");
     assert!(html.contains("does not let you change this membership"));
 
     // A member sees the project and the chart, and may only leave.
-    let member = Browser::sign_in(&app, &f.member).await;
-    let (status, html) = member.get(&page).await;
+    let member = app.console_session(f.member.id).await;
+    let Answer {
+        status, body: html, ..
+    } = member.get(&page).await;
     assert_eq!(status, 200);
     assert!(html.contains("<figure class=\"chart\">"));
     assert!(!html.contains("Add a member"));
-    let (_, html) = member.get(&format!("{page}/members/{}", f.member.id)).await;
+    let Answer { body: html, .. } = member.get(&format!("{page}/members/{}", f.member.id)).await;
     assert!(!html.contains(r#"<select id="role""#));
     assert!(html.contains("Leave Apollo"));
 
     // Someone without a role in the project cannot tell it exists, as through the API.
-    let outsider = Browser::sign_in(&app, &f.outsider).await;
-    let (status, _) = outsider.get(&page).await;
+    let outsider = app.console_session(f.outsider.id).await;
+    let Answer { status, .. } = outsider.get(&page).await;
     assert_eq!(status, 404);
-    let (status, _) = outsider.get("/console/projects/not-an-id").await;
+    let Answer { status, .. } = outsider.get("/console/projects/not-an-id").await;
     assert_eq!(status, 400);
+    // Every malformed id of a member's address is named.
+    let Answer { status, body, .. } = outsider.get("/console/projects/x/members/y").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("<code>id</code>"), "{body}");
+    assert!(body.contains("<code>user_id</code>"), "{body}");
 }
 
 async fn the_membership_forms_write_through_the_api_rules(db: &TestDb) {
     let app = spawn_app(db).await;
     let f = fixture(&app).await;
     let page = format!("/console/projects/{}", f.project);
-    let admin = Browser::sign_in(&app, &app.admin).await;
-    let (_, html) = admin.get(&page).await;
-    let token = csrf(&html);
+    let admin = app.console_session(app.admin.id).await;
+    let Answer { body: html, .. } = admin.get(&page).await;
+    let token = csrf_of(&html);
 
     // Adding by email address.
-    let (status, location, _) = admin
-        .post(
+    let Answer {
+        status, location, ..
+    } = admin
+        .post_raw(
             &format!("{page}/members"),
             &[
                 ("csrf", &token),
@@ -221,7 +159,7 @@ async fn the_membership_forms_write_through_the_api_rules(db: &TestDb) {
         location.as_deref(),
         Some(format!("{page}?done=added").as_str())
     );
-    let (_, html) = admin.get(&format!("{page}?done=added")).await;
+    let Answer { body: html, .. } = admin.get(&format!("{page}?done=added")).await;
     assert!(html.contains("The member is added."));
     let olive = format!("{page}/members/{}", f.outsider.id);
     app.get_ok(
@@ -232,8 +170,8 @@ async fn the_membership_forms_write_through_the_api_rules(db: &TestDb) {
 
     // An explicit line to the pm.
     let pm_id = f.pm.id.to_string();
-    let (status, _, _) = admin
-        .post(
+    let Answer { status, .. } = admin
+        .post_raw(
             &olive,
             &[("csrf", &token), ("role", "member"), ("reports_to", &pm_id)],
         )
@@ -250,8 +188,10 @@ async fn the_membership_forms_write_through_the_api_rules(db: &TestDb) {
 
     // A line to a weaker member: the API's 400, on the member's page, with the choice kept.
     let member_id = f.member.id.to_string();
-    let (status, _, html) = admin
-        .post(
+    let Answer {
+        status, body: html, ..
+    } = admin
+        .post_raw(
             &olive,
             &[("csrf", &token), ("role", "pm"), ("reports_to", &member_id)],
         )
@@ -261,8 +201,10 @@ async fn the_membership_forms_write_through_the_api_rules(db: &TestDb) {
     assert!(html.contains(r#"<option value="pm" selected>"#));
 
     // The last admin stays: 409.
-    let (status, _, html) = admin
-        .post(
+    let Answer {
+        status, body: html, ..
+    } = admin
+        .post_raw(
             &format!("{page}/members/{}", app.admin.id),
             &[("csrf", &token), ("role", "member"), ("reports_to", "auto")],
         )
@@ -271,11 +213,13 @@ async fn the_membership_forms_write_through_the_api_rules(db: &TestDb) {
     assert!(html.contains("(last_admin)"));
 
     // A pm may not make anyone admin: the service refuses even a hand-made form.
-    let pm = Browser::sign_in(&app, &f.pm).await;
-    let (_, html) = pm.get(&page).await;
-    let pm_token = csrf(&html);
-    let (status, _, html) = pm
-        .post(
+    let pm = app.console_session(f.pm.id).await;
+    let Answer { body: html, .. } = pm.get(&page).await;
+    let pm_token = csrf_of(&html);
+    let Answer {
+        status, body: html, ..
+    } = pm
+        .post_raw(
             &olive,
             &[
                 ("csrf", &pm_token),
@@ -288,29 +232,33 @@ async fn the_membership_forms_write_through_the_api_rules(db: &TestDb) {
     assert!(html.contains("(role_escalation)"));
 
     // Without the session's token nothing is written.
-    let (status, _, _) = admin
-        .post(&format!("{olive}/remove"), &[("csrf", pm_token.as_str())])
+    let Answer { status, .. } = admin
+        .post_raw(&format!("{olive}/remove"), &[("csrf", pm_token.as_str())])
         .await;
     assert_eq!(status, 403);
 
     // Removing, then leaving.
-    let (status, location, _) = admin
-        .post(&format!("{olive}/remove"), &[("csrf", &token)])
+    let Answer {
+        status, location, ..
+    } = admin
+        .post_raw(&format!("{olive}/remove"), &[("csrf", &token)])
         .await;
     assert_eq!(status, 303);
     assert_eq!(
         location.as_deref(),
         Some(format!("{page}?done=removed").as_str())
     );
-    let (status, location, _) = pm
-        .post(
+    let Answer {
+        status, location, ..
+    } = pm
+        .post_raw(
             &format!("{page}/members/{}/remove", f.pm.id),
             &[("csrf", &pm_token)],
         )
         .await;
     assert_eq!(status, 303);
     assert_eq!(location.as_deref(), Some("/console/projects?done=left"));
-    let (status, _) = pm.get(&page).await;
+    let Answer { status, .. } = pm.get(&page).await;
     assert_eq!(status, 404);
 }
 

@@ -163,10 +163,6 @@ impl BindForm {
     }
 }
 
-fn path_id(raw: &str, field: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::invalid(field, "must be a UUID"))
-}
-
 fn see_other(location: String) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
@@ -175,10 +171,10 @@ fn see_other(location: String) -> HttpResponse {
 
 async fn show(
     viewer: Viewer,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, Refusal> {
-    let id = path_id(&id, "id")?;
+    let id = id.into_inner();
     let query = query.into_inner();
     let top = match query.done.as_deref() {
         Some("bound") => {
@@ -441,10 +437,10 @@ fn chosen<'a>(
 
 async fn bind(
     viewer: Viewer,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     form: Submitted<BindForm>,
 ) -> Result<HttpResponse, Refusal> {
-    let id = path_id(&id, "id")?;
+    let id = id.into_inner();
     let form = form.0;
     let caller = &viewer.caller;
     let result = match form.parse() {
@@ -461,12 +457,10 @@ async fn bind(
 
 async fn unbind(
     viewer: Viewer,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Uuid, Uuid)>,
     _form: Submitted<serde::de::IgnoredAny>,
 ) -> Result<HttpResponse, Refusal> {
     let (id, binding_id) = path.into_inner();
-    let id = path_id(&id, "id")?;
-    let binding_id = path_id(&binding_id, "binding_id")?;
     let caller = &viewer.caller;
     match idp_bindings::delete_binding(caller.db(), caller.subject, id, binding_id).await {
         Ok(()) => Ok(see_other(format!("{SECTION}/{id}?done=unbound"))),

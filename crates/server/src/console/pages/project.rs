@@ -142,10 +142,10 @@ struct AddAttempt {
 
 async fn show(
     viewer: Viewer,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, Refusal> {
-    let project_id = parse_id("id", &id)?;
+    let project_id = id.into_inner();
     let query = query.into_inner();
     let notice = done_text(query.done.as_deref()).map(layout::done);
     project_page(

@@ -103,11 +103,6 @@ fn uuid_field(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<Uu
         .ok()
 }
 
-/// An id in the path.
-fn path_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::invalid("id", "must be a UUID"))
-}
-
 fn see_other(location: String) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
@@ -262,10 +257,10 @@ struct ShowQuery {
 
 async fn show(
     viewer: Viewer,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, Refusal> {
-    let id = path_id(&id)?;
+    let id = id.into_inner();
     let query = query.into_inner();
     let top = match query.done.as_deref() {
         Some("enabled") => {
@@ -410,10 +405,10 @@ struct EnabledForm {
 
 async fn set_enabled(
     viewer: Viewer,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     form: Submitted<EnabledForm>,
 ) -> Result<HttpResponse, Refusal> {
-    let id = path_id(&id)?;
+    let id = id.into_inner();
     let enabled = match form.0.enabled.as_str() {
         "true" => Ok(true),
         "false" => Ok(false),
@@ -441,10 +436,10 @@ async fn set_enabled(
 
 async fn delete(
     viewer: Viewer,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     _form: Submitted<serde::de::IgnoredAny>,
 ) -> Result<HttpResponse, Refusal> {
-    let id = path_id(&id)?;
+    let id = id.into_inner();
     let caller = &viewer.caller;
     match webhooks::delete(caller.db(), caller.subject, id).await {
         Ok(()) => Ok(see_other("/console/webhooks?done=deleted".to_owned())),
@@ -454,13 +449,10 @@ async fn delete(
 
 async fn redeliver(
     viewer: Viewer,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Uuid, Uuid)>,
     _form: Submitted<serde::de::IgnoredAny>,
 ) -> Result<HttpResponse, Refusal> {
     let (id, delivery_id) = path.into_inner();
-    let id = path_id(&id)?;
-    let delivery_id = Uuid::parse_str(&delivery_id)
-        .map_err(|_| ApiError::invalid("delivery_id", "must be a UUID"))?;
     let caller = &viewer.caller;
     match webhooks::redeliver(caller.db(), caller.subject, id, delivery_id).await {
         Ok(_) => Ok(see_other(format!(

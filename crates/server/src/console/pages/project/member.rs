@@ -45,8 +45,8 @@ struct MemberAttempt {
     line: Option<String>,
 }
 
-async fn show(viewer: Viewer, path: web::Path<(String, String)>) -> Result<HttpResponse, Refusal> {
-    let (project_id, user_id) = parse_pair(&path)?;
+async fn show(viewer: Viewer, path: web::Path<(Uuid, Uuid)>) -> Result<HttpResponse, Refusal> {
+    let (project_id, user_id) = path.into_inner();
     member_page(
         &viewer,
         project_id,
@@ -179,10 +179,10 @@ struct AddForm {
 /// `PUT /v1/projects/{id}/members/{user_id}` from the member page.
 async fn save(
     viewer: Viewer,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Uuid, Uuid)>,
     form: Submitted<MemberForm>,
 ) -> Result<HttpResponse, Refusal> {
-    let (project_id, user_id) = parse_pair(&path)?;
+    let (project_id, user_id) = path.into_inner();
     let form = form.0;
     let caller = &viewer.caller;
     let saved = match assignment(form.role.as_deref(), form.reports_to.as_deref()) {
@@ -211,10 +211,10 @@ async fn save(
 /// as `GET /v1/users?email=` finds them: only a user the viewer may see).
 async fn add(
     viewer: Viewer,
-    id: web::Path<String>,
+    id: web::Path<Uuid>,
     form: Submitted<AddForm>,
 ) -> Result<HttpResponse, Refusal> {
-    let project_id = parse_id("id", &id)?;
+    let project_id = id.into_inner();
     let form = form.0;
     match add_by_email(&viewer, project_id, &form).await {
         Ok(true) => Ok(see_other(format!(
@@ -254,10 +254,10 @@ async fn add_by_email(viewer: &Viewer, project_id: Uuid, form: &AddForm) -> Resu
 /// `DELETE /v1/projects/{id}/members/{user_id}`: removing someone, or leaving.
 async fn remove(
     viewer: Viewer,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Uuid, Uuid)>,
     _form: Submitted<serde::de::IgnoredAny>,
 ) -> Result<HttpResponse, Refusal> {
-    let (project_id, user_id) = parse_pair(&path)?;
+    let (project_id, user_id) = path.into_inner();
     let caller = &viewer.caller;
     match project_members::remove(caller.db(), caller.subject, project_id, user_id).await {
         // Someone who left may no longer see the project.
@@ -328,16 +328,6 @@ fn see_other(location: String) -> HttpResponse {
         .finish()
 }
 
-/// The project and user ids of a member's path.
-fn parse_pair(path: &(String, String)) -> Result<(Uuid, Uuid), ApiError> {
-    let project = parse_id("id", &path.0);
-    let user = parse_id("user_id", &path.1);
-    match (project, user) {
-        (Ok(project), Ok(user)) => Ok((project, user)),
-        (project, user) => Err(merged([project.err(), user.err()])),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -371,7 +361,5 @@ mod tests {
             ["role", "reports_to"]
         );
         assert_eq!(fields(assignment(None, None).unwrap_err()), ["role"]);
-        let path = ("x".to_owned(), "y".to_owned());
-        assert_eq!(fields(parse_pair(&path).unwrap_err()), ["id", "user_id"]);
     }
 }
