@@ -15,6 +15,7 @@ mod layout;
 mod pages;
 mod people;
 mod refusal;
+mod reply;
 mod session;
 mod show;
 mod viewer;

@@ -10,11 +10,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::console::filters::Filters;
+use crate::console::layout;
 use crate::console::people::People;
 use crate::console::refusal::{Refusal, inline, problem};
+use crate::console::reply::html_page;
 use crate::console::show::{details, resource, when};
 use crate::console::viewer::Viewer;
-use crate::console::{layout, pages::sign_in::html_page};
 use crate::error::ApiError;
 use crate::http::extract::parse_query;
 use crate::http::pagination::PageParams;

@@ -11,12 +11,13 @@ use maud::{Markup, html};
 use uuid::Uuid;
 
 use crate::console::filters::Filters;
+use crate::console::layout;
 use crate::console::people::People;
 use crate::console::refusal::inline;
 use crate::console::refusal::{Refusal, problem};
+use crate::console::reply::html_page;
 use crate::console::show::{details, resource, when};
 use crate::console::viewer::Viewer;
-use crate::console::{layout, pages::sign_in::html_page};
 use crate::error::ApiError;
 use crate::http::extract::parse_query;
 use crate::http::pagination::DEFAULT_LIMIT;

@@ -4,18 +4,18 @@
 //! no-escalation rule lets the viewer grant; the services decide every change again, and a
 //! refusal comes back as the page with the API's problem on top.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::sign_in::html_page;
 use super::tree::breadcrumbs;
 use crate::console::csrf::{self, Submitted};
 use crate::console::layout;
 use crate::console::people::{self, People};
 use crate::console::refusal::{self, Refusal};
+use crate::console::reply::{html_page, see_other};
 use crate::console::viewer::Viewer;
 use crate::error::ApiError;
 use crate::http::extract::role_field;
@@ -356,12 +356,7 @@ async fn answer(
     outcome: Result<&str, ApiError>,
 ) -> Result<HttpResponse, Refusal> {
     match outcome {
-        Ok(done) => Ok(HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                format!("/console/groups/{id}?done={done}"),
-            ))
-            .finish()),
+        Ok(done) => Ok(see_other(format!("/console/groups/{id}?done={done}"))),
         Err(error) => {
             let status = error.status_and_code().0;
             render(

@@ -5,19 +5,20 @@
 //! form offers only the group roles the viewer could grant anywhere; the service decides the
 //! rest and its refusal is shown.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::console::csrf::{self, Submitted};
+use crate::console::layout;
 use crate::console::people::People;
 use crate::console::refusal::inline;
 use crate::console::refusal::{Refusal, problem};
+use crate::console::reply::{html_page, see_other};
 use crate::console::show::when;
 use crate::console::viewer::Viewer;
-use crate::console::{layout, pages::sign_in::html_page};
 use crate::error::{ApiError, FieldError};
 use crate::http::pagination::{PageParams, PageRequest};
 use crate::services::idp_bindings::{self, NewBinding, Target};
@@ -161,12 +162,6 @@ impl BindForm {
             _ => Err(ApiError::Validation(errors)),
         }
     }
-}
-
-fn see_other(location: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
 }
 
 async fn show(

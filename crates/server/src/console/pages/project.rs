@@ -22,9 +22,10 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::console::csrf;
+use crate::console::layout;
 use crate::console::refusal::Refusal;
+use crate::console::reply::html_page;
 use crate::console::viewer::Viewer;
-use crate::console::{layout, pages::sign_in::html_page};
 use crate::convert;
 use crate::error::ApiError;
 use crate::http::pagination::PageParams;

@@ -9,7 +9,8 @@ use serde::Deserialize;
 
 use crate::console::csrf::Submitted;
 use crate::console::refusal::Refusal;
-use crate::console::{HTML, layout, session};
+use crate::console::reply::{html_page, see_other};
+use crate::console::{layout, session};
 use crate::services::console_sessions;
 use crate::state::AppState;
 
@@ -84,13 +85,10 @@ async fn login(
     // Who signed in is worth a line for operators (not an audit event: no data changed).
     tracing::info!(target: "roster::console", user_id = %session.user_id, "console sign-in");
     let max_age = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/console/groups"))
-        .insert_header((
-            header::SET_COOKIE,
-            session::set_cookie(&state.settings, &token, max_age),
-        ))
-        .finish())
+    Ok(with_cookie(
+        see_other("/console/groups"),
+        session::set_cookie(&state.settings, &token, max_age),
+    ))
 }
 
 async fn sign_out(
@@ -101,15 +99,16 @@ async fn sign_out(
     if let Some(token) = session::cookie(&req) {
         console_sessions::end(&state.db, &token).await?;
     }
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/console/sign-in?why=signed-out"))
-        .insert_header((header::SET_COOKIE, session::clear_cookie(&state.settings)))
-        .finish())
+    Ok(with_cookie(
+        see_other("/console/sign-in?why=signed-out"),
+        session::clear_cookie(&state.settings),
+    ))
 }
 
-/// A rendered page with a status.
-pub fn html_page(status: actix_web::http::StatusCode, page: maud::Markup) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, HTML))
-        .body(page.into_string())
+/// `response` setting the cookie `set_cookie` describes.
+fn with_cookie(mut response: HttpResponse, set_cookie: String) -> HttpResponse {
+    if let Ok(value) = header::HeaderValue::try_from(set_cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
 }

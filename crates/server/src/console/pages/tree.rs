@@ -9,9 +9,10 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::console::layout;
 use crate::console::refusal::Refusal;
+use crate::console::reply::{html_page, see_other};
 use crate::console::viewer::Viewer;
-use crate::console::{layout, pages::sign_in::html_page};
 use crate::http::pagination::PageParams;
 use crate::services::groups::{self, GroupView};
 use crate::services::window::Window;
@@ -28,9 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn home() -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((actix_web::http::header::LOCATION, "/console/groups"))
-        .finish()
+    see_other("/console/groups")
 }
 
 #[derive(Deserialize)]

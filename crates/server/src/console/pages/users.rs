@@ -11,9 +11,9 @@ use maud::{Markup, html};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::sign_in::html_page;
 use crate::console::layout;
 use crate::console::refusal::{self, Refusal};
+use crate::console::reply::html_page;
 use crate::console::viewer::Viewer;
 use crate::error::ApiError;
 use crate::http::routes::lookup::{FoundResource, user_access};

@@ -3,18 +3,19 @@
 //! once, in the answer to the form itself), enable or disable it (as `PATCH /v1/webhooks/{id}`
 //! with `enabled`), redeliver a change, and delete it. Every decision is the webhook services'.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::console::csrf::{self, Submitted};
+use crate::console::layout;
 use crate::console::people::People;
 use crate::console::refusal::{Refusal, inline, problem};
+use crate::console::reply::{html_page, see_other};
 use crate::console::show::when;
 use crate::console::viewer::Viewer;
-use crate::console::{layout, pages::sign_in::html_page};
 use crate::error::{ApiError, FieldError};
 use crate::http::pagination::PageParams;
 use crate::http::routes::webhooks::CreateWebhook;
@@ -101,12 +102,6 @@ fn uuid_field(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<Uu
     Uuid::parse_str(raw)
         .map_err(|_| errors.push(FieldError::new(field, "must be a UUID")))
         .ok()
-}
-
-fn see_other(location: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
 }
 
 async fn list(viewer: Viewer, query: web::Query<ListQuery>) -> Result<HttpResponse, Refusal> {

@@ -9,9 +9,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::sign_in::html_page;
 use super::users::granted_by;
 use crate::console::refusal::{self, Refusal};
+use crate::console::reply::html_page;
 use crate::console::viewer::Viewer;
 use crate::console::{layout, people};
 use crate::error::ApiError;

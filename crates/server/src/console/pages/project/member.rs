@@ -4,7 +4,7 @@
 //! `PUT`/`DELETE /v1/projects/{id}/members/{user_id}` with that route's parsing; success answers
 //! 303 to the project's page, a refusal re-renders the form's page with the problem on top.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -14,8 +14,9 @@ use super::here::{Here, crumbs, line, line_select, parse_id, person, role_select
 use super::{AddAttempt, ShowQuery, project_page};
 use crate::console::csrf::{self, Submitted};
 use crate::console::refusal::{self, Refusal};
+use crate::console::reply::{html_page, see_other};
 use crate::console::viewer::Viewer;
-use crate::console::{layout, pages::sign_in::html_page, people};
+use crate::console::{layout, people};
 use crate::convert;
 use crate::error::ApiError;
 use crate::http::extract::role_field;
@@ -320,12 +321,6 @@ fn refused(error: ApiError) -> Result<(StatusCode, Markup), Refusal> {
         return Err(error.into());
     }
     Ok((error.status_and_code().0, refusal::problem(&error)))
-}
-
-fn see_other(location: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
 }
 
 #[cfg(test)]
