@@ -88,3 +88,10 @@ pub fn inline(refusal: Refusal) -> Result<ApiError, Refusal> {
         error => Ok(error),
     }
 }
+
+/// A refusal as a page shows it above its content: the API's status and the problem's notice.
+/// An internal error is not shown there: it goes to the error page (and the log).
+pub fn shown(error: ApiError) -> Result<(StatusCode, Markup), Refusal> {
+    let error = inline(Refusal(error))?;
+    Ok((error.status_and_code().0, problem(&error)))
+}

@@ -358,15 +358,8 @@ async fn answer(
     match outcome {
         Ok(done) => Ok(see_other(format!("/console/groups/{id}?done={done}"))),
         Err(error) => {
-            let status = error.status_and_code().0;
-            render(
-                viewer,
-                id,
-                &GroupQuery::default(),
-                Some(refusal::problem(&error)),
-                status,
-            )
-            .await
+            let (status, notice) = refusal::shown(error)?;
+            render(viewer, id, &GroupQuery::default(), Some(notice), status).await
         }
     }
 }

@@ -198,7 +198,7 @@ async fn save(
             "/console/projects/{project_id}?done=saved"
         ))),
         Err(e) => {
-            let (status, notice) = refused(e)?;
+            let (status, notice) = refusal::shown(e)?;
             let attempt = MemberAttempt {
                 role: form.role.as_deref().and_then(|r| r.parse().ok()),
                 line: form.reports_to,
@@ -225,7 +225,7 @@ async fn add(
             "/console/projects/{project_id}?done=saved"
         ))),
         Err(e) => {
-            let (status, notice) = refused(e)?;
+            let (status, notice) = refusal::shown(e)?;
             let attempt = AddAttempt {
                 email: form.email.unwrap_or_default(),
                 role: form.role.as_deref().and_then(|r| r.parse().ok()),
@@ -269,7 +269,7 @@ async fn remove(
             "/console/projects/{project_id}?done=removed"
         ))),
         Err(e) => {
-            let (status, notice) = refused(e)?;
+            let (status, notice) = refusal::shown(e)?;
             let attempt = MemberAttempt::default();
             member_page(&viewer, project_id, user_id, Some(notice), &attempt, status).await
         }
@@ -312,15 +312,6 @@ fn merged(errors: [Option<ApiError>; 2]) -> ApiError {
         }
     }
     ApiError::Validation(fields)
-}
-
-/// A refusal to show on the form's page (its status, and the problem as a notice); an internal
-/// error is no refusal and goes to the error page (which logs it).
-fn refused(error: ApiError) -> Result<(StatusCode, Markup), Refusal> {
-    if matches!(error, ApiError::Internal(_)) {
-        return Err(error.into());
-    }
-    Ok((error.status_and_code().0, refusal::problem(&error)))
 }
 
 #[cfg(test)]
